@@ -1,0 +1,28 @@
+"""netdsl: declarative PyTorch model specs, checked statically.
+
+    >>> import netdsl
+    >>> analysis = netdsl.check_text("network M() { input x: [N, 4]  x -> linear(2) -> output }")
+    >>> analysis.ok, analysis.network().output_shape
+    (True, ('N', 2))
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .diagnostics import Diagnostic, Severity
+from .pipeline import Analysis, analyze
+from .program import InputError, read_source
+from .source import SourceFile
+
+__all__ = ["Analysis", "Diagnostic", "InputError", "Severity", "check_file", "check_text"]
+
+
+def check_text(text: str, path: str = "<string>", network: str | None = None, **params) -> Analysis:
+    """Check spec text; `params` override network parameters."""
+    return analyze(SourceFile(path, text), network, params)
+
+
+def check_file(path: str | Path, network: str | None = None, **params) -> Analysis:
+    """Check a .net file. Raises InputError if it cannot be read."""
+    return analyze(read_source(path), network, params)

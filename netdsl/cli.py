@@ -1,0 +1,159 @@
+"""The `netdsl` command: argument parsing, output streams and exit codes.
+
+Exit codes: 0 success, 1 a spec has errors, 2 usage or I/O error, 3 internal error (a netdsl bug).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any
+
+from .diagnostics import Diagnostic, render_human, render_short
+from .pipeline import Analysis, analyze
+from .program import InputError, read_source
+
+EXIT_OK, EXIT_SPEC_ERROR, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+ISSUES_URL = "https://github.com/netdsl/netdsl/issues"
+
+
+def parse_override(text: str) -> Any:
+    """A `-p name=value` value: true/false, an integer, a number, or else a string."""
+    value = text.strip()
+    if value in ("true", "false"):
+        return value == "true"
+    for convert in (int, float):
+        try:
+            return convert(value)
+        except ValueError:
+            pass
+    return value
+
+
+def _overrides(pairs: list[str]) -> dict[str, Any]:
+    overrides = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip().isidentifier():
+            raise InputError(f"-p expects name=value, got {pair!r}")
+        overrides[name.strip()] = parse_override(value)
+    return overrides
+
+
+def _use_color(choice: str, stream) -> bool:
+    if os.environ.get("NO_COLOR"):
+        return False
+    if choice == "auto":
+        return stream.isatty()
+    return choice == "always"
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-n", "--network", help="the network to use when a file has several")
+    parser.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE",
+                        help="override a network parameter (repeatable)")
+    parser.add_argument("--allow-outside-imports", action="store_true",
+                        help="let imports reach outside the spec's directory")
+    parser.add_argument("-W", dest="warnings", choices=["error"], help="-W error: treat warnings as errors")
+    parser.add_argument("--color", choices=["auto", "always", "never"], default="auto",
+                        help="colour diagnostics (default: on a terminal, unless NO_COLOR is set)")
+
+
+def _diagnostics(analysis: Analysis, options) -> list[Diagnostic]:
+    found = analysis.diagnostics.sorted()
+    return [d.as_error() for d in found] if options.warnings == "error" else found
+
+
+def _emit(diagnostics: list[Diagnostic], options) -> None:
+    color = _use_color(options.color, sys.stderr)
+    for diagnostic in diagnostics:
+        text = render_short(diagnostic) if options.format == "short" else render_human(diagnostic, color) + "\n"
+        sys.stderr.write(text)
+
+
+def _analyze(path: str, options) -> Analysis:
+    return analyze(read_source(path), options.network, _overrides(options.param),
+                   allow_outside_imports=options.allow_outside_imports)
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+def run_check(options) -> int:
+    analyses = [(path, _analyze(path, options)) for path in options.files]
+    failed = False
+    if options.format == "json":
+        from .report import CheckReport, file_model
+        files = [file_model(a, _diagnostics(a, options)) for _, a in analyses]
+        report = CheckReport(ok=all(f.ok for f in files), files=files)
+        sys.stdout.write(report.model_dump_json(indent=2) + "\n")
+        return EXIT_OK if report.ok else EXIT_SPEC_ERROR
+    errors = warnings = networks = params = 0
+    for path, analysis in analyses:
+        found = _diagnostics(analysis, options)
+        _emit(found, options)
+        errors += sum(d.severity.value == "error" for d in found)
+        warnings += sum(d.severity.value == "warning" for d in found)
+        if options.shapes and not any(d.severity.value == "error" for d in found):
+            from .summary import format_shapes
+            for checked in analysis.networks:
+                sys.stdout.write(format_shapes(checked))
+        networks += len(analysis.networks)
+        params += sum(n.params for n in analysis.networks)
+    failed = errors > 0
+    if failed:
+        sys.stderr.write(f"error: {_count(errors, 'error')}" + (f", {_count(warnings, 'warning')}" if warnings else "")
+                         + f" in {_count(len(analyses), 'file')}\n")
+    else:
+        tail = f", {_count(warnings, 'warning')}" if warnings else ""
+        sys.stdout.write(f"ok: {_count(networks, 'network')}, {_count(params, 'parameter')}{tail}\n")
+    return EXIT_SPEC_ERROR if failed else EXIT_OK
+
+
+def run_layers(options) -> int:
+    from .registry import all_kinds
+    for name, kind in sorted(all_kinds().items()):
+        fields = ", ".join(kind.args.model_fields)
+        sys.stdout.write(f"{name:24} {fields}\n{'':24} {kind.doc}\n")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="netdsl", description="Check, compile and draw PyTorch model specs.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    check = commands.add_parser("check", help="check shapes and report mistakes")
+    check.add_argument("files", nargs="+", metavar="FILE")
+    check.add_argument("--shapes", action="store_true", help="print every layer with its output shape")
+    check.add_argument("--format", choices=["human", "short", "json"], default="human")
+    _common(check)
+    check.set_defaults(run=run_check)
+
+    layers = commands.add_parser("layers", help="list the layer kinds and their arguments")
+    layers.set_defaults(run=run_layers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    options = parser.parse_args(argv)
+    try:
+        return options.run(options)
+    except InputError as error:
+        sys.stderr.write(f"netdsl: error: {error}\n")
+        return EXIT_USAGE
+    except BrokenPipeError:
+        return EXIT_OK
+    except KeyboardInterrupt:
+        return 130
+    except RecursionError:
+        sys.stderr.write("netdsl: error: the spec is nested too deeply to process\n")
+        return EXIT_SPEC_ERROR
+    except Exception as error:  # a bug in netdsl, never the user's fault
+        sys.stderr.write(f"netdsl: internal error: {type(error).__name__}: {error}\n"
+                         f"This is a bug in netdsl; please report it at {ISSUES_URL} with the spec that caused it.\n")
+        if os.environ.get("NETDSL_DEBUG"):
+            raise
+        return EXIT_INTERNAL

@@ -1,0 +1,60 @@
+"""The resolved graph IR: what lowering produces and every later stage consumes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from .shapes import Shape
+from .source import Span
+
+
+@dataclass(frozen=True)
+class Input:
+    name: str
+    shape: Shape | None  # a pattern in blocks ([N, channels, H, W]); None when not declared
+    span: Span
+
+
+@dataclass(frozen=True)
+class Node:
+    """One layer application (or block call). Its output is referred to by `name`."""
+    name: str                      # unique in its graph; an attribute name in generated code
+    kind: str                      # a registry kind, or the block's name when `block` is set
+    args: Any                      # the validated argument model; None if the arguments were invalid
+    inputs: tuple[str, ...]        # names of graph inputs or earlier nodes
+    span: Span                     # the whole call, e.g. `linear(120, in_features=400)`
+    arg_spans: dict[str, Span] = field(default_factory=dict, compare=False)
+    block: Graph | None = None     # the instantiated block for a block call
+    variable: str | None = None    # the tensor name the user gave the result, if any
+
+
+@dataclass(frozen=True)
+class Graph:
+    name: str
+    kind: str                      # "network" or "block"
+    params: dict[str, Any]         # parameter values this graph was instantiated with
+    inputs: tuple[Input, ...]
+    nodes: tuple[Node, ...]        # in topological (source) order
+    output: str | None             # the value returned; None when the spec has no output
+    span: Span
+
+    @cached_property
+    def _by_name(self) -> dict[str, Node]:
+        return {n.name: n for n in self.nodes}
+
+    def node(self, name: str) -> Node | None:
+        return self._by_name.get(name)
+
+    def lint(self) -> list[str]:
+        """Invariants later stages rely on; an empty list when the graph is well formed."""
+        problems, seen = [], {i.name for i in self.inputs}
+        for node in self.nodes:
+            if node.name in seen:
+                problems.append(f"duplicate value name {node.name!r}")
+            problems += [f"{node.name} reads {i!r} before it is defined" for i in node.inputs if i not in seen]
+            seen.add(node.name)
+        if self.output is not None and self.output not in seen:
+            problems.append(f"output {self.output!r} is not a value of the graph")
+        return problems

@@ -1,0 +1,283 @@
+"""Text → AST. A cached LALR Lark parser over grammars/netdsl.lark; Lark errors become Diagnostics."""
+
+from __future__ import annotations
+
+import gc
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from lark import Lark, Token, Transformer, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedToken, VisitError
+
+from . import syntax as ast
+from .diagnostics import CompileError, Diagnostic, Severity
+from .source import SourceFile, Span
+
+_HERE = Path(__file__).resolve().parent
+# Installed wheel: netdsl/grammars/; source tree: grammars/ beside the package.
+_GRAMMAR_CANDIDATES = (_HERE / "grammars" / "netdsl.lark", _HERE.parent / "grammars" / "netdsl.lark")
+
+
+def grammar_path() -> Path:
+    for candidate in _GRAMMAR_CANDIDATES:
+        if candidate.is_file():
+            return candidate
+    raise FileNotFoundError("netdsl.lark not found next to the netdsl package")
+
+
+@lru_cache(maxsize=None)
+def lark_parser(strict: bool = False) -> Lark:
+    # cache=True stores the analysed grammar in the temp dir: 12 ms → ~1 ms at start-up.
+    return Lark(grammar_path().read_text(encoding="utf-8"), parser="lalr", propagate_positions=True,
+                maybe_placeholders=True, cache=not strict, strict=strict)
+
+
+def parse(source: SourceFile) -> ast.Module:
+    """Parse one file. Raises CompileError with a syntax diagnostic (E01xx) on bad input."""
+    parser = lark_parser()
+    # The parse tree is large and short-lived: collecting it during the parse costs two thirds
+    # of the time on big specs (PERFORMANCE.md).
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        tree = parser.parse(source.text)
+        return _ToAst(source).transform(tree)
+    except (UnexpectedToken, UnexpectedCharacters, UnexpectedEOF) as error:
+        raise CompileError(_syntax_diagnostic(source, error, parser)) from None
+    except VisitError as error:
+        if isinstance(error.orig_exc, CompileError):
+            raise error.orig_exc from None
+        raise error.orig_exc from error
+    except RecursionError:
+        raise CompileError(Diagnostic("E0104", Severity.ERROR, "expression nested too deeply to parse",
+                                      Span(source, 0, 0))) from None
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
+# ---------------------------------------------------------------- tree → AST
+
+def _unescape(quoted: str) -> str:
+    body = quoted[1:-1]
+    return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t", "r": "\r", "0": "\0"}.get(m[1], m[1]), body)
+
+
+@v_args(meta=True)
+class _ToAst(Transformer):
+    def __init__(self, source: SourceFile):
+        super().__init__()
+        self.source = source
+
+    def _span(self, meta) -> Span:
+        return Span(self.source, meta.start_pos, meta.end_pos)
+
+    def _ident(self, token: Token) -> ast.Ident:
+        return ast.Ident(str(token), Span(self.source, token.start_pos, token.end_pos))
+
+    # -- file structure
+    def start(self, meta, children):
+        imports = tuple(c for c in children if isinstance(c, ast.Import))
+        definitions = tuple(c for c in children if isinstance(c, ast.Definition))
+        return ast.Module(imports, definitions)
+
+    def _string(self, token: Token) -> ast.Literal:
+        return ast.Literal(_unescape(str(token)), Span(self.source, token.start_pos, token.end_pos))
+
+    def import_all(self, meta, children):
+        path, = children
+        return ast.Import(self._string(path), None, self._span(meta))
+
+    def import_names(self, meta, children):
+        path, *names = children
+        return ast.Import(self._string(path), tuple(self._ident(n) for n in names), self._span(meta))
+
+    def definition(self, meta, children):
+        kind, name, *rest = children
+        params = tuple(c for c in rest if isinstance(c, ast.Param))
+        body = tuple(c for c in rest if c is not None and not isinstance(c, ast.Param))
+        return ast.Definition(str(kind), self._ident(name), params, body, self._span(meta))
+
+    def param(self, meta, children):
+        name, type_name, default = children
+        return ast.Param(self._ident(name), self._ident(type_name), default, self._span(meta))
+
+    # -- statements
+    def input_stmt(self, meta, children):
+        return ast.InputStmt(tuple(children), self._span(meta))
+
+    def input_decl(self, meta, children):
+        name, shape = children
+        return ast.InputDecl(self._ident(name), shape, self._span(meta))
+
+    def shape(self, meta, children):
+        return ast.ShapeExpr(tuple(c for c in children if c is not None), self._span(meta))
+
+    def output_stmt(self, meta, children):
+        return ast.OutputStmt(children[0], self._span(meta))
+
+    def assign(self, meta, children):
+        name, value = children
+        return ast.Assign(self._ident(name), value, self._span(meta))
+
+    def chain_stmt(self, meta, children):
+        head, *stages = children
+        return ast.ChainStmt(ast.Chain(head, tuple(stages), self._span(meta)), self._span(meta))
+
+    # -- chains and stages
+    def chain(self, meta, children):
+        head, *stages = children
+        return ast.Chain(head, tuple(stages), self._span(meta))
+
+    def layer_ref(self, meta, children):
+        return ast.Call(self._ident(children[0]), (), self._span(meta), parens=False)
+
+    def layer_call(self, meta, children):
+        name, args = children
+        return ast.Call(self._ident(name), args or (), self._span(meta))
+
+    def named_stage(self, meta, children):
+        label, layer = children
+        return ast.Call(layer.func, layer.args, layer.span, layer.parens, label=self._ident(label))
+
+    def output_stage(self, meta, children):
+        return ast.OutputStage(self._span(meta))
+
+    def repeat_stage(self, meta, children):
+        *stages, count = children
+        return ast.Repeat(tuple(stages), count, self._span(meta))
+
+    def repeat_call(self, meta, children):
+        name, args, count = children
+        # The call ends where `* count` begins; find its closing parenthesis.
+        call_end = self.source.text.rindex(")", name.end_pos, count.span.start) + 1
+        call = ast.Call(self._ident(name), args or (), Span(self.source, name.start_pos, call_end))
+        return ast.Repeat((call,), count, self._span(meta))
+
+    # -- expressions
+    def add(self, meta, children):
+        return ast.BinOp("+", *children, self._span(meta))
+
+    def sub(self, meta, children):
+        return ast.BinOp("-", *children, self._span(meta))
+
+    def mul(self, meta, children):
+        return ast.BinOp("*", *children, self._span(meta))
+
+    def truediv(self, meta, children):
+        return ast.BinOp("/", *children, self._span(meta))
+
+    def floordiv(self, meta, children):
+        return ast.BinOp("//", *children, self._span(meta))
+
+    def mod(self, meta, children):
+        return ast.BinOp("%", *children, self._span(meta))
+
+    def neg(self, meta, children):
+        return ast.Neg(children[0], self._span(meta))
+
+    def int(self, meta, children):
+        return ast.Literal(int(children[0]), self._span(meta))
+
+    def float(self, meta, children):
+        return ast.Literal(float(children[0].replace("_", "")), self._span(meta))
+
+    def string(self, meta, children):
+        return self._string(children[0])
+
+    def true(self, meta, children):
+        return ast.Literal(True, self._span(meta))
+
+    def false(self, meta, children):
+        return ast.Literal(False, self._span(meta))
+
+    def none(self, meta, children):
+        return ast.Literal(None, self._span(meta))
+
+    def var(self, meta, children):
+        return ast.Var(str(children[0]), self._span(meta))
+
+    def call(self, meta, children):
+        name, args = children
+        return ast.Call(self._ident(name), args or (), self._span(meta))
+
+    def tuple(self, meta, children):
+        return ast.TupleExpr(tuple(c for c in children if c is not None), self._span(meta))
+
+    def args(self, meta, children):
+        return tuple(c if isinstance(c, ast.Arg) else ast.Arg(None, c, c.span) for c in children)
+
+    def kwarg(self, meta, children):
+        name, value = children
+        return ast.Arg(self._ident(name), value, self._span(meta))
+
+
+# ---------------------------------------------------------------- syntax errors in words
+
+_TERMINAL_WORDS = {
+    "NAME": "a name", "INT": "an integer", "FLOAT": "a number", "STRING": "a string",
+    "DEFKIND": "`network` or `block`", "$END": "end of file",
+}
+# The order in which expected tokens are listed: the likely fix first.
+_PRIORITY = ["RPAR", "RSQB", "RBRACE", "COMMA", "NAME", "INT"]
+
+
+def _describe_terminal(name: str, parser: Lark) -> str:
+    if name in _TERMINAL_WORDS:
+        return _TERMINAL_WORDS[name]
+    terminal = next((t for t in parser.terminals if t.name == name), None)
+    if terminal is not None and terminal.pattern.type == "str":
+        return f"'{terminal.pattern.value}'"
+    return name.lower()
+
+
+def _describe_found(token: Token) -> str:
+    if token.type == "$END":
+        return "end of file"
+    return {"NAME": f"name `{token}`", "INT": f"number {token}", "FLOAT": f"number {token}",
+            "STRING": f"string {token}"}.get(token.type, f"'{token}'")
+
+
+def _preceding_text(text: str, pos: int) -> str:
+    """The source before pos with trailing whitespace and comments removed."""
+    before = re.sub(r"#[^\n]*", "", text[:pos])
+    return before.rstrip()
+
+
+def _syntax_diagnostic(source: SourceFile, error: Exception, parser: Lark) -> Diagnostic:
+    text = source.text
+    if isinstance(error, UnexpectedCharacters):
+        char = text[error.pos_in_stream]
+        span = Span(source, error.pos_in_stream, error.pos_in_stream + 1)
+        return Diagnostic("E0101", Severity.ERROR, f"unexpected character {char!r}", span,
+                          help="names are letters, digits and `_`; strings use quotes")
+
+    token = error.token if isinstance(error, UnexpectedToken) else Token("$END", "")
+    at_end = token.type == "$END"
+    if at_end:
+        end = len(text.rstrip())
+        span = Span(source, max(end - 1, 0), end)
+    else:
+        span = Span(source, token.start_pos, token.end_pos)
+    expected = sorted(set(error.expected) - {"$END"} if not at_end else set(error.expected),
+                      key=lambda n: (_PRIORITY.index(n) if n in _PRIORITY else len(_PRIORITY), n))
+    before = _preceding_text(text, span.start if not at_end else len(text))
+    found = _describe_found(token)
+
+    if before.endswith("->") and "NAME" in expected:
+        message = f"expected a layer or block name after '->', found {found}"
+        help = "write a layer such as `relu` or `linear(10)`, or `output`"
+    elif "RBRACE" in expected and at_end:
+        message = "expected '}' before end of file"
+        help = "a `network` or `block` body is closed with '}'"
+    else:
+        words = [_describe_terminal(n, parser) for n in expected]
+        shown = words if len(words) <= 6 else words[:6] + ["…"]
+        message = f"expected {', '.join(shown[:-1]) + ' or ' + shown[-1] if len(shown) > 1 else shown[0]}, found {found}"
+        help = None
+        if "RPAR" in expected and not at_end:
+            help = "is a ')' missing?"
+    code = "E0102" if not at_end else "E0103"
+    label = "" if not at_end else "the file ends here"
+    return Diagnostic(code, Severity.ERROR, message, span, label=label, help=help)

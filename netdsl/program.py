@@ -1,0 +1,128 @@
+"""Loading a .net file and the files it imports into one Program: the definitions visible to it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import syntax as ast
+from .diagnostics import CompileError, Diagnostics, Note
+from .parser import parse
+from .registry import nearest
+from .source import SourceFile, Span
+
+
+class InputError(Exception):
+    """A file that cannot be read as a spec at all: a usage/I-O problem (exit 2), not a spec error."""
+
+
+@dataclass(frozen=True)
+class Program:
+    source: SourceFile
+    definitions: dict[str, ast.Definition]   # the root file's own definitions and its imports
+    networks: tuple[str, ...]                 # the root file's own networks, in source order
+
+
+def read_source(path: str | Path) -> SourceFile:
+    """Read a spec as UTF-8 text, or raise InputError with a one-line reason."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory, not a .net file") from None
+    except OSError as error:
+        raise InputError(f"{path}: cannot read: {error.strerror or error}") from None
+    if b"\0" in data:
+        raise InputError(f"{path}: is a binary file, not a .net spec")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise InputError(f"{path}: not valid UTF-8 (byte {error.start})") from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return SourceFile(str(path), text)
+
+
+class _Loader:
+    def __init__(self, diagnostics: Diagnostics, root_dir: Path | None):
+        self.diagnostics = diagnostics
+        self.root_dir = root_dir        # imports must stay below it; None allows any path
+        self.cache: dict[Path, dict[str, ast.Definition] | None] = {}
+        self.loading: list[Path] = []
+
+    def load(self, source: SourceFile, here: Path | None) -> tuple[dict[str, ast.Definition], tuple[str, ...]] | None:
+        try:
+            module = parse(source)
+        except CompileError as error:
+            self.diagnostics.add(error.diagnostic)
+            return None
+        visible: dict[str, ast.Definition] = {}
+        for item in module.imports:
+            for name, definition in self.imported(item, here).items():
+                self.define(visible, name, definition, item.span)
+        for definition in module.definitions:
+            self.define(visible, definition.name.name, definition, definition.name.span)
+        own = tuple(d.name.name for d in module.definitions if d.kind == "network" and visible.get(d.name.name) is d)
+        return visible, own
+
+    def define(self, visible: dict[str, ast.Definition], name: str, definition: ast.Definition, span: Span) -> None:
+        previous = visible.get(name)
+        if previous is not None and previous is not definition:
+            self.diagnostics.error("E0203", f"`{name}` is defined twice", span,
+                                   notes=(Note(f"`{name}` is first defined here", previous.name.span),),
+                                   help="rename one of them")
+            return
+        visible[name] = definition
+
+    def imported(self, item: ast.Import, here: Path | None) -> dict[str, ast.Definition]:
+        base = here if here is not None else Path.cwd()
+        target = (base / item.path.value).resolve()
+        if self.root_dir is not None and not target.is_relative_to(self.root_dir):
+            self.diagnostics.error("E0210", f"import \"{item.path.value}\" leaves the directory of the spec",
+                                   item.path.span, help="keep imported files beside or below the importing spec "
+                                   "(or pass --allow-outside-imports)")
+            return {}
+        if target in self.loading:
+            chain = " → ".join(p.name for p in [*self.loading[self.loading.index(target):], target])
+            self.diagnostics.error("E0211", f"import cycle: {chain}", item.path.span,
+                                   help="move the shared blocks into a file that both import")
+            return {}
+        if target not in self.cache:
+            try:
+                source = read_source(target)
+            except InputError as error:
+                self.diagnostics.error("E0210", f"cannot import \"{item.path.value}\": {str(error).split(': ', 1)[1]}",
+                                       item.path.span)
+                return {}
+            self.loading.append(target)
+            loaded = self.load(SourceFile(str(Path(item.path.span.source.path).parent / item.path.value), source.text),
+                               target.parent)
+            self.loading.pop()
+            self.cache[target] = loaded[0] if loaded else None
+        definitions = self.cache[target] or {}
+        if item.names is None:
+            return definitions
+        chosen = {}
+        for name in item.names:
+            if name.name in definitions:
+                chosen[name.name] = definitions[name.name]
+            else:
+                suggestion = nearest(name.name, definitions)
+                self.diagnostics.error("E0201", f"\"{item.path.value}\" defines no `{name.name}`", name.span,
+                                       help=f"did you mean `{suggestion}`?" if suggestion else None)
+        return chosen
+
+
+def load_program(source: SourceFile, diagnostics: Diagnostics, *, allow_outside_imports: bool = False) -> Program | None:
+    """Parse source and everything it imports. Errors go to diagnostics; None if it does not parse."""
+    here = Path(source.path).resolve().parent if source.path != "<string>" else None
+    loader = _Loader(diagnostics, None if allow_outside_imports or here is None else here)
+    if here is not None:
+        loader.loading.append(Path(source.path).resolve())
+    loaded = loader.load(source, here)
+    if loaded is None:
+        return None
+    definitions, networks = loaded
+    return Program(source, definitions, networks)

@@ -1,0 +1,116 @@
+"""The one table of layer kinds. Every stage — checker, summary, code generator, builder,
+renderer — looks kinds up here and nowhere else; adding a kind touches one place."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from pydantic import BaseModel, ConfigDict
+
+from .shapes import Shape
+
+
+class Args(BaseModel):
+    """Base of every argument schema. Strict: a spec's `5.0` is not silently an int.
+    defer_build keeps start-up cheap: a schema is built the first time its kind is used."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True, defer_build=True)
+
+
+def changed(args: Args, *names: str) -> dict[str, Any]:
+    """The named arguments whose value differs from its default, in the order given."""
+    fields = type(args).model_fields
+    return {n: getattr(args, n) for n in names if getattr(args, n) != fields[n].default}
+
+
+def _no_count(args: Args, inputs: tuple[Shape, ...]) -> int:
+    return 0
+
+
+def _no_macs(args: Args, inputs: tuple[Shape, ...], output: Shape) -> int:
+    return 0
+
+
+@dataclass(frozen=True)
+class LayerKind:
+    name: str                                   # the DSL keyword: "conv2d"
+    args: type[Args]                            # names, types, defaults and bounds
+    infer: Callable[[Any, tuple[Shape, ...]], Shape]   # raises ShapeError
+    prefix: str                                 # generated layer names: conv1, conv2, ...
+    positional: tuple[str, ...] = ()            # argument order for positional use
+    aliases: dict[str, str] = field(default_factory=dict)  # short names: kernel → kernel_size
+    inputs: int | None = 1                      # tensors consumed; None: one or more
+    params: Callable[[Any, tuple[Shape, ...]], int] = _no_count    # trainable parameters
+    buffers: Callable[[Any, tuple[Shape, ...]], int] = _no_count   # e.g. batchnorm running stats
+    macs: Callable[[Any, tuple[Shape, ...], Shape], int] = _no_macs
+    # How PyTorch builds it: a module class and its constructor arguments (positional, keyword)...
+    module: str | None = None                   # "nn.Conv2d", named as text: no torch import
+    module_args: Callable[[Any, tuple[Shape, ...]], tuple[tuple, dict]] | None = None
+    # ...or, for stateless tensor ops, a forward expression over the input variable names.
+    functional: Callable[[Any, tuple[str, ...], tuple[Shape, ...]], str] | None = None
+    label: Callable[[Any, tuple[Shape, ...]], str] | None = None
+    doc: str = ""
+
+    def describe(self, args: Any, inputs: tuple[Shape, ...]) -> str:
+        """Short text for tables and diagrams: "conv2d(1→6, 5×5)"."""
+        return self.label(args, inputs) if self.label else self.name
+
+
+_KINDS: dict[str, LayerKind] = {}
+_plugins_loaded = False
+
+
+def register(kind: LayerKind, *, replace: bool = False) -> LayerKind:
+    """Add a layer kind. Built-ins and plugins both come through here."""
+    if kind.name in _KINDS and not replace:
+        raise ValueError(f"layer kind {kind.name!r} is already registered")
+    if (kind.module is None) == (kind.functional is None):
+        raise ValueError(f"layer kind {kind.name!r} needs exactly one of `module` and `functional`")
+    if kind.module is not None and kind.module_args is None:
+        raise ValueError(f"layer kind {kind.name!r} has a module but no module_args")
+    _KINDS[kind.name] = kind
+    return kind
+
+
+def _load_builtins() -> None:
+    if not _KINDS:
+        from .layers import load_all
+        load_all()
+
+
+def _load_entry_point_plugins() -> None:
+    """Plugins installed as packages declare `[project.entry-points."netdsl.layers"]`."""
+    global _plugins_loaded
+    if _plugins_loaded:
+        return
+    _plugins_loaded = True
+    from importlib.metadata import entry_points
+    for entry in entry_points(group="netdsl.layers"):
+        entry.load()
+
+
+def lookup(name: str) -> LayerKind | None:
+    _load_builtins()
+    kind = _KINDS.get(name)
+    if kind is None and not _plugins_loaded:
+        _load_entry_point_plugins()
+        kind = _KINDS.get(name)
+    return kind
+
+
+def all_kinds() -> dict[str, LayerKind]:
+    _load_builtins()
+    _load_entry_point_plugins()
+    return dict(_KINDS)
+
+
+def nearest(name: str, candidates) -> str | None:
+    """The closest spelling among candidates, for 'did you mean' hints."""
+    matches = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+    if not matches:
+        lowered = {c.lower(): c for c in candidates}
+        if name.lower() in lowered:
+            return lowered[name.lower()]
+    return matches[0] if matches else None

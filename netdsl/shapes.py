@@ -1,0 +1,118 @@
+"""Dims, shapes and PyTorch's output-size formulas: plain integer arithmetic, no torch."""
+
+from __future__ import annotations
+
+import math
+from typing import Union
+
+
+class Sym(str):
+    """A symbolic size such as `N` or `H`; its text is its name (or a derived expression)."""
+
+    __slots__ = ()
+
+
+Dim = Union[int, Sym]
+Shape = tuple  # tuple[Dim, ...]
+
+
+class ShapeError(Exception):
+    """Raised by layer rules. `arg` names the argument at fault so the checker can point at it."""
+
+    def __init__(self, message: str, *, arg: str | None = None, help: str | None = None,
+                 notes: tuple[str, ...] = (), code: str = "E0401"):
+        super().__init__(message)
+        self.message, self.arg, self.help, self.notes, self.code = message, arg, help, notes, code
+
+
+def format_dim(dim: Dim) -> str:
+    return str(dim)
+
+
+def format_shape(shape: Shape | None) -> str:
+    if shape is None:
+        return "[?]"
+    return "[" + ", ".join(format_dim(d) for d in shape) + "]"
+
+
+def is_known(dim: Dim) -> bool:
+    return isinstance(dim, int)
+
+
+def numel(shape: Shape) -> int | None:
+    """Element count, or None when a dim is symbolic."""
+    if not all(isinstance(d, int) for d in shape):
+        return None
+    return math.prod(shape)
+
+
+def expand(value, n: int) -> tuple:
+    """PyTorch's _ntuple: an int (or 1-tuple) is repeated n times."""
+    if isinstance(value, tuple):
+        return value * n if len(value) == 1 else value
+    return (value,) * n
+
+
+def normalize_dim(dim: int, rank: int, arg: str = "dim") -> int:
+    """Resolve a possibly negative dim index against rank, as torch does."""
+    if not -rank <= dim < max(rank, 1):
+        low, high = -max(rank, 1), max(rank, 1) - 1
+        raise ShapeError(f"dimension {dim} is out of range for a {rank}-D tensor (expected {low} to {high})",
+                         arg=arg, code="E0402")
+    return dim % rank if rank else 0
+
+
+def _symbolic(size: Sym, offset: int, stride: int, ceil: bool = False) -> Sym:
+    inner = f"{size}{offset:+d}" if offset else str(size)
+    if stride == 1:
+        return Sym(f"{size}{offset + 1:+d}" if offset + 1 else str(size))
+    rounding = "ceil" if ceil else "floor"
+    return Sym(f"{rounding}(({inner})/{stride})+1")
+
+
+def conv_output_size(size: Dim, kernel: int, stride: int, padding: int, dilation: int) -> Dim:
+    """torch.nn.Conv*d: floor((L + 2p - d(k-1) - 1) / s) + 1."""
+    offset = 2 * padding - dilation * (kernel - 1) - 1
+    if isinstance(size, Sym):
+        return _symbolic(size, offset, stride)
+    return (size + offset) // stride + 1
+
+
+def pool_output_size(size: Dim, kernel: int, stride: int, padding: int, dilation: int, ceil_mode: bool) -> Dim:
+    """ATen's pooling_output_shape, ceil_mode included: the last window must start inside the
+    input or its left padding, so a window that would start in the right padding is dropped."""
+    offset = 2 * padding - dilation * (kernel - 1) - 1
+    if isinstance(size, Sym):
+        return _symbolic(size, offset, stride, ceil_mode)
+    numerator = size + offset + (stride - 1 if ceil_mode else 0)
+    out = numerator // stride + 1
+    if ceil_mode and (out - 1) * stride >= size + padding:
+        out -= 1
+    return out
+
+
+def conv_transpose_output_size(size: Dim, kernel: int, stride: int, padding: int, output_padding: int,
+                               dilation: int) -> Dim:
+    """torch.nn.ConvTranspose*d: (L - 1)s - 2p + d(k-1) + output_padding + 1."""
+    if isinstance(size, Sym):
+        return Sym(f"({size}-1)*{stride}{-2 * padding + dilation * (kernel - 1) + output_padding + 1:+d}")
+    return (size - 1) * stride - 2 * padding + dilation * (kernel - 1) + output_padding + 1
+
+
+def broadcast(a: Shape, b: Shape) -> Shape:
+    """torch broadcasting: align from the right; sizes must match or one of them be 1.
+    Raises ShapeError naming the first (rightmost) dim that disagrees, in a's indexing."""
+    rank = max(len(a), len(b))
+    out = []
+    for i in range(1, rank + 1):
+        x = a[-i] if i <= len(a) else 1
+        y = b[-i] if i <= len(b) else 1
+        if x == y or y == 1:
+            out.append(x)
+        elif x == 1:
+            out.append(y)
+        else:
+            dim = rank - i
+            raise ShapeError(f"shapes {format_shape(a)} and {format_shape(b)} do not broadcast: "
+                             f"dim {dim} is {x} vs {y}", code="E0403")
+    return tuple(reversed(out))

@@ -1,0 +1,55 @@
+"""Source files and spans. Spans keep character offsets; line/column are computed only when shown."""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, eq=False)
+class SourceFile:
+    path: str
+    text: str = field(repr=False)
+    _line_starts: list[int] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        starts = [0]
+        starts.extend(i + 1 for i, ch in enumerate(self.text) if ch == "\n")
+        object.__setattr__(self, "_line_starts", starts)
+
+    def line_col(self, offset: int) -> tuple[int, int]:
+        """1-based line and column of a character offset."""
+        line = bisect.bisect_right(self._line_starts, offset) - 1
+        return line + 1, offset - self._line_starts[line] + 1
+
+    def line_text(self, line: int) -> str:
+        start = self._line_starts[line - 1]
+        end = self.text.find("\n", start)
+        return self.text[start : end if end != -1 else len(self.text)].rstrip("\r")
+
+
+@dataclass(frozen=True)
+class Span:
+    source: SourceFile
+    start: int
+    end: int
+
+    def to(self, other: Span) -> Span:
+        """The span covering both self and other (same file)."""
+        return Span(self.source, min(self.start, other.start), max(self.end, other.end))
+
+    @property
+    def line_col(self) -> tuple[int, int]:
+        return self.source.line_col(self.start)
+
+    def location(self) -> str:
+        line, col = self.line_col
+        return f"{self.source.path}:{line}:{col}"
+
+    def short(self) -> str:
+        line, col = self.line_col
+        return f"{line}:{col}"
+
+    @property
+    def text(self) -> str:
+        return self.source.text[self.start : self.end]

@@ -1,0 +1,162 @@
+"""AST of a .net file: plain frozen dataclasses, each with the span it came from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Union
+
+from .source import Span
+
+
+@dataclass(frozen=True)
+class Ident:
+    name: str
+    span: Span
+
+
+# ---------------------------------------------------------------- expressions
+
+@dataclass(frozen=True)
+class Literal:
+    value: int | float | str | bool | None
+    span: Span
+
+
+@dataclass(frozen=True)
+class Var:
+    name: str
+    span: Span
+
+
+@dataclass(frozen=True)
+class BinOp:
+    op: str  # one of + - * / // %
+    left: Expr
+    right: Expr
+    span: Span
+
+
+@dataclass(frozen=True)
+class Neg:
+    operand: Expr
+    span: Span
+
+
+@dataclass(frozen=True)
+class TupleExpr:
+    items: tuple[Expr, ...]
+    span: Span
+
+
+@dataclass(frozen=True)
+class Arg:
+    name: Ident | None  # None for a positional argument
+    value: Expr
+    span: Span
+
+
+@dataclass(frozen=True)
+class Call:
+    """`f(args)`, or a bare `f` inside a chain (then `parens` is False)."""
+    func: Ident
+    args: tuple[Arg, ...]
+    span: Span
+    parens: bool = True
+    label: Ident | None = None  # `conv1: conv2d(...)` names the layer
+
+
+@dataclass(frozen=True)
+class Repeat:
+    """`(a -> b) * 3` or `Block(64) * 3` inside a chain."""
+    stages: tuple[Stage, ...]
+    count: Expr
+    span: Span
+
+
+@dataclass(frozen=True)
+class OutputStage:
+    span: Span
+
+
+@dataclass(frozen=True)
+class Chain:
+    head: Expr
+    stages: tuple[Stage, ...]
+    span: Span
+
+
+Expr = Union[Literal, Var, BinOp, Neg, TupleExpr, Call, Chain]
+Stage = Union[Call, Repeat, OutputStage]
+
+
+# ---------------------------------------------------------------- statements
+
+@dataclass(frozen=True)
+class ShapeExpr:
+    dims: tuple[Expr, ...]
+    span: Span
+
+
+@dataclass(frozen=True)
+class InputDecl:
+    name: Ident
+    shape: ShapeExpr | None
+    span: Span
+
+
+@dataclass(frozen=True)
+class InputStmt:
+    decls: tuple[InputDecl, ...]
+    span: Span
+
+
+@dataclass(frozen=True)
+class Assign:
+    target: Ident
+    value: Expr
+    span: Span
+
+
+@dataclass(frozen=True)
+class OutputStmt:
+    value: Expr
+    span: Span
+
+
+@dataclass(frozen=True)
+class ChainStmt:
+    chain: Chain
+    span: Span
+
+
+Statement = Union[InputStmt, Assign, OutputStmt, ChainStmt]
+
+
+@dataclass(frozen=True)
+class Param:
+    name: Ident
+    type: Ident
+    default: Expr | None
+    span: Span
+
+
+@dataclass(frozen=True)
+class Definition:
+    kind: str  # "network" or "block"
+    name: Ident
+    params: tuple[Param, ...]
+    body: tuple[Statement, ...]
+    span: Span
+
+
+@dataclass(frozen=True)
+class Import:
+    path: Literal
+    names: tuple[Ident, ...] | None  # None: import everything
+    span: Span
+
+
+@dataclass(frozen=True)
+class Module:
+    imports: tuple[Import, ...]
+    definitions: tuple[Definition, ...]
