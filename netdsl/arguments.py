@@ -110,7 +110,7 @@ def bind(kind: LayerKind, positional: list[tuple[object, Span]], keywords: list[
             continue
         values[name], spans[name] = value, span
     missing = [n for n, f in fields.items() if f.is_required() and n not in values]
-    if missing:
+    if missing and not any(e.code == "E0310" for e in errors):  # a misspelt name explains the missing one
         errors.append(ArgError("E0311", f"`{kind.name}` is missing required argument "
                                f"{', '.join(f'`{m}`' for m in missing)}", call_span,
                                help=f"for example `{kind.name}({', '.join(f'{m}=...' for m in missing)})`"))

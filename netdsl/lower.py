@@ -349,21 +349,22 @@ class _Lowerer:
             elif arg.name is None:
                 positional.append((value, arg.span))
             else:
-                keywords.append((arg.name.name, arg.name.span, value, arg.value.span))
-        if failed or POISON in tensors:
-            return POISON
+                keywords.append((arg.name.name, arg.name.span, value, arg.span))
         if definition is not None:
+            if failed or POISON in tensors:
+                return POISON
             return self.block_call(scope, definition, call, tensors, positional, keywords)
+        # Arguments are checked even after an upstream error: independent mistakes are all reported.
+        args, arg_spans, errors = bind(kind, positional, keywords, call.span)
+        for error in errors:
+            self.diagnostics.error(error.code, error.message, error.span, help=error.help)
+        if args is None or failed or POISON in tensors:
+            return POISON
         expected = kind.inputs
         if not tensors or (expected is not None and len(tensors) != expected):
             wanted = "a tensor input" if expected in (1, None) else f"{expected} tensor inputs"
             self.diagnostics.error("E0315", f"`{name}` needs {wanted}, but gets {len(tensors)}", call.span,
                                    help=f"write `x -> {name}` or `{name}(x)`" if expected == 1 else None)
-            return POISON
-        args, arg_spans, errors = bind(kind, positional, keywords, call.span)
-        for error in errors:
-            self.diagnostics.error(error.code, error.message, error.span, help=error.help)
-        if args is None:
             return POISON
         return self.add_node(scope, kind, args, arg_spans, [t.ref for t in tensors], call.span, call.label)
 

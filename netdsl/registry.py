@@ -48,6 +48,9 @@ class LayerKind:
     # How PyTorch builds it: a module class and its constructor arguments (positional, keyword)...
     module: str | None = None                   # "nn.Conv2d", named as text: no torch import
     module_args: Callable[[Any, tuple[Shape, ...]], tuple[tuple, dict]] | None = None
+    # How forward calls the module when it is not `self.<name>(inputs...)`, e.g. taking one element
+    # of an LSTM's (output, (h, c)) result: call(module_expression, input_names, args) → expression.
+    call: Callable[[str, tuple[str, ...], Any], str] | None = None
     # ...or, for stateless tensor ops, a forward expression over the input variable names.
     functional: Callable[[Any, tuple[str, ...], tuple[Shape, ...]], str] | None = None
     label: Callable[[Any, tuple[Shape, ...]], str] | None = None

@@ -40,3 +40,10 @@ def count(shape: Shape) -> int:
 def times(values) -> str:
     """(5, 3) → "5×3"; 5 → "5"."""
     return "×".join(str(v) for v in values) if isinstance(values, tuple) else str(values)
+
+
+def as_arg(values: tuple) -> str:
+    """A tuple written as a spec argument: (1, 1) → "1", (2, 1) → "(2, 1)"."""
+    if len(set(values)) == 1:
+        return str(values[0])
+    return "(" + ", ".join(map(str, values)) + ")"

@@ -9,7 +9,7 @@ from pydantic import NonNegativeInt, PositiveInt, create_model
 
 from ..registry import Args, LayerKind, changed, register
 from ..shapes import ShapeError, conv_output_size, conv_transpose_output_size, expand, format_shape
-from . import count, fixed_size, spatial_input, times
+from . import as_arg, count, fixed_size, spatial_input, times
 
 PaddingMode = Literal["zeros", "reflect", "replicate", "circular"]
 
@@ -62,7 +62,7 @@ def _conv_kind(d: int) -> LayerKind:
             if any(s != 1 for s in stride):
                 raise ShapeError("padding='same' is not supported for strided convolutions", arg="padding",
                                  code="E0303", help="use stride=1, or an explicit padding such as padding="
-                                 f"{times(tuple(k // 2 for k in kernel))}")
+                                 f"{as_arg(tuple(k // 2 for k in kernel))}")
             return shape[:index] + (args.out_channels,) + spatial
         padding = (0,) * d if args.padding == "valid" else expand(args.padding, d)
         padded = tuple(s + 2 * p if isinstance(s, int) else s for s, p in zip(spatial, padding))

@@ -9,7 +9,7 @@ from pydantic import NonNegativeInt, PositiveInt, create_model
 
 from ..registry import Args, LayerKind, changed, register
 from ..shapes import ShapeError, expand, format_shape, pool_output_size
-from . import count, spatial_input, times
+from . import as_arg, count, spatial_input, times
 
 
 def _sizes(d: int, element) -> object:
@@ -40,9 +40,9 @@ def _pool_kind(d: int, mode: str) -> LayerKind:
         index = spatial_input(name, shape, d)
         kernel, stride, padding, dilation = windows(args)
         if any(p > k // 2 for p, k in zip(padding, kernel)):
-            raise ShapeError(f"padding {times(args.padding)} is more than half the kernel size {times(args.kernel_size)}",
+            raise ShapeError(f"padding {as_arg(padding)} is more than half the kernel size {as_arg(kernel)}",
                              arg="padding", code="E0305",
-                             help=f"use padding at most {times(tuple(k // 2 for k in kernel))}")
+                             help=f"use padding at most {as_arg(tuple(k // 2 for k in kernel))}")
         spatial = shape[index + 1:]
         out = tuple(pool_output_size(*v, args.ceil_mode) for v in zip(spatial, kernel, stride, padding, dilation))
         if any(isinstance(o, int) and o < 1 for o in out):
