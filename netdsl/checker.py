@@ -132,12 +132,23 @@ class _Checker:
                 declared = next(i for i in graph.inputs if i.name == name)
                 notes.append(Note(f"input `{name}` is {format_shape(shape)}", declared.span))
             elif len(producer.inputs) == 1:
+                producer = _shape_origin(producer, shapes, graph)
                 before = shapes.get(producer.inputs[0])
                 notes.append(Note(f"`{producer.kind}` turns {format_shape(before)} into {format_shape(shape)}",
                                   producer.span))
             else:
                 notes.append(Note(f"`{producer.kind}` produces {format_shape(shape)}", producer.span))
         self.diagnostics.error(error.code, error.message, span, notes=(*notes, *context), help=error.help)
+
+
+def _shape_origin(producer: Node, shapes: dict[str, Shape | None], graph: Graph) -> Node:
+    """Walk back over shape-preserving layers (relu, dropout, ...) to the one that made the shape."""
+    while len(producer.inputs) == 1 and shapes.get(producer.name) == shapes.get(producer.inputs[0]):
+        earlier = graph.node(producer.inputs[0])
+        if earlier is None or len(earlier.inputs) != 1:
+            break
+        producer = earlier
+    return producer
 
 
 def _match(pattern: Shape | None, actual: Shape, binding: dict[str, object]) -> str | None:

@@ -354,11 +354,13 @@ class _Lowerer:
             if failed or POISON in tensors:
                 return POISON
             return self.block_call(scope, definition, call, tensors, positional, keywords)
+        if failed:  # an argument already has an error; binding it would only repeat it
+            return POISON
         # Arguments are checked even after an upstream error: independent mistakes are all reported.
         args, arg_spans, errors = bind(kind, positional, keywords, call.span)
         for error in errors:
             self.diagnostics.error(error.code, error.message, error.span, help=error.help)
-        if args is None or failed or POISON in tensors:
+        if args is None or POISON in tensors:
             return POISON
         expected = kind.inputs
         if not tensors or (expected is not None and len(tensors) != expected):

@@ -42,6 +42,8 @@ def read_source(path: str | Path) -> SourceFile:
         raise InputError(f"{path}: not valid UTF-8 (byte {error.start})") from None
     if text.startswith("\ufeff"):
         text = text[1:]
+    if not text.strip():
+        raise InputError(f"{path}: is empty")
     return SourceFile(str(path), text)
 
 

@@ -34,6 +34,12 @@ def _conv_args(d: int, transpose: bool) -> type[Args]:
     return create_model(name, __base__=Args, **fields)
 
 
+def _groups_help(channels: int, out_channels: int) -> str:
+    common = math.gcd(channels, out_channels)
+    choices = [str(g) for g in range(common, 0, -1) if common % g == 0]
+    return f"groups must divide both {channels} and {out_channels}: use groups={' or '.join(choices[:3])}"
+
+
 def _channels(name: str, d: int, args, shape) -> tuple[int, int]:
     """(channel index, input channels), checking in_channels and groups."""
     index = spatial_input(name, shape, d)
@@ -45,7 +51,7 @@ def _channels(name: str, d: int, args, shape) -> tuple[int, int]:
     for what, value in (("input channels", channels), ("out_channels", args.out_channels)):
         if value % args.groups:
             raise ShapeError(f"groups={args.groups} must divide the {what} ({value})", arg="groups",
-                             code="E0302", help=f"use a groups value that divides both {channels} and {args.out_channels}")
+                             code="E0302", help=_groups_help(channels, args.out_channels))
     return index, channels
 
 

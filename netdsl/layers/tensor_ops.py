@@ -18,7 +18,7 @@ def _product(dims) -> int | Sym:
     symbols = [d for d in dims if isinstance(d, Sym)]
     if not symbols:
         return number
-    return Sym("*".join(([str(number)] if number != 1 else []) + symbols))
+    return Sym("*".join(symbols + ([str(number)] if number != 1 else [])))
 
 
 def _flatten_infer(args, inputs):

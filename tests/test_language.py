@@ -1,0 +1,110 @@
+"""The language: grammar, syntax errors in words, expressions, names, and the packaged grammar."""
+
+import re
+import subprocess
+import sys
+import zipfile
+
+import pytest
+
+import netdsl
+from netdsl.diagnostics import CompileError
+from netdsl.parser import grammar_path, lark_parser, parse
+from netdsl.source import SourceFile
+
+
+def test_grammar_has_no_conflicts_in_strict_mode():
+    lark_parser(strict=True)  # raises on shift/reduce conflicts and regex collisions
+
+
+def syntax_error(text: str):
+    with pytest.raises(CompileError) as error:
+        parse(SourceFile("t.net", text))
+    return error.value.diagnostic
+
+
+@pytest.mark.parametrize("text, message", [
+    ("network A() {\n input x: [N, 3]\n x -> linear(3) -> \n}\n", "expected a layer or block name after '->', found '}'"),
+    ("network A() {\n x -> conv2d(6, 5 -> relu\n}", "expected ')' or ',', found '}'"),
+    ("network A() {\n x -> relu", "expected '}' before end of file"),
+    ("network A() { x -> $ }", "unexpected character '$'"),
+    ("network A() { input x: [N, 3 }", "found '}'"),
+])
+def test_syntax_errors_speak_in_words(text, message):
+    diagnostic = syntax_error(text)
+    assert message in diagnostic.message
+    assert not re.search(r"\b(RPAR|LPAR|RBRACE|LSQB|RSQB|COMMA|NAME|\$END|__ANON)", diagnostic.message)
+
+
+def test_end_of_file_points_at_the_last_character():
+    diagnostic = syntax_error("network A() {\n x -> relu   \n\n")
+    assert diagnostic.span.line_col == (2, 10) and diagnostic.code == "E0103"
+
+
+def shapes(text: str, **params) -> list:
+    analysis = netdsl.check_text(text, **params)
+    assert analysis.ok, [d.message for d in analysis.diagnostics.items]
+    return [layer.shape for layer in analysis.network().layers]
+
+
+def test_arithmetic_on_parameters():
+    spec = """network A(c: int = 64, r: int = 16) {
+        input x: [N, 16 * 5 * 5]
+        x -> linear(c // r) -> linear((c + 1) % 7 * 3) -> linear(-(-3)) -> output
+    }"""
+    assert [s[-1] for s in shapes(spec)] == [4, 6, 3]
+
+
+def test_literals_tuples_strings_bools_floats_and_comments():
+    spec = """# leading comment
+    network A() {  # trailing comment
+        input x: [N, 3, 16, 16]
+        x -> conv2d(8, (5, 3), padding=(2, 1), bias=false, padding_mode='reflect')
+          -> leaky_relu(0.2) -> dropout(p=.5) -> output
+    }"""
+    assert shapes(spec)[0] == ("N", 8, 16, 16)
+
+
+def test_chains_may_span_lines_and_name_intermediates():
+    spec = """network A() {
+        input x: [N, 8]
+        h = x
+            -> linear(4)
+            -> relu
+        out = h -> linear(2)
+        output out
+    }"""
+    assert shapes(spec)[-1] == ("N", 2)
+
+
+def test_layer_names_are_deterministic_and_user_names_are_kept():
+    analysis = netdsl.check_text("""network A() {
+        input x: [N, 8]
+        x -> linear(8) -> relu -> head: linear(4) -> relu -> linear(2) -> output
+    }""")
+    assert [layer.node.name for layer in analysis.network().layers] == ["fc1", "relu1", "head", "relu2", "fc2"]
+
+
+def test_several_networks_in_one_file_are_all_checked():
+    analysis = netdsl.check_text("network A() { input x: [N, 4]  x -> linear(2) -> output }\n"
+                                 "network B() { input x: [N, 4]  x -> linear(3) -> output }\n")
+    assert [n.graph.name for n in analysis.networks] == ["A", "B"]
+
+
+def test_float_parameters_accept_integers_and_overrides_are_typed():
+    spec = "network A(p: float = 1, n: int = 3) { input x: [N, 4]  x -> dropout(p / 2) -> linear(n) -> output }"
+    assert netdsl.check_text(spec).ok
+    assert netdsl.check_text(spec, n=5).network().output_shape == ("N", 5)
+    assert not netdsl.check_text(spec, n=2.5).ok
+
+
+def test_python_keywords_cannot_name_layers():
+    analysis = netdsl.check_text("network A() { input x: [N, 4]  x -> class: linear(2) -> output }")
+    assert [d.code for d in analysis.diagnostics.items] == ["E0204"]
+
+
+def test_grammar_ships_in_the_wheel(tmp_path):
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w",
+                    str(tmp_path), str(grammar_path().parent.parent)], check=True, capture_output=True)
+    wheel = next(tmp_path.glob("netdsl-*.whl"))
+    assert "netdsl/grammars/netdsl.lark" in zipfile.ZipFile(wheel).namelist()
