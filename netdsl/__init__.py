@@ -15,7 +15,18 @@ from .pipeline import Analysis, analyze
 from .program import InputError, read_source
 from .source import SourceFile
 
-__all__ = ["Analysis", "Diagnostic", "InputError", "Severity", "check_file", "check_text"]
+__all__ = ["Analysis", "Diagnostic", "InputError", "NetdslError", "Severity", "build_module", "check_file",
+           "check_text"]
+
+# Loaded on first use: `import netdsl` (and `netdsl check`) stay free of the builder and of torch.
+_LAZY = {"build_module": "builder", "NetdslError": "builder"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        from importlib import import_module
+        return getattr(import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def check_text(text: str, path: str = "<string>", network: str | None = None, **params) -> Analysis:

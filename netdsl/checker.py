@@ -16,10 +16,12 @@ class LayerResult:
     inputs: tuple[Shape, ...] | None   # None when an input is unknown (after an earlier error)
     shape: Shape | None                # None when this node (or its input) has an error
     params: int = 0                    # trainable parameters, nested blocks included
+    frozen: int = 0                    # parameters created with requires_grad=False (not in params)
     buffers: int = 0                   # e.g. batchnorm running statistics
     macs: int = 0                      # multiply-accumulates for one forward pass (symbolic dims as 1)
     inner: CheckedGraph | None = None  # the checked block, for block calls
     error: str | None = None           # the message of the error at this node
+    args: object = None                # node.args with block symbols (H, W, ...) bound: what codegen emits
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,10 @@ class CheckedGraph:
     @property
     def params(self) -> int:
         return sum(layer.params for layer in self.layers)
+
+    @property
+    def frozen(self) -> int:
+        return sum(layer.frozen for layer in self.layers)
 
     @property
     def buffers(self) -> int:
@@ -53,7 +59,7 @@ def _concrete(shape: Shape) -> Shape:
 
 def _substitute(args, binding: dict[str, object]):
     """Replace symbols bound at a block's inputs (N, H, ...) inside argument values."""
-    if not binding or args is None or not hasattr(args, "model_fields"):
+    if not binding or args is None or not hasattr(type(args), "model_fields"):
         return args
 
     def sub(value):
@@ -102,7 +108,8 @@ class _Checker:
             return LayerResult(node, inputs, None, error=error.message)
         concrete = tuple(_concrete(s) for s in inputs)
         return LayerResult(node, inputs, shape, params=kind.params(args, inputs), buffers=kind.buffers(args, inputs),
-                           macs=kind.macs(args, concrete, _concrete(shape)))
+                           macs=kind.macs(args, concrete, _concrete(shape)), args=args,
+                           frozen=kind.frozen_params(args, inputs))
 
     def block_call(self, node: Node, inputs: tuple[Shape, ...], context: tuple[Note, ...]) -> LayerResult:
         block = node.block
@@ -118,19 +125,27 @@ class _Checker:
                 return LayerResult(node, inputs, None, error=problem)
         inner = self.graph(block, {i.name: s for i, s in zip(block.inputs, inputs)}, binding, (call_note, *context))
         return LayerResult(node, inputs, inner.output_shape, params=inner.params, buffers=inner.buffers,
-                           macs=inner.macs, inner=inner)
+                           macs=inner.macs, inner=inner, args=node.args, frozen=inner.frozen)
 
     def report(self, error: ShapeError, node: Node, context: tuple[Note, ...], shapes: dict[str, Shape | None],
                graph: Graph) -> None:
         """Point at the argument at fault, and say where each input tensor came from."""
         span = node.arg_spans.get(error.arg, node.span) if error.arg else node.span
         notes = [Note(n) for n in error.notes]
+        merge = len(set(node.inputs)) > 1
         for name in dict.fromkeys(node.inputs):
             shape = shapes[name]
             producer = graph.node(name)
             if producer is None:
                 declared = next(i for i in graph.inputs if i.name == name)
                 notes.append(Note(f"input `{name}` is {format_shape(shape)}", declared.span))
+            elif merge:
+                # Where tensors meet, name each one and point at the layer that gave it its shape.
+                origin = _shape_origin(producer, shapes, graph) if len(producer.inputs) == 1 else producer
+                variable = producer.variable or origin.variable
+                what = f"`{variable}` is" if variable else f"`{origin.kind}` produces"
+                notes.append(Note(f"{what} {format_shape(shape)}" + (f" (from `{origin.kind}`)" if variable else ""),
+                                  origin.span))
             elif len(producer.inputs) == 1:
                 producer = _shape_origin(producer, shapes, graph)
                 before = shapes.get(producer.inputs[0])

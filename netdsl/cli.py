@@ -53,6 +53,8 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-n", "--network", help="the network to use when a file has several")
     parser.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE",
                         help="override a network parameter (repeatable)")
+    parser.add_argument("--plugin", action="append", default=[], metavar="MODULE",
+                        help="import a Python module that registers layer kinds (repeatable)")
     parser.add_argument("--allow-outside-imports", action="store_true",
                         help="let imports reach outside the spec's directory")
     parser.add_argument("-W", dest="warnings", choices=["error"], help="-W error: treat warnings as errors")
@@ -72,7 +74,17 @@ def _emit(diagnostics: list[Diagnostic], options) -> None:
         sys.stderr.write(text)
 
 
+def _load_plugins(options) -> None:
+    from .registry import load_plugin
+    for module in options.plugin:
+        try:
+            load_plugin(module)
+        except ImportError as error:
+            raise InputError(f"--plugin {module}: cannot import it: {error}") from None
+
+
 def _analyze(path: str, options) -> Analysis:
+    _load_plugins(options)
     return analyze(read_source(path), options.network, _overrides(options.param),
                    allow_outside_imports=options.allow_outside_imports)
 
@@ -112,6 +124,84 @@ def run_check(options) -> int:
     return EXIT_SPEC_ERROR if failed else EXIT_OK
 
 
+def run_render(options) -> int:
+    # render imports graphviz: keep it off the `check` path
+    from .render import output_format, render, save
+    fmt = output_format(options.output, options.image_format)
+    analysis = _analyze(options.file, options)
+    found = _diagnostics(analysis, options)
+    _emit(found, options)
+    errors = sum(d.severity.value == "error" for d in found)
+    if options.network is None and len(analysis.networks) > 1:
+        names = ", ".join(n.graph.name for n in analysis.networks)
+        raise InputError(f"{options.file} has several networks ({names}); choose one with -n NAME")
+    checked = analysis.network(options.network)
+    if checked is None:  # the spec did not get as far as a checked network: nothing to draw
+        if not errors:
+            raise InputError(f"{options.file} has no network to draw")
+        sys.stderr.write(f"error: {_count(errors, 'error')}; nothing to draw\n")
+        return EXIT_SPEC_ERROR
+    save(render(checked, depth=options.depth, rankdir=options.rankdir), options.output, fmt)
+    if errors:
+        sys.stderr.write(f"error: {_count(errors, 'error')}; "
+                         f"drew {options.output} with the failing layers in red\n")
+        return EXIT_SPEC_ERROR
+    return EXIT_OK
+
+
+def _depth(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"expected a block depth (0, 1, 2, ...), got {text!r}")
+    return int(text)
+
+
+def _checked_networks(options) -> list | None:
+    """The spec's checked networks (or the one chosen with -n); None after reporting its errors."""
+    analysis = _analyze(options.file, options)
+    found = _diagnostics(analysis, options)
+    _emit(found, options)
+    errors = sum(d.severity.value == "error" for d in found)
+    if errors:
+        sys.stderr.write(f"error: {_count(errors, 'error')}\n")
+        return None
+    if not analysis.networks:
+        raise InputError(f"{options.file} has no network")
+    return analysis.networks
+
+
+def run_build(options) -> int:
+    from .codegen import generate, save
+    networks = _checked_networks(options)
+    if networks is None:
+        return EXIT_SPEC_ERROR
+    source = generate(networks, options.file).source
+    if options.output:
+        save(options.output, source)
+    else:
+        sys.stdout.write(source)
+    return EXIT_OK
+
+
+def run_summary(options) -> int:
+    from .summary import format_summary, summary_dict
+    networks = _checked_networks(options)
+    if networks is None:
+        return EXIT_SPEC_ERROR
+    if options.format == "json":
+        import json
+        documents = [summary_dict(n, options.batch, options.dtype) for n in networks]
+        sys.stdout.write(json.dumps(documents[0] if len(documents) == 1 else documents, indent=2) + "\n")
+    else:
+        sys.stdout.write("\n".join(format_summary(n, options.batch, options.dtype) for n in networks))
+    return EXIT_OK
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return int(text)
+
+
 def run_layers(options) -> int:
     from .registry import all_kinds
     for name, kind in sorted(all_kinds().items()):
@@ -130,6 +220,34 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=["human", "short", "json"], default="human")
     _common(check)
     check.set_defaults(run=run_check)
+
+    render = commands.add_parser("render", help="draw a network as a Graphviz diagram (svg, png, pdf or dot)")
+    render.add_argument("file", metavar="FILE")
+    render.add_argument("-o", "--output", required=True, metavar="OUT",
+                        help="the file to write; its extension (.svg .png .pdf .dot) picks the format")
+    render.add_argument("--format", dest="image_format", choices=["svg", "png", "pdf", "dot"],
+                        help="the output format, whatever the extension (svg, png and pdf need Graphviz's `dot`)")
+    render.add_argument("--depth", type=_depth, metavar="K",
+                        help="draw blocks nested deeper than K as single nodes (0: every block is one node)")
+    render.add_argument("--rankdir", choices=["TB", "LR"], default="TB",
+                        help="layout direction: top to bottom (default) or left to right")
+    _common(render)
+    render.set_defaults(run=run_render, format="human")  # `format` is that of the diagnostics on stderr
+
+    build = commands.add_parser("build", help="generate a PyTorch module (Python source) from a spec")
+    build.add_argument("file", metavar="FILE")
+    build.add_argument("-o", "--output", metavar="OUT", help="write the source to OUT (default: stdout)")
+    _common(build)
+    build.set_defaults(run=run_build, format="human")
+
+    summary = commands.add_parser("summary", help="a layer table with parameters, MACs and memory")
+    summary.add_argument("file", metavar="FILE")
+    summary.add_argument("--batch", type=_positive, default=1, help="the batch size (default 1)")
+    summary.add_argument("--dtype", choices=["float32", "float16", "bfloat16", "float64", "int8"],
+                         default="float32", help="the element type for memory sizes (default float32)")
+    summary.add_argument("--format", choices=["human", "json"], default="human")
+    _common(summary)
+    summary.set_defaults(run=run_summary)
 
     layers = commands.add_parser("layers", help="list the layer kinds and their arguments")
     layers.set_defaults(run=run_layers)

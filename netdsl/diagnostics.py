@@ -97,12 +97,26 @@ def _caret_columns(line: str, start_col: int, length: int) -> tuple[str, int, in
     return line.expandtabs(4), len(prefix), max(1, len(marked))
 
 
+_MAX_SHOWN = 100  # columns of source shown; longer lines are cut to a window around the span
+
+
+def _window(shown: str, start: int, count: int) -> tuple[str, int, int]:
+    """Cut a long line to the part around the carets, marking the cuts with '…'."""
+    if len(shown) <= _MAX_SHOWN:
+        return shown, start, count
+    left = max(0, min(start - 20, len(shown) - _MAX_SHOWN))
+    right = left + _MAX_SHOWN
+    prefix, suffix = ("…" if left else ""), ("…" if right < len(shown) else "")
+    count = max(1, min(count, right - start))
+    return prefix + shown[left:right] + suffix, start - left + len(prefix), count
+
+
 def _snippet(span: Span, marker: str, label: str, width: int, paint: _Painter, style: str) -> list[str]:
     line_no, col = span.line_col
     line = span.source.line_text(line_no)
     end_line, _ = span.source.line_col(max(span.start, span.end - 1))
     length = (span.end - span.start) if end_line == line_no else len(line) - col + 1
-    shown, start, count = _caret_columns(line, col, length)
+    shown, start, count = _window(*_caret_columns(line, col, length))
     bar = paint("gutter", "|")
     carets = paint(style, " " * start + marker * count + (f" {label}" if label else ""))
     return [

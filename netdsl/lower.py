@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import keyword
-from dataclasses import dataclass, field
+import typing
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from . import registry
@@ -55,7 +56,8 @@ class _Scope:
     nodes: list[Node] = field(default_factory=list)
     inputs: list[Input] = field(default_factory=list)
     counters: dict[str, int] = field(default_factory=dict)
-    taken: set[str] = field(default_factory=set)
+    taken: set[str] = field(default_factory=set)    # names the user gives layers anywhere in the body
+    named: set[str] = field(default_factory=set)    # values named so far: inputs and nodes
     output: str | None = None
     output_span: Span | None = None
 
@@ -76,6 +78,7 @@ class _Lowerer:
         self.program = program
         self.diagnostics = diagnostics
         self.active: list[str] = []  # blocks being instantiated: recursion detection
+        self.unpacking: tuple[ast.Call, int] | None = None  # the call whose tensors `a, b = ...` names
 
     # ------------------------------------------------------------ definitions
 
@@ -87,7 +90,7 @@ class _Lowerer:
         scope.taken = {s.label.name for s in _labels(definition.body)}
         for statement in definition.body:
             self.statement(scope, statement)
-        if scope.output is None and not _has_errors_inside(self.diagnostics, definition):
+        if scope.output is None and scope.output_span is None and not _has_errors_inside(self.diagnostics, definition):
             self.diagnostics.error("E0205", f"{definition.kind} `{definition.name.name}` has no output",
                                    definition.name.span,
                                    help="end a chain with `-> output`, or add `output <tensor>`")
@@ -149,6 +152,10 @@ class _Lowerer:
         elif isinstance(statement, ast.Assign):
             value = self.expression(scope, statement.value)
             self.bind_name(scope, statement.target, value)
+        elif isinstance(statement, ast.Unpack):
+            for target, value in zip(statement.targets, self.unpack(scope, statement)):
+                if self.bind_name(scope, target, value) and value is POISON:
+                    scope.env[target.name].used = True  # the failed unpack is the one diagnostic
         elif isinstance(statement, ast.OutputStmt):
             value = self.tensor_value(scope, self.expression(scope, statement.value), statement.value.span)
             self.set_output(scope, value, statement.span)
@@ -158,6 +165,30 @@ class _Lowerer:
             if not ends_in_output and value is not POISON:
                 self.diagnostics.warning("W0102", "the result of this chain is never used", statement.span,
                                          help="assign it (`h = x -> ...`) or end it with `-> output`")
+
+    def unpack(self, scope: _Scope, statement: ast.Unpack) -> list[Any]:
+        """`a, b, c = x -> chunk(3)`: the last call makes one node per name (see LayerKind.multi_output)."""
+        wanted, expr = len(statement.targets), statement.value
+        last = expr.stages[-1] if isinstance(expr, ast.Chain) else expr
+        kind = registry.lookup(last.func.name) if isinstance(last, ast.Call) else None
+        self.unpacking = (last, wanted) if kind is not None and kind.multi_output else None
+        try:
+            value = self.expression(scope, expr)
+        finally:
+            self.unpacking = None
+        if isinstance(value, tuple) and all(isinstance(v, Tensor) for v in value):
+            return list(value)
+        if value is not POISON:
+            several = ", ".join(f"`{k}`" for k, v in registry.all_kinds().items() if v.multi_output)
+            what = f"`{last.func.name}`" if isinstance(last, ast.Call) else "this"
+            if kind is not None and "returns" in kind.args.model_fields:  # rnn, lstm, gru
+                choices = " or ".join(f'returns="{c}"' for c in typing.get_args(kind.args.model_fields["returns"].annotation))
+                help = f"`{kind.name}` stands for one of torch's results: choose it with {choices}"
+            else:
+                help = f"only {several} give several tensors (when `index=` is not given)"
+            self.diagnostics.error("E0318", f"{wanted} names are unpacked, but {what} gives one tensor", last.span,
+                                   help=help)
+        return [POISON] * wanted
 
     def input_decl(self, scope: _Scope, decl: ast.InputDecl) -> None:
         shape = None
@@ -178,6 +209,7 @@ class _Lowerer:
             shape = tuple(dims)
         if self.bind_name(scope, decl.name, Tensor(decl.name.name)):
             scope.inputs.append(Input(decl.name.name, shape, decl.span))
+            scope.named.add(decl.name.name)
 
     def bind_name(self, scope: _Scope, name: ast.Ident, value: Any) -> bool:
         previous = scope.env.get(name.name)
@@ -198,6 +230,13 @@ class _Lowerer:
                                    name.span, help="parameters are declared in the definition's header")
             return False
         scope.env[name.name] = _Binding(value, name.span, "tensor")
+        # Record the user's name on the node that produced the tensor: generated code uses it as the variable.
+        for index in range(len(scope.nodes) - 1, -1, -1) if isinstance(value, Tensor) else ():
+            node = scope.nodes[index]
+            if node.name == value.ref:
+                if node.variable is None:
+                    scope.nodes[index] = replace(node, variable=name.name)
+                break
         return True
 
     def set_output(self, scope: _Scope, value: Any, span: Span) -> None:
@@ -207,6 +246,8 @@ class _Lowerer:
             return
         if isinstance(value, Tensor):
             scope.output, scope.output_span = value.ref, span
+        elif value is POISON:
+            scope.output_span = span  # an output was written; the error that poisoned it is reported
 
     # ------------------------------------------------------------ expressions
 
@@ -256,6 +297,10 @@ class _Lowerer:
             return POISON
         if isinstance(left, Tensor) or isinstance(right, Tensor):
             return self.tensor_arithmetic(scope, op, left, right, expr)
+        if op == "@":
+            self.diagnostics.error("E0317", f"`@` multiplies tensors, not {format_value(left)} and "
+                                   f"{format_value(right)}", expr.span)
+            return POISON
         if isinstance(left, Sym) or isinstance(right, Sym):
             return Sym(f"{left}{op}{right}") if op in "+-*//" else POISON
         numbers = (int, float)
@@ -271,13 +316,17 @@ class _Lowerer:
                 "/": lambda: left / right, "//": lambda: left // right, "%": lambda: left % right}[op]()
 
     def tensor_arithmetic(self, scope: _Scope, op: str, left: Any, right: Any, expr: ast.Expr) -> Any:
-        kind = {"+": "add", "-": "sub", "*": "mul", "/": "div"}.get(op)
+        kind = {"+": "add", "-": "sub", "*": "mul", "/": "div", "@": "matmul"}.get(op)
         if kind is None:
             self.diagnostics.error("E0317", f"`{op}` is not defined on tensors", expr.span,
-                                   help="tensors support + - * / with broadcasting")
+                                   help="tensors support + - * / with broadcasting, and @ (matmul)")
             return POISON
         tensors = [v for v in (left, right) if isinstance(v, Tensor)]
         scalars = [v for v in (left, right) if not isinstance(v, Tensor)]
+        if kind == "matmul" and scalars:
+            self.diagnostics.error("E0317", f"`@` multiplies two tensors, not a tensor and {format_value(scalars[0])}",
+                                   expr.span, help="use `*` to scale a tensor by a number")
+            return POISON
         if scalars and (not isinstance(scalars[0], (int, float)) or isinstance(scalars[0], bool)):
             self.diagnostics.error("E0317", f"`{op}` combines a tensor with a number, not {format_value(scalars[0])}",
                                    expr.span)
@@ -328,6 +377,8 @@ class _Lowerer:
             return POISON
         kind = registry.lookup(name)
         definition = self.program.definitions.get(name) if kind is None else None
+        if kind is None and definition is None and registry.nearest(name, self.program.unresolved):
+            return POISON  # a failed (perhaps misspelt) import of it is already reported
         if kind is None and definition is None:
             known = [*registry.all_kinds(), *self.program.definitions]
             suggestion = registry.nearest(name, known)
@@ -368,7 +419,12 @@ class _Lowerer:
             self.diagnostics.error("E0315", f"`{name}` needs {wanted}, but gets {len(tensors)}", call.span,
                                    help=f"write `x -> {name}` or `{name}(x)`" if expected == 1 else None)
             return POISON
-        return self.add_node(scope, kind, args, arg_spans, [t.ref for t in tensors], call.span, call.label)
+        inputs = [t.ref for t in tensors]
+        if kind.multi_output and self.unpacking and self.unpacking[0] is call and args.index is None:
+            pieces = self.unpacking[1]
+            return tuple(self.add_node(scope, kind, args.model_copy(update={"index": i, "outputs": pieces}),
+                                       arg_spans, inputs, call.span, None) for i in range(pieces))
+        return self.add_node(scope, kind, args, arg_spans, inputs, call.span, call.label)
 
     def block_call(self, scope: _Scope, definition: ast.Definition, call: ast.Call, tensors: list[Tensor],
                    positional: list, keywords: list) -> Any:
@@ -436,11 +492,11 @@ class _Lowerer:
     def node_name(self, scope: _Scope, prefix: str, label: ast.Ident | None) -> str:
         if label is not None:
             problem = check_python_name(label.name)
-            taken = {n.name for n in scope.nodes}
             if problem:
                 self.diagnostics.error("E0204", f"{problem} and cannot name a layer", label.span,
                                        help=f"rename it, e.g. `{label.name.strip('_')}_layer`")
-            elif label.name not in taken:
+            elif label.name not in scope.named:
+                scope.named.add(label.name)
                 return label.name
             else:
                 self.diagnostics.error("E0203", f"layer name `{label.name}` is used twice", label.span,
@@ -448,7 +504,8 @@ class _Lowerer:
         while True:
             scope.counters[prefix] = scope.counters.get(prefix, 0) + 1
             candidate = f"{prefix}{scope.counters[prefix]}"
-            if candidate not in scope.taken and all(n.name != candidate for n in scope.nodes):
+            if candidate not in scope.taken and candidate not in scope.named:
+                scope.named.add(candidate)
                 return candidate
 
     def add_node(self, scope: _Scope, kind: registry.LayerKind, args: Any, arg_spans: dict[str, Span],
@@ -471,7 +528,7 @@ def _labels(body) -> list[ast.Call]:
         if isinstance(node, ast.Call) and node.label is not None:
             found.append(node)
         if isinstance(node, (ast.Call, ast.Repeat, ast.Chain, ast.BinOp, ast.Neg, ast.TupleExpr, ast.Arg,
-                             ast.Assign, ast.OutputStmt, ast.ChainStmt)):
+                             ast.Assign, ast.Unpack, ast.OutputStmt, ast.ChainStmt)):
             for value in vars(node).values():
                 for child in value if isinstance(value, tuple) else (value,):
                     walk(child)
@@ -482,9 +539,11 @@ def _labels(body) -> list[ast.Call]:
 
 def _defined_later(definition: ast.Definition, use: ast.Var) -> Span | None:
     for statement in definition.body:
-        if isinstance(statement, ast.Assign) and statement.target.name == use.name and \
-                statement.span.start > use.span.start:
-            return statement.target.span
+        targets = (statement.target,) if isinstance(statement, ast.Assign) else \
+            statement.targets if isinstance(statement, ast.Unpack) else ()
+        for target in targets:
+            if target.name == use.name and statement.span.start > use.span.start:
+                return target.span
     return None
 
 

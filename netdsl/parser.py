@@ -121,6 +121,10 @@ class _ToAst(Transformer):
         name, value = children
         return ast.Assign(self._ident(name), value, self._span(meta))
 
+    def unpack(self, meta, children):
+        *names, value = children
+        return ast.Unpack(tuple(self._ident(n) for n in names), value, self._span(meta))
+
     def chain_stmt(self, meta, children):
         head, *stages = children
         return ast.ChainStmt(ast.Chain(head, tuple(stages), self._span(meta)), self._span(meta))
@@ -173,6 +177,9 @@ class _ToAst(Transformer):
 
     def mod(self, meta, children):
         return ast.BinOp("%", *children, self._span(meta))
+
+    def matmul(self, meta, children):
+        return ast.BinOp("@", *children, self._span(meta))
 
     def neg(self, meta, children):
         return ast.Neg(children[0], self._span(meta))

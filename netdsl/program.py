@@ -21,6 +21,9 @@ class Program:
     source: SourceFile
     definitions: dict[str, ast.Definition]   # the root file's own definitions and its imports
     networks: tuple[str, ...]                 # the root file's own networks, in source order
+    # Names the root file imports by name that could not be imported (already reported): uses of them
+    # are not reported again as unknown layers.
+    unresolved: frozenset[str] = frozenset()
 
 
 def read_source(path: str | Path) -> SourceFile:
@@ -53,6 +56,7 @@ class _Loader:
         self.root_dir = root_dir        # imports must stay below it; None allows any path
         self.cache: dict[Path, dict[str, ast.Definition] | None] = {}
         self.loading: list[Path] = []
+        self.unresolved: set[str] = set()
 
     def load(self, source: SourceFile, here: Path | None) -> tuple[dict[str, ast.Definition], tuple[str, ...]] | None:
         try:
@@ -62,8 +66,11 @@ class _Loader:
             return None
         visible: dict[str, ast.Definition] = {}
         for item in module.imports:
-            for name, definition in self.imported(item, here).items():
+            found = self.imported(item, here)
+            for name, definition in found.items():
                 self.define(visible, name, definition, item.span)
+            if item.names is not None and len(self.loading) <= 1:  # the root file's own imports
+                self.unresolved.update(n.name for n in item.names if n.name not in found)
         for definition in module.definitions:
             self.define(visible, definition.name.name, definition, definition.name.span)
         own = tuple(d.name.name for d in module.definitions if d.kind == "network" and visible.get(d.name.name) is d)
@@ -127,4 +134,4 @@ def load_program(source: SourceFile, diagnostics: Diagnostics, *, allow_outside_
     if loaded is None:
         return None
     definitions, networks = loaded
-    return Program(source, definitions, networks)
+    return Program(source, definitions, networks, frozenset(loader.unresolved))

@@ -42,8 +42,13 @@ class LayerKind:
     positional: tuple[str, ...] = ()            # argument order for positional use
     aliases: dict[str, str] = field(default_factory=dict)  # short names: kernel → kernel_size
     inputs: int | None = 1                      # tensors consumed; None: one or more
+    # The torch op returns several tensors (chunk, split, unbind). Every IR node stays single-output:
+    # `a, b = x -> chunk(2)` lowers to one node per name, each with its `index` argument set, and an
+    # `outputs` argument holding how many names were unpacked (the checker compares it with the pieces).
+    multi_output: bool = False
     params: Callable[[Any, tuple[Shape, ...]], int] = _no_count    # trainable parameters
     buffers: Callable[[Any, tuple[Shape, ...]], int] = _no_count   # e.g. batchnorm running stats
+    frozen_params: Callable[[Any, tuple[Shape, ...]], int] = _no_count  # requires_grad=False, not in params
     macs: Callable[[Any, tuple[Shape, ...], Shape], int] = _no_macs
     # How PyTorch builds it: a module class and its constructor arguments (positional, keyword)...
     module: str | None = None                   # "nn.Conv2d", named as text: no torch import
@@ -63,10 +68,12 @@ class LayerKind:
 
 _KINDS: dict[str, LayerKind] = {}
 _plugins_loaded = False
+_builtins_loaded = False
 
 
 def register(kind: LayerKind, *, replace: bool = False) -> LayerKind:
     """Add a layer kind. Built-ins and plugins both come through here."""
+    _load_builtins()  # first, so that a plugin that clashes with a built-in fails here, not later
     if kind.name in _KINDS and not replace:
         raise ValueError(f"layer kind {kind.name!r} is already registered")
     if (kind.module is None) == (kind.functional is None):
@@ -78,7 +85,10 @@ def register(kind: LayerKind, *, replace: bool = False) -> LayerKind:
 
 
 def _load_builtins() -> None:
-    if not _KINDS:
+    # A flag, not `if not _KINDS`: a plugin may register before any lookup has loaded the built-ins.
+    global _builtins_loaded
+    if not _builtins_loaded:
+        _builtins_loaded = True
         from .layers import load_all
         load_all()
 
@@ -92,6 +102,17 @@ def _load_entry_point_plugins() -> None:
     from importlib.metadata import entry_points
     for entry in entry_points(group="netdsl.layers"):
         entry.load()
+
+
+def load_plugin(module: str) -> None:
+    """Import a plugin module (`--plugin`); it registers its kinds on import. The current directory is
+    searched too, so a plugin file beside the spec works without installing it."""
+    import importlib
+    import os
+    import sys
+    if os.getcwd() not in sys.path:
+        sys.path.append(os.getcwd())
+    importlib.import_module(module)
 
 
 def lookup(name: str) -> LayerKind | None:

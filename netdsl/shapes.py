@@ -55,7 +55,7 @@ def expand(value, n: int) -> tuple:
 
 def normalize_dim(dim: int, rank: int, arg: str = "dim") -> int:
     """Resolve a possibly negative dim index against rank, as torch does."""
-    if not -rank <= dim < max(rank, 1):
+    if not -max(rank, 1) <= dim < max(rank, 1):
         low, high = -max(rank, 1), max(rank, 1) - 1
         raise ShapeError(f"dimension {dim} is out of range for a {rank}-D tensor (expected {low} to {high})",
                          arg=arg, code="E0402")
@@ -99,11 +99,39 @@ def conv_transpose_output_size(size: Dim, kernel: int, stride: int, padding: int
     return (size - 1) * stride - 2 * padding + dilation * (kernel - 1) + output_padding + 1
 
 
+def describe_mismatch(diffs: list[tuple[int, Dim, Dim]]) -> str:
+    """[(2, 32, 16), (3, 32, 16)] → "dim 2 is 32 vs 16 and dim 3 is 32 vs 16"."""
+    parts = [f"dim {d} is {x} vs {y}" for d, x, y in diffs]
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def mismatch_help(rank: int, diffs: list[tuple[int, Dim, Dim]]) -> str | None:
+    """A likely cause when two tensors meet with different sizes: in [N, C, *spatial] tensors a channel
+    mismatch wants a projection, and spatial sizes off by one factor mean one side was downsampled."""
+    if rank < 3:
+        return None
+    dims = {d for d, _, _ in diffs}
+    if dims == {1}:
+        return "the channel counts differ: project one side to match, e.g. with a 1×1 convolution"
+    ratios = {max(x, y) / min(x, y) for d, x, y in diffs if d != 1 and isinstance(x, int) and isinstance(y, int)}
+    ratio = int(ratios.pop()) if len(ratios) == 1 and next(iter(ratios)).is_integer() else None
+    if 1 in dims:
+        stride = f"stride {ratio}" if ratio else "a matching stride"
+        return f"channels and spatial size both differ: project the shortcut, e.g. with a 1×1 convolution with {stride}"
+    if all(isinstance(x, int) and isinstance(y, int) and abs(x - y) == 1 for d, x, y in diffs if d != 1):
+        return ("the spatial sizes differ by 1: an odd size was halved (rounding down) and doubled again; "
+                "use input sizes that stay even at every downsampling")
+    if ratio and ratio > 1:
+        return (f"the spatial sizes differ by a factor of {ratio}: was one tensor taken after a pooling or "
+                "strided layer and the other before it?")
+    return None
+
+
 def broadcast(a: Shape, b: Shape) -> Shape:
     """torch broadcasting: align from the right; sizes must match or one of them be 1.
-    Raises ShapeError naming the first (rightmost) dim that disagrees, in a's indexing."""
+    Raises ShapeError naming every dim that disagrees, indexed in the (longer) result."""
     rank = max(len(a), len(b))
-    out = []
+    out, diffs = [], []
     for i in range(1, rank + 1):
         x = a[-i] if i <= len(a) else 1
         y = b[-i] if i <= len(b) else 1
@@ -112,7 +140,13 @@ def broadcast(a: Shape, b: Shape) -> Shape:
         elif x == 1:
             out.append(y)
         else:
-            dim = rank - i
-            raise ShapeError(f"shapes {format_shape(a)} and {format_shape(b)} do not broadcast: "
-                             f"dim {dim} is {x} vs {y}", code="E0403")
+            diffs.insert(0, (rank - i, x, y))
+    if diffs:
+        short = min(a, b, key=len)
+        aligned = (f"the shorter shape lines up with the last dims of the longer one; to line it up with the "
+                   f"first ones, reshape it to {format_shape(short + (1,) * (rank - len(short)))}"
+                   if len(a) != len(b) else None)
+        raise ShapeError(f"shapes {format_shape(a)} and {format_shape(b)} do not broadcast: "
+                         f"{describe_mismatch(diffs)}", code="E0403",
+                         help=aligned or mismatch_help(rank, diffs) or "aligned from the right, sizes must be equal or 1")
     return tuple(reversed(out))

@@ -30,7 +30,7 @@ class Var:
 
 @dataclass(frozen=True)
 class BinOp:
-    op: str  # one of + - * / // %
+    op: str  # one of + - * / // % @
     left: Expr
     right: Expr
     span: Span
@@ -118,6 +118,14 @@ class Assign:
 
 
 @dataclass(frozen=True)
+class Unpack:
+    """`a, b = x -> chunk(2)`: one name per tensor of a layer that returns several."""
+    targets: tuple[Ident, ...]
+    value: Expr
+    span: Span
+
+
+@dataclass(frozen=True)
 class OutputStmt:
     value: Expr
     span: Span
@@ -129,7 +137,7 @@ class ChainStmt:
     span: Span
 
 
-Statement = Union[InputStmt, Assign, OutputStmt, ChainStmt]
+Statement = Union[InputStmt, Assign, Unpack, OutputStmt, ChainStmt]
 
 
 @dataclass(frozen=True)

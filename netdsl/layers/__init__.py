@@ -6,7 +6,8 @@ import math
 
 from ..shapes import Shape, ShapeError, Sym, format_shape
 
-_FAMILIES = ("conv", "pool", "linear", "norm", "activation", "tensor_ops")
+_FAMILIES = ("conv", "pool", "linear", "norm", "activation", "tensor_ops", "combine", "axes", "resample",
+             "recurrent", "attention")
 
 
 def load_all() -> None:

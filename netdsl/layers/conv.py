@@ -28,8 +28,10 @@ def _conv_args(d: int, transpose: bool) -> type[Args]:
     )
     if transpose:
         fields["output_padding"] = (_sizes(d, NonNegativeInt), 0)
+    # torch.nn.ConvTranspose*d raises for any padding_mode but "zeros".
     fields.update(groups=(PositiveInt, 1), bias=(bool, True), dilation=(size, 1),
-                  padding_mode=(PaddingMode, "zeros"), in_channels=(Optional[PositiveInt], None))
+                  padding_mode=(Literal["zeros"] if transpose else PaddingMode, "zeros"),
+                  in_channels=(Optional[PositiveInt], None))
     name = f"ConvTranspose{d}dArgs" if transpose else f"Conv{d}dArgs"
     return create_model(name, __base__=Args, **fields)
 
@@ -55,6 +57,23 @@ def _channels(name: str, d: int, args, shape) -> tuple[int, int]:
     return index, channels
 
 
+def _check_padding_mode(name: str, args, spatial, kernel, dilation) -> None:
+    """reflect padding must be smaller than the input, circular at most its size (torch's F.pad)."""
+    limit = {"reflect": 0, "circular": 1}.get(args.padding_mode)
+    if limit is None or args.padding == "valid":
+        return
+    if args.padding == "same":   # torch pads dilation*(kernel-1) in total, the larger half on the right
+        widest = tuple(dl * (k - 1) - dl * (k - 1) // 2 for k, dl in zip(kernel, dilation))
+    else:
+        widest = expand(args.padding, len(spatial))
+    for size, pad in zip(spatial, widest):
+        if isinstance(size, int) and pad >= size + limit:
+            relation = "smaller than" if limit == 0 else "at most"
+            raise ShapeError(f"padding_mode={args.padding_mode!r} needs the padding ({pad}) to be {relation} the "
+                             f"input size ({size})", arg="padding", code="E0406",
+                             help="use less padding, a larger input, or padding_mode='zeros' or 'replicate'")
+
+
 def _conv_kind(d: int) -> LayerKind:
     name = f"conv{d}d"
     arg_model = _conv_args(d, transpose=False)
@@ -64,6 +83,7 @@ def _conv_kind(d: int) -> LayerKind:
         index, _ = _channels(name, d, args, shape)
         kernel, stride, dilation = expand(args.kernel_size, d), expand(args.stride, d), expand(args.dilation, d)
         spatial = shape[index + 1:]
+        _check_padding_mode(name, args, spatial, kernel, dilation)
         if args.padding == "same":
             if any(s != 1 for s in stride):
                 raise ShapeError("padding='same' is not supported for strided convolutions", arg="padding",

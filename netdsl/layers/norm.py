@@ -58,6 +58,9 @@ def _normalized_shape(args, shape) -> tuple:
 def _layernorm_infer(args, inputs):
     (shape,) = inputs
     normalized = _normalized_shape(args, shape)
+    if not normalized:
+        raise ShapeError("`layernorm` needs at least one dim to normalize over, but receives a scalar []",
+                         code="E0404")
     if len(shape) < len(normalized) or tuple(shape[len(shape) - len(normalized):]) != normalized:
         raise ShapeError(f"`layernorm` normalizes over trailing dims {format_shape(normalized)}, but the input is "
                          f"{format_shape(shape)}", arg="normalized_shape", code="E0301",
@@ -95,6 +98,11 @@ def _groupnorm_infer(args, inputs):
     if channels % args.num_groups:
         raise ShapeError(f"num_groups={args.num_groups} must divide the channels ({channels})", arg="num_groups",
                          code="E0302", help="choose num_groups dividing the channel count")
+    per_group = [shape[0], channels // args.num_groups, *shape[2:]]
+    if all(isinstance(s, int) for s in per_group) and math.prod(per_group) == 1:
+        raise ShapeError(f"`groupnorm` with num_groups={args.num_groups} over {format_shape(shape)} normalizes "
+                         f"single values (torch raises: expected more than 1 value per group)", arg="num_groups",
+                         code="E0302", help="use fewer groups or a larger input")
     return shape
 
 

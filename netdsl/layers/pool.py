@@ -44,6 +44,11 @@ def _pool_kind(d: int, mode: str) -> LayerKind:
                              arg="padding", code="E0305",
                              help=f"use padding at most {as_arg(tuple(k // 2 for k in kernel))}")
         spatial = shape[index + 1:]
+        if mode == "avg" and d == 3 and any(isinstance(s, int) and s < k for s, k in zip(spatial, kernel)):
+            # ATen's avg_pool3d (unlike every other pool) checks the input before padding.
+            raise ShapeError(f"`{name}` needs each spatial size of the input {format_shape(shape)} to be at least "
+                             f"the kernel size {times(kernel)}, before padding", arg="kernel_size", code="E0406",
+                             help="use a smaller kernel or a larger input")
         out = tuple(pool_output_size(*v, args.ceil_mode) for v in zip(spatial, kernel, stride, padding, dilation))
         if any(isinstance(o, int) and o < 1 for o in out):
             raise ShapeError(f"output would be empty: a {times(kernel)} window does not fit the input "
@@ -70,8 +75,10 @@ def _pool_kind(d: int, mode: str) -> LayerKind:
 
 def _adaptive_kind(d: int, mode: str) -> LayerKind:
     name = f"adaptive_{mode}_pool{d}d"
+    # torch takes None (keep the input size) only as an element of a 2d/3d tuple, never alone.
+    element = Optional[PositiveInt] if d > 1 else PositiveInt
     arg_model = create_model(f"Adaptive{mode.title()}Pool{d}dArgs", __base__=Args,
-                             output_size=(_sizes(d, Optional[PositiveInt]), ...))
+                             output_size=(Union[PositiveInt, tuple[(element,) * d]], ...))
 
     def infer(args, inputs):
         (shape,) = inputs

@@ -84,7 +84,7 @@ def _reshape_expression(method: str):
                 used_minus_one = True
             else:
                 sizes.append(str(size))
-        return f"{source}.{method}({', '.join(sizes)})"
+        return f"{source}.{method}({', '.join(sizes) or '()'})"  # reshape(()) → a 0-D tensor
     return emit
 
 

@@ -1,0 +1,72 @@
+"""Spec → live nn.Module, by executing the generated source (never the spec text).
+
+This module is torch-free at import time: torch comes in with the generated code, when a module is built.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import linecache
+import sys
+import types
+from pathlib import Path
+
+from .checker import CheckedGraph
+from .codegen import Generated, generate
+from .diagnostics import Diagnostic, render_short
+from .pipeline import Analysis, analyze
+from .program import read_source
+from .source import SourceFile
+
+DEFAULT_MAX_PARAMS = 2_000_000_000
+
+
+class NetdslError(Exception):
+    """A spec that cannot be built; `diagnostics` holds what went wrong (empty for a refused build)."""
+
+    def __init__(self, message: str, diagnostics: tuple[Diagnostic, ...] = ()):
+        super().__init__(message)
+        self.diagnostics = diagnostics
+
+
+def load(spec: str | Path, network: str | None = None, **params) -> tuple[Analysis, CheckedGraph]:
+    """Check a spec (a path, or spec text when it contains `{`) and pick one network; NetdslError if it fails."""
+    is_text = isinstance(spec, str) and "{" in spec
+    source = SourceFile("<string>", spec) if is_text else read_source(spec)
+    analysis = analyze(source, network, params)
+    errors = tuple(d for d in analysis.diagnostics.sorted() if d.severity.value == "error")
+    if errors:
+        listing = "".join(render_short(d) for d in errors).rstrip("\n")
+        raise NetdslError(f"{source.path} has {len(errors)} error{'s' if len(errors) > 1 else ''}:\n{listing}",
+                          errors)
+    if network is None and len(analysis.networks) > 1:
+        names = ", ".join(n.graph.name for n in analysis.networks)
+        raise NetdslError(f"{source.path} defines several networks ({names}): pass network=")
+    if not analysis.networks:
+        raise NetdslError(f"{source.path} defines no network")
+    return analysis, analysis.networks[0]
+
+
+def exec_source(generated: Generated, label: str) -> types.ModuleType:
+    """Execute generated source as a module whose code `inspect`, tracebacks and torch.jit.script can read."""
+    digest = hashlib.sha256(generated.source.encode()).hexdigest()[:12]
+    filename = f"<netdsl generated from {label} {digest}>"
+    module = types.ModuleType(f"netdsl_generated_{digest}")
+    module.__file__ = filename
+    linecache.cache[filename] = (len(generated.source), None, generated.source.splitlines(True), filename)
+    sys.modules[module.__name__] = module  # torch.jit.script resolves a class's globals through its module
+    exec(compile(generated.source, filename, "exec"), module.__dict__)
+    return module
+
+
+def build_module(spec: str | Path, network: str | None = None, *, max_params: int = DEFAULT_MAX_PARAMS, **params):
+    """Build a torch.nn.Module from a spec path or text; `params` override network parameters.
+    Refuses networks above max_params parameters (counted statically, before anything is allocated)."""
+    analysis, checked = load(spec, network, **params)
+    total = checked.params + checked.frozen
+    if total > max_params:
+        raise NetdslError(f"network `{checked.graph.name}` has {total:,} parameters (static count), more than "
+                          f"max_params={max_params:,}; pass a larger max_params= to build it anyway")
+    generated = generate([checked], analysis.source.path)
+    module = exec_source(generated, analysis.source.path)
+    return getattr(module, generated.classes[checked.graph.name])()

@@ -1,0 +1,353 @@
+"""CheckedGraph → Python source: one nn.Module class per network and per distinct block instantiation.
+
+Everything layer-specific comes from the registry (`module` + `module_args`, `call`, `functional`); this
+module only lays code out. The output is meant to pass `ruff check` and `ruff format --check` unchanged,
+so the few layouts used here (one line, or a call split at its outer parentheses) follow ruff's rules.
+
+Naming schemes (all deterministic, all through `Namespace`):
+- classes: a network keeps its name; a block's first distinct instantiation is named after the block,
+  later ones that differ (other parameters or input sizes give other code) `Block2`, `Block3`, ... in order
+  of first use; identical instantiations share one class.
+- attributes: the node names from lowering (`conv1`, or the user's label), which are the state_dict keys.
+- variables: a tensor the user named keeps its name, and the chain computing it reuses that name
+  (`y = self.conv1(x)`, `y = self.bn1(y)`); other values are `out` (`out_1`, ... when several are live),
+  and an unnamed value whose input dies at it takes over the input's variable.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import io
+import keyword
+import math
+import re
+import tokenize
+from dataclasses import dataclass
+
+from . import registry
+from .checker import CheckedGraph, LayerResult
+from .lower import check_python_name
+from .shapes import Sym, format_shape
+
+LINE_WIDTH = 88  # ruff's default line length
+_INDENT = "    "
+# Module-level names an emitted expression may use, and the import that provides each.
+_KNOWN_GLOBALS = {"torch": "import torch", "F": "import torch.nn.functional as F", "nn": "from torch import nn",
+                  "math": "import math"}
+# Names ruff rejects as variables (E741), besides keywords and builtins.
+_AMBIGUOUS = frozenset({"l", "O", "I"})
+
+
+class CodegenError(Exception):
+    """A layer kind produced something that cannot become Python: a bug in that kind (or plugin)."""
+
+
+class Namespace:
+    """Hands out unique identifiers: an illegal or taken candidate gets `_1`, `_2`, ... (torch.fx style)."""
+
+    def __init__(self, reserved=(), legal=None):
+        self._used = set(reserved)
+        self._legal = legal or _legal_variable
+
+    def create(self, candidate: str) -> str:
+        base = re.sub(r"\W", "_", candidate) or "_"
+        if base[0].isdigit():
+            base = "_" + base
+        name, number = base, 0
+        while name in self._used or not self._legal(name):
+            number += 1
+            name = f"{base}_{number}"
+        self._used.add(name)
+        return name
+
+
+def _legal_variable(name: str) -> bool:
+    return (name.isidentifier() and not keyword.iskeyword(name) and not keyword.issoftkeyword(name)
+            and not hasattr(builtins, name) and name not in _AMBIGUOUS and name != "self")
+
+
+def _legal_attribute(name: str) -> bool:
+    return name.isidentifier() and check_python_name(name) is None
+
+
+# ------------------------------------------------------------------ literals and layout
+
+def literal(value) -> str:
+    """A constructor argument as Python source, quoted the way ruff format quotes it."""
+    if isinstance(value, Sym):
+        raise CodegenError(f"symbolic size `{value}` cannot be a constructor argument")
+    if value is None or isinstance(value, (bool, int)):
+        return repr(value)
+    if isinstance(value, float):
+        return repr(value) if math.isfinite(value) else f'float("{value}")'
+    if isinstance(value, str):
+        text = repr(value)
+        return f'"{text[1:-1]}"' if text[0] == "'" and '"' not in value else text
+    if isinstance(value, (tuple, list)):
+        items = ", ".join(literal(v) for v in value)
+        if isinstance(value, list):
+            return f"[{items}]"
+        return f"({items},)" if len(value) == 1 else f"({items})"
+    raise CodegenError(f"cannot write {type(value).__name__} value {value!r} as Python source")
+
+
+def _wrap(pad: str, opening: str, items: list[str], closing: str, explode: bool = True, reserve: int = 0) -> list[str]:
+    """`opening item, item closing` on one line, else items on one indented line, else one per line."""
+    joined = ", ".join(items)
+    if len(pad + opening + joined + closing) + reserve <= LINE_WIDTH or not items:
+        return [pad + opening + joined + closing]
+    inner = pad + _INDENT
+    if len(inner + joined) <= LINE_WIDTH or not explode:
+        return [pad + opening, inner + joined, pad + closing]
+    lines = [pad + opening]
+    for item in items:  # an item too long for its own line is split in turn, as ruff does
+        split = _statement(inner, "", item, reserve=1)
+        lines += [*split[:-1], split[-1] + ","]
+    return lines + [pad + closing]
+
+
+def _statement(pad: str, head: str, expr: str, comment: str = "", reserve: int = 0) -> list[str]:
+    """`head + expr` (head: "out = ", "return ") laid out as ruff format would, with a trailing comment
+    that moves above the statement when it does not fit beside it."""
+    line = pad + head + expr
+    if comment and len(line) + 2 + len(comment) <= LINE_WIDTH:
+        return [f"{line}  {comment}"]
+    above = [pad + comment] if comment else []
+    if len(line) + reserve <= LINE_WIDTH:  # reserve: room for a trailing comma
+        return above + [line]
+    tree = ast.parse(expr, mode="eval").body
+    opening = pad + head + (ast.get_source_segment(expr, tree.func) + "(" if isinstance(tree, ast.Call) else "")
+    # ruff's preference: split the call's own parentheses if its opening fits, else parenthesize the
+    # whole right-hand side if that fits on one line, else split the call anyway.
+    fits_parenthesized = len(pad + _INDENT + expr) <= LINE_WIDTH and head
+    nested = isinstance(tree, ast.Call) and head and len(pad + _INDENT + opening.lstrip()[len(head):]) <= LINE_WIDTH
+    if isinstance(tree, ast.Call) and (len(opening) <= LINE_WIDTH or not (fits_parenthesized or nested)):
+        parts = sorted([*tree.args, *tree.keywords], key=lambda n: (n.lineno, n.col_offset))
+        callee = ast.get_source_segment(expr, tree.func)
+        return above + _wrap(pad, f"{head}{callee}(", [ast.get_source_segment(expr, p) for p in parts], ")",
+                             reserve=reserve)
+    if fits_parenthesized or not head:
+        return above + _wrap(pad, f"{head}(", [expr], ")", explode=False)
+    return above + [f"{pad}{head}(", *_statement(pad + _INDENT, "", expr), f"{pad})"]
+
+
+def _checked_expression(expr: str, allowed: set[str], who: str) -> tuple[str, set[str]]:
+    """Parse an expression a layer kind produced; return it in canonical spelling (ast.unparse, with
+    strings quoted as ruff quotes them: a kind's `(a, b,)` would otherwise be exploded by ruff format)
+    and the module-level names it uses."""
+    try:
+        tree = ast.parse(expr, mode="eval")
+    except SyntaxError as error:
+        raise CodegenError(f"layer kind `{who}` produced invalid Python {expr!r}: {error.msg}") from None
+    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    unknown = names - allowed - set(_KNOWN_GLOBALS)
+    if unknown:
+        raise CodegenError(f"layer kind `{who}` uses undefined names {sorted(unknown)} in {expr!r}")
+    text, parts, last = ast.unparse(tree), [], 0
+    for token in tokenize.generate_tokens(io.StringIO(text).readline):
+        if token.type == tokenize.STRING and token.string[0] in "'\"":
+            parts += [text[last:token.start[1]], literal(ast.literal_eval(token.string))]
+            last = token.end[1]
+    return "".join(parts) + text[last:], names & set(_KNOWN_GLOBALS)
+
+
+# ------------------------------------------------------------------ variables
+
+def _live(checked: CheckedGraph) -> list[LayerResult]:
+    """The layers the output depends on, in order. Unused layers keep their module (and parameters)."""
+    needed = {checked.graph.output}
+    for layer in reversed(checked.layers):
+        if layer.node.name in needed:
+            needed.update(layer.node.inputs)
+    return [layer for layer in checked.layers if layer.node.name in needed]
+
+
+def _variables(checked: CheckedGraph, live: list[LayerResult], namespace: Namespace) -> dict[str, str]:
+    """value name → Python variable (see the module docstring for the scheme)."""
+    nodes = [layer.node for layer in live]
+    uses: dict[str, int] = {checked.graph.output: 1}
+    last_use: dict[str, str] = {}
+    for node in nodes:
+        for name in node.inputs:
+            uses[name] = uses.get(name, 0) + 1
+            last_use[name] = node.name
+    group = {i.name: i.name for i in checked.graph.inputs}
+    user = {*group, *(n.variable for n in nodes if n.variable)}
+    group.update({n.name: n.variable for n in nodes if n.variable})
+    producers = {n.name for n in nodes}
+    for node in reversed(nodes):  # a chain computing a named tensor carries that name
+        if node.name in group and node.inputs:
+            first = node.inputs[0]
+            if first in producers and first not in group and uses.get(first) == 1:
+                group[first] = group[node.name]
+    fresh: dict[str, str] = {}
+    for node in nodes:
+        if node.name in group:
+            continue
+        first = node.inputs[0] if node.inputs else None
+        inherited = group.get(first)
+        if inherited is not None and inherited not in user and last_use.get(first) == node.name \
+                and first != checked.graph.output:
+            group[node.name] = inherited
+        else:
+            group[node.name] = fresh[node.name] = f"<out{len(fresh)}>"
+    identifiers = {g: namespace.create(g) for g in dict.fromkeys(group[i.name] for i in checked.graph.inputs)}
+    for g in dict.fromkeys(group[n.name] for n in nodes):
+        if g not in identifiers:
+            identifiers[g] = namespace.create("out" if g.startswith("<out") else g)
+    return {value: identifiers[g] for value, g in group.items() if g in identifiers}
+
+
+# ------------------------------------------------------------------ classes
+
+@dataclass(frozen=True)
+class Generated:
+    source: str
+    classes: dict[str, str]   # network name → class name
+
+
+class _Generator:
+    def __init__(self, checked: list[CheckedGraph]):
+        self.imports: set[str] = {"import torch"}          # forward's annotations always use torch
+        roots = {_module_import(kind.module)[0] for kind in _kinds(checked) if kind.module}
+        self.reserved = {*_KNOWN_GLOBALS, *roots}   # the module-level names forward bodies may use
+        self.globals = Namespace(self.reserved)
+        self.imports |= {line for _, line in map(_module_import, (k.module for k in _kinds(checked) if k.module))
+                         if line}
+        self.classes: list[str] = []
+        self.block_classes: dict[tuple[str, str], str] = {}   # (block, body) → class name
+        self.block_counts: dict[str, int] = {}
+
+    def network(self, checked: CheckedGraph) -> str:
+        name = self.globals.create(checked.graph.name)
+        self.classes.append(self.class_source(name, checked, _doc(checked)))
+        return name
+
+    def block(self, layer: LayerResult) -> str:
+        inner = layer.inner
+        body = self.class_source("{}", inner, _doc(inner))
+        key = (inner.graph.name, body)
+        if key not in self.block_classes:
+            count = self.block_counts[inner.graph.name] = self.block_counts.get(inner.graph.name, 0) + 1
+            name = self.globals.create(inner.graph.name + (str(count) if count > 1 else ""))
+            self.block_classes[key] = name
+            self.classes.append(body.replace("{}", name, 1))
+        return self.block_classes[key]
+
+    def class_source(self, name: str, checked: CheckedGraph, doc: str) -> str:
+        pad = _INDENT * 2
+        attributes = Namespace(legal=_legal_attribute)
+        init = [f"{_INDENT}def __init__(self) -> None:", f"{pad}super().__init__()"]
+        modules: dict[str, str] = {}
+        for layer in checked.layers:
+            kind = registry.lookup(layer.node.kind) if layer.inner is None else None
+            if kind is not None and kind.functional is not None:
+                continue
+            attribute = modules[layer.node.name] = attributes.create(layer.node.name)
+            if layer.inner is not None:
+                constructor = f"{self.block(layer)}()"
+            else:
+                constructor = self.constructor(kind, layer)
+            init += _statement(pad, f"self.{attribute} = ", constructor)
+        live = _live(checked)
+        variables = _variables(checked, live, Namespace(self.reserved))
+        signature = ["self", *(f"{variables[i.name]}: torch.Tensor" for i in checked.graph.inputs)]
+        forward = _wrap(_INDENT, "def forward(", signature, ") -> torch.Tensor:")
+        unused = [layer.node.name for layer in checked.layers if layer not in live]
+        if unused:
+            forward.append(f"{pad}# not computed: the output does not depend on {', '.join(unused)}")
+        for layer in live:
+            expr = self.expression(layer, modules, variables)
+            forward += _statement(pad, f"{variables[layer.node.name]} = ", expr, f"# {format_shape(layer.shape)}")
+        forward.append(f"{pad}return {variables[checked.graph.output]}")
+        return "\n".join([f"class {name}(nn.Module):", f'{_INDENT}"""{doc}"""', "", *init, "", *forward])
+
+    def constructor(self, kind: registry.LayerKind, layer: LayerResult) -> str:
+        positional, keywords = kind.module_args(layer.args, layer.inputs)
+        for key in keywords:
+            if not key.isidentifier() or keyword.iskeyword(key):
+                raise CodegenError(f"layer kind `{kind.name}` passes an invalid keyword {key!r}")
+        items = [literal(v) for v in positional] + [f"{k}={literal(v)}" for k, v in keywords.items()]
+        self.imports.add("from torch import nn")  # the class statement itself uses nn.Module
+        return f"{kind.module}({', '.join(items)})"
+
+    def expression(self, layer: LayerResult, modules: dict[str, str], variables: dict[str, str]) -> str:
+        node = layer.node
+        names = tuple(variables[i] for i in node.inputs)
+        if layer.inner is not None:
+            return f"self.{modules[node.name]}({', '.join(names)})"
+        kind = registry.lookup(node.kind)
+        if kind.functional is not None:
+            expr = kind.functional(layer.args, names, layer.inputs)
+        elif kind.call is not None:
+            expr = kind.call(f"self.{modules[node.name]}", names, layer.args)
+        else:
+            return f"self.{modules[node.name]}({', '.join(names)})"
+        expr, used = _checked_expression(expr, {*names, "self"}, kind.name)
+        self.imports |= {_KNOWN_GLOBALS[n] for n in used}
+        return expr
+
+    def source(self, header: list[str]) -> str:
+        self.imports.add("from torch import nn")
+        # isort's order, which ruff checks (I001): the standard library, then the rest; within each,
+        # `import a` lines before `from a import b` lines, each sorted by module name.
+        stdlib = sorted(line for line in self.imports if line == "import math")
+        others = sorted(self.imports - set(stdlib), key=lambda line: (line.startswith("from"), line.lower()))
+        imports = "\n\n".join("\n".join(section) for section in (stdlib, others) if section)
+        return "\n\n\n".join(["\n".join(header) + "\n\n" + imports, *self.classes]) + "\n"
+
+
+def _module_import(path: str) -> tuple[str, str | None]:
+    """(the name the expression starts with, the import line it needs) for a `module` path."""
+    parts = path.split(".")
+    if len(parts) < 2 or not all(p.isidentifier() and not keyword.iskeyword(p) for p in parts):
+        raise CodegenError(f"module {path!r} is not a dotted Python name such as `nn.Conv2d`")
+    if parts[0] in _KNOWN_GLOBALS:
+        return parts[0], _KNOWN_GLOBALS[parts[0]]
+    return parts[0], f"import {'.'.join(parts[:-1])}"
+
+
+def _kinds(checked: list[CheckedGraph]):
+    for graph in checked:
+        for layer in graph.layers:
+            if layer.inner is not None:
+                yield from _kinds([layer.inner])
+            elif (kind := registry.lookup(layer.node.kind)) is not None:
+                yield kind
+
+
+def _doc(checked: CheckedGraph) -> str:
+    graph = checked.graph
+    params = ", ".join(f"{k}={literal(v)}" for k, v in graph.params.items())
+    inputs = ", ".join(f"{name} {format_shape(shape)}" for name, shape in checked.input_shapes.items())
+    total = checked.params + checked.frozen
+    text = (f"{graph.kind.title()} {graph.name}({params}): {inputs} -> {format_shape(checked.output_shape)}, "
+            f"{total:,} parameters.")
+    return text.replace("\\", "/").replace('"', "'")  # a docstring never needs escapes
+
+
+def generate(networks: list[CheckedGraph], source_path: str) -> Generated:
+    """Python source defining one class per network (and per distinct block instantiation it uses).
+    The networks must have checked without errors."""
+    generator = _Generator(networks)
+    classes = {checked.graph.name: generator.network(checked) for checked in networks}
+    where = re.sub(r"[\x00-\x1f\x7f]", "?", source_path)
+    header = [f"# Generated by netdsl from {where}.",
+              "# Edit the spec and run `netdsl build` again rather than editing this file."]
+    return Generated(generator.source(header), classes)
+
+
+def save(path: str, text: str) -> None:
+    """Write atomically: a reader never sees half a file, and a failed write leaves the old one."""
+    import os
+    import tempfile
+    directory = os.path.dirname(os.path.abspath(path))
+    handle, temporary = tempfile.mkstemp(dir=directory, prefix=".netdsl-", suffix=".py.tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+            stream.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise

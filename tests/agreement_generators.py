@@ -1,0 +1,218 @@
+"""Agreement generators: for every registered layer kind, a hypothesis strategy drawing a `Case` —
+arguments as a spec would pass them, and input shapes — for test_agreement.py to check against PyTorch.
+
+Draws stay small (sizes ≤ ~10) so that edge cases are common: kernels larger than the input,
+outputs of size 0 or below, groups that do not divide, wrong ranks, unbatched inputs.
+A kind registered without an entry in GENERATORS fails test_every_kind_has_a_generator.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from hypothesis import strategies as st
+
+
+@dataclass(frozen=True)
+class Case:
+    args: dict[str, Any]
+    shapes: tuple[tuple[int, ...], ...]
+    dtype: str = "float32"            # "long" for index inputs (embedding)
+    tags: frozenset = field(default_factory=frozenset)
+
+
+# ---------------------------------------------------------------- building blocks
+
+def size(low: int = 1, high: int = 8) -> st.SearchStrategy[int]:
+    return st.integers(low, high)
+
+
+def sizes(d: int, low: int, high: int) -> st.SearchStrategy:
+    """An int or a d-tuple of ints, as kernel_size/stride/padding accept."""
+    return st.one_of(size(low, high), st.tuples(*[size(low, high)] * d))
+
+
+def some(draw, **options: st.SearchStrategy) -> dict[str, Any]:
+    """Each optional argument is given about half the time (else its default applies)."""
+    return {name: draw(strategy) for name, strategy in options.items() if draw(st.booleans())}
+
+
+def shape(draw, rank_low: int = 0, rank_high: int = 4, low: int = 1, high: int = 6) -> tuple[int, ...]:
+    return tuple(draw(st.lists(size(low, high), min_size=rank_low, max_size=rank_high)))
+
+
+def image(draw, d: int, channels: int, high: int = 9) -> tuple[int, ...]:
+    """[N, C, *spatial] or unbatched [C, *spatial]; now and then a wrong rank."""
+    rank = draw(st.sampled_from([d + 2] * 4 + [d + 1] * 2 + [d, d + 3]))
+    lead = (channels,) if rank == d + 1 else (draw(size(1, 3)), channels)
+    if rank == d:
+        lead = ()
+    if rank == d + 3:
+        lead = (draw(size(1, 2)), draw(size(1, 3)), channels)
+    return lead + tuple(draw(st.lists(size(1, high), min_size=d, max_size=d)))
+
+
+def multiple(draw, factor: int) -> int:
+    """Usually a multiple of factor (groups that divide), sometimes any size."""
+    return draw(size(1, 3)) * factor if draw(st.integers(0, 3)) else draw(size(1, 6))
+
+
+PADDING_MODES = st.sampled_from(["zeros", "reflect", "replicate", "circular"])
+FLOATS = st.floats(-2, 2, allow_nan=False)
+
+
+# ---------------------------------------------------------------- generators per family
+
+@st.composite
+def conv(draw, d: int, transpose: bool = False) -> Case:
+    groups = draw(st.sampled_from([1, 1, 1, 2, 3]))
+    padding = sizes(d, 0, 3) if transpose else st.one_of(sizes(d, 0, 3), st.sampled_from(["same", "valid"]))
+    args = {"out_channels": multiple(draw, groups), "kernel_size": draw(sizes(d, 1, 5)),
+            **some(draw, stride=sizes(d, 1, 3), padding=padding, dilation=sizes(d, 1, 3),
+                   bias=st.booleans(), padding_mode=PADDING_MODES)}
+    if groups > 1:
+        args["groups"] = groups
+    if transpose:
+        args.update(some(draw, output_padding=sizes(d, 0, 2)))
+    return Case(args, (image(draw, d, multiple(draw, groups)),))
+
+
+@st.composite
+def pool(draw, d: int, mode: str) -> Case:
+    args = {"kernel_size": draw(sizes(d, 1, 4)),
+            **some(draw, stride=st.one_of(st.none(), sizes(d, 1, 3)), padding=sizes(d, 0, 2), ceil_mode=st.booleans())}
+    if mode == "max":
+        args.update(some(draw, dilation=sizes(d, 1, 3)))
+    else:
+        args.update(some(draw, count_include_pad=st.booleans()))
+        if d > 1:
+            args.update(some(draw, divisor_override=st.one_of(st.none(), size(1, 3))))
+    return Case(args, (image(draw, d, draw(size(1, 3))),))
+
+
+@st.composite
+def adaptive_pool(draw, d: int) -> Case:
+    element = st.one_of(size(1, 5), st.none())
+    output_size = draw(st.one_of(element, st.tuples(*[element] * d)))
+    return Case({"output_size": output_size}, (image(draw, d, draw(size(1, 3)), high=7),))
+
+
+@st.composite
+def linear(draw) -> Case:
+    return Case({"out_features": draw(size(1, 6)), **some(draw, bias=st.booleans())}, (shape(draw, 0, 4),))
+
+
+@st.composite
+def batchnorm(draw, d: int) -> Case:
+    args = some(draw, eps=st.floats(1e-6, 1e-1), momentum=st.one_of(st.none(), st.floats(0, 1)),
+                affine=st.booleans(), track_running_stats=st.booleans())
+    return Case(args, (shape(draw, 1, 6, high=4),))
+
+
+@st.composite
+def layernorm(draw) -> Case:
+    x = shape(draw, 0, 4)
+    trailing = draw(st.integers(0, len(x)))
+    normalized = x[len(x) - trailing:] if trailing else ()
+    if normalized and draw(st.integers(0, 4)) == 0:   # now and then one that does not match
+        normalized = normalized[:-1] + (normalized[-1] + 1,)
+    args = some(draw, eps=st.floats(1e-6, 1e-1), elementwise_affine=st.booleans(), bias=st.booleans())
+    if normalized:
+        args["normalized_shape"] = normalized if len(normalized) > 1 or draw(st.booleans()) else normalized[0]
+    return Case(args, (x,))
+
+
+@st.composite
+def groupnorm(draw) -> Case:
+    groups = draw(size(1, 4))
+    x = shape(draw, 0, 4, high=4)
+    if len(x) >= 2:
+        x = (x[0], multiple(draw, groups)) + x[2:]
+    return Case({"num_groups": groups, **some(draw, eps=st.floats(1e-6, 1e-1), affine=st.booleans())}, (x,))
+
+
+@st.composite
+def pointwise(draw, **options: st.SearchStrategy) -> Case:
+    return Case(some(draw, **options), (shape(draw, 0, 5, high=4),))
+
+
+@st.composite
+def with_dim(draw, name: str = "dim") -> Case:
+    return Case({name: draw(st.integers(-5, 5))}, (shape(draw, 0, 4),))
+
+
+@st.composite
+def flatten(draw) -> Case:
+    return Case(some(draw, start_dim=st.integers(-5, 5), end_dim=st.integers(-5, 5)), (shape(draw, 0, 5, high=4),))
+
+
+@st.composite
+def reshape(draw) -> Case:
+    x = shape(draw, 0, 4, high=4)
+    total = 1
+    for s in x:
+        total *= s
+    # Usually a factorisation of the element count (with at most one -1), sometimes anything.
+    target = []
+    rest = total
+    for _ in range(draw(st.integers(0, 3))):
+        factor = draw(st.sampled_from([f for f in range(1, rest + 1) if rest % f == 0]))
+        target.append(factor)
+        rest //= factor
+    target.append(rest)
+    if draw(st.booleans()):
+        target[draw(st.integers(0, len(target) - 1))] = -1
+    if draw(st.integers(0, 4)) == 0:
+        target = draw(st.lists(st.integers(-2, 6), min_size=0, max_size=4))
+    return Case({"shape": tuple(draw(st.permutations(target)))}, (x,))
+
+
+def broadcastable(draw, a: tuple[int, ...]) -> tuple[int, ...]:
+    """A shape that usually broadcasts with a: a suffix of it, some dims replaced by 1 (or by anything)."""
+    b = list(a[len(a) - draw(st.integers(0, len(a))):])
+    for i in range(len(b)):
+        b[i] = draw(st.sampled_from([b[i], b[i], 1, draw(size(1, 4))]))
+    lead = shape(draw, 0, 2, high=3)
+    return tuple(lead + tuple(b)) if draw(st.booleans()) else tuple(b)
+
+
+@st.composite
+def elementwise(draw) -> Case:
+    a = shape(draw, 0, 4, high=4)
+    if draw(st.booleans()):
+        b = broadcastable(draw, a)
+        return Case({}, (a, b) if draw(st.booleans()) else (b, a))
+    scalar = draw(st.one_of(st.integers(-3, 3), FLOATS))
+    return Case({"scalar": scalar, **some(draw, scalar_first=st.booleans())}, (a,))
+
+
+# ---------------------------------------------------------------- the table
+
+GENERATORS: dict[str, Callable[[], st.SearchStrategy[Case]]] = {
+    **{f"conv{d}d": (lambda d=d: conv(d)) for d in (1, 2, 3)},
+    **{f"conv_transpose{d}d": (lambda d=d: conv(d, transpose=True)) for d in (1, 2, 3)},
+    **{f"{mode}pool{d}d": (lambda d=d, mode=mode: pool(d, mode)) for d in (1, 2, 3) for mode in ("max", "avg")},
+    **{f"adaptive_{mode}_pool{d}d": (lambda d=d: adaptive_pool(d)) for d in (1, 2, 3) for mode in ("max", "avg")},
+    "linear": linear,
+    **{f"batchnorm{d}d": (lambda d=d: batchnorm(d)) for d in (1, 2, 3)},
+    "layernorm": layernorm,
+    "groupnorm": groupnorm,
+    **{name: pointwise for name in ("relu", "silu", "sigmoid", "tanh", "identity")},
+    "leaky_relu": lambda: pointwise(negative_slope=FLOATS),
+    "elu": lambda: pointwise(alpha=FLOATS),
+    "gelu": lambda: pointwise(approximate=st.sampled_from(["none", "tanh"])),
+    "dropout": lambda: pointwise(p=st.floats(0, 1)),
+    "dropout2d": lambda: pointwise(p=st.floats(0, 1)),
+    "softmax": with_dim,
+    "log_softmax": with_dim,
+    "flatten": flatten,
+    "reshape": reshape,
+    "view": reshape,
+    **{name: elementwise for name in ("add", "sub", "mul", "div")},
+}
+
+# The graph kinds (issue #3) keep their generators in their own module.
+from agreement_graph_generators import GRAPH_GENERATORS  # noqa: E402
+
+GENERATORS.update(GRAPH_GENERATORS)

@@ -1,0 +1,178 @@
+"""Agreement generators for the graph kinds (issue #3): joins and splits, axis ops, reductions, resampling,
+embedding, recurrent layers and attention. Merged into agreement_generators.GENERATORS.
+
+`outputs` (how many names a spec unpacks) is never drawn: like in_channels it is netdsl's own assertion.
+"""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+
+from agreement_generators import Case, shape, size, some
+
+
+def _dim(draw, rank: int) -> int:
+    """Usually a valid dim index (negative ones included), now and then one out of range."""
+    return draw(st.integers(-rank - 1, rank)) if rank else draw(st.integers(-1, 0))
+
+
+def _varied(draw, base: tuple, dim: int | None) -> tuple:
+    """A shape equal to base except at dim (when given); now and then another dim differs too."""
+    out = list(base)
+    if dim is not None and base:
+        out[dim % len(base)] = draw(size(1, 5))
+    if base and not draw(st.integers(0, 5)):
+        out[draw(st.integers(0, len(base) - 1))] = draw(size(1, 5))
+    return tuple(out)
+
+
+@st.composite
+def joined(draw, stack: bool = False) -> Case:
+    base = shape(draw, 1, 4)
+    dim = _dim(draw, len(base) + stack)
+    inside = None if stack or not -len(base) <= dim < len(base) else dim
+    shapes = (base,) + tuple(_varied(draw, base, inside) for _ in range(draw(st.integers(0, 2))))
+    if not draw(st.integers(0, 7)):
+        shapes += (shape(draw, 1, 4),)  # perhaps another rank
+    return Case({"dim": dim}, shapes)
+
+
+@st.composite
+def pieces(draw, first: str | None) -> Case:
+    x = shape(draw, 1, 3, high=9)
+    args = {"dim": _dim(draw, len(x)), "index": draw(st.integers(-4, 4))}
+    if first == "chunks":
+        args["chunks"] = draw(size(1, 5))
+    elif first:
+        n = x[args["dim"] % len(x)] if -len(x) <= args["dim"] < len(x) else 3
+        sections = draw(st.lists(size(1, 4), min_size=1, max_size=3))
+        if draw(st.booleans()) and sum(sections) < n:
+            sections.append(n - sum(sections))  # usually they add up
+        args["split_size_or_sections"] = draw(st.one_of(size(1, 5), st.just(tuple(sections))))
+    return Case(args, (x,))
+
+
+@st.composite
+def matmul(draw) -> Case:
+    inner = draw(size(1, 4))
+    a = shape(draw, 0, 2) + (draw(size(1, 4)), inner)
+    b = shape(draw, 0, 2) + (inner if draw(st.integers(0, 4)) else draw(size(1, 4)), draw(size(1, 4)))
+    a = a[-draw(st.integers(1, len(a))):]
+    b = b[-draw(st.integers(1, len(b))):] if len(b) > 1 and draw(st.booleans()) else b
+    if len(b) == 1 or draw(st.integers(0, 3)):
+        b = b if len(b) > 1 else (a[-1],)
+    return Case({}, (a, b))
+
+
+@st.composite
+def two_dims(draw) -> Case:
+    x = shape(draw, 1, 4)
+    return Case({"dim0": _dim(draw, len(x)), "dim1": _dim(draw, len(x))}, (x,))
+
+
+@st.composite
+def permute(draw) -> Case:
+    x = shape(draw, 1, 4)
+    dims = list(draw(st.permutations(range(len(x)))))
+    dims = [d - len(x) if draw(st.booleans()) else d for d in dims]
+    if not draw(st.integers(0, 5)):
+        dims = dims[:-1] + [dims[0]]  # a repeated dim
+    return Case({"dims": tuple(dims)}, (x,))
+
+
+@st.composite
+def one_dim(draw, extra: int = 0, **options) -> Case:
+    x = shape(draw, 1, 4, low=1, high=3)
+    return Case({"dim": _dim(draw, len(x) + extra), **some(draw, **options)}, (x,))
+
+
+@st.composite
+def dims_or_all(draw, **options) -> Case:
+    x = shape(draw, 1, 4, low=1, high=3)
+    chosen = draw(st.one_of(st.none(), st.integers(-len(x), len(x) - 1),
+                            st.lists(st.integers(-len(x), len(x) - 1), min_size=1, max_size=len(x)).map(tuple)))
+    return Case({**({"dim": chosen} if chosen is not None else {}), **some(draw, **options)}, (x,))
+
+
+@st.composite
+def select(draw) -> Case:
+    x = shape(draw, 1, 4)
+    return Case({"dim": _dim(draw, len(x)), "index": draw(st.integers(-5, 5))}, (x,))
+
+
+@st.composite
+def resample(draw) -> Case:
+    x = shape(draw, 2, 6, high=5)
+    d = max(len(x) - 2, 1)
+    scale = st.one_of(size(1, 3), st.sampled_from([0.5, 1.5, 2.0, 2.5]))
+    how = draw(st.sampled_from(["size", "scale_factor", "scale_factor", "both"]))
+    args = {"mode": draw(st.sampled_from(["nearest", "nearest-exact", "linear", "bilinear", "bicubic", "trilinear",
+                                          "area"]))}
+    if how in ("size", "both"):
+        args["size"] = draw(st.one_of(size(1, 6), st.tuples(*[size(1, 6)] * d)))
+    if how in ("scale_factor", "both"):
+        args["scale_factor"] = draw(st.one_of(scale, st.tuples(*[scale] * d)))
+    if not draw(st.integers(0, 3)):
+        args["align_corners"] = draw(st.booleans())
+    return Case(args, (x,))
+
+
+@st.composite
+def shuffle(draw, field: str) -> Case:
+    return Case({field: draw(size(1, 3))}, (shape(draw, 2, 5, high=8),))
+
+
+@st.composite
+def embedding(draw) -> Case:
+    num = draw(size(1, 8))
+    args = {"num_embeddings": num, "embedding_dim": draw(size(1, 5)),
+            **some(draw, padding_idx=st.integers(-num - 1, num), max_norm=st.floats(0.5, 2.0),
+                   scale_grad_by_freq=st.booleans())}
+    return Case(args, (shape(draw, 0, 3),), dtype="long")
+
+
+@st.composite
+def recurrent(draw, name: str) -> Case:
+    hidden = draw(size(1, 5))
+    returns = ["output", "hidden"] + (["cell"] if name == "lstm" else [])
+    options = dict(num_layers=size(1, 3), bias=st.booleans(), batch_first=st.booleans(),
+                   bidirectional=st.booleans(), returns=st.sampled_from(returns))
+    if name == "lstm":
+        options["proj_size"] = st.integers(0, hidden)
+    if name == "rnn":
+        options["nonlinearity"] = st.sampled_from(["tanh", "relu"])
+    return Case({"hidden_size": hidden, **some(draw, **options)}, (shape(draw, 1, 4, high=4),))
+
+
+@st.composite
+def attention(draw) -> Case:
+    heads = draw(size(1, 4))
+    embed = heads * draw(size(1, 3)) if draw(st.integers(0, 4)) else draw(size(1, 8))
+    batch_first = draw(st.booleans())
+    rank = draw(st.sampled_from([3, 3, 2, 4]))
+    lead = shape(draw, rank - 1, rank - 1, high=4)
+    query = lead + (embed,)
+    seq = 1 if batch_first and rank == 3 else 0
+    memory = list(lead)
+    if rank > 1 and draw(st.booleans()):
+        memory[seq] = draw(size(1, 4))  # a key/value sequence of another length
+    key = tuple(memory) + (embed if draw(st.booleans()) else draw(size(1, 6)),)
+    value = tuple(_varied(draw, tuple(memory), None)) + (draw(size(1, 6)),)
+    shapes = draw(st.sampled_from([(query,), (query, key), (query, key, value)]))
+    return Case({"num_heads": heads, "batch_first": batch_first,
+                 **some(draw, bias=st.booleans(), add_bias_kv=st.booleans(), add_zero_attn=st.booleans())}, shapes)
+
+
+GRAPH_GENERATORS = {
+    "concat": joined, "cat": joined, "stack": lambda: joined(stack=True),
+    "chunk": lambda: pieces("chunks"), "split": lambda: pieces("split_size_or_sections"),
+    "unbind": lambda: pieces(None),
+    "matmul": matmul, "transpose": two_dims, "permute": permute,
+    "unsqueeze": lambda: one_dim(extra=1), "squeeze": dims_or_all, "select": select,
+    **{name: (lambda: dims_or_all(keepdim=st.booleans())) for name in ("mean", "sum", "max")},
+    "upsample": resample, "interpolate": resample,
+    "pixel_shuffle": lambda: shuffle("upscale_factor"), "pixel_unshuffle": lambda: shuffle("downscale_factor"),
+    "embedding": embedding,
+    **{name: (lambda name=name: recurrent(name)) for name in ("rnn", "lstm", "gru")},
+    "multihead_attention": attention,
+}

@@ -1,0 +1,82 @@
+"""Shared by the torch tests: every spec's networks, random inputs of their declared shapes, and the
+generated source imported as a real file."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import torch
+
+from conftest import ROOT
+from netdsl import check_file
+from netdsl.codegen import generate
+
+BATCH = 2
+SPECS = sorted((ROOT / "specs").glob("*.net"))
+
+
+def networks() -> list[tuple[Path, str]]:
+    """(spec, network name) for every network of every spec in specs/ (more appear over time)."""
+    found = []
+    for spec in SPECS:
+        analysis = check_file(spec)
+        assert analysis.ok, f"{spec.name} does not check"
+        found += [(spec, n.graph.name) for n in analysis.networks]
+    return found
+
+
+def checked(spec: Path, network: str):
+    analysis = check_file(spec.relative_to(ROOT), network)
+    return analysis.network(network)
+
+
+def import_source(source: str, directory: Path, name: str):
+    """Write generated source to a file and import it, as a user pasting the output would."""
+    path = directory / f"{name}.py"
+    path.write_text(source, encoding="utf-8")
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def emitted_module(spec: Path, network: str, directory: Path) -> torch.nn.Module:
+    graph = checked(spec, network)
+    generated = generate([graph], str(spec.relative_to(ROOT)))
+    module = import_source(generated.source, directory, f"generated_{spec.stem}_{network}".lower())
+    return getattr(module, generated.classes[network])()
+
+
+def _index_limit(graph, name: str) -> int | None:
+    """Inputs read by an embedding hold indices: the smallest num_embeddings among their readers."""
+    limits = [layer.args.num_embeddings for layer in graph.layers
+              if name in layer.node.inputs and hasattr(layer.args, "num_embeddings")]
+    return min(limits, default=None)
+
+
+def concrete(shape, batch_symbols: set[str]) -> tuple[int, ...]:
+    return tuple(d if isinstance(d, int) else BATCH if str(d) in batch_symbols else 8 for d in shape)
+
+
+def random_inputs(graph, seed: int = 0) -> list[torch.Tensor]:
+    """One tensor per network input: symbolic batch → BATCH; integer indices for embedding inputs."""
+    generator = torch.Generator().manual_seed(seed)
+    symbols = {str(s[0]) for s in graph.input_shapes.values() if s and not isinstance(s[0], int)}
+    tensors = []
+    for name, shape in graph.input_shapes.items():
+        size = concrete(shape, symbols)
+        limit = _index_limit(graph, name)
+        tensors.append(torch.randint(0, limit, size, generator=generator) if limit
+                       else torch.randn(size, generator=generator))
+    return tensors
+
+
+def expected_shape(graph) -> tuple:
+    symbols = {str(s[0]) for s in graph.input_shapes.values() if s and not isinstance(s[0], int)}
+    return tuple(d if isinstance(d, int) else BATCH if str(d) in symbols else None for d in graph.output_shape)
+
+
+def matches(actual: torch.Size, expected: tuple) -> bool:
+    """Sizes equal, where None (a symbolic size other than the batch) matches anything."""
+    return len(actual) == len(expected) and all(e is None or a == e for a, e in zip(actual, expected))

@@ -1,0 +1,196 @@
+"""Property-based agreement with PyTorch (issue #7): for every registered layer kind, the static
+verdict (argument validation + shape rule + parameter/buffer counts) must match what PyTorch does.
+
+    pytest tests/test_agreement.py                                   # a few thousand cases
+    NETDSL_AGREEMENT_EXAMPLES=100000 pytest tests/test_agreement.py  # the long run (total cases)
+    NETDSL_AGREEMENT_REPORT=path.json ...                            # per-kind counts written there
+
+PyTorch runs on `device="meta"` (no memory, no compute). Wherever its verdict differs from netdsl's,
+the CPU (the device users run) arbitrates: meta skips some checks that CPU kernels make (e.g.
+conv_transpose3d's output_padding < stride), and a few ops fail on meta (no kernel, or .item()).
+Arguments that only restate sizes netdsl infers (in_channels, in_features, num_features,
+num_channels) are never drawn: they are netdsl's own assertions, with no PyTorch counterpart.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import warnings
+from collections import Counter, defaultdict
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
+from netdsl import registry
+from netdsl.shapes import ShapeError, conv_transpose_output_size, expand
+
+from agreement_generators import GENERATORS, Case
+
+torch = pytest.importorskip("torch")
+
+KINDS = registry.all_kinds()
+TOTAL = int(os.environ.get("NETDSL_AGREEMENT_EXAMPLES", "3000"))
+PER_KIND = max(10, TOTAL // max(len(GENERATORS), 1))
+STATS: dict[str, Counter] = defaultdict(Counter)
+
+# Regions where netdsl is deliberately stricter than PyTorch: netdsl must reject, PyTorch is not asked.
+STRICTER: dict[str, tuple[str, callable]] = {
+    # torch only warns and then drops single elements instead of channels: almost always a mistake.
+    "dropout2d": ("dropout2d on input that is not 3-D or 4-D", lambda case: len(case.shapes[0]) not in (3, 4)),
+    # ATen computes an output size of 1 as a mean over the last d dims and skips the rank check, so any
+    # input of d or more dims passes; nn.AdaptiveAvgPool2d/3d document (and netdsl takes) [C, *] or [N, C, *].
+    # torch's CPU kernels return an empty tensor for a transposed 2d/3d convolution whose output size is
+    # 0; meta, conv_transpose1d and plain convolutions raise "output size is too small". netdsl raises.
+    **{f"conv_transpose{d}d": (f"conv_transpose{d}d with an output size of 0",
+                               lambda case, d=d: 0 in _transpose_output(case, d)) for d in (2, 3)},
+    **{f"adaptive_avg_pool{d}d": (f"adaptive_avg_pool{d}d to size 1 on input of the wrong rank",
+                                  lambda case, d=d: case.args["output_size"] in (1, (1,) * d)
+                                  and len(case.shapes[0]) not in (d + 1, d + 2)) for d in (2, 3)},
+}
+def _transpose_output(case: Case, d: int) -> tuple:
+    defaults = (("kernel_size", 1), ("stride", 1), ("padding", 0), ("output_padding", 0), ("dilation", 1))
+    per_dim = zip(case.shapes[0][-d:], *(expand(case.args.get(k, default), d) for k, default in defaults))
+    return tuple(conv_transpose_output_size(*values) for values in per_dim)
+
+
+# Regions where PyTorch's verdict depends on something other than shapes and arguments: skipped.
+NOT_STATIC: dict[str, tuple[str, callable]] = {
+    # torch raises "expected more than 1 value per channel" in training mode only; eval mode runs.
+    **{f"batchnorm{d}d": ("batchnorm over a single value per channel (training mode only)",
+                          lambda case: len(case.shapes[0]) > 1 and math.prod(case.shapes[0]) // case.shapes[0][1] == 1)
+       for d in (1, 2, 3)},
+}
+
+
+# ---------------------------------------------------------------- the two verdicts
+
+def netdsl_verdict(kind: registry.LayerKind, case: Case):
+    """(validated args or None, (output shape, params, buffers) or the error that rejects the case)."""
+    try:
+        args = kind.args.model_validate(case.args)
+    except ValidationError as error:
+        return None, error
+    try:
+        out = kind.infer(args, case.shapes)
+    except ShapeError as error:
+        return args, error
+    # Everything downstream must work on an accepted case: no crash in counts, MACs or labels.
+    kind.macs(args, case.shapes, out)
+    kind.describe(args, case.shapes)
+    return args, (tuple(out), kind.params(args, case.shapes), kind.buffers(args, case.shapes))
+
+
+def _resolve(dotted: str):
+    """"nn.Conv2d" → torch.nn.Conv2d (names are relative to torch; "torch.nn.X" works too)."""
+    target = torch
+    for part in dotted.removeprefix("torch.").split("."):
+        target = getattr(target, part)
+    return target
+
+
+def _forward(kind, args, case: Case, device: str, module):
+    dtype = getattr(torch, case.dtype)
+    tensors = [torch.zeros(s, dtype=dtype, device=device) for s in case.shapes]
+    names = tuple(f"x{i}" for i in range(len(tensors)))
+    scope = {"torch": torch, "F": torch.nn.functional, "m": module, **dict(zip(names, tensors))}
+    if kind.functional is not None:
+        expression = kind.functional(args, names, case.shapes)
+    elif kind.call is not None:
+        expression = kind.call("m", names, args)
+    else:
+        expression = f"m({', '.join(names)})"
+    return eval(expression, scope)  # noqa: S307 — test-generated expressions only
+
+
+def torch_verdict(kind: registry.LayerKind, case: Case, args, device: str):
+    """(output shape, params, buffers) as PyTorch computes them on device, or the exception it raises."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            module = None
+            if kind.module is not None:
+                positional, keywords = kind.module_args(args, case.shapes)
+                with torch.device(device):
+                    module = _resolve(kind.module)(*positional, **keywords)
+            out = _forward(kind, args, case, device, module)
+        except Exception as error:  # noqa: BLE001 — any torch error is a rejection
+            return error
+    count = (lambda tensors: sum(t.numel() for t in tensors)) if module is not None else (lambda tensors: 0)
+    return (tuple(out.shape), count(module.parameters()) if module is not None else 0,
+            count(module.buffers()) if module is not None else 0)
+
+
+def arbitrated_verdict(kind, case: Case, args, ours):
+    theirs = torch_verdict(kind, case, args, "meta")
+    if not agrees(ours, theirs):
+        STATS[kind.name]["cpu arbitration"] += 1
+        theirs = torch_verdict(kind, case, args, "cpu")
+    return theirs
+
+
+def agrees(ours, theirs) -> bool:
+    return isinstance(theirs, Exception) if isinstance(ours, Exception) else ours == theirs
+
+
+def check_agreement(name: str, case: Case) -> None:
+    kind = KINDS[name]
+    args, ours = netdsl_verdict(kind, case)
+    stats = STATS[name]
+    stats["cases"] += 1
+    for table, outcome in ((STRICTER, "stricter"), (NOT_STATIC, "not static")):
+        if name in table and table[name][1](case):
+            stats[outcome] += 1
+            if table is STRICTER:
+                assert isinstance(ours, Exception), f"{name}: {table[name][0]} must be rejected: {case}"
+            return
+    if isinstance(ours, Exception):
+        if args is None:
+            stats["invalid arguments"] += 1
+            return  # torch's constructor may accept what the schema forbids (e.g. strict types)
+        try:
+            theirs = arbitrated_verdict(kind, case, args, ours)
+        except (IndexError, TypeError, ValueError):
+            theirs = None  # no torch module can even be sized from these shapes (e.g. no channel dim)
+        stats["both reject"] += 1
+        assert theirs is None or isinstance(theirs, Exception), (
+            f"{name}: netdsl rejects but PyTorch accepts, giving {theirs[0]}\n  case: {case}\n  netdsl: {ours}")
+        return
+    theirs = arbitrated_verdict(kind, case, args, ours)
+    assert not isinstance(theirs, Exception), (
+        f"{name}: netdsl accepts (output {list(ours[0])}) but PyTorch raises "
+        f"{type(theirs).__name__}: {str(theirs).splitlines()[0] if str(theirs) else ''}\n  case: {case}")
+    assert ours == theirs, (
+        f"{name}: (shape, params, buffers) netdsl {ours} vs PyTorch {theirs}\n  case: {case}")
+    stats["both accept"] += 1
+
+
+# ---------------------------------------------------------------- tests
+
+def test_every_kind_has_a_generator():
+    missing = sorted(set(KINDS) - set(GENERATORS))
+    assert not missing, f"layer kinds without an agreement generator in tests/agreement_generators.py: {missing}"
+
+
+@pytest.mark.parametrize("name", sorted(set(KINDS) & set(GENERATORS)))
+def test_agreement_with_pytorch(name):
+    @settings(max_examples=PER_KIND, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large])
+    @given(st.data())
+    def agree(data):
+        check_agreement(name, data.draw(GENERATORS[name](), label="case"))
+    agree()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _report():
+    yield
+    path = os.environ.get("NETDSL_AGREEMENT_REPORT")
+    if path:
+        with open(path, "w", encoding="utf-8") as out:
+            json.dump({"examples_requested": TOTAL, "kinds": len(STATS),
+                       "cases": sum(s["cases"] for s in STATS.values()),
+                       "per_kind": {k: dict(v) for k, v in sorted(STATS.items())}}, out, indent=1)

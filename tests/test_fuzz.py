@@ -1,0 +1,81 @@
+"""No input makes netdsl crash: random text, random token soup from the grammar's vocabulary, and
+mutations of the valid specs all end in a result or diagnostics, never an exception.
+
+NETDSL_FUZZ_EXAMPLES raises the number of examples per test (the normal run uses a few thousand in all).
+"""
+
+import os
+import re
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import netdsl
+from netdsl.diagnostics import render_human, render_short
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = int(os.environ.get("NETDSL_FUZZ_EXAMPLES", "700"))
+SPECS = [p.read_text() for p in sorted((ROOT / "specs").glob("*.net"))]
+TOKEN = re.compile(r"\s+|#[^\n]*|[A-Za-z_]\w*|\d+\.?\d*(?:[eE][-+]?\d+)?|'[^']*'|\"[^\"]*\"|->|//|.")
+VOCABULARY = ["network", "block", "input", "output", "import", "from", "->", "(", ")", "[", "]", "{", "}",
+              ",", ":", "=", "+", "-", "*", "/", "//", "%", "x", "y", "N", "H", "conv2d", "linear", "relu",
+              "maxpool2d", "flatten", "reshape", "softmax", "dim", "kernel", "padding", "stride", "0", "1",
+              "3", "-1", "2.5", "'same'", "true", "None", "\n", "#c\n", "A", "int", "float"]
+fuzz = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+
+
+def must_not_crash(text: str) -> None:
+    analysis = netdsl.check_text(text, "fuzz.net")
+    for diagnostic in analysis.diagnostics.sorted():  # rendering must not crash either
+        render_human(diagnostic)
+        render_short(diagnostic)
+    if analysis.ok:
+        assert all(network.output_shape is not None for network in analysis.networks)
+
+
+@fuzz
+@given(st.text(max_size=200))
+def test_random_text(text):
+    must_not_crash(text)
+
+
+@fuzz
+@given(st.lists(st.sampled_from(VOCABULARY), max_size=60))
+def test_token_soup(tokens):
+    must_not_crash(" ".join(tokens))
+
+
+def tokens_of(spec: str) -> list[str]:
+    return TOKEN.findall(spec)
+
+
+@st.composite
+def mutated_specs(draw):
+    tokens = tokens_of(draw(st.sampled_from(SPECS)))
+    for _ in range(draw(st.integers(1, 4))):
+        i = draw(st.integers(0, len(tokens) - 1))
+        operation = draw(st.sampled_from(["delete", "duplicate", "swap", "number", "vocabulary"]))
+        if operation == "delete":
+            del tokens[i]
+        elif operation == "duplicate":
+            tokens.insert(i, tokens[i])
+        elif operation == "swap":
+            j = draw(st.integers(0, len(tokens) - 1))
+            tokens[i], tokens[j] = tokens[j], tokens[i]
+        elif operation == "number":
+            numbers = [k for k, t in enumerate(tokens) if t[0].isdigit()]
+            if numbers:
+                k = draw(st.sampled_from(numbers))
+                tokens[k] = draw(st.sampled_from(["0", "-1", "-7", "99999999999999999999", "2.5", "1e9", "1"]))
+        else:
+            tokens.insert(i, draw(st.sampled_from(VOCABULARY)))
+        if not tokens:
+            break
+    return "".join(tokens)
+
+
+@fuzz
+@given(mutated_specs())
+def test_mutated_specs(text):
+    must_not_crash(text)

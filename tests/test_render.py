@@ -1,0 +1,441 @@
+"""`netdsl render`: the DOT structure (nodes, shape-labelled edges, block clusters, --depth, error marking),
+real SVG / PNG drawing through Graphviz's `dot` (never skipped: CI installs Graphviz), and the CLI contract."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from itertools import pairwise
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+from conftest import ROOT, run_cli
+
+import netdsl
+from netdsl.render import render
+
+SE_NET = """
+block SqueezeExcite(channels: int, reduction: int = 4) {
+    input x: [N, channels, H, W]
+    w = x -> adaptive_avg_pool2d(1) -> flatten
+          -> linear(channels // reduction) -> relu
+          -> linear(channels) -> sigmoid
+          -> reshape(N, channels, 1, 1)
+    output x * w
+}
+block Residual(channels: int) {
+    input x: [N, channels, H, W]
+    y = x -> conv2d(channels, 3, padding=1) -> batchnorm2d -> relu
+          -> conv2d(channels, 3, padding=1) -> batchnorm2d -> SqueezeExcite(channels)
+    output relu(x + y)
+}
+network SENet(classes: int = 10) {
+    input x: [N, 3, 32, 32]
+    x -> conv2d(16, 3, padding=1) -> Residual(16) -> Residual(16)
+      -> adaptive_avg_pool2d(1) -> flatten -> linear(classes) -> output
+}
+"""
+
+UNET = """
+block ConvBnRelu(out: int) {
+    input x
+    output x -> conv2d(out, 3, padding=1) -> batchnorm2d -> relu
+}
+block Down(out: int) {
+    input x
+    output x -> maxpool2d(2) -> ConvBnRelu(out)
+}
+block Up(out: int) {
+    input x, skip
+    u = x -> conv_transpose2d(out, 2, stride=2)
+    output (u + skip) -> ConvBnRelu(out)
+}
+network TinyUNet(classes: int = 2) {
+    input x: [N, 1, 64, 64]
+    s1 = x -> ConvBnRelu(8)
+    s2 = s1 -> Down(16)
+    b = s2 -> Down(32)
+    u2 = b -> Up(s2, 16)
+    u1 = Up(u2, s1, out=8)
+    u1 -> conv2d(classes, 1) -> output
+}
+"""
+
+# The residual branch loses 2 pixels (no padding on the second conv): `x + y` cannot broadcast.
+BROKEN = """
+block Residual(channels: int) {
+    input x: [N, channels, H, W]
+    y = x -> conv2d(channels, 3, padding=1) -> relu -> conv2d(channels, 3)
+    output relu(x + y)
+}
+network Broken() {
+    input x: [N, 3, 32, 32]
+    x -> conv2d(16, 3, padding=1) -> Residual(16) -> flatten -> linear(10) -> output
+}
+"""
+
+RED = "#d62728"
+
+
+# ---------------------------------------------------------------- a small reader for the DOT we emit
+
+@dataclass
+class Dot:
+    graph: dict[str, str] = field(default_factory=dict)
+    nodes: dict[str, dict[str, str]] = field(default_factory=dict)
+    edges: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
+    clusters: dict[str, dict[str, str]] = field(default_factory=dict)
+    parent: dict[str, str | None] = field(default_factory=dict)   # node or cluster → enclosing cluster
+
+    def edge(self, tail: str, head: str) -> dict[str, str]:
+        found = [attrs for t, h, attrs in self.edges if (t, h) == (tail, head)]
+        assert len(found) == 1, f"expected one edge {tail} -> {head}, found {len(found)}"
+        return found[0]
+
+    def into(self, head: str) -> list[tuple[str, dict[str, str]]]:
+        return [(t, attrs) for t, h, attrs in self.edges if h == head]
+
+    def enclosing(self, name: str) -> list[str]:
+        chain, at = [], self.parent.get(name)
+        while at is not None:
+            chain.append(at)
+            at = self.parent.get(at)
+        return chain
+
+
+_ID = r'"(?:[^"\\]|\\.)*"|[^\s\[\]{}=;"]+'
+
+
+def _unquote(text: str) -> str:
+    return text[1:-1].replace('\\"', '"') if text.startswith('"') else text
+
+
+def _attributes(text: str) -> dict[str, str]:
+    """key=value pairs; a value is a quoted string, an HTML <...> label or a bare word."""
+    attrs, i = {}, 0
+    while i < len(text):
+        if text[i].isspace():
+            i += 1
+            continue
+        key = re.match(r"\w+", text[i:]).group()
+        i += len(key) + 1  # the key and its '='
+        if text[i] == "<":
+            depth, start = 0, i
+            while True:
+                depth += {"<": 1, ">": -1}.get(text[i], 0)
+                i += 1
+                if depth == 0:
+                    break
+            attrs[key] = text[start:i]
+        else:
+            value = re.match(_ID, text[i:]).group()
+            attrs[key] = _unquote(value)
+            i += len(value)
+    return attrs
+
+
+def parse_dot(source: str) -> Dot:
+    dot, stack = Dot(), [None]
+    for line in source.splitlines()[1:]:
+        line = line.strip()
+        if line == "}":
+            stack.pop()
+        elif match := re.fullmatch(rf"subgraph ({_ID}) \{{", line):
+            name = _unquote(match.group(1))
+            dot.clusters[name], dot.parent[name] = {}, stack[-1]
+            stack.append(name)
+        elif match := re.fullmatch(r"(graph|node|edge) \[(.*)\]", line):
+            if match.group(1) == "graph" and stack[-1] is None:
+                dot.graph.update(_attributes(match.group(2)))
+        elif match := re.fullmatch(rf"({_ID}) -> ({_ID})(?: \[(.*)\])?", line):
+            dot.edges.append((_unquote(match.group(1)), _unquote(match.group(2)), _attributes(match.group(3) or "")))
+        elif match := re.fullmatch(rf"({_ID}) \[(.*)\]", line):
+            name = _unquote(match.group(1))
+            dot.nodes[name], dot.parent[name] = _attributes(match.group(2)), stack[-1]
+        else:  # a cluster's own attributes: `label=... style=...`
+            dot.clusters[stack[-1]].update(_attributes(line))
+    return dot
+
+
+def diagram(text: str, **options) -> Dot:
+    analysis = netdsl.check_text(text)
+    return parse_dot(render(analysis.network(), **options).source)
+
+
+def lenet(**options) -> Dot:
+    return parse_dot(render(netdsl.check_file("specs/lenet.net").network(), **options).source)
+
+
+# ---------------------------------------------------------------- structure
+
+def test_lenet_is_one_chain_with_shapes_on_its_edges():
+    dot = lenet()
+    layers = ["conv1", "relu1", "pool1", "conv2", "relu2", "pool2", "flatten1", "fc1", "relu3", "fc2", "relu4", "fc3"]
+    assert list(dot.nodes) == ["@x", *layers, "@output"]
+    chain = ["@x", *layers, "@output"]
+    assert [(t, h) for t, h, _ in dot.edges] == list(pairwise(chain))
+    shapes = [a["label"] for _, _, a in dot.edges]
+    assert shapes[:4] == ["[N, 1, 32, 32]", "[N, 6, 28, 28]", "[N, 6, 28, 28]", "[N, 6, 14, 14]"]
+    assert dot.edge("pool2", "flatten1")["label"] == "[N, 16, 5, 5]"
+    assert dot.edge("fc3", "@output")["label"] == "[N, 10]"
+    assert not dot.clusters
+    assert "61,706 params" in dot.graph["label"]
+
+
+def test_layer_nodes_carry_the_registry_label_and_parameter_count():
+    dot = lenet()
+    assert "conv2d(1→6, 5×5)" in dot.nodes["conv1"]["label"]
+    assert "156 params" in dot.nodes["conv1"]["label"]
+    assert "linear(400→120)" in dot.nodes["fc1"]["label"] and "48,120 params" in dot.nodes["fc1"]["label"]
+    assert "params" not in dot.nodes["relu1"]["label"]  # nothing to count, nothing said
+
+
+def test_inputs_and_outputs_are_drawn_apart_from_layers():
+    dot = lenet()
+    ends = {dot.nodes["@x"]["shape"], dot.nodes["@output"]["shape"]}
+    assert ends == {"oval"} and "shape" not in dot.nodes["conv1"]  # layers use the default box
+    assert dot.nodes["@x"]["fillcolor"] != dot.nodes["@output"]["fillcolor"]
+
+
+def test_lenet_golden_dot(golden):
+    golden(ROOT / "tests" / "cases" / "lenet.dot", render(netdsl.check_file("specs/lenet.net").network()).source)
+
+
+def test_rankdir():
+    assert lenet().graph["rankdir"] == "TB"
+    assert lenet(rankdir="LR").graph["rankdir"] == "LR"
+    with pytest.raises(ValueError, match="rankdir"):
+        lenet(rankdir="BT")
+
+
+def test_blocks_are_nested_clusters_labelled_with_their_call():
+    dot = diagram(SE_NET)
+    assert set(dot.clusters) == {"cluster_residual1", "cluster_residual1.squeeze_excite1",
+                                 "cluster_residual2", "cluster_residual2.squeeze_excite1"}
+    label = dot.clusters["cluster_residual1"]["label"]
+    assert "Residual(channels=16)" in label and "4,852 params" in label
+    assert "SqueezeExcite(channels=16, reduction=4)" in dot.clusters["cluster_residual1.squeeze_excite1"]["label"]
+    assert dot.enclosing("residual1.squeeze_excite1.fc1") == ["cluster_residual1.squeeze_excite1",
+                                                              "cluster_residual1"]
+    assert dot.enclosing("residual1.add1") == ["cluster_residual1"]
+    assert dot.enclosing("conv1") == []
+    assert "linear(16→4)" in dot.nodes["residual1.squeeze_excite1.fc1"]["label"]
+    # A block call is not a node of its own when it is open: its layers are.
+    assert "residual1" not in dot.nodes
+
+
+def test_edges_cross_block_boundaries_to_the_real_producers():
+    dot = diagram(SE_NET)
+    assert dot.edge("conv1", "residual1.conv1")["label"] == "[N, 16, 32, 32]"
+    # the block's output is the last relu inside it
+    assert dot.edge("residual1.relu2", "residual2.conv1")["label"] == "[N, 16, 32, 32]"
+    assert dot.edge("residual1.squeeze_excite1.mul1", "residual1.add1")["label"] == "[N, 16, 32, 32]"
+
+
+def test_skips_and_merges_are_dashed_and_the_main_line_is_solid():
+    dot = diagram(SE_NET)
+    skip = dot.edge("conv1", "residual1.add1")                      # relu(x + y): x jumps the branch
+    main = dot.edge("residual1.squeeze_excite1.mul1", "residual1.add1")
+    assert skip["style"] == "dashed" and skip["label"] == "[N, 16, 32, 32]"
+    assert "style" not in main and int(main["weight"]) > int(skip["weight"])
+    scale = dot.edge("residual1.squeeze_excite1.reshape1", "residual1.squeeze_excite1.mul1")
+    assert scale["label"] == "[N, 16, 1, 1]" and "style" not in scale
+    assert dot.edge("residual1.bn2", "residual1.squeeze_excite1.mul1")["style"] == "dashed"  # x * w
+
+
+def test_unet_skip_connections_reach_into_the_decoder():
+    dot = diagram(UNET)
+    assert {"cluster_up1", "cluster_up1.conv_bn_relu1", "cluster_down1.conv_bn_relu1"} <= set(dot.clusters)
+    skip = dot.edge("conv_bn_relu1.relu1", "up2.add1")
+    assert skip["label"] == "[N, 8, 64, 64]" and skip["style"] == "dashed"
+    assert dot.edge("down1.conv_bn_relu1.relu1", "up1.add1")["label"] == "[N, 16, 32, 32]"
+    assert dot.edge("down2.conv_bn_relu1.relu1", "up1.up1")["label"] == "[N, 32, 16, 16]"
+    assert dot.edge("up2.conv_bn_relu1.relu1", "conv1")["label"] == "[N, 8, 64, 64]"
+    assert dot.edge("conv1", "@output")["label"] == "[N, 2, 64, 64]"
+
+
+def test_depth_zero_draws_every_block_as_one_node_with_its_total():
+    dot = diagram(UNET, depth=0)
+    assert not dot.clusters
+    assert list(dot.nodes) == ["@x", "conv_bn_relu1", "down1", "down2", "up1", "up2", "conv1", "@output"]
+    assert "Up(out=16)" in dot.nodes["up1"]["label"] and "4,416 params" in dot.nodes["up1"]["label"]
+    assert dot.nodes["up1"]["shape"] == "box3d"
+    assert dot.edge("down2", "up1")["label"] == "[N, 32, 16, 16]"
+    assert dot.edge("down1", "up1")["style"] == "dashed"  # the skip, now between collapsed blocks
+
+
+def test_depth_one_opens_only_the_outer_blocks():
+    dot = diagram(SE_NET, depth=1)
+    assert set(dot.clusters) == {"cluster_residual1", "cluster_residual2"}
+    collapsed = dot.nodes["residual1.squeeze_excite1"]
+    assert "SqueezeExcite(channels=16, reduction=4)" in collapsed["label"] and "148 params" in collapsed["label"]
+    assert dot.enclosing("residual1.squeeze_excite1") == ["cluster_residual1"]
+    assert dot.edge("residual1.squeeze_excite1", "residual1.add1")["label"] == "[N, 16, 32, 32]"
+    assert not any(n.startswith("residual1.squeeze_excite1.") for n in dot.nodes)
+
+
+# ---------------------------------------------------------------- errors
+
+def test_the_failing_layer_and_its_input_edges_are_red_with_the_message():
+    dot = diagram(BROKEN)
+    message = "shapes [N, 16, 32, 32] and [N, 16, 30, 30] do not broadcast"
+    failing = dot.nodes["residual1.add1"]
+    assert failing["color"] == RED and message in failing["tooltip"] and "do not broadcast" in failing["label"]
+    incoming = dot.into("residual1.add1")
+    assert {t for t, _ in incoming} == {"conv1", "residual1.conv2"}
+    assert all(a["color"] == RED and message in a["tooltip"] for _, a in incoming)
+    assert dot.edge("residual1.conv2", "residual1.add1")["label"] == "[N, 16, 30, 30]"
+    assert dot.clusters["cluster_residual1"]["color"] == RED
+    # Everything downstream is unchecked: grey and dashed, its shapes unknown.
+    for name in ("residual1.relu2", "flatten1", "fc1"):
+        assert "dashed" in dot.nodes[name]["style"] and dot.nodes[name]["color"] != RED
+    assert dot.edge("fc1", "@output")["label"] == "?"
+    # Layers that checked are not marked.
+    assert "color" not in dot.nodes["residual1.conv2"]
+
+
+def test_a_collapsed_block_with_an_error_inside_is_red():
+    dot = diagram(BROKEN, depth=0)
+    assert dot.nodes["residual1"]["color"] == RED
+    assert dot.nodes["residual1"]["tooltip"].startswith("add1: shapes")
+
+
+def test_a_block_call_with_the_wrong_input_shape_is_red():
+    text = BROKEN.replace("Residual(16)", "Residual(8)")
+    dot = diagram(text)
+    assert "cluster_residual1" not in dot.clusters  # never instantiated: drawn as one node
+    assert dot.nodes["residual1"]["color"] == RED
+    assert dot.edge("conv1", "residual1")["color"] == RED
+
+
+# ---------------------------------------------------------------- every spec, and real drawing
+
+SPECS = sorted((ROOT / "specs").glob("*.net"))
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=[p.stem for p in SPECS])
+def test_every_example_spec_renders_to_svg(spec: Path):
+    analysis = netdsl.check_file(spec)
+    assert analysis.ok
+    for checked in analysis.networks:
+        diagram_ = render(checked)
+        dot = parse_dot(diagram_.source)
+        ends = {n for t, h, _ in dot.edges for n in (t, h)}
+        assert ends <= set(dot.nodes), "every edge joins drawn nodes"
+        assert all("label" in a and a["label"] != "?" for _, _, a in dot.edges)
+        ElementTree.fromstring(diagram_.pipe(format="svg"))
+
+
+def test_render_svg_through_dot(tmp_path, capsys):
+    out = tmp_path / "lenet.svg"
+    code, _, stderr = run_cli(capsys, "render", "specs/lenet.net", "-o", str(out))
+    assert (code, stderr) == (0, "")
+    svg = ElementTree.parse(out).getroot()
+    assert svg.tag.endswith("svg")
+    text = out.read_text(encoding="utf-8")
+    assert "conv2d(1→6, 5×5)" in text and "[N, 16, 5, 5]" in text
+
+
+def test_render_png_through_dot(tmp_path, capsys):
+    out = tmp_path / "unet.png"
+    spec = tmp_path / "unet.net"
+    spec.write_text(UNET)
+    code, _, stderr = run_cli(capsys, "render", str(spec), "-o", str(out), "--depth", "1", "--rankdir", "LR")
+    assert (code, stderr) == (0, "")
+    data = out.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    assert width > height > 100  # left to right: wider than tall
+
+
+def test_format_option_beats_the_extension(tmp_path, capsys):
+    out = tmp_path / "diagram.txt"
+    code, _, _ = run_cli(capsys, "render", "specs/lenet.net", "-o", str(out), "--format", "dot")
+    assert code == 0 and out.read_text(encoding="utf-8").startswith("digraph LeNet {")
+    code, _, _ = run_cli(capsys, "render", "specs/lenet.net", "-o", str(tmp_path / "x.pdf"))
+    assert code == 0 and (tmp_path / "x.pdf").read_bytes().startswith(b"%PDF")
+
+
+# ---------------------------------------------------------------- the CLI contract
+
+def test_a_spec_with_errors_is_still_drawn_and_exits_1(tmp_path, capsys):
+    spec, out = tmp_path / "broken.net", tmp_path / "broken.svg"
+    spec.write_text(BROKEN)
+    code, _, stderr = run_cli(capsys, "render", str(spec), "-o", str(out))
+    assert code == 1
+    assert "error[E0403]: shapes [N, 16, 32, 32] and [N, 16, 30, 30] do not broadcast" in stderr
+    assert "drew" in stderr.splitlines()[-1]
+    assert "do not broadcast" in out.read_text(encoding="utf-8")
+
+
+def test_a_spec_that_does_not_parse_writes_nothing(tmp_path, capsys):
+    spec, out = tmp_path / "bad.net", tmp_path / "bad.dot"
+    spec.write_text("network M() { input x: [N, 4]  x -> -> output }")
+    code, _, stderr = run_cli(capsys, "render", str(spec), "-o", str(out))
+    assert code == 1 and "error[E01" in stderr and not out.exists()
+
+
+def test_missing_graphviz_binaries_give_one_line_and_exit_2(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no `dot` anywhere
+    code, _, stderr = run_cli(capsys, "render", "specs/lenet.net", "-o", str(tmp_path / "lenet.png"))
+    assert code == 2
+    assert stderr.count("\n") == 1 and "Traceback" not in stderr
+    assert "apt-get install graphviz" in stderr
+    # DOT text needs only the Python package.
+    code, _, stderr = run_cli(capsys, "render", "specs/lenet.net", "-o", str(tmp_path / "lenet.dot"))
+    assert (code, stderr) == (0, "")
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["-o", "out.jpeg"], "cannot tell the format of 'out.jpeg'"),
+    (["-o", "/nonexistent-dir/out.dot"], "cannot write /nonexistent-dir/out.dot"),
+])
+def test_usage_errors_exit_2(argv, message, capsys):
+    code, _, stderr = run_cli(capsys, "render", "specs/lenet.net", *argv)
+    assert code == 2 and message in stderr and stderr.count("\n") == 1
+
+
+def test_depth_must_be_a_count(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        run_cli(capsys, "render", "specs/lenet.net", "-o", "x.dot", "--depth", "-1")
+    assert exit_.value.code == 2
+
+
+def test_several_networks_need_n(tmp_path, capsys):
+    spec = tmp_path / "two.net"
+    spec.write_text("network A() { input x: [N, 4]  x -> linear(2) -> output }\n"
+                    "network B(k: int = 3) { input x: [N, 4]  x -> linear(k) -> output }\n")
+    code, _, stderr = run_cli(capsys, "render", str(spec), "-o", str(tmp_path / "a.dot"))
+    assert code == 2 and "several networks (A, B)" in stderr
+    out = tmp_path / "b.dot"
+    code, _, _ = run_cli(capsys, "render", str(spec), "-n", "B", "-p", "k=5", "-o", str(out))
+    assert code == 0 and "linear(4→5)" in out.read_text(encoding="utf-8")
+
+
+def test_check_never_imports_graphviz():
+    probe = ("import sys, netdsl.cli; netdsl.cli.main(['check', 'specs/lenet.net']); "
+             "assert 'graphviz' not in sys.modules, 'graphviz imported on the check path'")
+    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True,
+                            check=False, env={**os.environ, "NO_COLOR": "1"})
+    assert result.returncode == 0, result.stderr
+
+
+def test_the_readme_diagrams_come_from_its_commands(tmp_path, capsys):
+    """Each `netdsl render` line in the README's Diagrams section runs, and the image it names is committed."""
+    section = (ROOT / "README.md").read_text(encoding="utf-8").split("## Diagrams", 1)[1].split("\n## ", 1)[0]
+    lines = "\n".join(re.findall(r"```sh\n(.*?)\n```", section, re.DOTALL)).splitlines()
+    assert lines and all(line.startswith("netdsl render ") for line in lines)
+    assert all(f'src="{line.split(" -o ")[1].split()[0]}"' in section for line in lines), "each image is shown"
+    for line in lines:
+        argv = line.split()[1:]
+        committed = argv[argv.index("-o") + 1]
+        argv[argv.index("-o") + 1] = str(tmp_path / Path(committed).name)
+        assert run_cli(capsys, *argv)[0] == 0, line
+        # Same nodes and edges as the committed image (coordinates vary with the Graphviz version).
+        titles = [re.findall(r"<title>(.*?)</title>", path.read_text(encoding="utf-8"))
+                  for path in (ROOT / committed, tmp_path / Path(committed).name)]
+        assert titles[0] == titles[1], f"{committed} is stale: rerun `{line}`"
