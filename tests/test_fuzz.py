@@ -1,17 +1,22 @@
 """No input makes netdsl crash: random text, random token soup from the grammar's vocabulary, and
-mutations of the valid specs all end in a result or diagnostics, never an exception.
+mutations of the valid specs all end in a result or diagnostics, never an exception — through the
+Python API (`check_text`) and through every command of the CLI (check, summary, build, render to DOT).
 
-NETDSL_FUZZ_EXAMPLES raises the number of examples per test (the normal run uses a few thousand in all).
+NETDSL_FUZZ_EXAMPLES sets the number of examples per test (the normal run uses a few thousand in all).
 """
 
+import contextlib
+import io
 import os
 import re
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import netdsl
+from netdsl.cli import main
 from netdsl.diagnostics import render_human, render_short
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,6 +28,8 @@ VOCABULARY = ["network", "block", "input", "output", "import", "from", "->", "("
               "maxpool2d", "flatten", "reshape", "softmax", "dim", "kernel", "padding", "stride", "0", "1",
               "3", "-1", "2.5", "'same'", "true", "None", "\n", "#c\n", "A", "int", "float"]
 fuzz = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+# Four commands per example: fewer examples than the check-only tests, the same kinds of input.
+fuzz_commands = settings(fuzz, max_examples=max(EXAMPLES // 2, 1))
 
 
 def must_not_crash(text: str) -> None:
@@ -79,3 +86,44 @@ def mutated_specs(draw):
 @given(mutated_specs())
 def test_mutated_specs(text):
     must_not_crash(text)
+
+
+# ---------------------------------------------------------------- every command, through the CLI
+
+COMMANDS = ("check", "summary", "build", "render")
+
+
+def run_command(argv: list[str]) -> tuple[int, str, str]:
+    """`netdsl ARGV` in-process, with its own captured streams (hypothesis reuses the test's fixtures)."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(argv)
+    return code, out.getvalue(), err.getvalue()
+
+
+def every_command_survives(text: str, directory: Path) -> None:
+    """check, summary, build and render (to DOT) each end with exit 0, 1 or 2 and no traceback; a
+    successful build is Python that compiles (it is never executed here)."""
+    spec = directory / "fuzz.net"
+    spec.write_text(text, encoding="utf-8")
+    for command in COMMANDS:
+        extra = ["-o", str(directory / "fuzz.dot")] if command == "render" else []
+        code, out, err = run_command([command, str(spec), *extra])
+        assert code in (0, 1, 2), f"`netdsl {command}` exited {code}:\n{err}"
+        assert "internal error" not in err and "Traceback" not in err, err
+        if code == 2:
+            assert len(err.strip().splitlines()) == 1, err
+        if command == "build" and code == 0:
+            compile(out, "<generated>", "exec")
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("fuzz")
+
+
+@fuzz_commands
+@given(st.one_of(st.text(max_size=120), st.lists(st.sampled_from(VOCABULARY), max_size=60).map(" ".join),
+                 mutated_specs()))
+def test_every_command_survives(workdir, text):
+    every_command_survives(text, workdir)
