@@ -80,7 +80,6 @@ class _Checker:
     def graph(self, graph: Graph, input_shapes: dict[str, Shape | None], binding: dict[str, object],
               context: tuple[Note, ...]) -> CheckedGraph:
         shapes: dict[str, Shape | None] = dict(input_shapes)
-        producers = {node.name: node for node in graph.nodes}
         results = []
         for node in graph.nodes:
             inputs = tuple(shapes.get(name) for name in node.inputs)

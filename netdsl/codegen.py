@@ -54,6 +54,10 @@ class Namespace:
         base = re.sub(r"\W", "_", candidate) or "_"
         if base[0].isdigit():
             base = "_" + base
+        if not self._legal(f"{base}_1"):  # no suffix helps: an attribute or class may not start with `_`
+            base = base.lstrip("_") or "value"
+            if not self._legal(f"{base}_1"):
+                raise CodegenError(f"no legal Python name can be made from {candidate!r}")
         name, number = base, 0
         while name in self._used or not self._legal(name):
             number += 1
@@ -65,6 +69,11 @@ class Namespace:
 def _legal_variable(name: str) -> bool:
     return (name.isidentifier() and not keyword.iskeyword(name) and not keyword.issoftkeyword(name)
             and not hasattr(builtins, name) and name not in _AMBIGUOUS and name != "self")
+
+
+def _legal_class(name: str) -> bool:
+    # `__Name` inside another class's body is mangled to `_Other__Name`: the class would not be found.
+    return _legal_variable(name) and not name.startswith("__")
 
 
 def _legal_attribute(name: str) -> bool:
@@ -212,7 +221,7 @@ class _Generator:
         self.imports: set[str] = {"import torch"}          # forward's annotations always use torch
         roots = {_module_import(kind.module)[0] for kind in _kinds(checked) if kind.module}
         self.reserved = {*_KNOWN_GLOBALS, *roots}   # the module-level names forward bodies may use
-        self.globals = Namespace(self.reserved)
+        self.globals = Namespace(self.reserved, legal=_legal_class)
         self.imports |= {line for _, line in map(_module_import, (k.module for k in _kinds(checked) if k.module))
                          if line}
         self.classes: list[str] = []

@@ -18,6 +18,18 @@ from .source import Span
 
 PARAM_TYPES = {"int": int, "float": float, "bool": bool, "str": str}
 MAX_REPEAT = 10_000
+# Limits that keep lowering bounded in time, memory and stack depth: repeats multiply (a `* 10000` inside
+# a `* 10000` is 10^8 layers), and each level of block nesting costs a few Python frames.
+MAX_LAYERS = 200_000
+MAX_BLOCK_DEPTH = 32
+MAX_INT = 2**63 - 1  # sizes are int64 in torch
+
+
+class _TooManyLayers(Exception):
+    """Unwinds lowering once a network exceeds MAX_LAYERS; `lower` reports it."""
+
+    def __init__(self, span: Span):
+        self.span = span
 
 # Attribute names an nn.Module already has: a layer named like this would break the generated class.
 _MODULE_ATTRIBUTES = frozenset("""
@@ -79,6 +91,8 @@ class _Lowerer:
         self.diagnostics = diagnostics
         self.active: list[str] = []  # blocks being instantiated: recursion detection
         self.unpacking: tuple[ast.Call, int] | None = None  # the call whose tensors `a, b = ...` names
+        self.layers = 0  # layers created so far, inside blocks and repeats too: bounded by MAX_LAYERS
+        self.repeats: list[ast.Repeat] = []  # the repeats being expanded, outermost first
 
     # ------------------------------------------------------------ definitions
 
@@ -109,6 +123,13 @@ class _Lowerer:
         ok = True
         for param in definition.params:
             name, type_name = param.name.name, param.type.name
+            first = next(p for p in definition.params if p.name.name == name)
+            if first is not param:
+                self.diagnostics.error("E0203", f"parameter `{name}` is declared twice", param.name.span,
+                                       notes=(Note(f"`{name}` is first declared here", first.name.span),),
+                                       help="rename one of them")
+                ok = False
+                continue
             expected = PARAM_TYPES.get(type_name)
             if expected is None:
                 suggestion = registry.nearest(type_name, PARAM_TYPES)
@@ -312,8 +333,13 @@ class _Lowerer:
         if op in ("/", "//", "%") and right == 0:
             self.diagnostics.error("E0317", "division by zero", expr.span)
             return POISON
-        return {"+": lambda: left + right, "-": lambda: left - right, "*": lambda: left * right,
-                "/": lambda: left / right, "//": lambda: left // right, "%": lambda: left % right}[op]()
+        result = {"+": lambda: left + right, "-": lambda: left - right, "*": lambda: left * right,
+                  "/": lambda: left / right, "//": lambda: left // right, "%": lambda: left % right}[op]()
+        if isinstance(result, int) and abs(result) > MAX_INT:
+            self.diagnostics.error("E0317", f"`{op}` overflows: the result has {len(str(abs(result)))} digits",
+                                   expr.span, help=f"integers go up to {MAX_INT:,} (2**63 - 1)")
+            return POISON
+        return result
 
     def tensor_arithmetic(self, scope: _Scope, op: str, left: Any, right: Any, expr: ast.Expr) -> Any:
         kind = {"+": "add", "-": "sub", "*": "mul", "/": "div", "@": "matmul"}.get(op)
@@ -358,9 +384,13 @@ class _Lowerer:
                 self.diagnostics.error("E0314", f"a repeat count must be an integer from 1 to {MAX_REPEAT:,}, "
                                        f"got {format_value(count)}", stage.count.span)
                 return POISON
-            for _ in range(count):
-                for inner in stage.stages:
-                    value = self.stage(scope, inner, value, chain)
+            self.repeats.append(stage)
+            try:
+                for _ in range(count):
+                    for inner in stage.stages:
+                        value = self.stage(scope, inner, value, chain)
+            finally:
+                self.repeats.pop()
             return value
         if value is not POISON and not isinstance(value, Tensor):
             self.diagnostics.error("E0315", f"a chain starts from a tensor, not the value {format_value(value)}",
@@ -375,7 +405,8 @@ class _Lowerer:
             self.diagnostics.error("E0202", f"`{name}` is a tensor, not a layer", call.func.span,
                                    help="a chain stage is a layer or block; combine tensors with + - * /")
             return POISON
-        kind = registry.lookup(name)
+        # A block of this file shadows plugin kinds (not built-ins): no plugin scan for its name.
+        kind = registry.lookup(name, plugins=name not in self.program.definitions)
         definition = self.program.definitions.get(name) if kind is None else None
         if kind is None and definition is None and registry.nearest(name, self.program.unresolved):
             return POISON  # a failed (perhaps misspelt) import of it is already reported
@@ -432,6 +463,11 @@ class _Lowerer:
         if definition.kind != "block":
             self.diagnostics.error("E0202", f"`{name}` is a network; only blocks can be used as layers",
                                    call.func.span, help=f"declare it with `block {name}(...)`")
+            return POISON
+        if len(self.active) >= MAX_BLOCK_DEPTH:
+            self.diagnostics.error("E0213", f"blocks are nested more than {MAX_BLOCK_DEPTH} deep here",
+                                   call.func.span, notes=(Note(" → ".join([*self.active, name])),),
+                                   help="flatten the hierarchy: call the innermost blocks side by side")
             return POISON
         if name in self.active:
             cycle = " → ".join([*self.active[self.active.index(name):], name])
@@ -510,13 +546,18 @@ class _Lowerer:
 
     def add_node(self, scope: _Scope, kind: registry.LayerKind, args: Any, arg_spans: dict[str, Span],
                  inputs: list[str], span: Span, label: ast.Ident | None) -> Tensor:
+        self.layers += 1
+        if self.layers > MAX_LAYERS:
+            raise _TooManyLayers(self.repeats[0].span if self.repeats else span)
         node = Node(self.node_name(scope, kind.prefix, label), kind.name, args, tuple(inputs), span, arg_spans)
         scope.nodes.append(node)
         return Tensor(node.name)
 
 
 def _block_prefix(name: str) -> str:
-    """Residual → residual; SqueezeExcite → squeeze_excite."""
+    """Residual → residual; SqueezeExcite → squeeze_excite; _Private → private (a layer name may not
+    start with `_`: see check_python_name)."""
+    name = name.lstrip("_") or "block"
     return "".join(("_" + c.lower()) if c.isupper() and i else c.lower() for i, c in enumerate(name))
 
 
@@ -566,8 +607,18 @@ def lower(program: Program, network: str, overrides: dict[str, Any], diagnostics
                               definition.name.span, help=f"did you mean `{suggestion}`?" if suggestion else
                               f"its parameters are: {', '.join(sorted(declared)) or 'none'}")
             return None
+        if isinstance(value, int) and abs(value) > MAX_INT:
+            diagnostics.error("E0316", f"`-p {name}` is too large for an integer", definition.name.span,
+                              help=f"integers go up to {MAX_INT:,} (2**63 - 1)")
+            return None
         given[name] = (value, definition.name.span)
     params = lowerer.evaluate_params(definition, given, None)
     if params is None:
         return None
-    return lowerer.instantiate(definition, params)
+    try:
+        return lowerer.instantiate(definition, params)
+    except _TooManyLayers as error:
+        diagnostics.error("E0319", f"network `{network}` has more than {MAX_LAYERS:,} layers", error.span,
+                          label="counting every repeat and block call expanded",
+                          help="repeat counts multiply when repeats or blocks nest: use smaller counts")
+        return None

@@ -7,8 +7,8 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from lark import Lark, Token, Transformer, v_args
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedToken, VisitError
+from lark import Lark, Token, Tree
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
 
 from . import syntax as ast
 from .diagnostics import CompileError, Diagnostic, Severity
@@ -45,13 +45,6 @@ def parse(source: SourceFile) -> ast.Module:
         return _ToAst(source).transform(tree)
     except (UnexpectedToken, UnexpectedCharacters, UnexpectedEOF) as error:
         raise CompileError(_syntax_diagnostic(source, error, parser)) from None
-    except VisitError as error:
-        if isinstance(error.orig_exc, CompileError):
-            raise error.orig_exc from None
-        raise error.orig_exc from error
-    except RecursionError:
-        raise CompileError(Diagnostic("E0104", Severity.ERROR, "expression nested too deeply to parse",
-                                      Span(source, 0, 0))) from None
     finally:
         if gc_was_enabled:
             gc.enable()
@@ -59,16 +52,57 @@ def parse(source: SourceFile) -> ast.Module:
 
 # ---------------------------------------------------------------- tree → AST
 
+MAX_INT = 2**63 - 1
+
+
+def _abbreviate(text: str) -> str:
+    return text if len(text) <= 24 else f"{text[:10]}…{text[-10:]} ({len(text)} digits)"
+
 def _unescape(quoted: str) -> str:
     body = quoted[1:-1]
     return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t", "r": "\r", "0": "\0"}.get(m[1], m[1]), body)
 
 
-@v_args(meta=True)
-class _ToAst(Transformer):
+# Deeper parse trees are refused (E0104). Lowering recurses once per level of an expression, so this
+# keeps every later stage far inside Python's recursion limit; real specs nest a dozen levels at most.
+MAX_DEPTH = 256
+_DONE = object()
+
+
+class _ToAst:
+    """Parse tree → AST: one method per rule (or alias), called with the rule's meta and its
+    children already converted. The walk is iterative, not a recursive lark Transformer: a long
+    `a + b + c + ...` is a left-nested tree as deep as it is long."""
+
     def __init__(self, source: SourceFile):
-        super().__init__()
         self.source = source
+
+    def transform(self, root: Tree) -> ast.Module:
+        stack = [(root, iter(root.children), [])]  # (tree, its children left to visit, converted ones)
+        while True:
+            tree, pending, converted = stack[-1]
+            child = next(pending, _DONE)
+            if isinstance(child, Tree):
+                if len(stack) >= MAX_DEPTH:
+                    raise CompileError(Diagnostic(
+                        "E0104", Severity.ERROR, f"expression nested more than {MAX_DEPTH} levels deep",
+                        self._deepest_span(stack, child), help="split it into named intermediate values"))
+                stack.append((child, iter(child.children), []))
+            elif child is not _DONE:
+                converted.append(child)  # a token, or None for an omitted optional part
+            else:
+                stack.pop()
+                value = getattr(self, tree.data)(tree.meta, converted)
+                if not stack:
+                    return value
+                stack[-1][2].append(value)
+
+    def _deepest_span(self, stack, child: Tree) -> Span:
+        """The span of the too-deep subtree, or of the nearest enclosing tree that has a position."""
+        for tree in (child, *(t for t, _, _ in reversed(stack))):
+            if not tree.meta.empty:
+                return self._span(tree.meta)
+        return Span(self.source, 0, 0)
 
     def _span(self, meta) -> Span:
         return Span(self.source, meta.start_pos, meta.end_pos)
@@ -185,7 +219,12 @@ class _ToAst(Transformer):
         return ast.Neg(children[0], self._span(meta))
 
     def int(self, meta, children):
-        return ast.Literal(int(children[0]), self._span(meta))
+        digits = children[0].replace("_", "")
+        # Sizes are int64 in torch; a longer literal is a typo (and Python refuses str() of huge ints).
+        if len(digits) > 19 or int(digits) > MAX_INT:
+            raise CompileError(Diagnostic("E0105", Severity.ERROR, f"integer {_abbreviate(children[0])} is too large",
+                                          self._span(meta), help=f"integers go up to {MAX_INT:,} (2**63 - 1)"))
+        return ast.Literal(int(digits), self._span(meta))
 
     def float(self, meta, children):
         return ast.Literal(float(children[0].replace("_", "")), self._span(meta))

@@ -21,7 +21,7 @@ class Program:
     source: SourceFile
     definitions: dict[str, ast.Definition]   # the root file's own definitions and its imports
     networks: tuple[str, ...]                 # the root file's own networks, in source order
-    # Names the root file imports by name that could not be imported (already reported): uses of them
+    # Names imported by name (in any file) that could not be imported (already reported): uses of them
     # are not reported again as unknown layers.
     unresolved: frozenset[str] = frozenset()
 
@@ -69,7 +69,7 @@ class _Loader:
             found = self.imported(item, here)
             for name, definition in found.items():
                 self.define(visible, name, definition, item.span)
-            if item.names is not None and len(self.loading) <= 1:  # the root file's own imports
+            if item.names is not None:  # in any file: a block whose import failed is not "unknown" too
                 self.unresolved.update(n.name for n in item.names if n.name not in found)
         for definition in module.definitions:
             self.define(visible, definition.name.name, definition, definition.name.span)

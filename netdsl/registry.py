@@ -115,10 +115,12 @@ def load_plugin(module: str) -> None:
     importlib.import_module(module)
 
 
-def lookup(name: str) -> LayerKind | None:
+def lookup(name: str, plugins: bool = True) -> LayerKind | None:
+    """The kind called name. plugins=False does not scan entry points for plugins when the name is not
+    registered (the scan reads every installed distribution's metadata: a few ms at start-up)."""
     _load_builtins()
     kind = _KINDS.get(name)
-    if kind is None and not _plugins_loaded:
+    if kind is None and plugins and not _plugins_loaded:
         _load_entry_point_plugins()
         kind = _KINDS.get(name)
     return kind

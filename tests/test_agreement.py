@@ -19,8 +19,10 @@ import math
 import os
 import warnings
 from collections import Counter, defaultdict
+from collections.abc import Callable
 
 import pytest
+from agreement_generators import GENERATORS, Case
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
@@ -28,37 +30,52 @@ from pydantic import ValidationError
 from netdsl import registry
 from netdsl.shapes import ShapeError, conv_transpose_output_size, expand
 
-from agreement_generators import GENERATORS, Case
-
-torch = pytest.importorskip("torch")
+import torch  # the suite requires torch: CI installs it, a missing torch must fail
 
 KINDS = registry.all_kinds()
 TOTAL = int(os.environ.get("NETDSL_AGREEMENT_EXAMPLES", "3000"))
 PER_KIND = max(10, TOTAL // max(len(GENERATORS), 1))
 STATS: dict[str, Counter] = defaultdict(Counter)
 
-# Regions where netdsl is deliberately stricter than PyTorch: netdsl must reject, PyTorch is not asked.
-STRICTER: dict[str, tuple[str, callable]] = {
-    # torch only warns and then drops single elements instead of channels: almost always a mistake.
-    "dropout2d": ("dropout2d on input that is not 3-D or 4-D", lambda case: len(case.shapes[0]) not in (3, 4)),
-    # ATen computes an output size of 1 as a mean over the last d dims and skips the rank check, so any
-    # input of d or more dims passes; nn.AdaptiveAvgPool2d/3d document (and netdsl takes) [C, *] or [N, C, *].
-    # torch's CPU kernels return an empty tensor for a transposed 2d/3d convolution whose output size is
-    # 0; meta, conv_transpose1d and plain convolutions raise "output size is too small". netdsl raises.
-    **{f"conv_transpose{d}d": (f"conv_transpose{d}d with an output size of 0",
-                               lambda case, d=d: 0 in _transpose_output(case, d)) for d in (2, 3)},
-    **{f"adaptive_avg_pool{d}d": (f"adaptive_avg_pool{d}d to size 1 on input of the wrong rank",
-                                  lambda case, d=d: case.args["output_size"] in (1, (1,) * d)
-                                  and len(case.shapes[0]) not in (d + 1, d + 2)) for d in (2, 3)},
-}
+
 def _transpose_output(case: Case, d: int) -> tuple:
     defaults = (("kernel_size", 1), ("stride", 1), ("padding", 0), ("output_padding", 0), ("dilation", 1))
     per_dim = zip(case.shapes[0][-d:], *(expand(case.args.get(k, default), d) for k, default in defaults))
     return tuple(conv_transpose_output_size(*values) for values in per_dim)
 
 
+def _empty_area(case: Case) -> bool:
+    scale, spatial = case.args.get("scale_factor"), case.shapes[0][2:]
+    return case.args.get("mode") == "area" and scale is not None and "size" not in case.args and any(
+        int(s * f) == 0 for s, f in zip(spatial, expand(scale, len(spatial))))
+
+
+def _mean_shortcut(case: Case, d: int) -> bool:
+    x = case.shapes[0]
+    return len(x) not in (d + 1, d + 2) and all(
+        (s if o is None else o) == 1 for s, o in zip(x[-d:], expand(case.args["output_size"], d)))
+
+
+# Regions where netdsl is deliberately stricter than PyTorch: netdsl must reject, PyTorch is not asked.
+STRICTER: dict[str, tuple[str, Callable[[Case], bool]]] = {
+    # torch only warns and then drops single elements instead of channels: almost always a mistake.
+    "dropout2d": ("dropout2d on input that is not 3-D or 4-D", lambda case: len(case.shapes[0]) not in (3, 4)),
+    # torch's CPU kernels return an empty tensor for a transposed 2d/3d convolution whose output size is
+    # 0; meta, conv_transpose1d and plain convolutions raise "output size is too small". netdsl raises.
+    **{f"conv_transpose{d}d": (f"conv_transpose{d}d with an output size of 0",
+                               lambda case, d=d: 0 in _transpose_output(case, d)) for d in (2, 3)},
+    # mode="area" is adaptive average pooling, which returns an empty tensor for an output size of 0
+    # where every other mode raises; netdsl raises for all modes.
+    **{name: (f"{name} in mode 'area' to an empty output", _empty_area) for name in ("interpolate", "upsample")},
+    # ATen computes an output size of 1 as a mean over the last d dims and skips the rank check, so any
+    # input of d or more dims passes; nn.AdaptiveAvgPool2d/3d document (and netdsl takes) [C, *] or [N, C, *].
+    **{f"adaptive_avg_pool{d}d": (f"adaptive_avg_pool{d}d to size 1 on input of the wrong rank",
+                                  lambda case, d=d: _mean_shortcut(case, d)) for d in (2, 3)},
+}
+
+
 # Regions where PyTorch's verdict depends on something other than shapes and arguments: skipped.
-NOT_STATIC: dict[str, tuple[str, callable]] = {
+NOT_STATIC: dict[str, tuple[str, Callable[[Case], bool]]] = {
     # torch raises "expected more than 1 value per channel" in training mode only; eval mode runs.
     **{f"batchnorm{d}d": ("batchnorm over a single value per channel (training mode only)",
                           lambda case: len(case.shapes[0]) > 1 and math.prod(case.shapes[0]) // case.shapes[0][1] == 1)
@@ -103,7 +120,7 @@ def _forward(kind, args, case: Case, device: str, module):
         expression = kind.call("m", names, args)
     else:
         expression = f"m({', '.join(names)})"
-    return eval(expression, scope)  # noqa: S307 — test-generated expressions only
+    return eval(expression, scope)
 
 
 def torch_verdict(kind: registry.LayerKind, case: Case, args, device: str):
@@ -119,9 +136,10 @@ def torch_verdict(kind: registry.LayerKind, case: Case, args, device: str):
             out = _forward(kind, args, case, device, module)
         except Exception as error:  # noqa: BLE001 — any torch error is a rejection
             return error
-    count = (lambda tensors: sum(t.numel() for t in tensors)) if module is not None else (lambda tensors: 0)
-    return (tuple(out.shape), count(module.parameters()) if module is not None else 0,
-            count(module.buffers()) if module is not None else 0)
+    if module is None:
+        return tuple(out.shape), 0, 0
+    return (tuple(out.shape), sum(p.numel() for p in module.parameters()),
+            sum(b.numel() for b in module.buffers()))
 
 
 def arbitrated_verdict(kind, case: Case, args, ours):
@@ -151,12 +169,11 @@ def check_agreement(name: str, case: Case) -> None:
         if args is None:
             stats["invalid arguments"] += 1
             return  # torch's constructor may accept what the schema forbids (e.g. strict types)
-        try:
-            theirs = arbitrated_verdict(kind, case, args, ours)
-        except (IndexError, TypeError, ValueError):
-            theirs = None  # no torch module can even be sized from these shapes (e.g. no channel dim)
+        # A module_args that cannot size a module from these shapes (e.g. no channel dim) counts as
+        # PyTorch rejecting them; on shapes netdsl accepts, the same failure is reported below.
+        theirs = arbitrated_verdict(kind, case, args, ours)
         stats["both reject"] += 1
-        assert theirs is None or isinstance(theirs, Exception), (
+        assert isinstance(theirs, Exception), (
             f"{name}: netdsl rejects but PyTorch accepts, giving {theirs[0]}\n  case: {case}\n  netdsl: {ours}")
         return
     theirs = arbitrated_verdict(kind, case, args, ours)

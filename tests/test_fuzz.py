@@ -28,8 +28,6 @@ VOCABULARY = ["network", "block", "input", "output", "import", "from", "->", "("
               "maxpool2d", "flatten", "reshape", "softmax", "dim", "kernel", "padding", "stride", "0", "1",
               "3", "-1", "2.5", "'same'", "true", "None", "\n", "#c\n", "A", "int", "float"]
 fuzz = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
-# Four commands per example: fewer examples than the check-only tests, the same kinds of input.
-fuzz_commands = settings(fuzz, max_examples=max(EXAMPLES // 2, 1))
 
 
 def must_not_crash(text: str) -> None:
@@ -111,8 +109,8 @@ def every_command_survives(text: str, directory: Path) -> None:
         code, out, err = run_command([command, str(spec), *extra])
         assert code in (0, 1, 2), f"`netdsl {command}` exited {code}:\n{err}"
         assert "internal error" not in err and "Traceback" not in err, err
-        if code == 2:
-            assert len(err.strip().splitlines()) == 1, err
+        if code == 2:  # a usage problem, such as render without -n on a file of several networks
+            assert err.strip().splitlines()[-1].startswith("netdsl: error: "), err
         if command == "build" and code == 0:
             compile(out, "<generated>", "exec")
 
@@ -122,7 +120,7 @@ def workdir(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("fuzz")
 
 
-@fuzz_commands
+@fuzz
 @given(st.one_of(st.text(max_size=120), st.lists(st.sampled_from(VOCABULARY), max_size=60).map(" ".join),
                  mutated_specs()))
 def test_every_command_survives(workdir, text):

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+import torch
+
 import netdsl
-
-torch = pytest.importorskip("torch")
-
-from reference_models import MODELS  # noqa: E402 — needs torch
+from reference_models import MODELS
 
 
 @pytest.mark.parametrize("name, published", [("vgg16", 138_357_544), ("alexnet_imagenet", 61_100_840)])

@@ -59,8 +59,8 @@ def _layernorm_infer(args, inputs):
     (shape,) = inputs
     normalized = _normalized_shape(args, shape)
     if not normalized:
-        raise ShapeError("`layernorm` needs at least one dim to normalize over, but receives a scalar []",
-                         code="E0404")
+        raise ShapeError(f"`layernorm` needs at least one dim to normalize over, but normalized_shape is empty "
+                         f"(input {format_shape(shape)})", arg="normalized_shape", code="E0404")
     if len(shape) < len(normalized) or tuple(shape[len(shape) - len(normalized):]) != normalized:
         raise ShapeError(f"`layernorm` normalizes over trailing dims {format_shape(normalized)}, but the input is "
                          f"{format_shape(shape)}", arg="normalized_shape", code="E0301",

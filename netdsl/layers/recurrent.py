@@ -65,21 +65,24 @@ def _recurrent_kind(name: str) -> LayerKind:
         states = args.hidden_size if args.returns == "cell" else out
         return (directions * args.num_layers,) + batch + (states,)
 
-    def layer_inputs(args, features: int) -> list[int]:
+    def layer_inputs(args, features: int) -> tuple[tuple[int, int], ...]:
+        """(input size, how many layers have it): the first layer reads the input, the others the one
+        below. Counted, not listed: num_layers may be huge in a spec that is only checked."""
         directions, out = _sizes(args)
-        return [features] + [directions * out] * (args.num_layers - 1)
+        return (features, 1), (directions * out, args.num_layers - 1)
 
     def params(args, inputs):
         directions, out = _sizes(args)
-        h, total = args.hidden_size, 0
-        for size in layer_inputs(args, inputs[0][-1]):
-            total += gates * h * (size + out) + (2 * gates * h if args.bias else 0) + (h * out if out != h else 0)
+        h = args.hidden_size
+        total = sum(layers * (gates * h * (size + out) + (2 * gates * h if args.bias else 0)
+                              + (h * out if out != h else 0)) for size, layers in layer_inputs(args, inputs[0][-1]))
         return directions * total
 
     def macs(args, inputs, output):
         directions, out = _sizes(args)
         steps = inputs[0][-2] if isinstance(inputs[0][-2], int) else 1
-        per_step = sum(gates * args.hidden_size * (size + out) for size in layer_inputs(args, inputs[0][-1]))
+        per_step = sum(layers * gates * args.hidden_size * (size + out)
+                       for size, layers in layer_inputs(args, inputs[0][-1]))
         return steps * directions * per_step
 
     def label(args, inputs):

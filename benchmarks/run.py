@@ -1,0 +1,229 @@
+"""netdsl benchmarks (issue #7). Measurements, not tests: medians over repeated runs, and ratios taken
+within the same run. Writes docs/benchmarks.md.
+
+    python benchmarks/run.py                 # the full run (a few minutes)
+    python benchmarks/run.py --repeats 3 --max-layers 10000 --out /tmp/b.md   # quicker
+
+(a) cold processes: `netdsl check` / `netdsl summary` on each spec, against a Python process that
+    imports torch, builds the same network by hand (tests/reference_models.py) and runs one forward
+    pass on the meta device or on the CPU: wall time and peak memory (the child's ru_maxrss);
+(b) in-process parse + check of generated specs of 10 … 100,000 layers;
+(c) netdsl.build_module against the hand-written module, when netdsl provides build_module.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from importlib import metadata
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+SPECS = ("lenet", "alexnet_imagenet", "vgg16", "resnet18", "unet")
+# The specs with a hand-written torch twin in tests/reference_models.py.
+TORCH_TWINS = ("lenet", "alexnet_imagenet", "vgg16", "resnet18")
+RESULTS: dict[tuple[str, str], tuple[float, float]] = {}   # (spec or layers, command) → (seconds, bytes)
+TORCH_CHILD = """
+import sys, torch
+sys.path.insert(0, "tests")
+from reference_models import MODELS
+build, shape = MODELS[sys.argv[1]]
+with torch.device(sys.argv[2]), torch.no_grad():
+    build()(torch.empty(shape))
+"""
+BUILD_CHILD = """
+import sys, torch, netdsl
+sys.path.insert(0, "tests")
+from reference_models import MODELS
+model = netdsl.build_module(sys.argv[1], max_params=10**9)
+with torch.no_grad():
+    model(torch.empty(MODELS[sys.argv[2]][1]))
+"""
+
+
+def child(argv: list[str]) -> tuple[float, int]:
+    """Run a process to completion: (wall seconds, peak resident memory in bytes)."""
+    start = time.perf_counter()
+    process = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    if status:
+        raise RuntimeError(f"{' '.join(argv)} failed: {process.stderr.read().decode()[-500:]}")
+    process.stderr.close()
+    return wall, usage.ru_maxrss * 1024
+
+
+def median_child(argv: list[str], repeats: int) -> tuple[float, float]:
+    runs = [child(argv) for _ in range(repeats)]
+    return statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
+
+
+def cold(repeats: int) -> list[str]:
+    lines = ["| spec | command | median wall | peak RSS | wall ÷ `netdsl check` |", "|---|---|---:|---:|---:|"]
+    for spec in SPECS:
+        path = f"specs/{spec}.net"
+        if not (ROOT / path).exists():
+            lines.append(f"| {spec} | (no {path} yet) | | | |")
+            continue
+        commands = {"`netdsl check`": [PY, "-m", "netdsl", "check", path],
+                    "`netdsl summary`": [PY, "-m", "netdsl", "summary", path]}
+        if spec in TORCH_TWINS:
+            for device in ("meta", "cpu"):
+                commands[f"torch: import, build, forward on {device}"] = [PY, "-c", TORCH_CHILD, spec, device]
+        results = {}
+        for _ in range(repeats):   # interleaved, so that machine noise hits every command alike
+            for name, argv in commands.items():
+                results.setdefault(name, []).append(child(argv))
+        base = statistics.median(r[0] for r in results["`netdsl check`"])
+        for name, runs in results.items():
+            wall, rss = statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
+            RESULTS[spec, name] = wall, rss
+            lines.append(f"| {spec} | {name} | {wall * 1000:.0f} ms | {rss / 2**20:.0f} MiB | {wall / base:.1f}× |")
+    return lines
+
+
+def import_times(spec: str = "specs/lenet.net") -> list[str]:
+    """`python -X importtime -m netdsl check SPEC`: cumulative import time of the heaviest packages."""
+    result = subprocess.run([PY, "-X", "importtime", "-m", "netdsl", "check", spec], cwd=ROOT,
+                            capture_output=True, text=True, check=True)
+    cumulative = {}
+    for line in result.stderr.splitlines():
+        if line.startswith("import time:") and line.count("|") == 2:
+            _, total, name = line.split("|")
+            if not total.strip().isdigit():
+                continue   # the header
+            cumulative.setdefault(name.strip(), int(total) / 1000)   # first (outermost) import wins
+    shown = ("netdsl", "netdsl.cli", "netdsl.pipeline", "netdsl.parser", "lark", "interegular", "pydantic",
+             "pydantic_core", "netdsl.layers.conv", "importlib.metadata", "graphviz", "torch")
+    lines = ["| module (with what it imports) | cumulative import time |", "|---|---:|"]
+    lines += [f"| `{name}` | {cumulative[name]:.1f} ms |" if name in cumulative else f"| `{name}` | not imported |"
+              for name in shown]
+    return lines
+
+
+def generated_spec(layers: int) -> str:
+    """One long chain alternating linear(16) and relu, one layer per line."""
+    stages = "".join(f"\n      -> {'linear(16)' if i % 2 == 0 else 'relu'}" for i in range(layers))
+    return f"network Deep() {{\n    input x: [N, 16]\n    x{stages}\n      -> output\n}}\n"
+
+
+def in_process(max_layers: int) -> list[str]:
+    import netdsl
+    from netdsl.parser import parse
+    from netdsl.source import SourceFile
+    netdsl.check_text(generated_spec(10))   # imports, grammar and schemas: not part of the measurement
+    lines = ["| layers | lines | parse (median) | parse + check (median) | per layer | lines/second |",
+             "|---:|---:|---:|---:|---:|---:|"]
+    sizes = [n for n in (10, 100, 1_000, 10_000, 100_000) if n <= max_layers]
+    for layers in sizes:
+        text = generated_spec(layers)
+        repeats = 15 if layers <= 1000 else 5 if layers <= 10_000 else 3
+        parse_times, check_times = [], []
+        for _ in range(repeats):
+            gc.collect()
+            start = time.perf_counter()
+            parse(SourceFile("<generated>", text))
+            parse_times.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            analysis = netdsl.check_text(text)
+            check_times.append(time.perf_counter() - start)
+            assert analysis.ok
+        parse_t, total = statistics.median(parse_times), statistics.median(check_times)
+        RESULTS[str(layers), "check"] = total, 0
+        count = text.count("\n")
+        lines.append(f"| {layers:,} | {count:,} | {parse_t * 1000:.1f} ms | {total * 1000:.1f} ms | "
+                     f"{total / layers * 1e6:.0f} µs | {count / total:,.0f} |")
+    return lines
+
+
+def builder(repeats: int) -> list[str]:
+    import netdsl
+    if not hasattr(netdsl, "build_module"):
+        return ["Skipped: `netdsl.build_module` does not exist yet."]
+    lines = ["| spec | command | median wall | peak RSS |", "|---|---|---:|---:|"]
+    for spec in TORCH_TWINS:
+        path = f"specs/{spec}.net"
+        if not (ROOT / path).exists():
+            continue
+        for name, argv in (("netdsl.build_module + CPU forward", [PY, "-c", BUILD_CHILD, path, spec]),
+                           ("hand-written torch, build + CPU forward", [PY, "-c", TORCH_CHILD, spec, "cpu"])):
+            try:
+                wall, rss = median_child(argv, repeats)
+            except RuntimeError as error:
+                lines.append(f"| {spec} | {name} | failed: {str(error).splitlines()[-1][:80]} | |")
+                continue
+            lines.append(f"| {spec} | {name} | {wall * 1000:.0f} ms | {rss / 2**20:.0f} MiB |")
+    return lines
+
+
+def targets() -> list[str]:
+    """Issue #7's targets against this run's medians."""
+    check, meta = RESULTS.get(("resnet18", "`netdsl check`")), RESULTS.get(("resnet18", "torch: import, build, forward on meta"))
+    rows = []
+    if check:
+        rows.append(("cold `netdsl check specs/resnet18.net`", "< 150 ms", f"{check[0] * 1000:.0f} ms", check[0] < 0.15))
+        rows.append(("peak memory of that check", "< 50 MiB", f"{check[1] / 2**20:.0f} MiB", check[1] < 50 * 2**20))
+    if check and meta:
+        rows.append(("speed-up over torch on meta", "≥ 10×", f"{meta[0] / check[0]:.1f}×", meta[0] / check[0] >= 10))
+    for layers, limit in (("1000", 0.05), ("10000", 0.5)):
+        if (layers, "check") in RESULTS:
+            took = RESULTS[layers, "check"][0]
+            rows.append((f"in-process check, {int(layers):,} layers", f"< {limit * 1000:.0f} ms", f"{took * 1000:.0f} ms",
+                         took < limit))
+    return ["| target | wanted | measured | met |", "|---|---|---:|---|",
+            *(f"| {what} | {wanted} | {got} | {'yes' if ok else '**no**'} |" for what, wanted, got, ok in rows)]
+
+
+def machine() -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else ""
+    versions = ", ".join(f"{p} {metadata.version(p)}" for p in ("lark", "pydantic", "torch"))
+    return (f"{platform.system()} {platform.release()}, {cpu}, {os.cpu_count()} cores; "
+            f"Python {platform.python_version()}; {versions}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=7, help="runs per cold-process measurement")
+    parser.add_argument("--max-layers", type=int, default=100_000)
+    parser.add_argument("--out", default=str(ROOT / "docs" / "benchmarks.md"))
+    options = parser.parse_args()
+    command = "python benchmarks/run.py" + "".join(
+        f" {flag} {value}" for flag, value, default in (("--repeats", options.repeats, 7),
+                                                          ("--max-layers", options.max_layers, 100_000))
+        if value != default)
+    sections = [
+        "# netdsl benchmarks", "",
+        f"Generated by `{command}` on {time.strftime('%Y-%m-%d')}.", "",
+        f"Machine: {machine()}. Medians; the machine is shared and noisy, so compare ratios within a table.", "",
+        "## Cold processes", "",
+        ("Whole-process wall time and peak memory of `python -m netdsl check SPEC`, against what a user does "
+         "without netdsl: import torch, build the same network by hand and run one forward pass."), "",
+        *cold(options.repeats), "",
+        ("Where a cold `netdsl check specs/lenet.net` spends its import time (one run of `-X importtime`; "
+         "nested rows are included in their parents):"), "",
+        *import_times(), "",
+        # build_module before the in-process section: a child's ru_maxrss includes the parent image it
+        # was forked from, and the 100,000-layer check makes this process large.
+        "## build_module", "",
+        *builder(options.repeats), "",
+        "## In-process parse + check of generated specs", "",
+        ("`netdsl.check_text` on one chain alternating `linear(16)` and `relu`, one layer per line "
+         "(imports and grammar loading excluded)."), "",
+        *in_process(options.max_layers), "",
+        "## Targets (issue #7)", "",
+        *targets(), "",
+    ]
+    Path(options.out).write_text("\n".join(sections), encoding="utf-8")
+    print("\n".join(sections))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,131 @@
+"""CheckedGraph → warnings about specs that check but are probably not what was meant (W0103-W0106).
+
+A separate stage over the checked graph, run only when a spec has no errors: lowering and checking
+say what is wrong; this says what is suspicious. Every rule is conservative — a warning that fires on
+sensible specs teaches users to ignore warnings (and `-W error` would reject those specs).
+"""
+
+from __future__ import annotations
+
+from .checker import CheckedGraph, LayerResult
+from .diagnostics import Diagnostics, Note
+from .shapes import expand, format_shape
+
+# Activations that clip or squash logits: one right before a linear classifier's output is a mistake.
+# sigmoid, tanh, softmax and log_softmax are left out: they are common, deliberate output layers.
+_CLIPPING = frozenset({"relu", "leaky_relu", "elu", "gelu", "silu"})
+_DROPOUT = frozenset({"dropout", "dropout2d"})
+# Applying one of these twice in a row is redundant (relu, ...) or squashes twice (sigmoid, ...).
+_ACTIVATIONS = _CLIPPING | {"sigmoid", "tanh", "softmax", "log_softmax"}
+_POOLS = {f"{mode}pool{d}d": d for mode in ("max", "avg") for d in (1, 2, 3)}
+
+
+def lint(checked: CheckedGraph, diagnostics: Diagnostics) -> None:
+    """Warn about a network and, once each, about the block instantiations it uses."""
+    _Linter(diagnostics).graph(checked, is_network=True)
+
+
+class _Linter:
+    def __init__(self, diagnostics: Diagnostics):
+        self.diagnostics = diagnostics
+
+    def graph(self, checked: CheckedGraph, is_network: bool = False) -> None:
+        layers = {layer.node.name: layer for layer in checked.layers}
+        consumers: dict[str, list[LayerResult]] = {}
+        for layer in checked.layers:
+            for name in dict.fromkeys(layer.node.inputs):
+                consumers.setdefault(name, []).append(layer)
+        self.dead_branches(checked, layers, consumers)
+        if is_network:
+            self.activation_before_output(checked, layers)
+        for layer in checked.layers:
+            if layer.inner is not None:
+                self.graph(layer.inner)
+            producer = layers.get(layer.node.inputs[0]) if len(layer.node.inputs) == 1 else None
+            if producer is not None:
+                self.repeated_activation(producer, layer)
+            if layer.node.kind == "flatten" and producer is not None and producer.node.kind in _POOLS:
+                self.pooling_to_one(producer, layer)
+
+    def dead_branches(self, checked: CheckedGraph, layers: dict[str, LayerResult],
+                      consumers: dict[str, list[LayerResult]]) -> None:
+        """W0103: a named tensor used only by layers that never reach the output. The unused value at
+        the end of the branch is W0101/W0102 (from lowering); unnamed values never leave their
+        statement, so a branch longer than one statement always passes a named one. Only the first
+        named tensor of each branch is reported."""
+        live, pending = set(), [checked.graph.output] if checked.graph.output else []
+        while pending:
+            name = pending.pop()
+            if name not in live:
+                live.add(name)
+                pending.extend(layers[name].node.inputs if name in layers else ())
+        downstream: set[str] = set()  # dead values below a reported one
+        for layer in checked.layers:  # in topological order
+            node = layer.node
+            if node.name in live:
+                continue
+            if any(i in downstream for i in node.inputs):
+                downstream.add(node.name)
+            elif node.variable and node.name in consumers:
+                downstream.add(node.name)
+                self.diagnostics.warning(
+                    "W0103", f"`{node.variable}` only feeds layers whose results are never used", node.span,
+                    notes=tuple(Note(f"the branch ends at `{s.node.variable or s.node.kind}`, which nothing uses",
+                                     s.node.span) for s in _sinks(node.name, consumers)[:3]),
+                    help="connect the branch to the output, or remove it")
+
+    def activation_before_output(self, checked: CheckedGraph, layers: dict[str, LayerResult]) -> None:
+        """W0104: relu/dropout as the very last layer after a linear classifier."""
+        last = layers.get(checked.graph.output)
+        if last is None or last.node.kind not in _CLIPPING | _DROPOUT or len(last.node.inputs) != 1:
+            return
+        classifier = layers.get(last.node.inputs[0])
+        if classifier is None or classifier.node.kind != "linear":
+            return
+        effect = "randomly zeroes outputs while training" if last.node.kind in _DROPOUT else "clips the outputs"
+        self.diagnostics.warning(
+            "W0104", f"`{last.node.kind}` after the last `linear` of network `{checked.graph.name}` {effect}",
+            last.node.span, notes=(Note("the classifier is here", classifier.node.span),),
+            help=f"end the network with the `linear` (losses such as cross_entropy take raw logits), "
+                 f"or move `{last.node.kind}` before it")
+
+    def repeated_activation(self, producer: LayerResult, layer: LayerResult) -> None:
+        """W0105: `relu -> relu`: the second one does nothing (or squashes a second time)."""
+        if layer.node.kind in _ACTIVATIONS and producer.node.kind == layer.node.kind:
+            self.diagnostics.warning(
+                "W0105", f"`{layer.node.kind}` is applied twice in a row", layer.node.span,
+                notes=(Note("the first one is here", producer.node.span),), help="remove one of them")
+
+    def pooling_to_one(self, pool: LayerResult, flatten: LayerResult) -> None:
+        """W0106: a pooling before flatten whose single window misses part of the input."""
+        d = _POOLS[pool.node.kind]
+        args, before, after = pool.args, pool.inputs[0], pool.shape
+        kernel, padding = expand(args.kernel_size, d), expand(args.padding, d)
+        dilation = expand(getattr(args, "dilation", 1), d)
+        missed = []
+        for size, out, k, p, dil in zip(before[-d:], after[-d:], kernel, padding, dilation):
+            read = (k - 1) * dil + 1 - p  # input positions the only window covers
+            if out == 1 and isinstance(size, int) and read < size:
+                missed.append((size, max(read, 0)))
+        if missed:
+            size, read = missed[0]
+            self.diagnostics.warning(
+                "W0106", f"`{pool.node.kind}` reduces {format_shape(before)} to {format_shape(after)} before "
+                f"`flatten`, but its one window reads only {read} of {size} positions",
+                pool.node.span, notes=(Note("flattened here", flatten.node.span),),
+                help=f"for global pooling use adaptive_{'avg' if 'avg' in pool.node.kind else 'max'}_pool{d}d(1), "
+                     "or a kernel as large as the input")
+
+
+def _sinks(name: str, consumers: dict[str, list[LayerResult]]) -> list[LayerResult]:
+    """The layers downstream of name that nothing consumes, in source order."""
+    found, seen, pending = [], {name}, [name]
+    while pending:
+        for layer in consumers.get(pending.pop(), ()):
+            if layer.node.name not in seen:
+                seen.add(layer.node.name)
+                if layer.node.name in consumers:
+                    pending.append(layer.node.name)
+                else:
+                    found.append(layer)
+    return sorted(found, key=lambda layer: layer.node.span.start)
