@@ -405,13 +405,14 @@ class _Lowerer:
             self.diagnostics.error("E0202", f"`{name}` is a tensor, not a layer", call.func.span,
                                    help="a chain stage is a layer or block; combine tensors with + - * /")
             return POISON
+        visible = self.program.visible_from(scope.definition)
         # A block of this file shadows plugin kinds (not built-ins): no plugin scan for its name.
-        kind = registry.lookup(name, plugins=name not in self.program.definitions)
-        definition = self.program.definitions.get(name) if kind is None else None
+        kind = registry.lookup(name, plugins=name not in visible)
+        definition = visible.get(name) if kind is None else None
         if kind is None and definition is None and registry.nearest(name, self.program.unresolved):
             return POISON  # a failed (perhaps misspelt) import of it is already reported
         if kind is None and definition is None:
-            known = [*registry.all_kinds(), *self.program.definitions]
+            known = [*registry.all_kinds(), *visible]
             suggestion = registry.nearest(name, known)
             self.diagnostics.error("E0202", f"unknown layer or block `{name}`", call.func.span,
                                    help=f"did you mean `{suggestion}`?" if suggestion else

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import syntax as ast
@@ -24,6 +24,11 @@ class Program:
     # Names imported by name (in any file) that could not be imported (already reported): uses of them
     # are not reported again as unknown layers.
     unresolved: frozenset[str] = frozenset()
+    # What each file sees (its own definitions and its imports): a block resolves names in its own file.
+    scopes: dict[SourceFile, dict[str, ast.Definition]] = field(default_factory=dict)
+
+    def visible_from(self, definition: ast.Definition) -> dict[str, ast.Definition]:
+        return self.scopes.get(definition.span.source, self.definitions)
 
 
 def read_source(path: str | Path) -> SourceFile:
@@ -57,6 +62,7 @@ class _Loader:
         self.cache: dict[Path, dict[str, ast.Definition] | None] = {}
         self.loading: list[Path] = []
         self.unresolved: set[str] = set()
+        self.scopes: dict[SourceFile, dict[str, ast.Definition]] = {}
 
     def load(self, source: SourceFile, here: Path | None) -> tuple[dict[str, ast.Definition], tuple[str, ...]] | None:
         try:
@@ -74,6 +80,7 @@ class _Loader:
         for definition in module.definitions:
             self.define(visible, definition.name.name, definition, definition.name.span)
         own = tuple(d.name.name for d in module.definitions if d.kind == "network" and visible.get(d.name.name) is d)
+        self.scopes[source] = visible
         return visible, own
 
     def define(self, visible: dict[str, ast.Definition], name: str, definition: ast.Definition, span: Span) -> None:
@@ -134,4 +141,4 @@ def load_program(source: SourceFile, diagnostics: Diagnostics, *, allow_outside_
     if loaded is None:
         return None
     definitions, networks = loaded
-    return Program(source, definitions, networks, frozenset(loader.unresolved))
+    return Program(source, definitions, networks, frozenset(loader.unresolved), loader.scopes)

@@ -108,3 +108,15 @@ def test_grammar_ships_in_the_wheel(tmp_path):
                     str(tmp_path), str(grammar_path().parent.parent)], check=True, capture_output=True)
     wheel = next(tmp_path.glob("netdsl-*.whl"))
     assert "netdsl/grammars/netdsl.lark" in zipfile.ZipFile(wheel).namelist()
+
+
+def test_an_imported_block_resolves_names_in_its_own_file(tmp_path):
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "blocks.net").write_text(
+        "block Inner(c: int) { input x\n x -> linear(c) -> relu -> output }\n"
+        "block Outer(c: int) { input x\n x -> Inner(c) -> Inner(c) -> output }\n")
+    (tmp_path / "main.net").write_text('from "lib/blocks.net" import Outer\n'
+                                       "network M() { input x: [N, 8]\n x -> Outer(4) -> output }\n")
+    analysis = netdsl.check_file(tmp_path / "main.net")
+    assert analysis.ok, [d.message for d in analysis.diagnostics.items]
+    assert analysis.network().params == (8 * 4 + 4) + (4 * 4 + 4)
