@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 import re
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from lark import Lark, Token, Tree
@@ -26,7 +26,7 @@ def grammar_path() -> Path:
     raise FileNotFoundError("netdsl.lark not found next to the netdsl package")
 
 
-@lru_cache(maxsize=None)
+@cache
 def lark_parser(strict: bool = False) -> Lark:
     # cache=True stores the analysed grammar in the temp dir: 12 ms → ~1 ms at start-up.
     return Lark(grammar_path().read_text(encoding="utf-8"), parser="lalr", propagate_positions=True,

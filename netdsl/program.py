@@ -48,8 +48,7 @@ def read_source(path: str | Path) -> SourceFile:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         raise InputError(f"{path}: not valid UTF-8 (byte {error.start})") from None
-    if text.startswith("\ufeff"):
-        text = text[1:]
+    text = text.removeprefix("\ufeff")
     if not text.strip():
         raise InputError(f"{path}: is empty")
     return SourceFile(str(path), text)

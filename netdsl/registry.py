@@ -4,8 +4,9 @@ renderer — looks kinds up here and nowhere else; adding a kind touches one pla
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 

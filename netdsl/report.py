@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional, Union
+from typing import Any, Union
 
 from pydantic import BaseModel
 
@@ -25,17 +25,17 @@ class SpanModel(BaseModel):
 
 class NoteModel(BaseModel):
     message: str
-    span: Optional[SpanModel]
+    span: SpanModel | None
 
 
 class DiagnosticModel(BaseModel):
     code: str
     severity: str
     message: str
-    span: Optional[SpanModel]
+    span: SpanModel | None
     label: str
     notes: list[NoteModel]
-    help: Optional[str]
+    help: str | None
 
 
 class LayerModel(BaseModel):
@@ -44,7 +44,7 @@ class LayerModel(BaseModel):
     depth: int
     kind: str
     arguments: dict[str, Any]
-    output_shape: Optional[list[Dim]]
+    output_shape: list[Dim] | None
     params: int
     buffers: int
     macs: int
@@ -53,8 +53,8 @@ class LayerModel(BaseModel):
 class NetworkModel(BaseModel):
     name: str
     parameters: dict[str, Any]
-    inputs: dict[str, Optional[list[Dim]]]
-    output_shape: Optional[list[Dim]]
+    inputs: dict[str, list[Dim] | None]
+    output_shape: list[Dim] | None
     layers: list[LayerModel]
     total_params: int
     total_buffers: int

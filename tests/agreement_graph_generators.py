@@ -6,9 +6,8 @@ embedding, recurrent layers and attention. Merged into agreement_generators.GENE
 
 from __future__ import annotations
 
-from hypothesis import strategies as st
-
 from agreement_generators import Case, shape, size, some
+from hypothesis import strategies as st
 
 
 def _dim(draw, rank: int) -> int:

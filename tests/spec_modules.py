@@ -7,8 +7,8 @@ import importlib.util
 from pathlib import Path
 
 import torch
-
 from conftest import ROOT
+
 from netdsl import check_file
 from netdsl.codegen import generate
 

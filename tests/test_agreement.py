@@ -22,6 +22,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 
 import pytest
+import torch  # the suite requires torch: CI installs it, a missing torch must fail
 from agreement_generators import GENERATORS, Case
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -29,8 +30,6 @@ from pydantic import ValidationError
 
 from netdsl import registry
 from netdsl.shapes import ShapeError, conv_transpose_output_size, expand
-
-import torch  # the suite requires torch: CI installs it, a missing torch must fail
 
 KINDS = registry.all_kinds()
 TOTAL = int(os.environ.get("NETDSL_AGREEMENT_EXAMPLES", "3000"))

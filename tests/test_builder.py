@@ -8,10 +8,17 @@ import sys
 
 import pytest
 import torch
+from conftest import ROOT
+from spec_modules import (
+    checked,
+    emitted_module,
+    expected_shape,
+    matches,
+    networks,
+    random_inputs,
+)
 
 import netdsl
-from conftest import ROOT
-from spec_modules import checked, emitted_module, expected_shape, matches, networks, random_inputs
 
 NETWORKS = networks()
 IDS = [f"{spec.stem}-{name}" for spec, name in NETWORKS]

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-
 from conftest import ROOT
 
 VALID = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "specs").glob("*.net"))

@@ -7,11 +7,11 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, run_cli
+from spec_modules import SPECS
+
 from netdsl import check_text
 from netdsl.codegen import Namespace, generate, literal
-from spec_modules import SPECS
 
 RUFF = Path(sys.executable).parent / "ruff"
 

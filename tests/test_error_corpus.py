@@ -3,7 +3,6 @@
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, run_cli
 
 BROKEN = sorted((ROOT / "specs" / "errors").glob("*.net"))

@@ -3,13 +3,12 @@ the registry's own construction recipe (module + module_args + call, or function
 meta device, so a wrong shape rule or a wrong constructor argument fails here."""
 
 import pytest
-
 import torch  # the suite requires torch: CI installs it, a missing torch must fail
-from torch import nn  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
+import torch.nn.functional as F
+from torch import nn
 
-from netdsl import registry  # noqa: E402
-from netdsl.shapes import ShapeError  # noqa: E402
+from netdsl import registry
+from netdsl.shapes import ShapeError
 
 
 def run_torch(kind, args, shapes):

@@ -2,13 +2,13 @@
 the static output shape must equal what torch computes on the meta device, and the static parameter
 count must equal the twin's."""
 
+import torch  # the suite requires torch: CI installs it, a missing torch must fail
 from conftest import ROOT, run_cli
+from torch import nn
+
 from netdsl.pipeline import analyze
 from netdsl.program import read_source
 from netdsl.shapes import Sym
-
-import torch  # the suite requires torch: CI installs it, a missing torch must fail
-from torch import nn  # noqa: E402
 
 
 def checked(spec: str, network: str | None = None):

@@ -7,9 +7,9 @@ import sys
 
 import pytest
 import torch
+from conftest import ROOT, run_cli
 
 import netdsl
-from conftest import ROOT, run_cli
 from netdsl import registry
 
 PLUGIN_DIR = ROOT / "examples" / "plugin"

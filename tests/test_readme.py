@@ -8,7 +8,7 @@ from conftest import ROOT
 def shell_commands() -> list[str]:
     text = (ROOT / "README.md").read_text()
     quick_start = text.split("## Quick start", 1)[1].split("\n## ", 1)[0]
-    return re.findall(r"```sh\n(.*?)\n```", quick_start, re.S)
+    return re.findall(r"```sh\n(.*?)\n```", quick_start, re.DOTALL)
 
 
 def test_readme_gives_exactly_two_commands():

@@ -4,11 +4,10 @@ sum(p.numel()) of the same network written by hand with torch.nn (torchvision is
 from __future__ import annotations
 
 import pytest
-
 import torch
+from reference_models import MODELS
 
 import netdsl
-from reference_models import MODELS
 
 
 @pytest.mark.parametrize("name, published", [("vgg16", 138_357_544), ("alexnet_imagenet", 61_100_840)])

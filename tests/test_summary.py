@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from conftest import ROOT, run_cli
+
 from netdsl import check_file, check_text
 from netdsl.summary import format_summary, summarize
 

@@ -1,10 +1,10 @@
 """The checker's shapes and parameter counts equal PyTorch's for hand-written equivalents of the specs."""
 
 import torch
+from reference_models import alexnet_small, cifar10, lenet, mlp
 from torch import nn
 
 import netdsl
-from reference_models import alexnet_small, cifar10, lenet, mlp
 
 
 def torch_shapes(model: nn.Sequential, input_shape: tuple) -> list[tuple]:

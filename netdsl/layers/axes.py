@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional, Union
+from typing import Any, Optional
 
 from pydantic import create_model
 
@@ -73,7 +73,7 @@ def _dims(args, shape, arg: str = "dim") -> tuple[int, ...]:
     return dims
 
 
-_DimsOrNone = Optional[Union[int, tuple[int, ...]]]
+_DimsOrNone = Optional[int | tuple[int, ...]]
 
 
 def _squeeze_infer(args, inputs):

@@ -12,7 +12,15 @@ from typing import Optional, Union
 from pydantic import PositiveInt, create_model
 
 from ..registry import Args, LayerKind, register
-from ..shapes import ShapeError, Sym, broadcast, describe_mismatch, format_shape, mismatch_help, normalize_dim
+from ..shapes import (
+    ShapeError,
+    Sym,
+    broadcast,
+    describe_mismatch,
+    format_shape,
+    mismatch_help,
+    normalize_dim,
+)
 from . import fixed_size
 
 

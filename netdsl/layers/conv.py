@@ -8,7 +8,13 @@ from typing import Literal, Optional, Union
 from pydantic import NonNegativeInt, PositiveInt, create_model
 
 from ..registry import Args, LayerKind, changed, register
-from ..shapes import ShapeError, conv_output_size, conv_transpose_output_size, expand, format_shape
+from ..shapes import (
+    ShapeError,
+    conv_output_size,
+    conv_transpose_output_size,
+    expand,
+    format_shape,
+)
 from . import as_arg, count, fixed_size, spatial_input, times
 
 PaddingMode = Literal["zeros", "reflect", "replicate", "circular"]

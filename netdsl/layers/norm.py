@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Optional, Union
+from typing import Optional
 
 from pydantic import PositiveFloat, PositiveInt, create_model
 
@@ -78,7 +78,7 @@ def _layernorm_params(args, inputs):
 register(LayerKind(
     name="layernorm",
     args=create_model("LayerNormArgs", __base__=Args,
-                      normalized_shape=(Optional[Union[PositiveInt, tuple[PositiveInt, ...]]], None),
+                      normalized_shape=(Optional[PositiveInt | tuple[PositiveInt, ...]], None),
                       eps=(PositiveFloat, 1e-5), elementwise_affine=(bool, True), bias=(bool, True)),
     infer=_layernorm_infer, prefix="ln", positional=("normalized_shape", "eps", "elementwise_affine", "bias"),
     params=_layernorm_params, macs=lambda args, inputs, output: count(output), module="nn.LayerNorm",

@@ -18,8 +18,8 @@ _ALIGNING = ("linear", "bilinear", "bicubic", "trilinear")
 _Scale = Union[PositiveInt, PositiveFloat]
 
 _ResampleArgs = create_model(
-    "ResampleArgs", __base__=Args, size=(Optional[Union[PositiveInt, tuple[PositiveInt, ...]]], None),
-    scale_factor=(Optional[Union[_Scale, tuple[_Scale, ...]]], None), mode=(Mode, "nearest"),
+    "ResampleArgs", __base__=Args, size=(Optional[PositiveInt | tuple[PositiveInt, ...]], None),
+    scale_factor=(Optional[_Scale | tuple[_Scale, ...]], None), mode=(Mode, "nearest"),
     align_corners=(Optional[bool], None))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from typing import Any, Optional, Union
+from typing import Any, Optional
 
 from pydantic import create_model
 
@@ -122,7 +122,7 @@ def _elementwise_kind(name: str, symbol: str) -> LayerKind:
 
     return register(LayerKind(
         name=name, args=create_model(f"{name.title()}Args", __base__=Args,
-                                     scalar=(Optional[Union[int, float]], None), scalar_first=(bool, False)),
+                                     scalar=(Optional[int | float], None), scalar_first=(bool, False)),
         infer=_elementwise_infer, prefix=name, inputs=None, functional=emit, label=label,
         doc=f"`a {symbol} b` with torch broadcasting, or a tensor and a number"))
 
