@@ -8,13 +8,15 @@ within the same run. Writes docs/benchmarks.md.
     imports torch, builds the same network by hand (tests/reference_models.py) and runs one forward
     pass on the meta device or on the CPU: wall time and peak memory (the child's ru_maxrss);
 (b) in-process parse + check of generated specs of 10 … 100,000 layers;
-(c) netdsl.build_module against the hand-written module, when netdsl provides build_module.
+(c) netdsl.build_module against the hand-written module, and the emitted module's forward time
+    against the hand-written one's with the same weights.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import json
 import os
 import platform
 import statistics
@@ -144,9 +146,6 @@ def in_process(max_layers: int) -> list[str]:
 
 
 def builder(repeats: int) -> list[str]:
-    import netdsl
-    if not hasattr(netdsl, "build_module"):
-        return ["Skipped: `netdsl.build_module` does not exist yet."]
     lines = ["| spec | command | median wall | peak RSS |", "|---|---|---:|---:|"]
     for spec in TORCH_TWINS:
         path = f"specs/{spec}.net"
@@ -160,6 +159,53 @@ def builder(repeats: int) -> list[str]:
                 lines.append(f"| {spec} | {name} | failed: {str(error).splitlines()[-1][:80]} | |")
                 continue
             lines.append(f"| {spec} | {name} | {wall * 1000:.0f} ms | {rss / 2**20:.0f} MiB |")
+    return lines
+
+
+FORWARD_CHILD = """
+import json, statistics, sys, time, torch, netdsl
+sys.path.insert(0, "tests")
+from reference_models import MODELS
+spec, repeats = sys.argv[1], int(sys.argv[2])
+build, shape = MODELS[spec]
+torch.manual_seed(0)
+hand = build().eval()
+emitted = netdsl.build_module(f"specs/{spec}.net", max_params=10**9).eval()
+theirs, ours = list(hand.state_dict().values()), emitted.state_dict()
+assert [t.shape for t in theirs] == [t.shape for t in ours.values()], "layer order differs"
+emitted.load_state_dict(dict(zip(ours, theirs)))
+x = torch.randn(shape)
+with torch.no_grad():
+    assert torch.allclose(hand(x), emitted(x), atol=1e-4), "outputs differ"
+    start = time.perf_counter()
+    hand(x)
+    calls = max(1, int(0.05 / (time.perf_counter() - start)))  # ≥ 50 ms a sample: tiny nets too
+    times = {"hand": [], "emitted": []}
+    for run in range(repeats + 1):  # the first round warms up both
+        for name, model in (("hand", hand), ("emitted", emitted)):
+            start = time.perf_counter()
+            for _ in range(calls):
+                model(x)
+            if run:
+                times[name].append((time.perf_counter() - start) / calls)
+print(json.dumps({name: statistics.median(values) for name, values in times.items()}))
+"""
+
+
+def forward_times(repeats: int) -> list[str]:
+    """Forward time of the emitted module against the hand-written one with the same weights,
+    interleaved in one process so that both see the same machine load."""
+    lines = ["| spec | hand-written forward | emitted forward | emitted ÷ hand-written |", "|---|---:|---:|---:|"]
+    for spec in TORCH_TWINS:
+        result = subprocess.run([PY, "-c", FORWARD_CHILD, spec, str(repeats)], capture_output=True, text=True,
+                                cwd=ROOT, check=False)
+        if result.returncode:
+            lines.append(f"| {spec} | failed: {result.stderr.strip().splitlines()[-1][:80]} | | |")
+            continue
+        times = json.loads(result.stdout)
+        ratio = times["emitted"] / times["hand"]
+        RESULTS[spec, "forward ratio"] = (ratio, 0)
+        lines.append(f"| {spec} | {times['hand'] * 1000:.2f} ms | {times['emitted'] * 1000:.2f} ms | {ratio:.3f} |")
     return lines
 
 
@@ -177,6 +223,11 @@ def targets() -> list[str]:
             took = RESULTS[layers, "check"][0]
             rows.append((f"in-process check, {int(layers):,} layers", f"< {limit * 1000:.0f} ms", f"{took * 1000:.0f} ms",
                          took < limit))
+    ratios = [RESULTS[spec, "forward ratio"][0] for spec in TORCH_TWINS if (spec, "forward ratio") in RESULTS]
+    if ratios:
+        worst = max(ratios, key=lambda r: abs(r - 1))
+        rows.append(("emitted forward vs hand-written (worst spec)", "within 3 %", f"{(worst - 1) * 100:+.1f} %",
+                     abs(worst - 1) <= 0.03))
     return ["| target | wanted | measured | met |", "|---|---|---:|---|",
             *(f"| {what} | {wanted} | {got} | {'yes' if ok else '**no**'} |" for what, wanted, got, ok in rows)]
 
@@ -214,6 +265,9 @@ def main() -> None:
         # was forked from, and the 100,000-layer check makes this process large.
         "## build_module", "",
         *builder(options.repeats), "",
+        ("Forward time on the CPU, batch 1, the emitted module carrying the hand-written one's weights "
+         f"(median of {options.repeats * 3} interleaved runs each, after a warm-up):"), "",
+        *forward_times(options.repeats * 3), "",
         "## In-process parse + check of generated specs", "",
         ("`netdsl.check_text` on one chain alternating `linear(16)` and `relu`, one layer per line "
          "(imports and grammar loading excluded)."), "",
