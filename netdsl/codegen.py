@@ -26,6 +26,7 @@ import tokenize
 from dataclasses import dataclass
 
 from . import registry
+from .block_classes import BlockClass, plan_block_classes
 from .checker import CheckedGraph, LayerResult
 from .lower import check_python_name
 from .shapes import Sym, format_shape
@@ -216,6 +217,27 @@ class Generated:
     classes: dict[str, str]   # network name → class name
 
 
+class _Fill:
+    """How a class writes its sizes: constructor arguments as parameters (`names[i]`, None: the literal)
+    and precomputed shape comments, or, by default, every value written out."""
+
+    def __init__(self, generator: _Generator, names=None, comments=None):
+        self.generator = generator
+        self.names = iter(names) if names is not None else None
+        self.comments = iter(comments) if comments is not None else None
+
+    def arg(self, value) -> str:
+        name = next(self.names) if self.names is not None else None
+        return literal(value) if name is None else name
+
+    def shape(self, shape) -> str | None:
+        return next(self.comments) if self.comments is not None else format_shape(shape)
+
+    def block(self, layer: LayerResult) -> tuple[str, dict[str, object]]:
+        instance = self.generator.instances[id(layer.inner)]
+        return self.generator.class_name(instance.cls), instance.arguments
+
+
 class _Generator:
     def __init__(self, checked: list[CheckedGraph]):
         self.imports: set[str] = {"import torch"}          # forward's annotations always use torch
@@ -225,29 +247,32 @@ class _Generator:
         self.imports |= {line for _, line in map(_module_import, (k.module for k in _kinds(checked) if k.module))
                          if line}
         self.classes: list[str] = []
-        self.block_classes: dict[tuple[str, str], str] = {}   # (block, body) → class name
-        self.block_counts: dict[str, int] = {}
+        self.names: dict[int, str] = {}   # id(BlockClass) → class name, once emitted
+        # Constructor parameters must not hide a module-level name __init__ may use (a block's class).
+        blocks = {*self.reserved, *(g.graph.name for g in checked), *_block_names(checked)}
+        self.instances = plan_block_classes(checked, lambda graph, fill: self.class_source("{}", graph, "", fill),
+                                            lambda: Namespace(blocks), _doc)
 
     def network(self, checked: CheckedGraph) -> str:
         name = self.globals.create(checked.graph.name)
-        self.classes.append(self.class_source(name, checked, _doc(checked)))
+        self.classes.append(self.class_source(name, checked, _doc(checked), _Fill(self)))
         return name
 
-    def block(self, layer: LayerResult) -> str:
-        inner = layer.inner
-        body = self.class_source("{}", inner, _doc(inner))
-        key = (inner.graph.name, body)
-        if key not in self.block_classes:
-            count = self.block_counts[inner.graph.name] = self.block_counts.get(inner.graph.name, 0) + 1
-            name = self.globals.create(inner.graph.name + (str(count) if count > 1 else ""))
-            self.block_classes[key] = name
+    def class_name(self, cls: BlockClass) -> str:
+        """The name of a block's class, emitting the class (after the classes it uses) the first time."""
+        if id(cls) not in self.names:
+            body = self.class_source("{}", cls.representative, cls.doc, _Fill(self, cls.args, cls.comments),
+                                     cls.params)
+            name = self.globals.create(cls.block + (str(cls.number) if cls.number > 1 else ""))
+            self.names[id(cls)] = name
             self.classes.append(body.replace("{}", name, 1))
-        return self.block_classes[key]
+        return self.names[id(cls)]
 
-    def class_source(self, name: str, checked: CheckedGraph, doc: str) -> str:
+    def class_source(self, name: str, checked: CheckedGraph, doc: str, fill, params=()) -> str:
         pad = _INDENT * 2
         attributes = Namespace(legal=_legal_attribute)
-        init = [f"{_INDENT}def __init__(self) -> None:", f"{pad}super().__init__()"]
+        init = [*_wrap(_INDENT, "def __init__(", ["self", *(f"{p}: {a}" for p, a in params)], ") -> None:"),
+                f"{pad}super().__init__()"]
         modules: dict[str, str] = {}
         for layer in checked.layers:
             kind = registry.lookup(layer.node.kind) if layer.inner is None else None
@@ -255,9 +280,10 @@ class _Generator:
                 continue
             attribute = modules[layer.node.name] = attributes.create(layer.node.name)
             if layer.inner is not None:
-                constructor = f"{self.block(layer)}()"
+                cls, arguments = fill.block(layer)
+                constructor = f"{cls}({', '.join(f'{k}={fill.arg(v)}' for k, v in arguments.items())})"
             else:
-                constructor = self.constructor(kind, layer)
+                constructor = self.constructor(kind, layer, fill)
             init += _statement(pad, f"self.{attribute} = ", constructor)
         live = _live(checked)
         variables = _variables(checked, live, Namespace(self.reserved))
@@ -268,16 +294,17 @@ class _Generator:
             forward.append(f"{pad}# not computed: the output does not depend on {', '.join(unused)}")
         for layer in live:
             expr = self.expression(layer, modules, variables)
-            forward += _statement(pad, f"{variables[layer.node.name]} = ", expr, f"# {format_shape(layer.shape)}")
+            comment = fill.shape(layer.shape)
+            forward += _statement(pad, f"{variables[layer.node.name]} = ", expr, f"# {comment}" if comment else "")
         forward.append(f"{pad}return {variables[checked.graph.output]}")
         return "\n".join([f"class {name}(nn.Module):", f'{_INDENT}"""{doc}"""', "", *init, "", *forward])
 
-    def constructor(self, kind: registry.LayerKind, layer: LayerResult) -> str:
+    def constructor(self, kind: registry.LayerKind, layer: LayerResult, fill: _Fill) -> str:
         positional, keywords = kind.module_args(layer.args, layer.inputs)
         for key in keywords:
             if not key.isidentifier() or keyword.iskeyword(key):
                 raise CodegenError(f"layer kind `{kind.name}` passes an invalid keyword {key!r}")
-        items = [literal(v) for v in positional] + [f"{k}={literal(v)}" for k, v in keywords.items()]
+        items = [fill.arg(v) for v in positional] + [f"{k}={fill.arg(v)}" for k, v in keywords.items()]
         self.imports.add("from torch import nn")  # the class statement itself uses nn.Module
         return f"{kind.module}({', '.join(items)})"
 
@@ -324,6 +351,14 @@ def _kinds(checked: list[CheckedGraph]):
                 yield from _kinds([layer.inner])
             elif (kind := registry.lookup(layer.node.kind)) is not None:
                 yield kind
+
+
+def _block_names(checked: list[CheckedGraph]):
+    for graph in checked:
+        for layer in graph.layers:
+            if layer.inner is not None:
+                yield layer.inner.graph.name
+                yield from _block_names([layer.inner])
 
 
 def _doc(checked: CheckedGraph) -> str:

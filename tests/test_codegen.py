@@ -112,3 +112,38 @@ def test_literals_are_quoted_like_ruff_format():
     assert literal("reflect") == '"reflect"' and literal("it's") == '"it\'s"' and literal('say "hi"') == "'say \"hi\"'"
     assert literal((3,)) == "(3,)" and literal((1, 2)) == "(1, 2)" and literal(1e-5) == "1e-05"
     assert literal(float("inf")) == 'float("inf")' and literal(None) == "None" and literal(True) == "True"
+
+
+def test_a_block_is_one_class_whose_constructor_takes_the_sizes_that_vary(capsys):
+    for spec, blocks in (("unet", ("DoubleConv", "Up")), ("resnet18", ("BasicBlock", "DownBlock"))):
+        code, out, err = run_cli(capsys, "build", f"specs/{spec}.net")
+        assert (code, err) == (0, "")
+        assert [out.count(f"class {block}(") for block in blocks] == [1, 1], spec
+        assert "DoubleConv2" not in out and "Up2" not in out
+    code, out, err = run_cli(capsys, "build", "specs/unet.net")
+    assert "def __init__(self, out: int, C: int) -> None:" in out
+    assert "self.conv1 = nn.Conv2d(C, out, kernel_size=3, padding=1, bias=False)" in out
+    assert "self.double_conv1 = DoubleConv(out=out, C=C)" in out and "self.up1 = Up(out=256, C=512)" in out
+    assert "out = self.conv1(x)  # [N, out, H, W]" in out  # sizes that vary are named in comments too
+    assert '"""Block DoubleConv(out): x [N, C, H, W] -> [N, out, H, W]."""' in out
+
+
+def test_block_parameters_take_safe_names_and_unnameable_sizes_give_numbered_classes(tmp_path):
+    source = _generate("""
+        block Proj(list: int) { input x: [N, C]  output x -> linear(list) -> relu }
+        block Head(out: int) { input x  output x -> linear(out) }
+        network M() {
+            input x: [N, 4]
+            a = x -> Proj(8) -> Proj(6)
+            output a -> Head(3) -> Head(2)
+        }""")
+    assert source.count("class Proj(") == 1 and "def __init__(self, list_1: int, C: int) -> None:" in source
+    assert "nn.Linear(C, list_1)" in source and "Proj(list_1=8, C=4)" in source and "Proj(list_1=6, C=8)" in source
+    # Head's input size (6, then 3) is neither its parameter nor a symbol of a declared input shape.
+    assert "class Head(" in source and "class Head2(" in source and "self.fc1 = nn.Linear(6, 3)" in source
+    (tmp_path / "named.py").write_text(source, encoding="utf-8")
+    _ruff_clean(tmp_path)
+    namespace: dict = {}
+    exec(compile(source, "named.py", "exec"), namespace)
+    import torch
+    assert namespace["M"]()(torch.randn(5, 4)).shape == (5, 2)

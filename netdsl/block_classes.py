@@ -1,0 +1,212 @@
+"""Which class each block call gets: one class per block when its uses differ only in nameable sizes.
+
+All uses of a block (across every network being generated, nested blocks too) are rendered once with
+every constructor argument replaced by a placeholder. When those renderings agree (same layers, inputs,
+expressions and nested block classes), each constructor argument that differs between uses must equal,
+in every use, one of the block's parameters or one of the symbols of its declared input shapes (`C` in
+`[N, C, H, W]`); the class then takes those names as constructor parameters and the call sites pass
+the values: `DoubleConv(C=64, out=128)`. Otherwise the block falls back to one class per distinct
+instantiation, numbered in order of first use (`Block`, `Block2`, ...).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from .checker import CheckedGraph, LayerResult
+from .shapes import Sym, format_shape
+
+
+@dataclass(frozen=True, eq=False)
+class BlockClass:
+    """One class to emit for a block: rendered from `representative`, with `args[i]` the constructor
+    parameter written for the i-th constructor argument (None: its literal value) and `comments[i]` the
+    shape comment of the i-th forward line (None: no comment)."""
+    block: str
+    number: int                          # 1 for the block's own name, 2, 3, ... for numbered classes
+    representative: CheckedGraph
+    params: tuple[tuple[str, str], ...]  # (Python name, annotation) of each constructor parameter
+    args: tuple[str | None, ...]
+    comments: tuple[str | None, ...]
+    doc: str
+
+
+@dataclass(frozen=True, eq=False)
+class Instance:
+    cls: BlockClass
+    arguments: dict[str, object] = field(default_factory=dict)   # constructor keyword → value
+
+
+# render(checked, fill) → the class text; fill.arg(value), fill.shape(shape) and fill.block(layer) give
+# the text of a constructor argument, a shape comment, and a block call's (class, keyword arguments).
+Render = Callable[[CheckedGraph, object], str]
+
+
+def plan_block_classes(networks: list[CheckedGraph], render: Render, namespace: Callable[[], object],
+                       describe: Callable[[CheckedGraph], str]) -> dict[int, Instance]:
+    """id(block call's inner CheckedGraph) → the class it instantiates and the keyword arguments it
+    passes. namespace() gives a fresh `Namespace` for constructor parameter names; describe(checked)
+    is a block instantiation's docstring."""
+    uses: dict[str, list[LayerResult]] = {}
+
+    def collect(checked: CheckedGraph) -> None:
+        for layer in checked.layers:
+            if layer.inner is not None:
+                uses.setdefault(layer.inner.graph.name, []).append(layer)
+                collect(layer.inner)
+    for network in networks:
+        collect(network)
+    instances: dict[int, Instance] = {}
+
+    def lookup(layer: LayerResult) -> Instance:
+        if id(layer.inner) not in instances:
+            _Planner(uses[layer.inner.graph.name], render, lookup, namespace, describe).plan(instances)
+        return instances[id(layer.inner)]
+    for calls in uses.values():
+        lookup(calls[0])
+    return instances
+
+
+class _Recorder:
+    """A fill that records the values a rendering would write and writes a placeholder instead."""
+
+    def __init__(self, lookup: Callable[[LayerResult], Instance]):
+        self.lookup, self.args, self.shapes = lookup, [], []
+
+    def arg(self, value) -> str:
+        self.args.append(value)
+        return "_"
+
+    def shape(self, shape) -> str:
+        self.shapes.append(shape)
+        return "_"
+
+    def block(self, layer: LayerResult) -> tuple[str, dict[str, object]]:
+        instance = self.lookup(layer)
+        return f"{instance.cls.block}__{instance.cls.number}", instance.arguments
+
+
+def _key(value) -> tuple:
+    """Equality that tells 1 from True and 1.0, and a symbol from a string."""
+    return type(value), repr(value)
+
+
+def _annotation(values) -> str:
+    def one(value) -> str:
+        if isinstance(value, tuple):
+            return f"tuple[{', '.join(one(v) for v in value)}]" if value else "tuple"
+        return "None" if value is None else type(value).__name__
+    return " | ".join(dict.fromkeys(one(v) for v in values))
+
+
+class _Planner:
+    def __init__(self, calls: list[LayerResult], render: Render, lookup, namespace, describe):
+        self.calls, self.render, self.namespace, self.describe = calls, render, namespace, describe
+        self.graphs = [call.inner for call in calls]
+        self.recorded = []
+        for graph in self.graphs:
+            recorder = _Recorder(lookup)
+            self.recorded.append((render(graph, recorder), recorder.args, recorder.shapes))
+        self.candidates = self._candidates()
+
+    def _candidates(self) -> list[tuple[str, list]]:
+        """(name, its value in each use): the block's parameters, then its input shapes' symbols
+        (self.positions: a symbol's dim in its pattern)."""
+        first = self.graphs[0].graph
+        found = {name: [g.graph.params.get(name) for g in self.graphs] for name in first.params}
+        self.positions: dict[str, int] = {}
+        for declared in first.inputs:
+            for position, dim in enumerate(declared.shape or ()):
+                if not isinstance(dim, Sym) or str(dim) in found:
+                    continue
+                values = [(g.input_shapes.get(declared.name) or ())[position:position + 1] for g in self.graphs]
+                if all(len(v) == 1 and type(v[0]) is int for v in values):
+                    found[str(dim)] = [v[0] for v in values]
+                    self.positions[str(dim)] = position
+        return list(found.items())
+
+    def name(self, values: list, position: int | None = None) -> str | None:
+        """The first candidate equal to values in every use, or None when none is. For a dim of a shape
+        (position: its index), a symbol declared at that index comes first: W rather than H when equal."""
+        keys = [_key(v) for v in values]
+        names = [name for name, have in self.candidates if [_key(v) for v in have] == keys]
+        return next((n for n in names if self.positions.get(n, -1) == position), names[0] if names else None)
+
+    def plan(self, instances: dict[int, Instance]) -> None:
+        texts = {text for text, _, _ in self.recorded}
+        columns = list(zip(*(args for _, args, _ in self.recorded))) if len(texts) == 1 else None
+        names = None
+        if columns is not None:
+            names = [None if len({_key(v) for v in column}) == 1 else self.name(list(column)) for column in columns]
+            if any(n is None and len({_key(v) for v in c}) > 1 for n, c in zip(names, columns)):
+                names = None
+        if names is None:
+            self.numbered(instances)
+        else:
+            self.merged(names, instances)
+
+    def merged(self, names: list[str | None], instances: dict[int, Instance]) -> None:
+        used = [name for name, _ in self.candidates if name in names]
+        namespace = self.namespace()
+        python = {name: namespace.create(name) for name in used}
+        values = dict(self.candidates)
+        params = tuple((python[name], _annotation(values[name])) for name in used)
+        shapes = list(zip(*(recorded for _, _, recorded in self.recorded)))
+        comments = tuple(self.shape_text(list(column), python) for column in shapes)
+        docs = {self.describe(graph) for graph in self.graphs}
+        doc = docs.pop() if len(docs) == 1 else self.doc()
+        cls = BlockClass(self.graphs[0].graph.name, 1, self.graphs[0], params,
+                         tuple(python.get(n) if n else None for n in names), comments, doc)
+        for index, graph in enumerate(self.graphs):
+            instances[id(graph)] = Instance(cls, {python[n]: values[n][index] for n in used})
+
+    def shape_text(self, shapes: list, python: dict[str, str], unknown: str | None = None) -> str | None:
+        """A shape valid for every use: differing dims by name; a dim with no name is `unknown`, or
+        makes the whole shape None when that is None."""
+        if len({len(s) if s is not None else -1 for s in shapes}) != 1 or shapes[0] is None:
+            return None
+        dims = []
+        for position, column in enumerate(zip(*shapes)):
+            if len({_key(d) for d in column}) == 1:
+                dims.append(column[0])
+                continue
+            name = self.name(list(column), position)
+            if name is None and unknown is None:
+                return None
+            dims.append(Sym(unknown if name is None else python.get(name, name)))
+        return format_shape(tuple(dims))
+
+    def doc(self) -> str:
+        """The block with its parameters (and the spec's names for sizes), none of one use's sizes."""
+        graph = self.graphs[0].graph
+        params = []
+        for name in graph.params:
+            values = [g.graph.params.get(name) for g in self.graphs]
+            params.append(name if len({_key(v) for v in values}) > 1 else f"{name}={_literal(values[0])}")
+        inputs = []
+        for declared in graph.inputs:
+            shape = self.shape_text([g.input_shapes.get(declared.name) for g in self.graphs], {}, "?")
+            inputs.append(f"{declared.name} {shape}" if shape else declared.name)
+        output = self.shape_text([g.output_shape for g in self.graphs], {}, "?")
+        totals = {g.params + g.frozen for g in self.graphs}
+        text = f"Block {graph.name}({', '.join(params)}): {', '.join(inputs)} -> {output or '?'}"
+        text += f", {totals.pop():,} parameters." if len(totals) == 1 else "."
+        return text.replace("\\", "/").replace('"', "'")
+
+    def numbered(self, instances: dict[int, Instance]) -> None:
+        """Today's scheme: one class per distinct instantiation, numbered in order of first use."""
+        classes: dict[tuple, BlockClass] = {}
+        for graph, (text, args, shapes) in zip(self.graphs, self.recorded):
+            doc = self.describe(graph)
+            comments = tuple(format_shape(s) for s in shapes)
+            key = (text, tuple(_key(v) for v in args), comments, doc)
+            if key not in classes:
+                classes[key] = BlockClass(graph.graph.name, len(classes) + 1, graph, (), (None,) * len(args),
+                                          comments, doc)
+            instances[id(graph)] = Instance(classes[key])
+
+
+def _literal(value) -> str:
+    from .codegen import literal  # here, not at the top: codegen imports this module
+    return literal(value)
