@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from . import registry
 from .block_classes import BlockClass, plan_block_classes
 from .checker import CheckedGraph, LayerResult
-from .lower import check_python_name
+from .names import check_python_name
 from .shapes import Sym, format_shape
 
 LINE_WIDTH = 88  # ruff's default line length

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import keyword
 import typing
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -12,6 +11,7 @@ from . import syntax as ast
 from .arguments import bind, format_value
 from .diagnostics import Diagnostics, Note
 from .ir import Graph, Input, Node
+from .names import check_python_name
 from .program import Program
 from .shapes import Sym
 from .source import Span
@@ -30,9 +30,6 @@ class _TooManyLayers(Exception):
 
     def __init__(self, span: Span):
         self.span = span
-
-# Attribute names an nn.Module already has: a layer named like this would break the generated class.
-_MODULE_ATTRIBUTES = frozenset(["add_module", "apply", "bfloat16", "buffers", "call_super_init", "children", "compile", "cpu", "cuda", "double", "dump_patches", "eval", "extra_repr", "float", "forward", "get_buffer", "get_extra_state", "get_parameter", "get_submodule", "half", "ipu", "load_state_dict", "modules", "mtia", "named_buffers", "named_children", "named_modules", "named_parameters", "parameters", "register_buffer", "register_module", "register_parameter", "requires_grad_", "share_memory", "state_dict", "to", "to_empty", "train", "training", "type", "xpu", "zero_grad"])
 
 
 @dataclass(frozen=True)
@@ -67,17 +64,6 @@ class _Scope:
     named: set[str] = field(default_factory=set)    # values named so far: inputs and nodes
     output: str | None = None
     output_span: Span | None = None
-
-
-def check_python_name(name: str) -> str | None:
-    """Why name cannot become a Python attribute or variable, or None when it can."""
-    if keyword.iskeyword(name) or keyword.issoftkeyword(name):
-        return f"`{name}` is a Python keyword"
-    if name.startswith("_"):
-        return f"`{name}` starts with `_`, which generated code reserves"
-    if name in _MODULE_ATTRIBUTES:
-        return f"`{name}` is an attribute every nn.Module already has"
-    return None
 
 
 class _Lowerer:
