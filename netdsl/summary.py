@@ -53,10 +53,11 @@ def format_shapes(checked: CheckedGraph) -> str:
     inputs = ", ".join(f"input {name}: {format_shape(shape)}" for name, shape in checked.input_shapes.items())
     table = [(("  " * (r.depth + 1)) + r.name, r.label, format_shape(r.shape), f"{r.params:,}" if r.params else "")
              for r in rows(checked)]
-    widths = [max([len(cells[i]) for cells in table], default=0) for i in range(3)]
+    widths = [max([len(cells[i]) for cells in table], default=0) for i in range(4)]
     lines = [f"{graph.name}  ({inputs})"]
     for name, label, shape, params in table:
-        lines.append(f"{name.ljust(widths[0])}  {label.ljust(widths[1])}  {shape.ljust(widths[2])}  {params}".rstrip())
+        lines.append(f"{name.ljust(widths[0])}  {label.ljust(widths[1])}  {shape.ljust(widths[2])}  "
+                     f"{params.rjust(widths[3])}".rstrip())
     lines.append(f"  output {format_shape(checked.output_shape)}, {checked.params:,} parameters")
     return "\n".join(lines) + "\n"
 
