@@ -7,17 +7,18 @@ sensible specs teaches users to ignore warnings (and `-W error` would reject tho
 
 from __future__ import annotations
 
+from . import registry
 from .checker import CheckedGraph, LayerResult
 from .diagnostics import Diagnostics, Note
 from .shapes import expand, format_shape
 
-# Activations that clip or squash logits: one right before a linear classifier's output is a mistake.
-# sigmoid, tanh, softmax and log_softmax are left out: they are common, deliberate output layers.
-_CLIPPING = frozenset({"relu", "leaky_relu", "elu", "gelu", "silu"})
-_DROPOUT = frozenset({"dropout", "dropout2d"})
-# Applying one of these twice in a row is redundant (relu, ...) or squashes twice (sigmoid, ...).
-_ACTIVATIONS = _CLIPPING | {"sigmoid", "tanh", "softmax", "log_softmax"}
-_POOLS = {f"{mode}pool{d}d": d for mode in ("max", "avg") for d in (1, 2, 3)}
+
+def _role(layer: LayerResult | None) -> str:
+    """The registry's role of a layer ("activation", "pool", ...); "" for blocks and plain layers."""
+    if layer is None or layer.node.block is not None:
+        return ""
+    kind = registry.lookup(layer.node.kind)
+    return kind.role if kind else ""
 
 
 def lint(checked: CheckedGraph, diagnostics: Diagnostics) -> None:
@@ -44,7 +45,7 @@ class _Linter:
             producer = layers.get(layer.node.inputs[0]) if len(layer.node.inputs) == 1 else None
             if producer is not None:
                 self.repeated_activation(producer, layer)
-            if layer.node.kind == "flatten" and producer is not None and producer.node.kind in _POOLS:
+            if _role(layer) == "flatten" and _role(producer) == "pool":
                 self.pooling_to_one(producer, layer)
 
     def dead_branches(self, checked: CheckedGraph, layers: dict[str, LayerResult],
@@ -77,12 +78,13 @@ class _Linter:
     def activation_before_output(self, checked: CheckedGraph, layers: dict[str, LayerResult]) -> None:
         """W0104: relu/dropout as the very last layer after a linear classifier."""
         last = layers.get(checked.graph.output)
-        if last is None or last.node.kind not in _CLIPPING | _DROPOUT or len(last.node.inputs) != 1:
+        # Clipping activations and dropout, not sigmoid/tanh/softmax: those are deliberate output layers.
+        if _role(last) not in ("activation", "dropout") or len(last.node.inputs) != 1:
             return
         classifier = layers.get(last.node.inputs[0])
-        if classifier is None or classifier.node.kind != "linear":
+        if _role(classifier) != "linear":
             return
-        effect = "randomly zeroes outputs while training" if last.node.kind in _DROPOUT else "clips the outputs"
+        effect = "randomly zeroes outputs while training" if _role(last) == "dropout" else "clips the outputs"
         self.diagnostics.warning(
             "W0104", f"`{last.node.kind}` after the last `linear` of network `{checked.graph.name}` {effect}",
             last.node.span, notes=(Note("the classifier is here", classifier.node.span),),
@@ -91,14 +93,14 @@ class _Linter:
 
     def repeated_activation(self, producer: LayerResult, layer: LayerResult) -> None:
         """W0105: `relu -> relu`: the second one does nothing (or squashes a second time)."""
-        if layer.node.kind in _ACTIVATIONS and producer.node.kind == layer.node.kind:
+        if _role(layer) in ("activation", "squash") and producer.node.kind == layer.node.kind:
             self.diagnostics.warning(
                 "W0105", f"`{layer.node.kind}` is applied twice in a row", layer.node.span,
                 notes=(Note("the first one is here", producer.node.span),), help="remove one of them")
 
     def pooling_to_one(self, pool: LayerResult, flatten: LayerResult) -> None:
         """W0106: a pooling before flatten whose single window misses part of the input."""
-        d = _POOLS[pool.node.kind]
+        d = registry.lookup(pool.node.kind).spatial_dims
         args, before, after = pool.args, pool.inputs[0], pool.shape
         kernel, padding = expand(args.kernel_size, d), expand(args.padding, d)
         dilation = expand(getattr(args, "dilation", 1), d)

@@ -47,6 +47,10 @@ class LayerKind:
     # `a, b = x -> chunk(2)` lowers to one node per name, each with its `index` argument set, and an
     # `outputs` argument holding how many names were unpacked (the checker compares it with the pieces).
     multi_output: bool = False
+    # What the warnings stage (lint.py) needs to know of a kind: "activation" (relu-like: clips),
+    # "squash" (sigmoid, tanh, softmax: deliberate output layers), "dropout", "pool", "linear", "flatten".
+    role: str = ""
+    spatial_dims: int = 0                       # pooling kinds: how many trailing dims the window slides over
     params: Callable[[Any, tuple[Shape, ...]], int] = _no_count    # trainable parameters
     buffers: Callable[[Any, tuple[Shape, ...]], int] = _no_count   # e.g. batchnorm running stats
     frozen_params: Callable[[Any, tuple[Shape, ...]], int] = _no_count  # requires_grad=False, not in params

@@ -16,7 +16,7 @@ def _same_shape(args, inputs):
     return inputs[0]
 
 
-def _pointwise(name: str, module: str, prefix: str | None = None, doc: str = "", **fields) -> LayerKind:
+def _pointwise(name: str, module: str, prefix: str | None = None, role: str = "", **fields) -> LayerKind:
     arg_model = create_model(f"{module.split('.')[-1]}Args", __base__=Args, **fields)
     options = tuple(fields)
 
@@ -26,18 +26,19 @@ def _pointwise(name: str, module: str, prefix: str | None = None, doc: str = "",
 
     return register(LayerKind(
         name=name, args=arg_model, infer=_same_shape, prefix=prefix or name, positional=options, module=module,
-        module_args=lambda args, inputs: ((), changed(args, *options)), label=label, doc=doc or f"torch.{module}"))
+        module_args=lambda args, inputs: ((), changed(args, *options)), label=label, doc=f"torch.{module}",
+        role=role))
 
 
-_pointwise("relu", "nn.ReLU")
-_pointwise("leaky_relu", "nn.LeakyReLU", negative_slope=(float, 0.01))
-_pointwise("elu", "nn.ELU", alpha=(float, 1.0))
-_pointwise("gelu", "nn.GELU", approximate=(Literal["none", "tanh"], "none"))
-_pointwise("silu", "nn.SiLU")
-_pointwise("sigmoid", "nn.Sigmoid")
-_pointwise("tanh", "nn.Tanh")
+_pointwise("relu", "nn.ReLU", role="activation")
+_pointwise("leaky_relu", "nn.LeakyReLU", role="activation", negative_slope=(float, 0.01))
+_pointwise("elu", "nn.ELU", role="activation", alpha=(float, 1.0))
+_pointwise("gelu", "nn.GELU", role="activation", approximate=(Literal["none", "tanh"], "none"))
+_pointwise("silu", "nn.SiLU", role="activation")
+_pointwise("sigmoid", "nn.Sigmoid", role="squash")
+_pointwise("tanh", "nn.Tanh", role="squash")
 _pointwise("identity", "nn.Identity", prefix="id")
-_pointwise("dropout", "nn.Dropout", prefix="drop", p=(Probability, 0.5))
+_pointwise("dropout", "nn.Dropout", prefix="drop", role="dropout", p=(Probability, 0.5))
 
 
 def _dropout2d_infer(args, inputs):
@@ -54,7 +55,7 @@ register(LayerKind(
     name="dropout2d", args=create_model("Dropout2dArgs", __base__=Args, p=(Probability, 0.5)),
     infer=_dropout2d_infer, prefix="drop", positional=("p",), module="nn.Dropout2d",
     module_args=lambda args, inputs: ((), changed(args, "p")),
-    label=lambda args, inputs: f"dropout2d(p={args.p})", doc="torch.nn.Dropout2d"))
+    label=lambda args, inputs: f"dropout2d(p={args.p})", doc="torch.nn.Dropout2d", role="dropout"))
 
 
 def _softmax_kind(name: str, module: str) -> LayerKind:
@@ -67,7 +68,7 @@ def _softmax_kind(name: str, module: str) -> LayerKind:
         prefix=name, positional=("dim",), module=module,
         module_args=lambda args, inputs: ((), {"dim": args.dim}),
         label=lambda args, inputs: f"{name}(dim={args.dim})",
-        doc=f"torch.{module}; dim is required (torch's implicit dim is deprecated)"))
+        doc=f"torch.{module}; dim is required (torch's implicit dim is deprecated)", role="squash"))
 
 
 _softmax_kind("softmax", "nn.Softmax")

@@ -33,7 +33,7 @@ register(LayerKind(
     module="nn.Linear",
     module_args=lambda args, inputs: ((inputs[0][-1], args.out_features), changed(args, "bias")),
     label=lambda args, inputs: f"linear({inputs[0][-1]}→{args.out_features})",
-    doc="torch.nn.Linear over the last dim; in_features is inferred"))
+    doc="torch.nn.Linear over the last dim; in_features is inferred", role="linear"))
 
 
 # ---------------------------------------------------------------- embedding

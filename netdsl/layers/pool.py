@@ -70,7 +70,8 @@ def _pool_kind(d: int, mode: str) -> LayerKind:
     return LayerKind(name=name, args=arg_model, infer=infer, prefix="pool", macs=macs,
                      positional=tuple(fields), aliases={"kernel": "kernel_size"},
                      module=f"nn.{mode.title()}Pool{d}d", module_args=module_args, label=label,
-                     doc=f"torch.nn.{mode.title()}Pool{d}d; stride defaults to the kernel size")
+                     doc=f"torch.nn.{mode.title()}Pool{d}d; stride defaults to the kernel size",
+                     role="pool", spatial_dims=d)
 
 
 def _adaptive_kind(d: int, mode: str) -> LayerKind:

@@ -39,7 +39,8 @@ register(LayerKind(
     args=create_model("FlattenArgs", __base__=Args, start_dim=(int, 1), end_dim=(int, -1)),
     infer=_flatten_infer, prefix="flatten", positional=("start_dim", "end_dim"), module="nn.Flatten",
     module_args=lambda args, inputs: ((), changed(args, "start_dim", "end_dim")),
-    label=lambda args, inputs: "flatten", doc="torch.nn.Flatten (start_dim=1 keeps the batch dim)"))
+    label=lambda args, inputs: "flatten", doc="torch.nn.Flatten (start_dim=1 keeps the batch dim)",
+    role="flatten"))
 
 
 def _factors(dims) -> tuple[int, Counter]:
