@@ -16,7 +16,7 @@ from .program import InputError, read_source
 from .source import SourceFile
 
 __all__ = ["Analysis", "Diagnostic", "InputError", "NetdslError", "Severity", "build_module", "check_file",
-           "check_text"]
+           "check_text", "diagram", "generate_source"]
 
 # Loaded on first use: `import netdsl` (and `netdsl check`) stay free of the builder and of torch.
 _LAZY = {"build_module": "builder", "NetdslError": "builder"}
@@ -37,3 +37,21 @@ def check_text(text: str, path: str = "<string>", network: str | None = None, **
 def check_file(path: str | Path, network: str | None = None, **params) -> Analysis:
     """Check a .net file. Raises InputError if it cannot be read."""
     return analyze(read_source(path), network, params)
+
+
+def generate_source(spec: str | Path, network: str | None = None, **params) -> str:
+    """The PyTorch source `netdsl build` writes, for a spec path or spec text; NetdslError on errors."""
+    from .builder import load
+    from .codegen import generate
+    analysis, checked = load(spec, network, **params)
+    return generate([checked], analysis.source.path).source
+
+
+def diagram(spec: str | Path, network: str | None = None, *, depth: int | None = None, rankdir: str = "TB",
+            **params):
+    """The diagram `netdsl render` draws, as a graphviz.Digraph (`.source` is DOT; `.render()` draws it).
+    (Not named `render`: that is the submodule.)"""
+    from .builder import load
+    from .render import render
+    _, checked = load(spec, network, **params)
+    return render(checked, depth=depth, rankdir=rankdir)

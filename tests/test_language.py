@@ -120,3 +120,15 @@ def test_an_imported_block_resolves_names_in_its_own_file(tmp_path):
     analysis = netdsl.check_file(tmp_path / "main.net")
     assert analysis.ok, [d.message for d in analysis.diagnostics.items]
     assert analysis.network().params == (8 * 4 + 4) + (4 * 4 + 4)
+
+
+def test_python_api_generates_source_and_diagrams_without_torch():
+    code = ("import sys, netdsl\n"
+            "source = netdsl.generate_source('specs/lenet.net', classes=3)\n"
+            "assert 'nn.Linear(84, 3)' in source and source.count('class ') == 1\n"
+            "dot = netdsl.diagram('specs/lenet.net', rankdir='LR').source\n"
+            "assert 'rankdir=LR' in dot and 'conv2d(1→6, 5×5)' in dot\n"
+            "assert callable(netdsl.diagram) and 'torch' not in sys.modules\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            cwd=grammar_path().parent.parent, check=False)
+    assert result.returncode == 0, result.stderr
