@@ -119,7 +119,7 @@ def _forward(kind, args, case: Case, device: str, module):
         expression = kind.call("m", names, args)
     else:
         expression = f"m({', '.join(names)})"
-    return eval(expression, scope)
+    return eval(expression, scope)  # the registry's emitted Python, as generated code runs it
 
 
 def torch_verdict(kind: registry.LayerKind, case: Case, args, device: str):

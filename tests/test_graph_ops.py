@@ -18,6 +18,7 @@ def run_torch(kind, args, shapes):
     if kind.name == "embedding":
         env = {n: torch.zeros(s, dtype=torch.long, device="meta") for n, s in zip(names, shapes)}
     env.update(torch=torch, F=F, nn=nn)
+    # The registry's emitted Python (never spec text) is run exactly as generated code would run it.
     if kind.functional is not None:
         return tuple(eval(kind.functional(args, names, tuple(shapes)), env).shape), 0
     positional, keywords = kind.module_args(args, tuple(shapes))
