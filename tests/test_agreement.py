@@ -27,6 +27,7 @@ from agreement_generators import GENERATORS, Case
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
+from torch_recipe import run_recipe
 
 from netdsl import registry
 from netdsl.shapes import ShapeError, conv_transpose_output_size, expand
@@ -100,39 +101,12 @@ def netdsl_verdict(kind: registry.LayerKind, case: Case):
     return args, (tuple(out), kind.params(args, case.shapes), kind.buffers(args, case.shapes))
 
 
-def _resolve(dotted: str):
-    """"nn.Conv2d" → torch.nn.Conv2d (names are relative to torch; "torch.nn.X" works too)."""
-    target = torch
-    for part in dotted.removeprefix("torch.").split("."):
-        target = getattr(target, part)
-    return target
-
-
-def _forward(kind, args, case: Case, device: str, module):
-    dtype = getattr(torch, case.dtype)
-    tensors = [torch.zeros(s, dtype=dtype, device=device) for s in case.shapes]
-    names = tuple(f"x{i}" for i in range(len(tensors)))
-    scope = {"torch": torch, "F": torch.nn.functional, "m": module, **dict(zip(names, tensors))}
-    if kind.functional is not None:
-        expression = kind.functional(args, names, case.shapes)
-    elif kind.call is not None:
-        expression = kind.call("m", names, args)
-    else:
-        expression = f"m({', '.join(names)})"
-    return eval(expression, scope)  # the registry's emitted Python, as generated code runs it
-
-
 def torch_verdict(kind: registry.LayerKind, case: Case, args, device: str):
     """(output shape, params, buffers) as PyTorch computes them on device, or the exception it raises."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            module = None
-            if kind.module is not None:
-                positional, keywords = kind.module_args(args, case.shapes)
-                with torch.device(device):
-                    module = _resolve(kind.module)(*positional, **keywords)
-            out = _forward(kind, args, case, device, module)
+            out, module = run_recipe(kind, args, case.shapes, device, getattr(torch, case.dtype))
         except Exception as error:  # noqa: BLE001 — any torch error is a rejection
             return error
     if module is None:

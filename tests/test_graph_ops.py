@@ -4,28 +4,17 @@ meta device, so a wrong shape rule or a wrong constructor argument fails here.""
 
 import pytest
 import torch  # the suite requires torch: CI installs it, a missing torch must fail
-import torch.nn.functional as F
-from torch import nn
+from torch_recipe import run_recipe
 
 from netdsl import registry
 from netdsl.shapes import ShapeError
 
 
 def run_torch(kind, args, shapes):
-    """Build and run the layer exactly as the registry describes it; return (output shape, parameters)."""
-    names = tuple(f"x{i}" for i in range(len(shapes)))
-    env = {n: torch.empty(s, device="meta") for n, s in zip(names, shapes)}
-    if kind.name == "embedding":
-        env = {n: torch.zeros(s, dtype=torch.long, device="meta") for n, s in zip(names, shapes)}
-    env.update(torch=torch, F=F, nn=nn)
-    # The registry's emitted Python (never spec text) is run exactly as generated code would run it.
-    if kind.functional is not None:
-        return tuple(eval(kind.functional(args, names, tuple(shapes)), env).shape), 0
-    positional, keywords = kind.module_args(args, tuple(shapes))
-    with torch.device("meta"):
-        env["m"] = eval(kind.module, env)(*positional, **keywords)
-    expression = kind.call("m", names, args) if kind.call else f"m({', '.join(names)})"
-    return tuple(eval(expression, env).shape), sum(p.numel() for p in env["m"].parameters())
+    """(output shape, parameters) of the registry's recipe on the meta device; embeddings read indices."""
+    dtype = torch.long if kind.module == "nn.Embedding" else torch.float32
+    out, module = run_recipe(kind, args, tuple(shapes), "meta", dtype)
+    return tuple(out.shape), sum(p.numel() for p in module.parameters()) if module is not None else 0
 
 
 CASES = [
