@@ -7,7 +7,7 @@ E9999 internal errors.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .source import Span
 
@@ -24,6 +24,21 @@ class Note:
 
 
 @dataclass(frozen=True)
+class Edit:
+    """Replace the text of `span` with `replacement` (an empty span inserts)."""
+    span: Span
+    replacement: str
+
+
+@dataclass(frozen=True)
+class Fix:
+    """A machine-applicable fix (rustc's `applicability = "machine-applicable"`): applying its edits is
+    certain to do what `message` says. Editors offer it as a code action; `check --fix` applies it."""
+    message: str
+    edits: tuple[Edit, ...]
+
+
+@dataclass(frozen=True)
 class Diagnostic:
     code: str
     severity: Severity
@@ -32,9 +47,10 @@ class Diagnostic:
     label: str = ""
     notes: tuple[Note, ...] = ()
     help: str | None = None
+    fixes: tuple[Fix, ...] = ()
 
     def as_error(self) -> Diagnostic:
-        return Diagnostic(self.code, Severity.ERROR, self.message, self.span, self.label, self.notes, self.help)
+        return replace(self, severity=Severity.ERROR)
 
 
 class CompileError(Exception):
@@ -52,12 +68,12 @@ class Diagnostics:
     items: list[Diagnostic] = field(default_factory=list)
 
     def error(self, code: str, message: str, span: Span | None, *, label: str = "",
-              notes: tuple[Note, ...] = (), help: str | None = None) -> None:
-        self.items.append(Diagnostic(code, Severity.ERROR, message, span, label, notes, help))
+              notes: tuple[Note, ...] = (), help: str | None = None, fixes: tuple[Fix, ...] = ()) -> None:
+        self.items.append(Diagnostic(code, Severity.ERROR, message, span, label, notes, help, fixes))
 
     def warning(self, code: str, message: str, span: Span | None, *, label: str = "",
-                notes: tuple[Note, ...] = (), help: str | None = None) -> None:
-        self.items.append(Diagnostic(code, Severity.WARNING, message, span, label, notes, help))
+                notes: tuple[Note, ...] = (), help: str | None = None, fixes: tuple[Fix, ...] = ()) -> None:
+        self.items.append(Diagnostic(code, Severity.WARNING, message, span, label, notes, help, fixes))
 
     def add(self, diagnostic: Diagnostic) -> None:
         self.items.append(diagnostic)
