@@ -83,6 +83,11 @@ def pool_output_size(size: Dim, kernel: int, stride: int, padding: int, dilation
     input or its left padding, so a window that would start in the right padding is dropped."""
     offset = 2 * padding - dilation * (kernel - 1) - 1
     if isinstance(size, Sym):
+        if ceil_mode and padding + stride >= dilation * (kernel - 1) + 2:
+            # The last window may start in the right padding for some sizes: the count of window starts
+            # before size + padding caps the ceiling (one less at most, as padding ≤ half the kernel).
+            capped = _symbolic(size, offset, stride, True)[:-2]
+            return Sym(f"min({capped}, floor(({size}{padding - 1:+d})/{stride}))+1")
         return _symbolic(size, offset, stride, ceil_mode)
     numerator = size + offset + (stride - 1 if ceil_mode else 0)
     out = numerator // stride + 1

@@ -127,7 +127,7 @@ def embedding(draw) -> Case:
     args = {"num_embeddings": num, "embedding_dim": draw(size(1, 5)),
             **some(draw, padding_idx=st.integers(-num - 1, num), max_norm=st.floats(0.5, 2.0),
                    scale_grad_by_freq=st.booleans())}
-    return Case(args, (shape(draw, 0, 3),), dtype="long")
+    return Case(args, (shape(draw, 0, 3),))
 
 
 @st.composite

@@ -36,6 +36,8 @@ def _infer(args, inputs):
             raise ShapeError(f"`multihead_attention` expects 3-D {layout} (or unbatched 2-D [L, E]) query, key and "
                              f"value of one rank, but the {role} is {format_shape(shape)}", code="E0404")
     embed = fixed_size("multihead_attention", "embedding features", query[-1])
+    fixed_size("multihead_attention", "key features", key[-1])       # they size the key and value projections
+    fixed_size("multihead_attention", "value features", value[-1])
     if args.embed_dim is not None and args.embed_dim != embed:
         raise ShapeError(f"`multihead_attention` expects embed_dim {args.embed_dim}, but the query has {embed} "
                          f"features ({format_shape(query)})", arg="embed_dim", code="E0301",

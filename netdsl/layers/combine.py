@@ -26,6 +26,7 @@ from . import fixed_size
 
 def _total(sizes) -> int | Sym:
     """Sum of sizes along the concatenated dim; symbolic when any size is (H+H, C+64)."""
+    sizes = tuple(sizes)
     number = sum(s for s in sizes if isinstance(s, int))
     symbols = [str(s) for s in sizes if isinstance(s, Sym)]
     return Sym("+".join(symbols + ([str(number)] if number else []))) if symbols else number

@@ -33,10 +33,17 @@ def _batchnorm_kind(d: int) -> LayerKind:
                              code="E0404")
         channels = fixed_size(name, "channels", shape[1])
         _checked_count(name, "num_features", args.num_features, channels, "features (channels)")
+        values = [s for i, s in enumerate(shape) if i != 1]
+        if not args.track_running_stats and all(isinstance(s, int) for s in values) and math.prod(values) == 1:
+            # Without running statistics torch normalizes with the batch's own, in eval mode too.
+            raise ShapeError(f"`{name}` without running statistics over {format_shape(shape)} normalizes single "
+                             f"values (torch raises: expected more than 1 value per channel)",
+                             arg="track_running_stats", code="E0302",
+                             help="use a larger batch, or track_running_stats=true")
         return shape
 
     return register(LayerKind(
-        name=name, args=arg_model, infer=infer, prefix="bn", positional=tuple(fields),
+        name=name, args=arg_model, infer=infer, prefix="bn", positional=tuple(fields)[1:],
         params=lambda args, inputs: 2 * inputs[0][1] if args.affine else 0,
         buffers=lambda args, inputs: 2 * inputs[0][1] + 1 if args.track_running_stats else 0,
         macs=lambda args, inputs, output: count(output),
@@ -110,7 +117,7 @@ register(LayerKind(
     name="groupnorm",
     args=create_model("GroupNormArgs", __base__=Args, num_groups=(PositiveInt, ...),
                       num_channels=(Optional[PositiveInt], None), eps=(PositiveFloat, 1e-5), affine=(bool, True)),
-    infer=_groupnorm_infer, prefix="gn", positional=("num_groups", "num_channels", "eps", "affine"),
+    infer=_groupnorm_infer, prefix="gn", positional=("num_groups", "eps", "affine"),
     params=lambda args, inputs: 2 * inputs[0][1] if args.affine else 0,
     macs=lambda args, inputs, output: count(output), module="nn.GroupNorm",
     module_args=lambda args, inputs: ((args.num_groups, inputs[0][1]), changed(args, "eps", "affine")),

@@ -101,7 +101,7 @@ def _shuffle_infer(name: str, up: bool):
             if isinstance(c, int) and c % (r * r):
                 raise ShapeError(f"`{name}` needs channels divisible by {r}² = {r * r}, but receives {c} "
                                  f"(input {format_shape(shape)})", arg=arg, code="E0302")
-            return (*batch, c // (r * r), _times(h, r), _times(w, r))
+            return (*batch, _over(c, r * r), _times(h, r), _times(w, r))
         for what, size in (("height", h), ("width", w)):
             if isinstance(size, int) and size % r:
                 raise ShapeError(f"`{name}` needs the {what} divisible by {r}, but it is {size} "

@@ -1,0 +1,333 @@
+"""netdsl against PyTorch on one case: the case is written as a one-layer spec, netdsl checks it (its
+verdict: the output shape, parameter and buffer counts, or its diagnostics) and builds it; the oracle
+(oracle.py) runs the same layer in PyTorch on the CPU. Both accept with the same shape, counts, outputs,
+gradients and state, or both reject, or netdsl rejects where it is deliberately stricter, for a reason
+listed below. Every case asks PyTorch, whatever netdsl says.
+
+A case with symbolic dims is checked symbolically by netdsl and then at several concrete values (each a
+full concrete case): where netdsl accepts the symbolic case, its symbolic shape evaluated at a value is the
+shape netdsl and PyTorch give at that value.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from fractions import Fraction
+
+from agreement_generators import Case, Symbol
+from oracle import ORACLE, Op
+from torch_verdict import Trace, assert_same, counts, exercise, inputs, rejection
+
+import netdsl
+from netdsl.shapes import expand, format_dim
+
+STATS: dict[str, Counter] = defaultdict(Counter)
+
+
+# ---------------------------------------------------------------- the case as a spec
+
+def spec_value(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None or isinstance(value, (int, float, Symbol)):
+        return str(value) if not isinstance(value, float) else repr(value)
+    if isinstance(value, str):
+        return '"' + value + '"'
+    if isinstance(value, tuple):
+        return "(" + ", ".join(map(spec_value, value)) + ("," if len(value) == 1 else "") + ")"
+    raise TypeError(f"cannot write {value!r} in a spec")
+
+
+def spec_text(name: str, case: Case) -> str:
+    """`network T() { input x0: [...], ...  output name(x0, ..., positional..., key=value...) }`."""
+    order = ORACLE[name].positional
+    written = [f"x{i}" for i in range(len(case.shapes))]
+    for argument in order[:case.positional]:
+        value = case.args[argument.lstrip("*")]
+        written += map(spec_value, value) if argument.startswith("*") else [spec_value(value)]
+    by_position = {argument.lstrip("*") for argument in order[:case.positional]}
+    written += [f"{k}={spec_value(v)}" for k, v in case.args.items() if k not in by_position]
+    declared = ", ".join(f"x{i}: [{', '.join(map(str, shape))}]" for i, shape in enumerate(case.shapes))
+    return f"network T() {{\n    input {declared}\n    output {name}({', '.join(written)})\n}}\n"
+
+
+# ---------------------------------------------------------------- netdsl's verdict
+
+@dataclass(frozen=True)
+class Accepted:
+    shape: tuple
+    counts: tuple[int, int, int]          # trainable parameters, frozen parameters, buffer elements
+
+
+@dataclass(frozen=True)
+class Rejected:
+    codes: tuple[str, ...]
+    messages: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return "; ".join(f"{c}: {m}" for c, m in zip(self.codes, self.messages))
+
+
+def netdsl_verdict(text: str) -> Accepted | Rejected:
+    analysis = netdsl.check_text(text)
+    errors = [d for d in analysis.diagnostics.sorted() if d.severity.value == "error"]
+    if errors:
+        return Rejected(tuple(d.code for d in errors), tuple(d.message for d in errors))
+    network = analysis.network()
+    return Accepted(tuple(network.output_shape), (network.params, network.frozen, network.buffers))
+
+
+# ---------------------------------------------------------------- where netdsl is deliberately stricter
+
+def _transpose_output(case: Case, d: int) -> tuple:
+    defaults = (("kernel_size", 1), ("stride", 1), ("padding", 0), ("output_padding", 0), ("dilation", 1))
+    per_dim = zip(case.shapes[0][-d:], *(expand(case.args.get(k, default), d) for k, default in defaults))
+    return tuple((x - 1) * s - 2 * p + dl * (k - 1) + op + 1 for x, k, s, p, op, dl in per_dim)
+
+
+def _empty_area(case: Case) -> bool:
+    scale, spatial = case.args.get("scale_factor"), case.shapes[0][2:]
+    return case.args.get("mode") == "area" and scale is not None and "size" not in case.args and any(
+        int(s * f) == 0 for s, f in zip(spatial, expand(scale, len(spatial))))
+
+
+def _mean_shortcut(case: Case, d: int) -> bool:
+    x = case.shapes[0]
+    return len(x) not in (d + 1, d + 2) and all(
+        (s if o is None else o) == 1 for s, o in zip(x[-d:], expand(case.args["output_size"], d)))
+
+
+@dataclass(frozen=True)
+class Stricter:
+    reason: str
+    applies: Callable[[str, Case, Rejected], bool]
+
+
+def _kinds(names, when: Callable[[Case], bool]) -> Callable[[str, Case, Rejected], bool]:
+    return lambda name, case, ours: name in names and when(case)
+
+
+def _code(code: str) -> Callable[[str, Case, Rejected], bool]:
+    return lambda name, case, ours: code in ours.codes
+
+
+# Each entry: netdsl rejects, PyTorch accepts (or only warns), and the reason netdsl does so on purpose.
+STRICTER = [
+    Stricter("dropout2d on input that is not 3-D or 4-D (torch only warns, then drops single elements)",
+             _kinds({"dropout2d"}, lambda case: len(case.shapes[0]) not in (3, 4))),
+    # torch's CPU kernels return an empty tensor for a transposed 2d/3d convolution whose output size is 0;
+    # conv_transpose1d and plain convolutions raise "output size is too small". netdsl raises for all.
+    Stricter("conv_transpose2d/3d with an output size of 0 (torch returns an empty tensor)",
+             lambda name, case, ours: name in ("conv_transpose2d", "conv_transpose3d")
+             and 0 in _transpose_output(case, int(name[-2]))),
+    # mode="area" is adaptive average pooling, which returns an empty tensor for an output size of 0.
+    Stricter("interpolate/upsample in mode 'area' to an empty output (torch returns an empty tensor)",
+             _kinds({"interpolate", "upsample"}, _empty_area)),
+    # ATen computes an output size of 1 as a mean over the last d dims and skips the rank check.
+    Stricter("adaptive_avg_pool2d/3d to size 1 on input of the wrong rank (ATen's mean shortcut skips the "
+             "rank check that nn.AdaptiveAvgPool2d/3d document)",
+             lambda name, case, ours: name in ("adaptive_avg_pool2d", "adaptive_avg_pool3d")
+             and _mean_shortcut(case, int(name[-2]))),
+    # Sizes in a spec are positive: a zero-size dim is almost always a mistake, so it cannot be declared.
+    Stricter("a zero-size input dim (torch runs many layers on empty tensors; a spec's sizes are positive)",
+             lambda name, case, ours: "E0314" in ours.codes and any(0 in shape for shape in case.shapes)),
+    Stricter("more positional arguments than the kind takes: the rest must be named (torch takes more)",
+             lambda name, case, ours: "E0312" in ours.codes),
+    Stricter("a reshape to a 0-D tensor: `()` is not a value a spec can write",
+             _kinds({"reshape", "view"}, lambda case: case.args.get("shape") == ())),
+    # Without weights or running statistics torch never compares num_features/num_channels with the input.
+    Stricter("a written num_features/num_channels that differs from the input's channels, on a norm layer without "
+             "per-channel state (torch does not compare them)",
+             lambda name, case, ours: "E0301" in ours.codes and not case.args.get("affine", True)
+             and (name == "groupnorm" or not case.args.get("track_running_stats", True))),
+]
+
+
+def stricter_reason(name: str, case: Case, ours: Rejected) -> str | None:
+    return next((entry.reason for entry in STRICTER if entry.applies(name, case, ours)), None)
+
+
+# PyTorch's verdict depends on the mode: netdsl checks what holds in both.
+TRAINING_ONLY = [
+    Stricter("batchnorm over a single value per channel: torch raises in training mode only",
+             lambda name, case, ours: name.startswith("batchnorm") and len(case.shapes[0]) > 1
+             and math.prod(case.shapes[0]) // max(case.shapes[0][1], 1) == 1),
+]
+
+
+# Numeric equivalence compares outputs, gradients and state; where PyTorch itself cannot be run, less.
+def _window_in_padding(case: Case, d: int) -> bool:
+    """A dilated max-pooling window whose elements all fall in the padding: torch returns -inf with an index
+    outside the input, and its backward then writes outside the gradient's memory (heap corruption)."""
+    x, args = case.shapes[0], case.args
+    kernel, dilation, padding = (expand(args.get(k, default), d) for k, default in
+                                 (("kernel_size", 1), ("dilation", 1), ("padding", 0)))
+    stride = expand(args.get("stride") or args["kernel_size"], d)
+    for size, k, dl, p, s in zip(x[-d:], kernel, dilation, padding, stride):
+        starts = range(-p, size + p, s)   # every window torch may compute (ceil_mode included), and more
+        if any(all(not 0 <= start + j * dl < size for j in range(k)) for start in starts):
+            return True
+    return False
+
+
+NO_BACKWARD = [
+    Stricter("a dilated max-pooling window entirely in the padding: torch's backward corrupts memory (forward "
+             "is compared, gives -inf)", lambda name, case, ours: name.startswith("maxpool")
+             and len(case.shapes[0]) >= int(name[-2]) and _window_in_padding(case, int(name[-2]))),
+]
+
+
+# ---------------------------------------------------------------- one concrete case
+
+def run_oracle(op: Op, args: dict, shapes, tensors, weights: dict | None,
+               backward: bool) -> tuple[Trace, tuple[int, int, int] | None]:
+    """The oracle's trace (with netdsl's weights loaded when given) and PyTorch's counts; a constructor
+    that refuses the arguments is PyTorch rejecting the case in both modes."""
+    try:
+        call = op.make(args, shapes)
+    except Exception as error:  # noqa: BLE001 — classified by rejection()
+        refused = rejection(error)
+        return Trace({"eval": refused, "train": refused}), None
+    if call.module is not None:
+        call.module.double()
+    if weights is not None:
+        theirs = call.module.state_dict() if call.module is not None else {}
+        assert {k: v.shape for k, v in theirs.items()} == {k: v.shape for k, v in weights.items()}, (
+            f"netdsl's module holds {sorted(weights)}, PyTorch's {sorted(theirs)}")
+        if call.module is not None:
+            call.module.load_state_dict(weights)
+    sizes = counts(call.module)
+    return exercise(call.forward, call.module, tensors, strip=False, backward=backward), sizes
+
+
+def check_concrete(name: str, case: Case) -> tuple[str, Accepted | Rejected]:
+    """The outcome class of one concrete case, and netdsl's verdict; AssertionError on a disagreement."""
+    op, text = ORACLE[name], spec_text(name, case)
+    ours = netdsl_verdict(text)
+    tensors = inputs(op, case.args, case.shapes)
+    where = f"{name}: {case}\n{text}"
+    skip = next((e.reason for e in NO_BACKWARD if e.applies(name, case, Rejected((), ()))), None)
+    if skip:
+        STATS[name][f"no backward: {skip}"] += 1
+    if isinstance(ours, Rejected):
+        theirs, _ = run_oracle(op, case.args, case.shapes, tensors, None, backward=not skip)
+        if not any(theirs.accepted(mode) for mode in theirs.outputs):
+            return "both reject (arguments)" if all(c.startswith("E031") for c in ours.codes) else "both reject", ours
+        reason = stricter_reason(name, case, ours)
+        accepted = next(theirs.outputs[m] for m in theirs.outputs if theirs.accepted(m))
+        assert reason, f"netdsl rejects but PyTorch accepts, giving {tuple(accepted.shape)}\n  netdsl: {ours}\n  {where}"
+        return f"stricter: {reason}", ours
+    assert stricter_reason(name, case, Rejected((), ())) is None, f"netdsl accepts a case it must reject: {where}"
+    network = netdsl.build_module(text).double()
+    weights = {k.split(".", 1)[1]: v.clone() for k, v in network.state_dict().items()}   # before training mode
+    mine = exercise(lambda training, *xs: network.train(training)(*xs), network, tensors, strip=True,
+                    backward=not skip)
+    theirs, sizes = run_oracle(op, case.args, case.shapes, tensors, weights, backward=not skip)
+    assert sizes is not None and theirs.accepted("eval"), (
+        f"netdsl accepts (output {list(ours.shape)}) but PyTorch raises {theirs.outputs['eval']!r}\n  {where}")
+    shape = tuple(theirs.outputs["eval"].shape)
+    assert (ours.shape, ours.counts) == (shape, sizes), (
+        f"(shape, counts) netdsl {ours.shape, ours.counts} vs PyTorch {shape, sizes}\n  {where}")
+    outcome = "both accept"
+    if not theirs.accepted("train"):
+        reason = next((e.reason for e in TRAINING_ONLY if e.applies(name, case, Rejected((), ()))), None)
+        assert reason, f"PyTorch raises in training mode only: {theirs.outputs['train']!r}\n  {where}"
+        outcome = f"training mode only: {reason}"
+    assert_same(mine, theirs, where)
+    return outcome, ours
+
+
+# ---------------------------------------------------------------- symbolic dims
+
+def evaluate(dim, binding: dict[str, int]):
+    """A dim of netdsl's shape at concrete symbol values, read from its printed form (exact arithmetic)."""
+    if isinstance(dim, int):
+        return dim
+    text = format_dim(dim)
+    for unicode, ascii_ in (("⌊", "floor("), ("⌋", ")"), ("⌈", "ceil("), ("⌉", ")"), ("·", "*"), ("×", "*"),
+                            ("−", "-")):
+        text = text.replace(unicode, ascii_)
+    value = _value(ast.parse(text, mode="eval").body, binding)
+    return int(value) if value.denominator == 1 else value
+
+
+_BINARY = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b,
+           ast.Div: lambda a, b: a / b, ast.FloorDiv: lambda a, b: Fraction(a // b), ast.Mod: lambda a, b: a % b}
+_CALLS = {"floor": math.floor, "ceil": math.ceil, "min": min, "max": max}
+
+
+def _value(node: ast.AST, binding: dict[str, int]) -> Fraction:
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
+        return Fraction(str(node.value))
+    if isinstance(node, ast.Name):
+        return Fraction(binding[node.id])
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        return -_value(node.operand, binding)
+    if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
+        return _BINARY[type(node.op)](_value(node.left, binding), _value(node.right, binding))
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _CALLS:
+        return Fraction(_CALLS[node.func.id](*(_value(arg, binding) for arg in node.args)))
+    raise ValueError(f"cannot evaluate {ast.unparse(node)!r}")
+
+
+def bindings(case: Case) -> list[dict[str, int]]:
+    """Each symbol `S<v>` at v (the drawn size), v + 1 and 2v + 1."""
+    symbols = {d for shape in case.shapes for d in shape if isinstance(d, Symbol)}
+    base = {s: int(s[1:]) for s in symbols}
+    return [{s: v for s, v in base.items()}, {s: v + 1 for s, v in base.items()}, {s: 2 * v + 1 for s, v in base.items()}]
+
+
+def bind(value, binding: dict[str, int]):
+    if isinstance(value, Symbol):
+        return binding[value]
+    if isinstance(value, tuple):
+        return tuple(bind(v, binding) for v in value)
+    if isinstance(value, Case):
+        return replace(value, args={k: bind(v, binding) for k, v in value.args.items()}, shapes=bind(value.shapes, binding))
+    return value
+
+
+# netdsl rejects a symbolic case that PyTorch runs at some values, on purpose (by diagnostic code).
+_UNDECIDED = ("sizes that must be equal are a symbol and a number, or two symbols: netdsl does not assume them "
+              "equal (an undecided comparison, see issue #12)")
+SYMBOLIC_STRICTER = {
+    "E0405": "a size the layer's weights depend on (channels, features) must be a number, not a symbol",
+    "E0407": "a reshape of symbolic sizes into numbers: the element counts are not shown to be equal",
+    **{code: _UNDECIDED for code in ("E0301", "E0403", "E0410", "E0411", "E0413")},
+}
+
+
+def check_symbolic(name: str, case: Case) -> str:
+    ours = netdsl_verdict(spec_text(name, case))
+    values = []
+    for binding in bindings(case):
+        outcome, verdict = check_concrete(name, bind(case, binding))
+        STATS[name][f"symbolic value: {outcome}"] += 1
+        values.append((binding, verdict))
+    accepted = [(binding, verdict) for binding, verdict in values if isinstance(verdict, Accepted)]
+    if isinstance(ours, Accepted):
+        for binding, verdict in accepted:
+            at = tuple(evaluate(d, binding) for d in ours.shape)
+            assert (at, ours.counts) == (verdict.shape, verdict.counts), (
+                f"{name}: symbolic shape {ours.shape} at {binding} is {at}, but netdsl and PyTorch give "
+                f"{verdict.shape} (counts {ours.counts} vs {verdict.counts})\n  {case}\n{spec_text(name, case)}")
+        return "symbolic: accepted" if len(accepted) == len(values) else "symbolic: accepted, rejected at some values"
+    if not accepted:
+        return "symbolic: rejected at every value"
+    reason = next((SYMBOLIC_STRICTER[c] for c in ours.codes if c in SYMBOLIC_STRICTER), None)
+    assert reason, (f"{name}: netdsl rejects the symbolic case ({ours}) but accepts it at {accepted[0][0]}\n"
+                    f"  {case}\n{spec_text(name, case)}")
+    return f"symbolic stricter: {reason}"
+
+
+def check_case(name: str, case: Case) -> str:
+    """Check one drawn case; count and return its outcome class."""
+    symbolic = any(isinstance(d, Symbol) for shape in case.shapes for d in shape)
+    outcome = check_symbolic(name, case) if symbolic else check_concrete(name, case)[0]
+    STATS[name]["cases"] += 1
+    STATS[name][outcome] += 1
+    return outcome
