@@ -18,7 +18,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
-from agreement_generators import Case, Symbol
+from agreement_examples import PINNED
+from agreement_generators import GENERATORS, Case, Symbol, variants
+from hypothesis import HealthCheck, Phase, example, given, seed, settings
 from oracle import ORACLE, Op
 from torch_verdict import Trace, assert_same, counts, exercise, inputs, rejection
 
@@ -331,3 +333,18 @@ def check_case(name: str, case: Case) -> str:
     STATS[name]["cases"] += 1
     STATS[name][outcome] += 1
     return outcome
+
+
+def property_test(name: str, examples: int, seed_value: int, shrink: bool = True) -> Callable[[], None]:
+    """The hypothesis test of one kind: its pinned examples (bugs found by earlier runs), then drawn cases."""
+    phases = [Phase.explicit, Phase.generate] + ([Phase.shrink] if shrink else [])
+
+    @seed(seed_value)
+    @settings(max_examples=examples, deadline=None, database=None, phases=phases,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large])
+    @given(case=GENERATORS[name]().flatmap(lambda drawn: variants(drawn, ORACLE[name])))
+    def agree(case):
+        check_case(name, case)
+    for pinned in PINNED.get(name, ()):
+        agree = example(case=pinned)(agree)
+    return agree

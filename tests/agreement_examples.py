@@ -11,6 +11,8 @@ PINNED: dict[str, list[Case]] = {
     "adaptive_max_pool2d": [Case({"output_size": None}, ((1, 2, 3, 3),))],
     # avg_pool3d checks the input against the kernel before padding
     "avgpool3d": [Case({"kernel_size": 3, "padding": 1}, ((1, 1, 2, 4, 4),))],
+    # output_padding must be smaller than stride or dilation: the CPU checks it, the meta device does not
+    "conv_transpose3d": [Case({"out_channels": 2, "kernel_size": 2, "output_padding": 1}, ((1, 2, 3, 3, 3),))],
     # conv_transpose took padding modes other than zeros
     "conv_transpose2d": [Case({"out_channels": 2, "kernel_size": 3, "padding_mode": "reflect"}, ((1, 2, 5, 5),))],
     # reflect padding must be smaller than the input, circular at most its size

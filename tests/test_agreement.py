@@ -16,11 +16,10 @@ import random
 import time
 
 import pytest
-from agreement import STATS, check_case
+from agreement import STATS, property_test
 from agreement_examples import PINNED
-from agreement_generators import GENERATORS, variants
+from agreement_generators import GENERATORS
 from conftest import run_cli
-from hypothesis import HealthCheck, example, given, seed, settings
 from oracle import ORACLE
 from run_report import write_report
 
@@ -45,22 +44,9 @@ def test_every_kind_has_an_oracle_entry_a_generator_and_pinned_names(capsys):
     assert not (set(ORACLE) | set(GENERATORS) | set(PINNED)) - kinds, "entries for kinds that are not registered"
 
 
-def agreement_test(name: str):
-    """The property test of one kind, with its pinned examples (bugs found by earlier runs)."""
-    @seed(SEED)
-    @settings(max_examples=PER_KIND, deadline=None, database=None, print_blob=True,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large])
-    @given(case=GENERATORS[name]().flatmap(lambda drawn: variants(drawn, ORACLE[name])))
-    def agree(case):
-        check_case(name, case)
-    for pinned in PINNED.get(name, ()):
-        agree = example(case=pinned)(agree)
-    return agree
-
-
 @pytest.mark.parametrize("name", sorted(GENERATORS))
 def test_agreement_with_pytorch(name):
-    agreement_test(name)()
+    property_test(name, PER_KIND, SEED)()
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -30,6 +30,7 @@ TORCH_MESSAGES = re.compile("|".join([
     r"^(RNN|LSTM|GRU): Expected input to be 2D or 3D, got \d+D( tensor)? instead$",
     r"^(max_pool\dd: )?Expected \d+D or \d+D \(batch mode\) tensor with optional 0 dim batch size for input",
     r"^non-empty \d+D or \d+D \(batch mode\) tensor expected for input$",
+    r"^Expected \d+D or \d+D \(batch mode\) tensor with possibly 0 batch size and other non-zero dimensions",
     r"^adaptive_(avg|max)_pool\dd\(\): Expected \d+D or \d+D tensor, but got:? \[",
     r"^Input dimension should be at least \d+$",                                        # adaptive_max_pool
     r"^both arguments to linear need to be at least 1D",
