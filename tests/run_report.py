@@ -19,7 +19,9 @@ def environment() -> dict:
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), "") if Path("/proc/cpuinfo").exists() else platform.processor()
     commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-    return {"date": time.strftime("%Y-%m-%d"), "commit": commit,
+    changed = subprocess.run(["git", "status", "--porcelain", "--", "netdsl", "tests", "benchmarks", "grammars"],
+                             cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    return {"date": time.strftime("%Y-%m-%d"), "commit": commit + (" with uncommitted changes" if changed else ""),
             "machine": f"{platform.system()} {platform.release()}, {cpu}, {os.cpu_count()} cores",
             "versions": {"python": platform.python_version(),
                          **{p: metadata.version(p) for p in ("torch", "hypothesis", "pydantic", "lark")}}}

@@ -80,3 +80,12 @@ def expected_shape(graph) -> tuple:
 def matches(actual: torch.Size, expected: tuple) -> bool:
     """Sizes equal, where None (a symbolic size other than the batch) matches anything."""
     return len(actual) == len(expected) and all(e is None or a == e for a, e in zip(actual, expected))
+
+
+def with_weights_of(module: torch.nn.Module, twin: torch.nn.Module) -> torch.nn.Module:
+    """module carrying a hand-written twin's parameters and buffers, matched in order (the layers come in
+    the same order)."""
+    ours, theirs = module.state_dict(), list(twin.state_dict().values())
+    assert [v.shape for v in ours.values()] == [v.shape for v in theirs], "the twin's layers differ"
+    module.load_state_dict(dict(zip(ours, theirs)))
+    return module

@@ -26,7 +26,6 @@ from run_report import write_report
 TOTAL = int(os.environ.get("NETDSL_AGREEMENT_EXAMPLES", "1500"))
 SEED = int(os.environ.get("NETDSL_AGREEMENT_SEED") or random.randrange(2**32))
 PER_KIND = max(10, TOTAL // max(len(GENERATORS), 1))
-STARTED = time.time()
 
 
 def registered_kinds(capsys) -> set[str]:
@@ -50,7 +49,8 @@ def test_agreement_with_pytorch(name):
 
 
 @pytest.fixture(scope="module", autouse=True)
-def _report():
+def _report(request):
+    started, failed = time.time(), request.session.testsfailed
     yield
     path = os.environ.get("NETDSL_AGREEMENT_REPORT")
     if path:
@@ -58,4 +58,5 @@ def _report():
             "command": "NETDSL_AGREEMENT_EXAMPLES={} NETDSL_AGREEMENT_SEED={} pytest tests/test_agreement.py".format(
                 TOTAL, SEED),
             "examples_requested": TOTAL, "examples_per_kind": PER_KIND, "seed": SEED,
-            "seconds": round(time.time() - STARTED), "per_kind": {k: dict(v) for k, v in sorted(STATS.items())}})
+            "seconds": round(time.time() - started), "failed_tests": request.session.testsfailed - failed,
+            "per_kind": {k: dict(v) for k, v in sorted(STATS.items())}})

@@ -2,18 +2,24 @@
 mutations of the valid specs all end in a result or diagnostics, never an exception — through the
 Python API (`check_text`) and through every command of the CLI (check, summary, build, render to DOT).
 
-NETDSL_FUZZ_EXAMPLES sets the number of examples per test (the normal run uses a few thousand in all).
+NETDSL_FUZZ_EXAMPLES sets the number of examples per test (the normal run uses a few thousand in all);
+NETDSL_FUZZ_REPORT=path.json writes what every input gave (docs/fidelity/fuzz.json is the long run's):
+
+    NETDSL_FUZZ_EXAMPLES=10000 NETDSL_FUZZ_REPORT=docs/fidelity/fuzz.json pytest tests/test_fuzz.py
 """
 
 import contextlib
 import io
 import os
 import re
+import time
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from run_report import write_report
 
 import netdsl
 from netdsl.cli import main
@@ -28,27 +34,30 @@ VOCABULARY = ["network", "block", "input", "output", "import", "from", "->", "("
               "maxpool2d", "flatten", "reshape", "softmax", "dim", "kernel", "padding", "stride", "0", "1",
               "3", "-1", "2.5", "'same'", "true", "None", "\n", "#c\n", "A", "int", "float"]
 fuzz = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+OUTCOMES: dict[str, Counter] = defaultdict(Counter)   # test → outcome → inputs
 
 
-def must_not_crash(text: str) -> None:
+def must_not_crash(text: str, test: str) -> None:
     analysis = netdsl.check_text(text, "fuzz.net")
     for diagnostic in analysis.diagnostics.sorted():  # rendering must not crash either
         render_human(diagnostic)
         render_short(diagnostic)
     if analysis.ok:
         assert all(network.output_shape is not None for network in analysis.networks)
+    OUTCOMES[test]["inputs"] += 1
+    OUTCOMES[test]["checks" if analysis.ok else "diagnostics"] += 1
 
 
 @fuzz
 @given(st.text(max_size=200))
 def test_random_text(text):
-    must_not_crash(text)
+    must_not_crash(text, "random text")
 
 
 @fuzz
 @given(st.lists(st.sampled_from(VOCABULARY), max_size=60))
 def test_token_soup(tokens):
-    must_not_crash(" ".join(tokens))
+    must_not_crash(" ".join(tokens), "token soup")
 
 
 def tokens_of(spec: str) -> list[str]:
@@ -83,7 +92,7 @@ def mutated_specs(draw):
 @fuzz
 @given(mutated_specs())
 def test_mutated_specs(text):
-    must_not_crash(text)
+    must_not_crash(text, "mutated specs")
 
 
 # ---------------------------------------------------------------- every command, through the CLI
@@ -104,10 +113,12 @@ def every_command_survives(text: str, directory: Path) -> None:
     successful build is Python that compiles (it is never executed here)."""
     spec = directory / "fuzz.net"
     spec.write_text(text, encoding="utf-8")
+    OUTCOMES["every command"]["inputs"] += 1
     for command in COMMANDS:
         extra = ["-o", str(directory / "fuzz.dot")] if command == "render" else []
         code, out, err = run_command([command, str(spec), *extra])
         assert code in (0, 1, 2), f"`netdsl {command}` exited {code}:\n{err}"
+        OUTCOMES["every command"][f"{command} exit {code}"] += 1
         assert "internal error" not in err and "Traceback" not in err, err
         if code == 2:  # a usage problem, such as render without -n on a file of several networks
             assert err.strip().splitlines()[-1].startswith("netdsl: error: "), err
@@ -125,3 +136,18 @@ def workdir(tmp_path_factory) -> Path:
                  mutated_specs()))
 def test_every_command_survives(workdir, text):
     every_command_survives(text, workdir)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _report(request):
+    started, failed = time.time(), request.session.testsfailed
+    yield
+    path = os.environ.get("NETDSL_FUZZ_REPORT")
+    if path:
+        inputs = sum(counts["inputs"] for counts in OUTCOMES.values())
+        runs = sum(n for key, n in OUTCOMES["every command"].items() if " exit " in key)
+        write_report(path, "fuzz", {
+            "command": f"NETDSL_FUZZ_EXAMPLES={EXAMPLES} pytest tests/test_fuzz.py", "examples_per_test": EXAMPLES,
+            "seed": "derandomized (hypothesis derandomize=True: the same inputs every run)",
+            "seconds": round(time.time() - started), "inputs": inputs, "command_runs": runs,
+            "failed_tests": request.session.testsfailed - failed, "per_test": {test: dict(sorted(counts.items())) for test, counts in sorted(OUTCOMES.items())}})
