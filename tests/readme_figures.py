@@ -76,9 +76,20 @@ def benchmarks() -> list[str]:
     ]
 
 
+def mutant_table() -> str:
+    """The table of docs/fidelity.md: each mutant and which checks caught it."""
+    results = report("docs/fidelity/mutants.json")["results"]
+    checks = list(next(iter(results.values()))["checks"])
+    lines = ["| mutant | kind | bug | " + " | ".join(checks) + " |", "|---|---|---|" + "---|" * len(checks)]
+    for name, result in results.items():
+        marks = ["caught" if result["checks"].get(check) else "—" for check in checks]
+        lines.append(f"| {name} | `{result['kind']}` | {result['bug']} | " + " | ".join(marks) + " |")
+    return "\n".join(lines)
+
+
 def fragments() -> list[str]:
     return agreement() + fuzz() + mutants() + benchmarks()
 
 
 if __name__ == "__main__":
-    print("\n".join(fragments()))
+    print("\n".join(fragments()), mutant_table(), sep="\n\n")

@@ -76,6 +76,7 @@ TORCH_MESSAGES = re.compile("|".join([
     r"^input\.size\(-1\) must be equal to input_size\. Expected \d+, got \d+$",
     r"^weight should contain \d+ elements not \d+$",                                    # group_norm
     r"^running_mean should contain \d+ elements not \d+$",
+    r"^Expected weight to be a vector of size equal to the number of channels in input",
     r"^Expected number of channels in input to be divisible by num_groups",
     r"^was expecting embedding dimension of \d+, but got \d+$",
     r"^key's sequence and batch dims .* do not match value's",
