@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from agreement_examples import PINNED
-from agreement_generators import GENERATORS, Case, Symbol, variants
+from agreement_generators import GENERATORS, Case, Symbol, has_symbols, variants
 from hypothesis import HealthCheck, Phase, example, given, seed, settings
 from oracle import ORACLE, Op
 from torch_verdict import Trace, assert_same, counts, exercise, inputs, rejection
@@ -336,8 +336,7 @@ def check_symbolic(name: str, case: Case) -> str:
 
 def check_case(name: str, case: Case) -> str:
     """Check one drawn case; count and return its outcome class."""
-    symbolic = any(isinstance(d, Symbol) for shape in case.shapes for d in shape)
-    outcome = check_symbolic(name, case) if symbolic else check_concrete(name, case)[0]
+    outcome = check_symbolic(name, case) if has_symbols(case) else check_concrete(name, case)[0]
     STATS[name]["cases"] += 1
     STATS[name][outcome] += 1
     return outcome

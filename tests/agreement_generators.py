@@ -183,7 +183,13 @@ def reshape(draw) -> Case:
         target[draw(st.integers(0, len(target) - 1))] = -1
     if draw(st.integers(0, 4)) == 0:
         target = draw(st.lists(st.integers(-2, 6), min_size=0, max_size=4))
-    return Case({"shape": tuple(draw(st.permutations(target)))}, (x,))
+    target = tuple(draw(st.permutations(target)))
+    sizes = sorted({s for s in x if s >= 2})
+    if sizes and not draw(st.integers(0, 3)):   # a symbol of the input, used in the target (`reshape(N, -1)`)
+        v = draw(st.sampled_from(sizes))
+        x = tuple(Symbol(f"S{v}") if s == v else s for s in x)
+        target = tuple(Symbol(f"S{v}") if s == v else s for s in target)
+    return Case({"shape": target}, (x,))
 
 
 def broadcastable(draw, a: tuple[int, ...]) -> tuple[int, ...]:
@@ -256,7 +262,7 @@ def symbolic(draw, case: Case) -> Case:
     """Some dims of size ≥ 2 become symbols; equal sizes share one (`S3`), so that dims that must agree do."""
     places = [(i, j) for i, shape in enumerate(case.shapes) for j, size in enumerate(shape)
               if isinstance(size, int) and size >= 2]
-    if not places or any(isinstance(size, Symbol) for shape in case.shapes for size in shape):
+    if not places or has_symbols(case):
         return case
     chosen = draw(st.sets(st.sampled_from(places), min_size=1))
     shapes = tuple(tuple(Symbol(f"S{size}") if (i, j) in chosen else size for j, size in enumerate(shape))
@@ -264,10 +270,14 @@ def symbolic(draw, case: Case) -> Case:
     return replace(case, shapes=shapes)
 
 
+def has_symbols(case: Case) -> bool:
+    return any(isinstance(size, Symbol) for shape in case.shapes for size in shape)
+
+
 @st.composite
 def zero_size(draw, case: Case) -> Case:
     places = [(i, j) for i, shape in enumerate(case.shapes) for j in range(len(shape))]
-    if not places:
+    if not places or has_symbols(case):   # a symbol may also stand in the arguments (a reshape target)
         return case
     i, j = draw(st.sampled_from(places))
     shapes = list(case.shapes)

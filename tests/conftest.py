@@ -32,6 +32,15 @@ def golden(request):
     return compare
 
 
+def layer_arguments(capsys) -> dict[str, set[str]]:
+    """Every registered kind → its argument names, as `netdsl layers` lists them (a kind's line starts
+    with its name, then its arguments; the next line, indented, is its description)."""
+    code, out, _ = run_cli(capsys, "layers")
+    assert code == 0
+    lines = [line.split(None, 1) for line in out.splitlines() if line and not line[0].isspace()]
+    return {parts[0]: set(parts[1].split(", ")) if len(parts) > 1 else set() for parts in lines}
+
+
 def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
     """Run `netdsl ARGV` in-process; return (exit code, stdout, stderr)."""
     from netdsl.cli import main

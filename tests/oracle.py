@@ -272,7 +272,7 @@ def _attention() -> Op:
     inferred = {"embed_dim": _last}
 
     def make(args, shapes):
-        query, key, value = _roles(tuple(shapes))
+        _, key, value = _roles(tuple(shapes))
         sizes = {"kdim": key[-1] if key else 1, "vdim": value[-1] if value else 1}
         module = nn.MultiheadAttention(**_with_inferred(args, shapes, inferred), **sizes)
 

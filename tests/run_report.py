@@ -9,8 +9,11 @@ import platform
 import subprocess
 import time
 from collections import Counter
+from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -18,9 +21,10 @@ ROOT = Path(__file__).resolve().parent.parent
 def environment() -> dict:
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), "") if Path("/proc/cpuinfo").exists() else platform.processor()
-    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                            check=False).stdout.strip()
     changed = subprocess.run(["git", "status", "--porcelain", "--", "netdsl", "tests", "benchmarks", "grammars"],
-                             cwd=ROOT, capture_output=True, text=True).stdout.strip()
+                             cwd=ROOT, capture_output=True, text=True, check=False).stdout.strip()
     return {"date": time.strftime("%Y-%m-%d"), "commit": commit + (" with uncommitted changes" if changed else ""),
             "machine": f"{platform.system()} {platform.release()}, {cpu}, {os.cpu_count()} cores",
             "versions": {"python": platform.python_version(),
@@ -36,8 +40,23 @@ def totals(per_kind: dict[str, dict[str, int]]) -> dict[str, int]:
 
 
 def write_report(path: str | Path, name: str, payload: dict) -> None:
-    report = {"report": name, **environment(), **payload}
+    report = {"report": name, **environment(), **payload}   # payload's own environment, if any, wins
     if "per_kind" in payload:
         report["totals"] = totals(payload["per_kind"])
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     Path(path).write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
+
+
+def reporting(variable: str, name: str, payload: Callable[[], dict]):
+    """A module fixture: after the module's tests, when the environment variable names a path, write the
+    report there — payload(), how long the tests took, how many failed, and where and when they ran (the
+    commit is read before the tests, so that editing the tree meanwhile cannot relabel the run)."""
+    @pytest.fixture(scope="module", autouse=True)
+    def report(request):
+        started, failed, where = time.time(), request.session.testsfailed, environment()
+        yield
+        path = os.environ.get(variable)
+        if path:
+            write_report(path, name, {**where, **payload(), "seconds": round(time.time() - started),
+                                      "failed_tests": request.session.testsfailed - failed})
+    return report

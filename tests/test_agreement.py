@@ -13,30 +13,22 @@ from __future__ import annotations
 
 import os
 import random
-import time
 
 import pytest
 from agreement import NO_BACKWARD, STATS, STRICTER, SYMBOLIC_STRICTER, TRAINING_ONLY, property_test
 from agreement_examples import PINNED
 from agreement_generators import GENERATORS
-from conftest import ROOT, run_cli
+from conftest import ROOT, layer_arguments
 from oracle import ORACLE
-from run_report import write_report
+from run_report import reporting
 
 TOTAL = int(os.environ.get("NETDSL_AGREEMENT_EXAMPLES", "1500"))
 SEED = int(os.environ.get("NETDSL_AGREEMENT_SEED") or random.randrange(2**32))
 PER_KIND = max(10, TOTAL // max(len(GENERATORS), 1))
 
 
-def registered_kinds(capsys) -> set[str]:
-    """The kinds `netdsl layers` lists: each kind's line starts with its name."""
-    code, out, _ = run_cli(capsys, "layers")
-    assert code == 0
-    return {line.split()[0] for line in out.splitlines() if line and not line[0].isspace()}
-
-
 def test_every_kind_has_an_oracle_entry_a_generator_and_pinned_names(capsys):
-    kinds = registered_kinds(capsys)
+    kinds = set(layer_arguments(capsys))
     assert len(kinds) > 60
     assert not kinds - set(ORACLE), f"layer kinds without an oracle entry in tests/oracle.py: {sorted(kinds - set(ORACLE))}"
     assert not kinds - set(GENERATORS), f"layer kinds without a generator: {sorted(kinds - set(GENERATORS))}"
@@ -58,15 +50,7 @@ def test_agreement_with_pytorch(name):
         raise
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _report(request):
-    started, failed = time.time(), request.session.testsfailed
-    yield
-    path = os.environ.get("NETDSL_AGREEMENT_REPORT")
-    if path:
-        write_report(path, "agreement", {
-            "command": "NETDSL_AGREEMENT_EXAMPLES={} NETDSL_AGREEMENT_SEED={} pytest tests/test_agreement.py".format(
-                TOTAL, SEED),
-            "examples_requested": TOTAL, "examples_per_kind": PER_KIND, "seed": SEED,
-            "seconds": round(time.time() - started), "failed_tests": request.session.testsfailed - failed,
-            "per_kind": {k: dict(v) for k, v in sorted(STATS.items())}})
+_report = reporting("NETDSL_AGREEMENT_REPORT", "agreement", lambda: {
+    "command": f"NETDSL_AGREEMENT_EXAMPLES={TOTAL} NETDSL_AGREEMENT_SEED={SEED} pytest tests/test_agreement.py",
+    "examples_requested": TOTAL, "examples_per_kind": PER_KIND, "seed": SEED,
+    "per_kind": {k: dict(v) for k, v in sorted(STATS.items())}})

@@ -11,14 +11,13 @@ NETDSL_MUTANT_EXAMPLES (200) drawn agreement cases without the pinned ones; the 
 from __future__ import annotations
 
 import os
-import time
 
 import pytest
 from agreement import check_case, property_test
 from agreement_examples import PINNED
 from mutants import MUTANTS, QUICK, Mutant, applied
-from run_report import write_report
-from test_equivalence import EQUIVALENCE
+from run_report import reporting
+from equivalence_cases import EQUIVALENCE
 
 FULL = os.environ.get("NETDSL_MUTANTS") == "all"
 SELECTED = MUTANTS if FULL else [m for m in MUTANTS if m.name in QUICK]
@@ -67,14 +66,6 @@ def test_mutant_is_caught(mutant):
     assert any(found.values()), f"mutant {mutant.name} ({mutant.kind} {mutant.bug}) passes every check"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _report():
-    started = time.time()
-    yield
-    path = os.environ.get("NETDSL_MUTATION_REPORT")
-    if path:
-        write_report(path, "mutants", {
-            "command": f"NETDSL_MUTANTS={'all' if FULL else 'quick'} NETDSL_MUTANT_EXAMPLES={EXAMPLES} "
-                       "pytest tests/test_mutants.py",
-            "seed": SEED, "seconds": round(time.time() - started), "mutants": len(RESULTS),
-            "caught": sum(r["caught"] for r in RESULTS.values()), "results": RESULTS})
+_report = reporting("NETDSL_MUTATION_REPORT", "mutants", lambda: {
+    "command": f"NETDSL_MUTANTS={'all' if FULL else 'quick'} NETDSL_MUTANT_EXAMPLES={EXAMPLES} pytest tests/test_mutants.py",
+    "seed": SEED, "mutants": len(RESULTS), "caught": sum(r["caught"] for r in RESULTS.values()), "results": RESULTS})

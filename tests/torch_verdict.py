@@ -48,8 +48,7 @@ TORCH_MESSAGES = re.compile("|".join([
     r"^select\(\): index -?\d+ out of range for tensor of size",
     # sizes
     r"^Calculated padded input size per channel: .* Kernel size can't be greater than actual input size$",
-    r"^Given input size( per channel)?: \(.*\)\. Calculated output size( per channel)?: \(.*\)\. Output size is "
-    r"too small$",
+    r"^Given input size( per channel)?: \(.*\)\. Calculated output size( per channel)?: \(.*\)\. Output size is too small$",
     r"^max_pool\dd\(\) Invalid computed output size: -?\d+$",
     r"^input image \(T: \d+ H: \d+ W: \d+\) smaller than kernel size",                 # avg_pool3d
     r"^avg_pool\dd\(\): Expected input's non-batch dimensions to have positive length",
@@ -68,6 +67,7 @@ TORCH_MESSAGES = re.compile("|".join([
     # backward passes
     r"^embedding_backward: scale_grad_by_freq not supported with sparse gradients$",
     r"^too many indices for tensor of dimension 0 \(got 1\)$",
+    r"^Function \w+Backward\d* returned an invalid gradient at index \d+",          # pixel_shuffle of empty input
     # sizes that must agree
     r"^Given groups=\d+, expected weight to be at least 1 at dimension 0",
     r"^Given groups=\d+, weight of size \[.*\], expected input\[.*\] to have \d+ channels, but got \d+ channels",
