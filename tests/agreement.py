@@ -86,12 +86,6 @@ def netdsl_verdict(text: str) -> Accepted | Rejected:
 
 # ---------------------------------------------------------------- where netdsl is deliberately stricter
 
-def _transpose_output(case: Case, d: int) -> tuple:
-    defaults = (("kernel_size", 1), ("stride", 1), ("padding", 0), ("output_padding", 0), ("dilation", 1))
-    per_dim = zip(case.shapes[0][-d:], *(expand(case.args.get(k, default), d) for k, default in defaults))
-    return tuple((x - 1) * s - 2 * p + dl * (k - 1) + op + 1 for x, k, s, p, op, dl in per_dim)
-
-
 def _empty_area(case: Case) -> bool:
     scale, spatial = case.args.get("scale_factor"), case.shapes[0][2:]
     return case.args.get("mode") == "area" and scale is not None and "size" not in case.args and any(
@@ -122,11 +116,6 @@ def _code(code: str) -> Callable[[str, Case, Rejected], bool]:
 STRICTER = [
     Stricter("dropout2d on input that is not 3-D or 4-D (torch only warns, then drops single elements)",
              _kinds({"dropout2d"}, lambda case: len(case.shapes[0]) not in (3, 4))),
-    # torch's CPU kernels return an empty tensor for a transposed 2d/3d convolution whose output size is 0;
-    # conv_transpose1d and plain convolutions raise "output size is too small". netdsl raises for all.
-    Stricter("conv_transpose2d/3d with an output size of 0 (torch returns an empty tensor)",
-             lambda name, case, ours: name in ("conv_transpose2d", "conv_transpose3d")
-             and 0 in _transpose_output(case, int(name[-2]))),
     # mode="area" is adaptive average pooling, which returns an empty tensor for an output size of 0.
     Stricter("interpolate/upsample in mode 'area' to an empty output (torch returns an empty tensor)",
              _kinds({"interpolate", "upsample"}, _empty_area)),

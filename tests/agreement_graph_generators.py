@@ -142,7 +142,8 @@ def recurrent(draw, name: str) -> Case:
         options["proj_size"] = st.integers(0, hidden)
     if name == "rnn":
         options["nonlinearity"] = st.sampled_from(["tanh", "relu"])
-    return Case({"hidden_size": hidden, **some(draw, **options)}, (shape(draw, 1, 4, high=4),))
+    rank = draw(st.sampled_from([2, 3, 3, 3, 1, 4]))   # usually [L, H_in] or a batch; now and then a wrong rank
+    return Case({"hidden_size": hidden, **some(draw, **options)}, (shape(draw, rank, rank, high=4),))
 
 
 @st.composite

@@ -26,6 +26,7 @@ def environment() -> dict:
     changed = subprocess.run(["git", "status", "--porcelain", "--", "netdsl", "tests", "benchmarks", "grammars"],
                              cwd=ROOT, capture_output=True, text=True, check=False).stdout.strip()
     return {"date": time.strftime("%Y-%m-%d"), "commit": commit + (" with uncommitted changes" if changed else ""),
+            "load_average": round(os.getloadavg()[0], 1),   # the machine is shared: timings depend on it
             "machine": f"{platform.system()} {platform.release()}, {cpu}, {os.cpu_count()} cores",
             "versions": {"python": platform.python_version(),
                          **{p: metadata.version(p) for p in ("torch", "hypothesis", "pydantic", "lark")}}}

@@ -21,6 +21,7 @@ from agreement_generators import GENERATORS
 from conftest import ROOT, layer_arguments
 from oracle import ORACLE
 from run_report import reporting
+from torch_verdict import HarnessError, rejection
 
 TOTAL = int(os.environ.get("NETDSL_AGREEMENT_EXAMPLES", "1500"))
 SEED = int(os.environ.get("NETDSL_AGREEMENT_SEED") or random.randrange(2**32))
@@ -33,6 +34,15 @@ def test_every_kind_has_an_oracle_entry_a_generator_and_pinned_names(capsys):
     assert not kinds - set(ORACLE), f"layer kinds without an oracle entry in tests/oracle.py: {sorted(kinds - set(ORACLE))}"
     assert not kinds - set(GENERATORS), f"layer kinds without a generator: {sorted(kinds - set(GENERATORS))}"
     assert not (set(ORACLE) | set(GENERATORS) | set(PINNED)) - kinds, "entries for kinds that are not registered"
+
+
+def test_only_pytorchs_own_rejections_count_as_rejections():
+    refused = RuntimeError("Dimension out of range (expected to be in range of [-1, 0], but got 2)")
+    assert rejection(refused) is refused
+    for error in (KeyError("eps"), RuntimeError("a message nobody has read"),
+                  TypeError("forward() got an unexpected keyword argument 'p'"), ZeroDivisionError("division by zero")):
+        with pytest.raises(HarnessError):
+            rejection(error)
 
 
 def test_every_deliberate_difference_is_documented():

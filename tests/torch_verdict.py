@@ -68,6 +68,7 @@ TORCH_MESSAGES = re.compile("|".join([
     r"^embedding_backward: scale_grad_by_freq not supported with sparse gradients$",
     r"^too many indices for tensor of dimension 0 \(got 1\)$",
     r"^Function \w+Backward\d* returned an invalid gradient at index \d+",          # pixel_shuffle of empty input
+    r"^adaptive_(avg|max)_pool\dd_backward\(\): Expected grad_output to have non-zero size",  # area to empty
     # sizes that must agree
     r"^Given groups=\d+, expected weight to be at least 1 at dimension 0",
     r"^Given groups=\d+, weight of size \[.*\], expected input\[.*\] to have \d+ channels, but got \d+ channels",
