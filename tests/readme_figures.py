@@ -72,7 +72,7 @@ def benchmarks() -> list[str]:
         f"A 100,000-layer chain checks in about {layers['100000'] / 1000:.1f} s",
         f"importing `netdsl` takes {imports['netdsl']:.0f} ms, of which lark {imports['lark']:.0f} ms and pydantic "
         f"{imports['pydantic']:.0f} ms",
-        f"({run['machine']}, {run['date']})",
+        f"({run['machine']}, load average {run['load_average']}, {run['date']})",
     ]
 
 
