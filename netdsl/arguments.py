@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
+from .diagnostics import Fix
+from .fixes import respell
 from .registry import LayerKind, nearest
 from .shapes import Sym
 from .source import Span
@@ -20,6 +22,7 @@ class ArgError:
     message: str
     span: Span
     help: str | None = None
+    fixes: tuple[Fix, ...] = ()
 
 
 def _bound_words(metadata) -> str:
@@ -102,7 +105,8 @@ def bind(kind: LayerKind, positional: list[tuple[object, Span]], keywords: list[
             suggestion = nearest(written, [*fields, *kind.aliases])
             errors.append(ArgError("E0310", f"`{kind.name}` has no argument `{written}`", name_span,
                                    help=f"did you mean `{suggestion}`?" if suggestion else
-                                   f"its arguments are: {', '.join(fields) or 'none'}"))
+                                   f"its arguments are: {', '.join(fields) or 'none'}",
+                                   fixes=respell(name_span, suggestion)))
             continue
         if name in values:
             errors.append(ArgError("E0313", f"argument `{name}` of `{kind.name}` is given twice", name_span,

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from . import registry
 from .diagnostics import Diagnostics, Note
+from .fixes import inferred_argument
 from .ir import Graph, Node
 from .shapes import Shape, ShapeError, Sym, format_shape
 
@@ -152,7 +153,10 @@ class _Checker:
                                   producer.span))
             else:
                 notes.append(Note(f"`{producer.kind}` produces {format_shape(shape)}", producer.span))
-        self.diagnostics.error(error.code, error.message, span, notes=(*notes, *context), help=error.help)
+        fixes = inferred_argument(span, error.arg, error.inferred, bool(context)) \
+            if error.inferred is not None and error.arg in node.arg_spans else ()
+        self.diagnostics.error(error.code, error.message, span, notes=(*notes, *context), help=error.help,
+                               fixes=fixes)
 
 
 def _shape_origin(producer: Node, shapes: dict[str, Shape | None], graph: Graph) -> Node:

@@ -94,6 +94,11 @@ def _count(n: int, word: str) -> str:
 
 
 def run_check(options) -> int:
+    if options.fix:
+        from .fixes import fix_file
+        for path in options.files:
+            for line in fix_file(path, lambda p: _analyze(p, options)):
+                sys.stdout.write(line + "\n")
     analyses = [(path, _analyze(path, options)) for path in options.files]
     failed = False
     if options.format == "json":
@@ -218,6 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("files", nargs="+", metavar="FILE")
     check.add_argument("--shapes", action="store_true", help="print every layer with its output shape")
     check.add_argument("--format", choices=["human", "short", "json"], default="human")
+    check.add_argument("--fix", action="store_true", help="apply the fixes diagnostics offer, then check again")
     _common(check)
     check.set_defaults(run=run_check)
 

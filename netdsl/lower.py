@@ -10,6 +10,7 @@ from . import registry
 from . import syntax as ast
 from .arguments import bind, format_value
 from .diagnostics import Diagnostics, Note
+from .fixes import literal_spelling, missing_arrow, respell
 from .ir import Graph, Input, Node
 from .names import check_python_name
 from .program import Program
@@ -115,7 +116,8 @@ class _Lowerer:
             if expected is None:
                 suggestion = registry.nearest(type_name, PARAM_TYPES)
                 self.diagnostics.error("E0207", f"unknown parameter type `{type_name}`", param.type.span,
-                                       help=f"did you mean `{suggestion}`?" if suggestion else "use int, float, bool or str")
+                                       help=f"did you mean `{suggestion}`?" if suggestion else "use int, float, bool or str",
+                                       fixes=respell(param.type.span, suggestion))
                 ok = False
                 continue
             if name in given:
@@ -287,9 +289,20 @@ class _Lowerer:
                 self.diagnostics.error("E0201", f"`{expr.name}` is used before it is defined", expr.span,
                                        notes=(Note(f"`{expr.name}` is defined here", later),),
                                        help="move the definition above its first use")
+            elif literal_spelling(expr.name):
+                literal = literal_spelling(expr.name)
+                self.diagnostics.error("E0201", f"undefined name `{expr.name}`", expr.span,
+                                       help=f"did you mean `{literal}`? (true, false and None are the literals)",
+                                       fixes=respell(expr.span, literal))
+            elif missing_arrow(expr.span) and (registry.lookup(expr.name, plugins=False) or
+                                               expr.name in self.program.visible_from(scope.definition)):
+                self.diagnostics.error("E0201", f"undefined name `{expr.name}`", expr.span,
+                                       help=f"`{expr.name}` is a layer: is a `->` missing before it?",
+                                       fixes=missing_arrow(expr.span))
             else:
                 self.diagnostics.error("E0201", f"undefined name `{expr.name}`", expr.span,
-                                       help=f"did you mean `{suggestion}`?" if suggestion else None)
+                                       help=f"did you mean `{suggestion}`?" if suggestion else None,
+                                       fixes=respell(expr.span, suggestion))
             return POISON
         binding.used = True
         return binding.value
@@ -397,7 +410,8 @@ class _Lowerer:
             suggestion = registry.nearest(name, known)
             self.diagnostics.error("E0202", f"unknown layer or block `{name}`", call.func.span,
                                    help=f"did you mean `{suggestion}`?" if suggestion else
-                                   "see `netdsl layers` for the available layers")
+                                   "see `netdsl layers` for the available layers",
+                                   fixes=respell(call.func.span, suggestion))
             return POISON
         tensors, positional, keywords, failed = list(piped), [], [], False
         for arg in call.args:
@@ -423,7 +437,7 @@ class _Lowerer:
         # Arguments are checked even after an upstream error: independent mistakes are all reported.
         args, arg_spans, errors = bind(kind, positional, keywords, call.span)
         for error in errors:
-            self.diagnostics.error(error.code, error.message, error.span, help=error.help)
+            self.diagnostics.error(error.code, error.message, error.span, help=error.help, fixes=error.fixes)
         if args is None or POISON in tensors:
             return POISON
         expected = kind.inputs
@@ -496,7 +510,8 @@ class _Lowerer:
                 suggestion = registry.nearest(written, names)
                 self.diagnostics.error("E0310", f"block `{definition.name.name}` has no parameter `{written}`",
                                        name_span, help=f"did you mean `{suggestion}`?" if suggestion else
-                                       f"its parameters are: {', '.join(names) or 'none'}")
+                                       f"its parameters are: {', '.join(names) or 'none'}",
+                                       fixes=respell(name_span, suggestion))
                 ok = False
             elif written in given:
                 self.diagnostics.error("E0313", f"parameter `{written}` is given twice", name_span)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from . import syntax as ast
 from .diagnostics import CompileError, Diagnostics, Note
+from .fixes import respell
 from .parser import parse
 from .registry import nearest
 from .source import SourceFile, Span
@@ -126,7 +127,8 @@ class _Loader:
             else:
                 suggestion = nearest(name.name, definitions)
                 self.diagnostics.error("E0201", f"\"{item.path.value}\" defines no `{name.name}`", name.span,
-                                       help=f"did you mean `{suggestion}`?" if suggestion else None)
+                                       help=f"did you mean `{suggestion}`?" if suggestion else None,
+                                       fixes=respell(name.span, suggestion))
         return chosen
 
 

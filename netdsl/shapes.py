@@ -17,12 +17,14 @@ Shape = tuple  # tuple[Dim, ...]
 
 
 class ShapeError(Exception):
-    """Raised by layer rules. `arg` names the argument at fault so the checker can point at it."""
+    """Raised by layer rules. `arg` names the argument at fault so the checker can point at it;
+    `inferred` is the right value of an `arg` that is inferred from the input (the checker offers fixes)."""
 
     def __init__(self, message: str, *, arg: str | None = None, help: str | None = None,
-                 notes: tuple[str, ...] = (), code: str = "E0401"):
+                 notes: tuple[str, ...] = (), code: str = "E0401", inferred: object = None):
         super().__init__(message)
         self.message, self.arg, self.help, self.notes, self.code = message, arg, help, notes, code
+        self.inferred = inferred
 
 
 def format_dim(dim: Dim) -> str:

@@ -39,7 +39,7 @@ def _infer(args, inputs):
     if args.embed_dim is not None and args.embed_dim != embed:
         raise ShapeError(f"`multihead_attention` expects embed_dim {args.embed_dim}, but the query has {embed} "
                          f"features ({format_shape(query)})", arg="embed_dim", code="E0301",
-                         help=f"drop embed_dim (it is inferred), or use embed_dim={embed}")
+                         help=f"drop embed_dim (it is inferred), or use embed_dim={embed}", inferred=embed)
     if embed % args.num_heads:
         divisors = [h for h in range(1, embed + 1) if embed % h == 0 and h <= 64]
         raise ShapeError(f"embed_dim {embed} is not divisible by num_heads={args.num_heads}", arg="num_heads",

@@ -55,7 +55,7 @@ def _channels(name: str, d: int, args, shape) -> tuple[int, int]:
     if args.in_channels is not None and args.in_channels != channels:
         raise ShapeError(f"`{name}` expects {args.in_channels} input channels, but receives {channels} "
                          f"(input {format_shape(shape)})", arg="in_channels", code="E0301",
-                         help=f"drop in_channels (it is inferred), or use in_channels={channels}")
+                         help=f"drop in_channels (it is inferred), or use in_channels={channels}", inferred=channels)
     for what, value in (("input channels", channels), ("out_channels", args.out_channels)):
         if value % args.groups:
             raise ShapeError(f"groups={args.groups} must divide the {what} ({value})", arg="groups",

@@ -19,7 +19,7 @@ def _linear_infer(args, inputs):
     if args.in_features is not None and args.in_features != features:
         raise ShapeError(f"`linear` expects {args.in_features} input features, but receives {features} "
                          f"(input {format_shape(shape)})", arg="in_features", code="E0301",
-                         help=f"drop in_features (it is inferred), or use in_features={features}")
+                         help=f"drop in_features (it is inferred), or use in_features={features}", inferred=features)
     return tuple(shape[:-1]) + (args.out_features,)
 
 

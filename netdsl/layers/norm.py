@@ -15,7 +15,7 @@ from . import count, fixed_size
 def _checked_count(kind: str, arg: str, written, actual: int, what: str) -> None:
     if written is not None and written != actual:
         raise ShapeError(f"`{kind}` expects {written} {what}, but receives {actual}", arg=arg, code="E0301",
-                         help=f"drop {arg} (it is inferred), or use {arg}={actual}")
+                         help=f"drop {arg} (it is inferred), or use {arg}={actual}", inferred=actual)
 
 
 def _batchnorm_kind(d: int) -> LayerKind:

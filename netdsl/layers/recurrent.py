@@ -54,7 +54,8 @@ def _recurrent_kind(name: str) -> LayerKind:
         if args.input_size is not None and args.input_size != features:
             raise ShapeError(f"`{name}` expects {args.input_size} input features, but receives {features} "
                              f"(input {format_shape(shape)})", arg="input_size", code="E0301",
-                             help=f"drop input_size (it is inferred), or use input_size={features}")
+                             help=f"drop input_size (it is inferred), or use input_size={features}",
+                             inferred=features)
         if getattr(args, "proj_size", 0) >= args.hidden_size:
             raise ShapeError(f"proj_size ({args.proj_size}) must be smaller than hidden_size ({args.hidden_size})",
                              arg="proj_size", code="E0307")
