@@ -8,9 +8,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
-from lsp_client import LspClient  # noqa: E402
+from lsp_client import LspClient
 
-from netdsl.lsp.server import DEBOUNCE_S  # noqa: E402
+from netdsl.lsp.server import DEBOUNCE_S
 
 
 def main() -> None:

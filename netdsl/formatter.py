@@ -14,6 +14,7 @@ under the statement's first `->`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from . import syntax as ast
 from .parser import parse
@@ -141,7 +142,7 @@ class _Layout:
 
     def arrow_column(self, unit: int, base: int) -> int:
         first = next(line for line in self.lines if line.unit == unit and line.first)
-        text, columns = _render(first.code)
+        _, columns = _render(first.code)
         for code, column in zip(first.code, columns):
             if code.token.text == "->" and code.depth == 0:
                 return base + column
@@ -170,7 +171,7 @@ class _Layout:
         out: list[_Line] = []
         current = _Line(line.unit, line.level, line.first, line.code[:bounds[1]], blank=line.blank,
                         indent=line.indent)
-        for begin, end in zip(bounds[1:], bounds[2:]):
+        for begin, end in pairwise(bounds[1:]):
             piece = line.code[begin:end]
             if current.indent + len(_render(current.code + piece)[0]) <= WIDTH:
                 current.code = current.code + piece
@@ -258,9 +259,7 @@ def _space(left: _Code, right: _Code) -> bool:
         return False
     if left.tight or right.tight and b.text == "=":
         return False
-    if b.text == "(" and a.kind == "name":
-        return False
-    return True
+    return not (b.text == "(" and a.kind == "name")
 
 
 def format_text(text: str, path: str = "<string>") -> str:

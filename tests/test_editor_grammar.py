@@ -5,6 +5,7 @@ comments, numbers, strings, keywords, arrows, layer and block names and shapes g
 import json
 import subprocess
 from functools import cache
+from itertools import pairwise
 
 import pytest
 from conftest import ROOT
@@ -73,7 +74,7 @@ def test_every_token_of_every_spec_gets_its_scope(spec):
     scopes = tokenised()[str(spec)]
     text = spec.read_text()
     tokens = lex(text)
-    blocks = {t.text for a, t in zip(tokens, tokens[1:]) if a.text == "block" and t.kind == "name"}
+    blocks = {t.text for a, t in pairwise(tokens) if a.text == "block" and t.kind == "name"}
     checked = 0
     for index, token in enumerate(tokens):
         line = text.count("\n", 0, token.start)

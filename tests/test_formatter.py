@@ -3,7 +3,6 @@ every spec in the repository and over fuzzed specs; and the CLI's --check / --di
 
 import os
 import re
-from pathlib import Path
 
 import pytest
 from conftest import ROOT, run_cli
@@ -125,5 +124,5 @@ def test_fmt_check_diff_and_in_place(tmp_path, capsys):
 
 
 def test_fmt_reports_a_syntax_error(capsys):
-    code, out, err = run_cli(capsys, "fmt", "--check", "specs/errors/missing_paren.net")
+    code, _, err = run_cli(capsys, "fmt", "--check", "specs/errors/missing_paren.net")
     assert code == 1 and "error[E0102]" in err

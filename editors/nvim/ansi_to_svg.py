@@ -19,9 +19,9 @@ def color256(n: int) -> str:
     if n < 232:
         n -= 16
         levels = [0, 95, 135, 175, 215, 255]
-        return "#%02x%02x%02x" % (levels[n // 36], levels[n // 6 % 6], levels[n % 6])
+        return "#{:02x}{:02x}{:02x}".format(levels[n // 36], levels[n // 6 % 6], levels[n % 6])
     grey = 8 + (n - 232) * 10
-    return "#%02x%02x%02x" % (grey, grey, grey)
+    return f"#{grey:02x}{grey:02x}{grey:02x}"
 
 
 def apply(codes: list[int], style: dict) -> None:
@@ -29,9 +29,11 @@ def apply(codes: list[int], style: dict) -> None:
     while i < len(codes):
         c = codes[i]
         if c == 0:
-            style.update(fg=FG, bg=None, bold=False, underline=False)
+            style.update(fg=FG, bg=None, bold=False, underline=False, reverse=False)
         elif c == 1:
             style["bold"] = True
+        elif c in (7, 27):
+            style["reverse"] = c == 7
         elif c in (4, 24):
             style["underline"] = c == 4
         elif 30 <= c <= 37 or 90 <= c <= 97:
@@ -46,7 +48,7 @@ def apply(codes: list[int], style: dict) -> None:
             if codes[i + 1] == 5:
                 value, i = color256(codes[i + 2]), i + 2
             else:
-                value, i = "#%02x%02x%02x" % tuple(codes[i + 2:i + 5]), i + 4
+                value, i = "#{:02x}{:02x}{:02x}".format(*codes[i + 2:i + 5]), i + 4
             if c != 58:
                 style["fg" if c == 38 else "bg"] = value
         i += 1
@@ -58,7 +60,7 @@ def main() -> None:
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width * CELL_W + 20:.0f}" '
            f'height="{len(lines) * CELL_H + 20}" font-family="DejaVu Sans Mono, Menlo, Consolas, monospace" '
            f'font-size="14"><rect width="100%" height="100%" rx="6" fill="{BG}"/>']
-    style = dict(fg=FG, bg=None, bold=False, underline=False)
+    style = {"fg": FG, "bg": None, "bold": False, "underline": False, "reverse": False}
     for row, line in enumerate(lines):
         column = 0
         for match in re.finditer(r"\x1b\[([0-9;:]*)m|([^\x1b]+)", line):
@@ -67,13 +69,14 @@ def main() -> None:
                 apply([int(c or 0) for c in re.split("[;:]", codes)], style)
                 continue
             x, y = 10 + column * CELL_W, 10 + row * CELL_H
-            if style["bg"]:
+            fg, bg = (style["bg"] or BG, style["fg"]) if style["reverse"] else (style["fg"], style["bg"])
+            if bg:
                 out.append(f'<rect x="{x:.1f}" y="{y}" width="{len(text) * CELL_W:.1f}" height="{CELL_H}" '
-                           f'fill="{style["bg"]}"/>')
+                           f'fill="{bg}"/>')
             if text.strip():
                 extra = (' font-weight="bold"' if style["bold"] else "") + \
                         (' text-decoration="underline"' if style["underline"] else "")
-                out.append(f'<text x="{x:.1f}" y="{y + 13}" fill="{style["fg"]}" xml:space="preserve"'
+                out.append(f'<text x="{x:.1f}" y="{y + 13}" fill="{fg}" xml:space="preserve"'
                            f' textLength="{len(text) * CELL_W:.1f}"{extra}>{html.escape(text)}</text>')
             column += len(text)
     out.append("</svg>")

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields, is_dataclass
 
 from .. import syntax as ast
+from ..diagnostics import CompileError
 from ..parser import parse
 from ..program import Program
 from ..source import Span
@@ -70,7 +71,7 @@ class Index:
     def _imports(self, program: Program) -> None:
         try:
             module = parse(program.source)
-        except Exception:  # it parsed when the program was loaded; a failure here only loses these names
+        except CompileError:  # it parsed when the program was loaded; a failure here only loses these names
             return
         for item in module.imports:
             for name in item.names or ():
