@@ -11,7 +11,8 @@ from typing import Any
 
 from . import codes
 from .codes import Code
-from .diagnostics import Edit, Fix
+from .diagnostics import Fix
+from .fixes import respell
 from .schema import Schema, SchemaError
 from .source import Span
 from .suggest import nearest
@@ -76,7 +77,7 @@ def bind(signature: Signature, positional: list[tuple[Any, Span]], keywords: lis
                 codes.E0310, f"{signature.title} has no {signature.noun} `{written}`", name_span,
                 help=f"did you mean `{suggestion}`?" if suggestion else
                 f"its {signature.noun}s are: {', '.join(fields) or 'none'}",
-                fixes=(Fix(f"rename it to `{suggestion}`", (Edit(name_span, suggestion),)),) if suggestion else ()))
+                fixes=respell(name_span, suggestion)))
             continue
         if name in bound.values:
             bound.errors.append(ArgError(codes.E0313, f"{signature.noun} `{name}` of {signature.title} is given twice",

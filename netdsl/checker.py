@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import codes, registry
-from .diagnostics import Diagnostics, Edit, Fix, Note
+from .diagnostics import Diagnostics, Note
+from .fixes import inferred_argument
 from .ir import Graph, Node
 from .kinds import LayerKind
 from .schema import Args, SchemaError
@@ -32,7 +33,6 @@ from .sizes import (
     substitute,
     symbol_name,
 )
-from .source import Span
 
 
 @dataclass(frozen=True)
@@ -149,7 +149,7 @@ class _Checker:
             args = self.bound_args(kind, node, binding, context)
             if args is None:
                 return LayerResult(node, inputs, None, error="invalid arguments")
-            args, shape = infer_layer(kind, args, inputs, node.arg_spans)
+            args, shape = infer_layer(kind, args, inputs)
             params, frozen, buffers = (kind.params(args, inputs), kind.frozen_params(args, inputs),
                                        kind.buffers(args, inputs))
             macs = kind.macs(args, inputs, shape)
@@ -228,49 +228,26 @@ class _Checker:
                                   producer.span))
             else:
                 notes.append(Note(f"`{producer.kind}` produces {format_shape(shape)}", producer.span))
+        fixes = inferred_argument(span, error.arg, error.inferred, bool(context)) \
+            if error.inferred is not None and error.arg in node.arg_spans else ()
         self.diagnostics.error(error.code, error.message, span, notes=(*notes, *context), help=error.help,
-                               fixes=error.fixes)
+                               fixes=fixes)
 
 
-def infer_layer(kind: LayerKind, args: Args, inputs: tuple[Shape, ...],
-                spans: dict[str, Span] | None = None) -> tuple[Args, Shape]:
+def infer_layer(kind: LayerKind, args: Args, inputs: tuple[Shape, ...]) -> tuple[Args, Shape]:
     """What the checker does for one layer: fill in the sizes the kind reads off its inputs (a written
-    one must agree: E0301, with fixes when `spans` locate it), then run the kind's rule."""
+    one must agree: E0301), then run the kind's rule."""
     for inferred in kind.inferred:
         actual = inferred.read(args, inputs)
         written = args.values.get(inferred.field)
         if written is not None and compare(written, actual) is not True:
-            right = f"{inferred.field}={format_size(actual)}"
-            span = (spans or {}).get(inferred.field)
-            fixes = () if span is None else (
-                Fix(f"drop `{inferred.field}` (it is inferred)", (argument_removal(span),)),
-                Fix(f"use `{right}`", (Edit(span, right if "=" in span.text else format_size(actual)),)))
             raise ShapeError(
                 f"`{kind.name}` expects {format_size(written)} {inferred.what}, but receives {format_size(actual)} "
                 f"(input {format_shape(inputs[inferred.source])})", arg=inferred.field, code=codes.E0301,
-                help=f"drop {inferred.field} (it is inferred), or use {right}", fixes=fixes)
+                help=f"drop {inferred.field} (it is inferred), or use {inferred.field}={format_size(actual)}",
+                inferred=format_size(actual))
         args = args.replace(**{inferred.field: actual})
     return args, kind.infer(args, inputs)
-
-
-def argument_removal(span: Span) -> Edit:
-    """An edit that deletes one argument with the comma that separates it from its neighbour."""
-    text = span.source.text
-    start, end = span.start, span.end
-    before = start
-    while before > 0 and text[before - 1] in " \t":
-        before -= 1
-    if before > 0 and text[before - 1] == ",":
-        return Edit(Span(span.source, before - 1, end), "")
-    after = end
-    while after < len(text) and text[after] in " \t":
-        after += 1
-    if after < len(text) and text[after] == ",":
-        after += 1
-        while after < len(text) and text[after] in " \t":
-            after += 1
-        return Edit(Span(span.source, start, after), "")
-    return Edit(span, "")
 
 
 def _shape_origin(producer: Node, shapes: dict[str, Shape | None], graph: Graph) -> Node:

@@ -94,6 +94,11 @@ def _count(n: int, word: str) -> str:
 
 
 def run_check(options) -> int:
+    if options.fix:
+        from .fixes import fix_file
+        for path in options.files:
+            for line in fix_file(path, lambda p: _analyze(p, options)):
+                sys.stdout.write(line + "\n")
     analyses = [(path, _analyze(path, options)) for path in options.files]
     failed = False
     if options.format == "json":
@@ -230,6 +235,37 @@ def run_explain(options) -> int:
     return EXIT_OK
 
 
+def run_fmt(options) -> int:
+    from .diagnostics import CompileError
+    from .formatter import format_file
+    changed = failed = 0
+    for path in options.files:
+        try:
+            before, after = format_file(path, write=not (options.check or options.diff))
+        except CompileError as error:
+            _emit([error.diagnostic], options)
+            failed += 1
+            continue
+        if before == after:
+            continue
+        changed += 1
+        if options.diff:
+            import difflib
+            sys.stdout.writelines(difflib.unified_diff(before.splitlines(True), after.splitlines(True),
+                                                       path, f"{path} (formatted)"))
+        if options.check:
+            sys.stderr.write(f"would reformat {path}\n")
+        elif not options.diff:
+            sys.stdout.write(f"reformatted {path}\n")
+    return EXIT_SPEC_ERROR if failed or (options.check and changed) else EXIT_OK
+
+
+def run_lsp(options) -> int:
+    from .lsp.server import serve
+    serve()
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="netdsl", description="Check, compile and draw PyTorch model specs.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -238,6 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("files", nargs="+", metavar="FILE")
     check.add_argument("--shapes", action="store_true", help="print every layer with its output shape")
     check.add_argument("--format", choices=["human", "short", "json"], default="human")
+    check.add_argument("--fix", action="store_true", help="apply the fixes diagnostics offer, then check again")
     _common(check)
     check.set_defaults(run=run_check)
 
@@ -269,6 +306,16 @@ def build_parser() -> argparse.ArgumentParser:
     summary.add_argument("--format", choices=["human", "json"], default="human")
     _common(summary)
     summary.set_defaults(run=run_summary)
+
+    fmt = commands.add_parser("fmt", help="lay specs out in the canonical format (in place)")
+    fmt.add_argument("files", nargs="+", metavar="FILE")
+    fmt.add_argument("--check", action="store_true", help="change nothing; exit 1 if a file would change")
+    fmt.add_argument("--diff", action="store_true", help="change nothing; print what would change as a diff")
+    fmt.add_argument("--color", choices=["auto", "always", "never"], default="auto")
+    fmt.set_defaults(run=run_fmt, format="human")
+
+    lsp = commands.add_parser("lsp", help="run the language server (LSP over stdin/stdout) for editors")
+    lsp.set_defaults(run=run_lsp)
 
     layers = commands.add_parser("layers", help="list the layer kinds and their arguments")
     layers.set_defaults(run=run_layers)

@@ -689,7 +689,8 @@ def markdown() -> str:
              "Generated from `netdsl/codes.py` by `python -m netdsl explain --all`; `netdsl explain CODE` prints one.",
              "E01xx syntax, E02xx names and structure, E03xx arguments and values, E04xx shapes, W01xx warnings.", ""]
     for entry in CATALOGUE.values():
-        parts += [f"## {entry.code}: {entry.title}", "", f"*{entry.severity.value}*", "", entry.explanation, ""]
+        parts += [f'<a id="{entry.code.lower()}"></a>', "", f"## {entry.code}: {entry.title}", "",
+                  f"*{entry.severity.value}*", "", entry.explanation, ""]
     if RETIRED:
         parts += ["## Retired codes", ""] + [f"- {c}: {why}" for c, why in RETIRED.items()] + [""]
     return "\n".join(parts)

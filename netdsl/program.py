@@ -8,6 +8,7 @@ from pathlib import Path
 from . import codes
 from . import syntax as ast
 from .diagnostics import CompileError, Diagnostics, Note
+from .fixes import respell
 from .parser import parse
 from .source import SourceFile, Span
 from .suggest import nearest
@@ -127,7 +128,8 @@ class _Loader:
             else:
                 suggestion = nearest(name.name, definitions)
                 self.diagnostics.error(codes.E0215, f"\"{item.path.value}\" defines no `{name.name}`", name.span,
-                                       help=f"did you mean `{suggestion}`?" if suggestion else None)
+                                       help=f"did you mean `{suggestion}`?" if suggestion else None,
+                                       fixes=respell(name.span, suggestion))
         return chosen
 
 

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 
 from . import codes, registry
 from . import syntax as ast
-from .diagnostics import Diagnostics, Edit, Fix, Note
+from .diagnostics import Diagnostics, Note
+from .fixes import literal_spelling, missing_arrow, respell
 from .names import check_python_name
 from .program import Program
 from .scopes import labels
@@ -18,8 +19,6 @@ from .source import Span
 from .suggest import nearest
 
 PARAM_TYPES = ("int", "float", "bool", "str")
-# Spellings of other languages for the spec's constants.
-_CONSTANTS = {"False": "false", "True": "true", "none": "None", "null": "None", "NULL": "None", "nil": "None"}
 
 
 @dataclass
@@ -80,7 +79,7 @@ class _Resolver:
             suggestion = nearest(param.type.name, PARAM_TYPES)
             self.diagnostics.error(codes.E0207, f"unknown parameter type `{param.type.name}`", param.type.span,
                                    help=f"did you mean `{suggestion}`?" if suggestion else "use int, float, bool or str",
-                                   fixes=_rename(param.type.span, suggestion))
+                                   fixes=respell(param.type.span, suggestion))
             self.result.reported.add(id(param))
             return
         self.result.params[name] = param
@@ -206,15 +205,21 @@ class _Resolver:
                                    notes=(Note(f"`{var.name}` is defined here", later),),
                                    help="move the definition above its first use")
             return
-        if var.name in _CONSTANTS:
-            spelling = _CONSTANTS[var.name]
-            self.diagnostics.error(codes.E0201, f"undefined name `{var.name}`: the spec writes `{spelling}`",
-                                   var.span, help=f"write `{spelling}`", fixes=_rename(var.span, spelling))
+        literal = literal_spelling(var.name)
+        if literal is not None:
+            self.diagnostics.error(codes.E0201, f"undefined name `{var.name}`", var.span,
+                                   help=f"did you mean `{literal}`? (true, false and None are the literals)",
+                                   fixes=respell(var.span, literal))
+            return
+        arrow = missing_arrow(var.span)
+        if arrow and (registry.lookup(var.name, plugins=False) or var.name in self.visible):
+            self.diagnostics.error(codes.E0201, f"undefined name `{var.name}`", var.span,
+                                   help=f"`{var.name}` is a layer: is a `->` missing before it?", fixes=arrow)
             return
         suggestion = nearest(var.name, self.names)
         self.diagnostics.error(codes.E0201, f"undefined name `{var.name}`", var.span,
                                help=f"did you mean `{suggestion}`?" if suggestion else None,
-                               fixes=_rename(var.span, suggestion))
+                               fixes=respell(var.span, suggestion))
 
     def call(self, call: ast.Call) -> None:
         for arg in call.args:
@@ -242,11 +247,7 @@ class _Resolver:
             self.diagnostics.error(codes.E0202, f"unknown layer or block `{name}`", call.func.span,
                                    help=f"did you mean `{suggestion}`?" if suggestion else
                                    "see `netdsl layers` for the available layers",
-                                   fixes=_rename(call.func.span, suggestion))
-
-
-def _rename(span: Span, replacement: str | None) -> tuple[Fix, ...]:
-    return (Fix(f"replace with `{replacement}`", (Edit(span, replacement),)),) if replacement else ()
+                                   fixes=respell(call.func.span, suggestion))
 
 
 def _later_definitions(definition: ast.Definition) -> dict[str, Span]:

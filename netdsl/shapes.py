@@ -31,10 +31,10 @@ class ShapeError(Exception):
     """Raised by layer rules. `arg` names the argument at fault so the checker can point at it."""
 
     def __init__(self, message: str, *, arg: str | None = None, help: str | None = None,
-                 notes: tuple[str, ...] = (), code: Code = codes.E0401, fixes: tuple = ()):
+                 notes: tuple[str, ...] = (), code: Code = codes.E0401, inferred: object = None):
         super().__init__(message)
         self.message, self.arg, self.help, self.notes, self.code = message, arg, help, notes, code
-        self.fixes = fixes   # diagnostics.Fix values; only the checker, which knows spans, makes them
+        self.inferred = inferred   # for a written size that differs from the inferred one: the right value
 
 
 @dataclass(frozen=True)

@@ -208,6 +208,10 @@ class Size:
     def __str__(self) -> str:
         return format_size(self)
 
+    def __format__(self, spec: str) -> str:
+        """f"{macs:,}" works for ints and formulas alike (a formula has no digit grouping)."""
+        return format_size(self)
+
     # ------------------------------------------------------------ inspection
 
     def symbols(self) -> set[str]:
