@@ -29,14 +29,17 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def check_text(text: str, path: str = "<string>", network: str | None = None, **params) -> Analysis:
-    """Check spec text; `params` override network parameters."""
-    return analyze(SourceFile(path, text), network, params)
+def check_text(text: str, path: str = "<string>", network: str | None = None, *,
+               sizes: dict[str, int] | None = None, **params) -> Analysis:
+    """Check spec text; `params` override network parameters, `sizes` fixes symbols of the input shapes
+    (`sizes={"H": 256}`; they must be sizes the network accepts)."""
+    return analyze(SourceFile(path, text), network, params, sizes=sizes)
 
 
-def check_file(path: str | Path, network: str | None = None, **params) -> Analysis:
+def check_file(path: str | Path, network: str | None = None, *, sizes: dict[str, int] | None = None,
+               **params) -> Analysis:
     """Check a .net file. Raises InputError if it cannot be read."""
-    return analyze(read_source(path), network, params)
+    return analyze(read_source(path), network, params, sizes=sizes)
 
 
 def generate_source(spec: str | Path, network: str | None = None, **params) -> str:
@@ -44,7 +47,7 @@ def generate_source(spec: str | Path, network: str | None = None, **params) -> s
     from .builder import load
     from .codegen import generate
     analysis, checked = load(spec, network, **params)
-    return generate([checked], analysis.source.path).source
+    return generate([checked], analysis.source.path, analysis.program).source
 
 
 def diagram(spec: str | Path, network: str | None = None, *, depth: int | None = None, rankdir: str = "TB",

@@ -67,6 +67,6 @@ def build_module(spec: str | Path, network: str | None = None, *, max_params: in
     if total > max_params:
         raise NetdslError(f"network `{checked.graph.name}` has {total:,} parameters (static count), more than "
                           f"max_params={max_params:,}; pass a larger max_params= to build it anyway")
-    generated = generate([checked], analysis.source.path)
+    generated = generate([checked], analysis.source.path, analysis.program)
     module = exec_source(generated, analysis.source.path)
     return getattr(module, generated.classes[checked.graph.name])()

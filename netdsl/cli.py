@@ -57,6 +57,8 @@ def _common(parser: argparse.ArgumentParser) -> None:
                         help="import a Python module that registers layer kinds (repeatable)")
     parser.add_argument("--allow-outside-imports", action="store_true",
                         help="let imports reach outside the spec's directory")
+    parser.add_argument("--input", dest="sizes", action="append", default=[], metavar="NAME=SIZE[,...]",
+                        help="fix symbols of the input shapes, e.g. --input H=256,W=256 (repeatable)")
     parser.add_argument("-W", dest="warnings", choices=["error"], help="-W error: treat warnings as errors")
     parser.add_argument("--color", choices=["auto", "always", "never"], default="auto",
                         help="colour diagnostics (default: on a terminal, unless NO_COLOR is set)")
@@ -83,10 +85,21 @@ def _load_plugins(options) -> None:
             raise InputError(f"--plugin {module}: cannot import it: {error}") from None
 
 
+def _sizes(items: list[str]) -> dict[str, int]:
+    """`--input H=256,W=256`: symbols of the input shapes and their sizes."""
+    sizes = {}
+    for pair in (p for item in items for p in item.split(",") if p.strip()):
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip().isidentifier() or not value.strip().isdigit() or int(value) < 1:
+            raise InputError(f"--input expects NAME=SIZE with a positive integer size, got {pair!r}")
+        sizes[name.strip()] = int(value)
+    return sizes
+
+
 def _analyze(path: str, options) -> Analysis:
     _load_plugins(options)
     return analyze(read_source(path), options.network, _overrides(options.param),
-                   allow_outside_imports=options.allow_outside_imports)
+                   allow_outside_imports=options.allow_outside_imports, sizes=_sizes(options.sizes))
 
 
 def _count(n: int, word: str) -> str:
@@ -117,6 +130,12 @@ def run_check(options) -> int:
             from .summary import format_shapes
             for checked in analysis.networks:
                 sys.stdout.write(format_shapes(checked))
+        if not any(d.severity.value == "error" for d in found):
+            from .accepted import format_accepted
+            for checked in analysis.networks:
+                accepted = analysis.accepted.get(checked.graph.name)
+                if accepted is not None and accepted.restricted:
+                    sys.stdout.write(format_accepted(checked, accepted))
         networks += len(analysis.networks)
         params += sum(n.params for n in analysis.networks)
     failed = errors > 0
@@ -160,8 +179,9 @@ def _depth(text: str) -> int:
     return int(text)
 
 
-def _checked_networks(options) -> list | None:
-    """The spec's checked networks (or the one chosen with -n); None after reporting its errors."""
+def _checked(options) -> Analysis | None:
+    """The spec's analysis with its checked networks (or the one chosen with -n); None after reporting
+    its errors."""
     analysis = _analyze(options.file, options)
     found = _diagnostics(analysis, options)
     _emit(found, options)
@@ -171,15 +191,15 @@ def _checked_networks(options) -> list | None:
         return None
     if not analysis.networks:
         raise InputError(f"{options.file} has no network")
-    return analysis.networks
+    return analysis
 
 
 def run_build(options) -> int:
     from .codegen import generate, save
-    networks = _checked_networks(options)
-    if networks is None:
+    analysis = _checked(options)
+    if analysis is None:
         return EXIT_SPEC_ERROR
-    source = generate(networks, options.file).source
+    source = generate(analysis.networks, options.file, analysis.program).source
     if options.output:
         save(options.output, source)
     else:
@@ -189,9 +209,10 @@ def run_build(options) -> int:
 
 def run_summary(options) -> int:
     from .summary import SummaryError, format_summary, summary_dict
-    networks = _checked_networks(options)
-    if networks is None:
+    analysis = _checked(options)
+    if analysis is None:
         return EXIT_SPEC_ERROR
+    networks = analysis.networks
     try:
         if options.format == "json":
             import json

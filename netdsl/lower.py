@@ -49,6 +49,7 @@ class _Lowerer:
     def __init__(self, program: Program, diagnostics: Diagnostics):
         self.program = program
         self.diagnostics = diagnostics
+        self.sizes: dict[str, int] = {}    # symbols of the network's input shapes fixed by `--input`
         self.resolutions: dict[int, Resolution] = {}
         self.active: list[str] = []        # blocks being instantiated: recursion detection
         self.layers = 0                    # layers made so far, in blocks and repeats too
@@ -162,7 +163,8 @@ class _Lowerer:
             dims = []
             for dim in decl.shape.dims:
                 if isinstance(dim, ast.Var) and dim.name not in scope.env:
-                    scope.env[dim.name] = Binding(symbol(dim.name), dim.span, "dim")
+                    fixed = self.sizes.get(dim.name) if scope.definition.kind == "network" else None
+                    scope.env[dim.name] = Binding(symbol(dim.name) if fixed is None else fixed, dim.span, "dim")
                 value = self.expression(scope, dim)
                 if value is POISON:
                     return
@@ -422,10 +424,24 @@ class _Lowerer:
         return Tensor(node.name)
 
 
-def lower(program: Program, network: str, overrides: dict[str, Any], diagnostics: Diagnostics) -> Graph | None:
-    """Instantiate one network of the program. Errors go to diagnostics; None if it cannot be built."""
+def lower_block(program: Program, definition: ast.Definition, params: dict[str, Any],
+                diagnostics: Diagnostics) -> Graph | None:
+    """Instantiate a block with the given parameter values (sizes may be symbols: a block's recipe)."""
+    lowerer = _Lowerer(program, diagnostics)
+    lowerer.active.append(definition.name.name)
+    try:
+        return lowerer.instantiate(definition, params)
+    except _TooMuchWork:
+        return None
+
+
+def lower(program: Program, network: str, overrides: dict[str, Any], diagnostics: Diagnostics,
+          sizes: dict[str, int] | None = None) -> Graph | None:
+    """Instantiate one network of the program, with `sizes` fixing symbols of its input shapes. Errors
+    go to diagnostics; None if it cannot be built."""
     definition = program.definitions[network]
     lowerer = _Lowerer(program, diagnostics)
+    lowerer.sizes = dict(sizes or {})
     resolution = lowerer.resolution(definition)
     given = {}
     for name, value in overrides.items():

@@ -32,6 +32,14 @@ class Program:
     def visible_from(self, definition: ast.Definition) -> dict[str, ast.Definition]:
         return self.scopes.get(definition.span.source, self.definitions)
 
+    def definition_at(self, span: Span) -> ast.Definition | None:
+        """The definition (in any loaded file) whose text is span."""
+        for visible in (self.definitions, *self.scopes.values()):
+            for definition in visible.values():
+                if definition.span == span:
+                    return definition
+        return None
+
 
 def read_source(path: str | Path) -> SourceFile:
     """Read a spec as UTF-8 text, or raise InputError with a one-line reason."""
