@@ -10,7 +10,7 @@ from . import registry
 from . import syntax as ast
 from .arguments import bind, format_value
 from .diagnostics import Diagnostics, Note
-from .ir import Graph, Input, Node
+from .ir import Graph, Input, Node, RepeatCopy
 from .names import check_python_name
 from .program import Program
 from .shapes import Sym
@@ -64,6 +64,7 @@ class _Scope:
     named: set[str] = field(default_factory=set)    # values named so far: inputs and nodes
     output: str | None = None
     output_span: Span | None = None
+    repeat: RepeatCopy | None = None                # the copy of a repeat being expanded, recorded on nodes
 
 
 class _Lowerer:
@@ -366,12 +367,15 @@ class _Lowerer:
                                        f"got {format_value(count)}", stage.count.span)
                 return POISON
             self.repeats.append(stage)
+            enclosing = scope.repeat
             try:
-                for _ in range(count):
+                for index in range(count):
+                    scope.repeat = enclosing or RepeatCopy(stage.span, index, count)
                     for inner in stage.stages:
                         value = self.stage(scope, inner, value, chain)
             finally:
                 self.repeats.pop()
+                scope.repeat = enclosing
             return value
         if value is not POISON and not isinstance(value, Tensor):
             self.diagnostics.error("E0315", f"a chain starts from a tensor, not the value {format_value(value)}",
@@ -476,7 +480,7 @@ class _Lowerer:
             self.active.pop()
         node_name = self.node_name(scope, _block_prefix(name), call.label)
         node = Node(node_name, name, params, tuple(t.ref for t in tensors), call.span,
-                    {n: s for n, (_, s) in given.items()}, block=graph)
+                    {n: s for n, (_, s) in given.items()}, block=graph, repeat=scope.repeat)
         scope.nodes.append(node)
         return Tensor(node.name)
 
@@ -531,7 +535,8 @@ class _Lowerer:
         self.layers += 1
         if self.layers > MAX_LAYERS:
             raise _TooManyLayers(self.repeats[0].span if self.repeats else span)
-        node = Node(self.node_name(scope, kind.prefix, label), kind.name, args, tuple(inputs), span, arg_spans)
+        node = Node(self.node_name(scope, kind.prefix, label), kind.name, args, tuple(inputs), span, arg_spans,
+                    repeat=scope.repeat)
         scope.nodes.append(node)
         return Tensor(node.name)
 

@@ -43,6 +43,7 @@ class LayerKind:
     positional: tuple[str, ...] = ()            # argument order for positional use
     aliases: dict[str, str] = field(default_factory=dict)  # short names: kernel → kernel_size
     inputs: int | None = 1                      # tensors consumed; None: one or more
+    commutative: bool = False                   # the order of several tensor inputs does not matter (add, mul)
     # The torch op returns several tensors (chunk, split, unbind). Every IR node stays single-output:
     # `a, b = x -> chunk(2)` lowers to one node per name, each with its `index` argument set, and an
     # `outputs` argument holding how many names were unpacked (the checker compares it with the pieces).

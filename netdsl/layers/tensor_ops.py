@@ -99,7 +99,7 @@ for _name in ("reshape", "view"):
 
 # ---------------------------------------------------------------- element-wise arithmetic
 
-_OPERATORS = {"add": "+", "sub": "-", "mul": "*", "div": "/"}
+_OPERATORS = {"add": ("+", True), "sub": ("-", False), "mul": ("*", True), "div": ("/", False)}  # symbol, commutative
 
 
 def _elementwise_infer(args, inputs):
@@ -109,7 +109,7 @@ def _elementwise_infer(args, inputs):
     return broadcast(a, b)
 
 
-def _elementwise_kind(name: str, symbol: str) -> LayerKind:
+def _elementwise_kind(name: str, symbol: str, commutative: bool) -> LayerKind:
     def emit(args, names, inputs):
         operands = list(names)
         if args.scalar is not None:
@@ -124,9 +124,9 @@ def _elementwise_kind(name: str, symbol: str) -> LayerKind:
     return register(LayerKind(
         name=name, args=create_model(f"{name.title()}Args", __base__=Args,
                                      scalar=(Optional[int | float], None), scalar_first=(bool, False)),
-        infer=_elementwise_infer, prefix=name, inputs=None, functional=emit, label=label,
+        infer=_elementwise_infer, prefix=name, inputs=None, commutative=commutative, functional=emit, label=label,
         doc=f"`a {symbol} b` with torch broadcasting, or a tensor and a number"))
 
 
-for _name, _symbol in _OPERATORS.items():
-    _elementwise_kind(_name, _symbol)
+for _name, (_symbol, _commutative) in _OPERATORS.items():
+    _elementwise_kind(_name, _symbol, _commutative)
