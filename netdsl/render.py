@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import textwrap
 from dataclasses import replace
+from functools import cached_property
 from pathlib import Path
 
 import graphviz
@@ -17,7 +18,7 @@ from .checker import CheckedGraph
 from .diagnostics import Diagnostic
 from .diagram import ERROR, UNCHECKED, build, count
 from .program import InputError
-from .view import Box, Link, View, collapsed, cut
+from .view import COLOURS, FILL, Box, Link, View, collapsed, cut, detail_line, fill, legend_rows
 
 FORMATS = ("svg", "png", "pdf", "dot", "mermaid", "html")
 RANKDIRS = ("TB", "LR")
@@ -26,17 +27,8 @@ _EXTENSIONS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv"
 DEFAULT_DPI = 144  # Graphviz's own 72 blurs the small fonts
 
 _FONT = "Helvetica"
-_RED, _GREY, _INK, _SKIP = "#d62728", "#9a9a9a", "#444444", "#3b75af"
-FILL = {"weights": "#fff2cc", "plain": "#ffffff", "block": "#dae8fc", "repeat": "#e8def8", "input": "#d5e8d4",
-        "output": "#e1d5e7"}
+_INK, _RED, _GREY, _SKIP = COLOURS["ink"], COLOURS["error"], COLOURS["unchecked"], COLOURS["skip"]
 _CLUSTER_FILL = ("#f5f5f5", "#ebebeb", "#e0e0e0")
-
-
-def fill(box: Box) -> str:
-    """A box's colour: what it is (input, output, block, repeat), else whether it holds weights."""
-    if box.role in FILL:
-        return FILL[box.role]
-    return FILL["weights"] if box.details.params or box.details.frozen else FILL["plain"]
 
 
 def _label(title: str, detail: str, error: str | None = None) -> str:
@@ -59,17 +51,6 @@ def _title(*lines: str) -> str:
 def _text(value: str) -> str:
     """Plain DOT strings (tooltips, edge and cluster labels): backslash escapes such as \\N are not expanded."""
     return graphviz.escape(value)
-
-
-def detail_line(box: Box) -> str:
-    """The small line under a box's description: its name and parameters ("conv1 · 156 params")."""
-    params = box.details.params
-    if box.role == "repeat":
-        each = set(box.details.per_copy)
-        per = f"{count(params // box.count)} each" if len(each) == 1 else count(params)
-        copies = f"{box.count} copies" if box.alike else f"{box.count} copies, the first shown"
-        return f"{box.name} · {copies}" + (f" · {per}" if params else "")
-    return box.name + (f" · {count(params)}" if params else "")
 
 
 class _Dot:
@@ -96,24 +77,42 @@ class _Dot:
             entry = self.entries(item.id)[0]
             with self.dot.subgraph() as row:
                 row.attr(rank="same")
-                row.edge(f"{item.id}@title", entry, style="invis")
+                row.node(f"{item.id}@title")
+                row.node(entry)
 
     def entries(self, cluster: str) -> list[str]:
         """The boxes of a cluster (at any depth) that no box of the cluster feeds, as laid out (a U's decoder
         is laid out upside down)."""
-        inside = [b.id for b in self.view.boxes if cluster in self.view.chain(b.parent)]
-        fed = {(l.source if l.rising else l.target) for l in self.view.links
-               if l.source in inside and l.target in inside}
-        return [b for b in inside if b not in fed]
+        return [b for b in self.members.get(cluster, []) if b not in self.fed.get(cluster, ())]
+
+    @cached_property
+    def members(self) -> dict[str, list[str]]:
+        members: dict[str, list[str]] = {}
+        for box in self.view.boxes:
+            for cluster in self.view.chain(box.parent):
+                members.setdefault(cluster, []).append(box.id)
+        return members
+
+    @cached_property
+    def fed(self) -> dict[str, set[str]]:
+        """For each cluster, its boxes that another box of it feeds."""
+        fed: dict[str, set[str]] = {}
+        for link in self.view.links:
+            inner = set(self.view.chain(self.boxes[link.source].parent))
+            for cluster in self.view.chain(self.boxes[link.target].parent):
+                if cluster in inner:
+                    fed.setdefault(cluster, set()).add(link.source if link.rising else link.target)
+        return fed
 
     def box(self, canvas: graphviz.Digraph, box: Box) -> None:
         details = box.details
         if box.role in ("input", "output"):
             what = f"input {box.name}" if box.role == "input" else "output"
             shape = details.output if box.role == "input" else details.inputs[0]
-            canvas.node(box.id, _text(box.name), shape="oval", fillcolor=fill(box), tooltip=_text(f"{what}: {shape}"))
+            canvas.node(box.id, _text(box.name), shape="oval", fillcolor=FILL[fill(box)],
+                        tooltip=_text(f"{what}: {shape}"))
             return
-        attrs = {"fillcolor": fill(box),
+        attrs = {"fillcolor": FILL[fill(box)],
                  "tooltip": _text(details.error or f"{box.id}: {box.label} → {details.output}")}
         if box.role in ("block", "repeat"):
             attrs.update(shape="box3d", style="filled")
@@ -156,7 +155,7 @@ class _Dot:
             attrs.update(color=_RED, fontcolor=_RED, penwidth="2",
                          tooltip=_text(self.boxes[link.target].details.error or ""))
         if link.across:
-            attrs.update(minlen="0", weight="8")
+            attrs.update(minlen="0", weight="8", xlabel=attrs.pop("label"))  # flat: a label in the layout overlaps it
         if link.loose:
             attrs.update(constraint="false")
         if link.rising:  # laid out downwards, drawn pointing up: the decoder climbs back beside the encoder
@@ -165,31 +164,16 @@ class _Dot:
             self.dot.edge(link.source, link.target, **attrs)
 
 
-def legend_rows(view: View) -> list[tuple[str, str, str]]:
-    """(kind, colour, meaning) for what this drawing uses: kind is "box", "dashed box" or "line"."""
-    roles = {b.role for b in view.boxes}
-    weights = any(b.role == "layer" and (b.details.params or b.details.frozen) for b in view.boxes)
-    rows = [("box", FILL["weights"], "layer with weights")] if weights else []
-    rows += [("box", FILL["plain"], "layer without weights")] if any(
-        b.role == "layer" and not (b.details.params or b.details.frozen) for b in view.boxes) else []
-    rows += [("box", FILL["block"], "block call (collapsed)")] if "block" in roles else []
-    rows += [("box", FILL["repeat"], "repeat: n copies drawn once")] if "repeat" in roles else []
-    statuses = {b.status for b in view.boxes}
-    rows += [("box", _RED, "where the shapes fail")] if ERROR in statuses else []
-    rows += [("dashed box", _GREY, "not checked (after an error)")] if UNCHECKED in statuses else []
-    rows += [("line", _INK, "main path, labelled with the tensor's shape")]
-    rows += [("dashed line", _SKIP, "skip, shortcut or extra operand")] if any(l.skip for l in view.links) else []
-    return rows
-
-
 def _legend(view: View) -> str:
     cells = []
-    for kind, colour, meaning in legend_rows(view):
-        if kind.endswith("line"):
-            sample = f'<FONT COLOR="{colour}">{"- - -" if kind.startswith("dashed") else "―――"}</FONT>'
-            swatch = f'<TD>{sample}</TD>'
-        else:
+    for sample, colour, meaning in legend_rows(view):
+        if sample.endswith("line"):
+            swatch = f'<TD><FONT COLOR="{colour}">{"- - -" if sample.startswith("dashed") else "―――"}</FONT></TD>'
+        elif sample == "box":
             swatch = f'<TD BGCOLOR="{colour}" BORDER="1" STYLE="rounded" WIDTH="18"> </TD>'
+        else:
+            style = "dashed" if sample.startswith("dashed") else "solid"
+            swatch = f'<TD COLOR="{colour}" BORDER="2" STYLE="{style}" WIDTH="18"> </TD>'
         cells.append(f'<TR>{swatch}<TD ALIGN="LEFT"><FONT POINT-SIZE="8">{html.escape(meaning)}</FONT></TD></TR>')
     return f'<<TABLE BORDER="0" CELLSPACING="2" CELLPADDING="2">{"".join(cells)}</TABLE>>'
 
@@ -236,7 +220,7 @@ def draw(checked: CheckedGraph, fmt: str, *, depth: int | None = None, rankdir: 
     diagram = build(checked, diagnostics)
     if fmt == "html":
         from .page import page
-        return page(diagram, depth, collapse_repeats).encode("utf-8")
+        return page(diagram, depth, collapse_repeats, rankdir).encode("utf-8")
     view = cut(diagram, collapsed(diagram, depth, collapse_repeats))
     if fmt == "mermaid":
         from .mermaid import mermaid

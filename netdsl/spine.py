@@ -17,6 +17,7 @@ _U_LEVELS = 2
 class Spine:
     path: tuple[str, ...] = ()                   # leaves from a network input to the output, down main edges
     stages: tuple[int, ...] = ()                 # per leaf of path: goes up by one where the spatial size changes
+    #                                              for good (no size before the change comes back after it)
     pairs: tuple[tuple[str, str], ...] = ()      # a U's skips: (encoder leaf, decoder leaf) drawn level
     sides: dict[str, str] = field(default_factory=dict)  # a U: each leaf's side
 
@@ -40,11 +41,20 @@ def analyse(nodes, edges, shapes: dict[str, Shape | None]) -> Spine:
         at = main.get(at)
     path.reverse()
     sizes = [spatial(shapes.get(leaf)) for leaf in path]
-    stages = [0]
-    for before, after in zip(sizes, sizes[1:]):
-        stages.append(stages[-1] + (after != before))
     pairs, sides = _u_shape(path[:-1], sizes[:-1], edges, shapes)
-    return Spine(tuple(path), tuple(stages[:len(path)]), pairs, sides)
+    return Spine(tuple(path), _stages(sizes), pairs, sides)
+
+
+def _stages(sizes: list) -> tuple[int, ...]:
+    """A new stage where the size changes and no size seen so far comes back: ResNet's resolutions, but not
+    the dip of a squeeze-and-excitation branch, which returns to the size it left."""
+    last = {size: index for index, size in enumerate(sizes)}
+    stages, reach = [], -1
+    for index, size in enumerate(sizes):
+        fresh = index > 0 and reach < index and size != sizes[index - 1]
+        stages.append(stages[-1] + 1 if fresh else stages[-1] if stages else 0)
+        reach = max(reach, last[size])
+    return tuple(stages)
 
 
 def _u_shape(path: list[str], sizes: list, edges, shapes) -> tuple[tuple, dict]:

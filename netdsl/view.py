@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from functools import cached_property
 
-from .diagram import ERROR, OK, UNCHECKED, Details, Diagram, Group, edge_text
+from .diagram import ERROR, OK, UNCHECKED, Details, Diagram, Group, count, edge_text
 from .spine import BOTTOM, DECODER, ENCODER
 
 WRAP_AT = 24  # a main path longer than this (in boxes) is wrapped into columns where its spatial size changes
@@ -60,21 +61,30 @@ class View:
 
     def inside(self, parent: str | None) -> list[Box | Group]:
         """What is drawn directly in a cluster (None: at the top), in source order."""
-        first = {}
-        for index, box in enumerate(self.boxes):
-            for owner in [box.id, *self.chain(box.parent)]:
-                first.setdefault(owner, index)
-        items = [b for b in self.boxes if b.parent == parent] + [c for c in self.clusters if c.parent == parent]
-        return sorted(items, key=lambda item: first[item.id])
+        return self._contents.get(parent, [])
 
     def chain(self, group: str | None) -> list[str]:
         """group and the clusters around it, innermost first."""
-        parents = {c.id: c.parent for c in self.clusters}
         chain = []
         while group is not None:
             chain.append(group)
-            group = parents.get(group)
+            group = self._parents[group]
         return chain
+
+    @cached_property
+    def _parents(self) -> dict[str, str | None]:
+        return {c.id: c.parent for c in self.clusters}
+
+    @cached_property
+    def _contents(self) -> dict[str | None, list[Box | Group]]:
+        clusters = {c.id: c for c in self.clusters}
+        contents: dict[str | None, list[Box | Group]] = {}
+        for box in self.boxes:  # a cluster takes the place of its first box
+            for cluster in reversed(self.chain(box.parent)):
+                if cluster in clusters:
+                    contents.setdefault(self._parents[cluster], []).append(clusters.pop(cluster))
+            contents.setdefault(box.parent, []).append(box)
+        return contents
 
 
 def collapsed(diagram: Diagram, depth: int | None = None, repeats: bool | None = None) -> set[str]:
@@ -206,3 +216,49 @@ def _wrap(diagram: Diagram, shown: dict[str, str], order: list[str], links: list
     if len(heads) == 1:
         return (), links
     return tuple(heads), [replace(link, wrapped=column_of[link.source] != column_of[link.target]) for link in links]
+
+
+# ---------------------------------------------------------------- what every emitter shows alike
+
+FILL = {"weights": "#fff2cc", "plain": "#ffffff", "block": "#dae8fc", "repeat": "#e8def8", "input": "#d5e8d4",
+        "output": "#e1d5e7"}
+COLOURS = {"ink": "#444444", "error": "#d62728", "unchecked": "#9a9a9a", "skip": "#3b75af"}
+
+
+def fill(box: Box) -> str:
+    """A box's fill (a key of FILL): what it is (input, output, block, repeat), else whether it has weights."""
+    if box.role in FILL:
+        return box.role
+    return "weights" if box.details.params or box.details.frozen else "plain"
+
+
+def detail_line(box: Box) -> str:
+    """The small line under a box's description: its name and parameters ("conv1 · 156 params")."""
+    params = box.details.params
+    if box.role == "repeat":
+        each = set(box.details.per_copy)
+        per = f"{count(params // box.count)} each" if len(each) == 1 else count(params)
+        copies = f"{box.count} copies" if box.alike else f"{box.count} copies, the first shown"
+        return f"{box.name} · {copies}" + (f" · {per}" if params else "")
+    return box.name + (f" · {count(params)}" if params else "")
+
+
+def cluster_title(group: Group) -> str:
+    return f"{group.label} · {count(group.details.params)}" if group.role == "repeat" else \
+        f"{group.name} · {group.label} · {count(group.details.params)}"
+
+
+def legend_rows(view: View) -> list[tuple[str, str, str]]:
+    """(sample, colour, meaning) for what this drawing uses; sample is "box" (filled with colour), "outlined box",
+    "dashed box" (outlined with colour), "line" or "dashed line"."""
+    fills = {fill(b) for b in view.boxes}
+    meanings = {"weights": "layer with weights", "plain": "layer without weights", "block": "block call (collapsed)",
+                "repeat": "repeat: n copies drawn once"}
+    rows = [("box", FILL[key], meaning) for key, meaning in meanings.items() if key in fills]
+    statuses = {b.status for b in view.boxes}
+    rows += [("outlined box", COLOURS["error"], "where the shapes fail")] if ERROR in statuses else []
+    rows += [("dashed box", COLOURS["unchecked"], "not checked (after an error)")] if UNCHECKED in statuses else []
+    rows += [("line", COLOURS["ink"], "main path, labelled with the tensor's shape")]
+    rows += [("dashed line", COLOURS["skip"], "skip, shortcut or extra operand")] if any(l.skip for l in view.links) \
+        else []
+    return rows

@@ -87,9 +87,19 @@ RED = "#d62728"
 class Dot:
     graph: dict[str, str] = field(default_factory=dict)
     nodes: dict[str, dict[str, str]] = field(default_factory=dict)
-    edges: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
+    edges: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)  # as drawn: tail to arrowhead
     clusters: dict[str, dict[str, str]] = field(default_factory=dict)
     parent: dict[str, str | None] = field(default_factory=dict)   # node or cluster → enclosing cluster
+    same_rank: list[list[str]] = field(default_factory=list)       # `{rank=same; ...}` groups
+
+    @property
+    def boxes(self) -> list[str]:
+        """The nodes that stand for the network: not the legend, the clusters' titles or wrap connectors."""
+        return [n for n in self.nodes if n != "@legend" and not n.endswith("@title") and not n.startswith("@wrap")]
+
+    def title(self, cluster: str) -> str:
+        """A cluster's title (a node beside its first box), as plain text."""
+        return re.sub(r"<[^>]*>", " ", self.nodes[cluster.removeprefix("cluster_") + "@title"]["label"])
 
     def edge(self, tail: str, head: str) -> dict[str, str]:
         found = [attrs for t, h, attrs in self.edges if (t, h) == (tail, head)]
@@ -144,6 +154,9 @@ def parse_dot(source: str) -> Dot:
         line = line.strip()
         if line == "}":
             stack.pop()
+        elif line == "{":  # an anonymous subgraph: rank constraints
+            dot.same_rank.append([])
+            stack.append("{")
         elif match := re.fullmatch(rf"subgraph ({_ID}) \{{", line):
             name = _unquote(match.group(1))
             dot.clusters[name], dot.parent[name] = {}, stack[-1]
@@ -152,11 +165,20 @@ def parse_dot(source: str) -> Dot:
             if match.group(1) == "graph" and stack[-1] is None:
                 dot.graph.update(_attributes(match.group(2)))
         elif match := re.fullmatch(rf"({_ID}) -> ({_ID})(?: \[(.*)\])?", line):
-            dot.edges.append((_unquote(match.group(1)), _unquote(match.group(2)), _attributes(match.group(3) or "")))
-        elif match := re.fullmatch(rf"({_ID}) \[(.*)\]", line):
+            tail, head, attrs = _unquote(match.group(1)), _unquote(match.group(2)), _attributes(match.group(3) or "")
+            if stack[-1] == "{":
+                dot.same_rank[-1] += [tail, head]
+            elif attrs.get("style") != "invis":
+                attrs.setdefault("label", attrs.get("xlabel"))  # a U's level skip carries its label outside
+                # dir=back: laid out head to tail (a U's rising decoder), drawn tail to head
+                dot.edges.append((head, tail, attrs) if attrs.get("dir") == "back" else (tail, head, attrs))
+        elif match := re.fullmatch(rf"({_ID})(?: \[(.*)\])?", line):
             name = _unquote(match.group(1))
-            dot.nodes[name], dot.parent[name] = _attributes(match.group(2)), stack[-1]
-        else:  # a cluster's own attributes: `label=... style=...`
+            if stack[-1] == "{":
+                dot.same_rank[-1].append(name)
+            else:
+                dot.nodes[name], dot.parent[name] = _attributes(match.group(2) or ""), stack[-1]
+        elif stack[-1] != "{":  # a cluster's own attributes: `label=... style=...`
             dot.clusters[stack[-1]].update(_attributes(line))
     return dot
 
@@ -175,7 +197,7 @@ def lenet(**options) -> Dot:
 def test_lenet_is_one_chain_with_shapes_on_its_edges():
     dot = lenet()
     layers = ["conv1", "relu1", "pool1", "conv2", "relu2", "pool2", "flatten1", "fc1", "relu3", "fc2", "relu4", "fc3"]
-    assert list(dot.nodes) == ["@x", *layers, "@output"]
+    assert dot.boxes == ["@x", *layers, "@output"]
     chain = ["@x", *layers, "@output"]
     assert [(t, h) for t, h, _ in dot.edges] == list(pairwise(chain))
     shapes = [a["label"] for _, _, a in dot.edges]
@@ -216,9 +238,9 @@ def test_blocks_are_nested_clusters_labelled_with_their_call():
     dot = diagram(SE_NET)
     assert set(dot.clusters) == {"cluster_residual1", "cluster_residual1.squeeze_excite1",
                                  "cluster_residual2", "cluster_residual2.squeeze_excite1"}
-    label = dot.clusters["cluster_residual1"]["label"]
+    label = dot.title("cluster_residual1")
     assert "Residual(channels=16)" in label and "4,852 params" in label
-    assert "SqueezeExcite(channels=16, reduction=4)" in dot.clusters["cluster_residual1.squeeze_excite1"]["label"]
+    assert "SqueezeExcite(channels=16, reduction=4)" in dot.title("cluster_residual1.squeeze_excite1")
     assert dot.enclosing("residual1.squeeze_excite1.fc1") == ["cluster_residual1.squeeze_excite1",
                                                               "cluster_residual1"]
     assert dot.enclosing("residual1.add1") == ["cluster_residual1"]
@@ -233,7 +255,7 @@ def test_edges_cross_block_boundaries_to_the_real_producers():
     assert dot.edge("conv1", "residual1.conv1")["label"] == "[N, 16, 32, 32]"
     # the block's output is the last relu inside it
     assert dot.edge("residual1.relu2", "residual2.conv1")["label"] == "[N, 16, 32, 32]"
-    assert dot.edge("residual1.squeeze_excite1.mul1", "residual1.add1")["label"] == "[N, 16, 32, 32]"
+    assert dot.edge("residual1.squeeze_excite1.mul1", "residual1.add1")["label"] == "y: [N, 16, 32, 32]"
 
 
 def test_skips_and_merges_are_dashed_and_the_main_line_is_solid():
@@ -243,7 +265,7 @@ def test_skips_and_merges_are_dashed_and_the_main_line_is_solid():
     assert skip["style"] == "dashed" and skip["label"] == "[N, 16, 32, 32]"
     assert "style" not in main and int(main["weight"]) > int(skip["weight"])
     scale = dot.edge("residual1.squeeze_excite1.reshape1", "residual1.squeeze_excite1.mul1")
-    assert scale["label"] == "[N, 16, 1, 1]" and "style" not in scale
+    assert scale["label"] == "w: [N, 16, 1, 1]" and "style" not in scale
     assert dot.edge("residual1.bn2", "residual1.squeeze_excite1.mul1")["style"] == "dashed"  # x * w
 
 
@@ -251,20 +273,20 @@ def test_unet_skip_connections_reach_into_the_decoder():
     dot = diagram(UNET)
     assert {"cluster_up1", "cluster_up1.conv_bn_relu1", "cluster_down1.conv_bn_relu1"} <= set(dot.clusters)
     skip = dot.edge("conv_bn_relu1.relu1", "up2.add1")
-    assert skip["label"] == "[N, 8, 64, 64]" and skip["style"] == "dashed"
-    assert dot.edge("down1.conv_bn_relu1.relu1", "up1.add1")["label"] == "[N, 16, 32, 32]"
-    assert dot.edge("down2.conv_bn_relu1.relu1", "up1.up1")["label"] == "[N, 32, 16, 16]"
-    assert dot.edge("up2.conv_bn_relu1.relu1", "conv1")["label"] == "[N, 8, 64, 64]"
+    assert skip["label"] == "s1: [N, 8, 64, 64]" and skip["style"] == "dashed"
+    assert dot.edge("down1.conv_bn_relu1.relu1", "up1.add1")["label"] == "s2: [N, 16, 32, 32]"
+    assert dot.edge("down2.conv_bn_relu1.relu1", "up1.up1")["label"] == "b: [N, 32, 16, 16]"
+    assert dot.edge("up2.conv_bn_relu1.relu1", "conv1")["label"] == "u1: [N, 8, 64, 64]"
     assert dot.edge("conv1", "@output")["label"] == "[N, 2, 64, 64]"
 
 
 def test_depth_zero_draws_every_block_as_one_node_with_its_total():
     dot = diagram(UNET, depth=0)
     assert not dot.clusters
-    assert list(dot.nodes) == ["@x", "conv_bn_relu1", "down1", "down2", "up1", "up2", "conv1", "@output"]
+    assert dot.boxes == ["@x", "conv_bn_relu1", "down1", "down2", "up1", "up2", "conv1", "@output"]
     assert "Up(out=16)" in dot.nodes["up1"]["label"] and "4,416 params" in dot.nodes["up1"]["label"]
     assert dot.nodes["up1"]["shape"] == "box3d"
-    assert dot.edge("down2", "up1")["label"] == "[N, 32, 16, 16]"
+    assert dot.edge("down2", "up1")["label"] == "x · b: [N, 32, 16, 16]"  # Up's input `x` is `b`
     assert dot.edge("down1", "up1")["style"] == "dashed"  # the skip, now between collapsed blocks
 
 
@@ -274,7 +296,7 @@ def test_depth_one_opens_only_the_outer_blocks():
     collapsed = dot.nodes["residual1.squeeze_excite1"]
     assert "SqueezeExcite(channels=16, reduction=4)" in collapsed["label"] and "148 params" in collapsed["label"]
     assert dot.enclosing("residual1.squeeze_excite1") == ["cluster_residual1"]
-    assert dot.edge("residual1.squeeze_excite1", "residual1.add1")["label"] == "[N, 16, 32, 32]"
+    assert dot.edge("residual1.squeeze_excite1", "residual1.add1")["label"] == "y: [N, 16, 32, 32]"
     assert not any(n.startswith("residual1.squeeze_excite1.") for n in dot.nodes)
 
 
@@ -288,7 +310,7 @@ def test_the_failing_layer_and_its_input_edges_are_red_with_the_message():
     incoming = dot.into("residual1.add1")
     assert {t for t, _ in incoming} == {"conv1", "residual1.conv2"}
     assert all(a["color"] == RED and message in a["tooltip"] for _, a in incoming)
-    assert dot.edge("residual1.conv2", "residual1.add1")["label"] == "[N, 16, 30, 30]"
+    assert dot.edge("residual1.conv2", "residual1.add1")["label"] == "y: [N, 16, 30, 30]"
     assert dot.clusters["cluster_residual1"]["color"] == RED
     # Everything downstream is unchecked: grey and dashed, its shapes unknown.
     for name in ("residual1.relu2", "flatten1", "fc1"):
