@@ -18,6 +18,11 @@ def escape(text: str) -> str:
     return "".join(f"#{ord(c)};" if c in _SPECIAL or not c.isprintable() else c for c in text)
 
 
+# Mermaid shows the title as text after an HTML sanitizer, which drops tags and does not read entity codes:
+# look-alikes keep a string parameter such as "<b>" readable and inert there.
+_TITLE = str.maketrans({"<": "‹", ">": "›", "&": "＆"})
+
+
 def _label(box: Box) -> str:
     if box.role in ("input", "output"):
         return escape(box.name)
@@ -28,7 +33,7 @@ def _label(box: Box) -> str:
 def mermaid(view: View, rankdir: str = "TB") -> str:
     ids = {box.id: f"n{i}" for i, box in enumerate(view.boxes)}
     ids |= {cluster.id: f"g{i}" for i, cluster in enumerate(view.clusters)}
-    lines = ["---", f"title: {json.dumps(view.diagram.title, ensure_ascii=False)}", "---", f"flowchart {rankdir}"]
+    lines = ["---", f"title: {json.dumps(view.diagram.title.translate(_TITLE), ensure_ascii=False)}", "---", f"flowchart {rankdir}"]
 
     def contents(parent: str | None, indent: str) -> None:
         for item in view.inside(parent):

@@ -3,6 +3,7 @@ real SVG / PNG drawing through Graphviz's `dot` (never skipped: CI installs Grap
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -461,3 +462,119 @@ def test_the_readme_diagrams_come_from_its_commands(tmp_path, capsys):
         titles = [re.findall(r"<title>(.*?)</title>", path.read_text(encoding="utf-8"))
                   for path in (ROOT / committed, tmp_path / Path(committed).name)]
         assert titles[0] == titles[1], f"{committed} is stale: rerun `{line}`"
+
+
+# ---------------------------------------------------------------- layout: legend, titles, the U, columns
+
+def _laid_out(text_or_path: str, **options) -> dict:
+    """Graphviz's own layout of the diagram (`dot -Tjson`): positions in points."""
+    analysis = netdsl.check_file(text_or_path) if text_or_path.endswith(".net") else netdsl.check_text(text_or_path)
+    return json.loads(render(analysis.network(), **options).pipe(format="json"))
+
+
+def _beziers(pos: str) -> list[tuple[float, float]]:
+    """Points along an edge's spline ("e,x,y x,y x,y ..."), every 1/20 of each cubic piece."""
+    points = [tuple(map(float, p.split(","))) for p in pos.split() if not p.startswith(("e,", "s,"))]
+    out = []
+    for i in range(0, len(points) - 3, 3):
+        p0, p1, p2, p3 = points[i:i + 4]
+        for step in range(21):
+            t = step / 20
+            out.append(tuple((1 - t) ** 3 * a + 3 * (1 - t) ** 2 * t * b + 3 * (1 - t) * t * t * c + t ** 3 * d
+                             for a, b, c, d in zip(p0, p1, p2, p3)))
+    return out
+
+
+def _box(node: dict) -> tuple[float, float, float, float]:
+    x, y = map(float, node["pos"].split(","))
+    w, h = float(node["width"]) * 72 / 2, float(node["height"]) * 72 / 2
+    return x - w, y - h, x + w, y + h
+
+
+@pytest.mark.parametrize("spec, options", [
+    ("specs/resnet18.net", {"collapse_repeats": True}), ("specs/unet.net", {"depth": 1}),
+    ("specs/residual.net", {}), (SE_NET, {}), ("specs/unet.net", {"rankdir": "LR"})],
+    ids=["resnet18", "unet", "residual", "senet", "unet-lr"])
+def test_no_edge_runs_through_a_block_title(spec, options):
+    layout = _laid_out(spec, **options)
+    titles = [_box(o) for o in layout["objects"] if o["name"].endswith("@title")]
+    assert titles
+    for edge in layout["edges"]:
+        for x, y in _beziers(edge["pos"]):
+            crossed = [t for t in titles if t[0] + 2 < x < t[2] - 2 and t[1] + 2 < y < t[3] - 2]
+            assert not crossed, f"edge {edge['tail']}→{edge['head']} runs through a block title"
+
+
+def test_an_encoder_decoder_is_drawn_as_a_u_with_its_levels_side_by_side():
+    layout = _laid_out("specs/unet.net", depth=0)
+    at = {o["name"]: tuple(map(float, o["pos"].split(","))) for o in layout["objects"] if "pos" in o}
+    for encoder, decoder in (("double_conv1", "up3"), ("double_conv2", "up2"), ("double_conv3", "up1")):
+        assert at[encoder][1] == at[decoder][1], "a skip joins boxes at one height"
+        assert at[encoder][0] < at[decoder][0], "the encoder on the left, the decoder on the right"
+    ys = [at[name][1] for name in ("double_conv1", "double_conv2", "double_conv3", "double_conv4")]
+    assert ys == sorted(ys, reverse=True), "the encoder goes down"  # Graphviz's y grows upwards
+    ys = [at[name][1] for name in ("up1", "up2", "up3", "@output")]
+    assert ys == sorted(ys), "the decoder comes back up"
+
+
+def test_the_decoder_is_laid_out_rising_and_its_skips_level():
+    source = render(netdsl.check_file("specs/unet.net").network(), depth=0).source
+    assert re.search(r'\bup2 -> up1 \[.*dir=back', source)           # drawn up1 → up2, laid out against it
+    assert re.search(r'\bdouble_conv3 -> up1 \[.*minlen=0', source)  # the skip: level
+
+
+def test_a_long_network_is_wrapped_into_columns_joined_by_numbered_connectors():
+    dot = parse_dot(render(netdsl.check_file("specs/resnet18.net").network(), collapse_repeats=True).source)
+    assert dot.nodes["@wrap2"]["label"] == dot.nodes["@wrap2'"]["label"] == "2"
+    assert dot.edge("basic_block3.relu2", "@wrap2")["label"] == "[N, 128, 28, 28]"
+    assert {h for t, h, _ in dot.edges if t == "@wrap2'"} == {"down_block2.conv1", "down_block2.conv3"}
+    assert dot.edge("@wrap2'", "down_block2.conv3")["style"] == "dashed"
+    assert ["@x", "@wrap1'", "@wrap2'", "@wrap3'"] in dot.same_rank  # the columns start level
+    box = parse_dot(render(netdsl.check_file("specs/resnet18.net").network(), depth=0).source)
+    assert not any(n.startswith("@wrap") for n in box.nodes)
+
+
+def test_a_legend_explains_the_colours_and_line_styles_the_drawing_uses():
+    legend = lenet().nodes["@legend"]["label"]
+    assert "layer with weights" in legend and "layer without weights" in legend and "main path" in legend
+    assert "skip" not in legend and "block call" not in legend
+    assert "skip, shortcut or extra operand" in diagram(SE_NET).nodes["@legend"]["label"]
+    broken = diagram(BROKEN).nodes["@legend"]["label"]
+    assert "where the shapes fail" in broken and "not checked" in broken
+    assert "repeat: n copies drawn once" in parse_dot(
+        render(netdsl.check_file("specs/resnet18.net").network(), depth=0).source).nodes["@legend"]["label"]
+
+
+def test_collapse_repeats_draws_each_repeat_as_one_box(tmp_path, capsys):
+    out = tmp_path / "r.dot"
+    assert run_cli(capsys, "render", "specs/resnet18.net", "-o", str(out), "--collapse-repeats")[0] == 0
+    dot = parse_dot(out.read_text(encoding="utf-8"))
+    assert "BasicBlock(channels=64) × 2" in dot.nodes["*1"]["label"] and "73,984 params each" in dot.nodes["*1"]["label"]
+    assert not any(n.startswith("basic_block1") for n in dot.nodes)
+    assert run_cli(capsys, "render", "specs/resnet18.net", "-o", str(out), "--depth", "0",
+                   "--no-collapse-repeats")[0] == 0
+    dot = parse_dot(out.read_text(encoding="utf-8"))
+    assert {"basic_block1", "basic_block2"} <= set(dot.nodes) and "*1" not in dot.nodes
+
+
+def test_dpi_sets_the_png_resolution(tmp_path, capsys):
+    sizes = []
+    for dpi in ("72", "144"):
+        out = tmp_path / f"lenet{dpi}.png"
+        assert run_cli(capsys, "render", "specs/lenet.net", "-o", str(out), "--dpi", dpi)[0] == 0
+        data = out.read_bytes()
+        sizes.append(int.from_bytes(data[16:20], "big"))
+    assert abs(sizes[1] / sizes[0] - 2) < 0.05
+
+
+EVIL = ROOT / "tests" / "cases" / "evil.net"
+
+
+def test_spec_text_in_a_drawing_is_data(tmp_path, capsys):
+    """A string parameter and a comment that try to close the markup they land in, in SVG and DOT."""
+    out = tmp_path / "evil.svg"
+    assert run_cli(capsys, "render", str(EVIL), "-o", str(out))[0] == 0
+    svg = ElementTree.parse(out).getroot()
+    assert not [e for e in svg.iter() if e.tag.rsplit("}", 1)[-1] in ("script", "img", "b")]
+    title = next(e.text for e in svg.iter() if e.tag.endswith("text") and e.text and "Evil" in e.text)
+    assert "</script><script>window.pwned=1</script>" in title
