@@ -14,7 +14,8 @@ from dataclasses import asdict, dataclass, field, replace
 from . import registry, spine
 from .checker import CheckedGraph, LayerResult
 from .diagnostics import Diagnostic, render_human
-from .ir import Graph, Node as IRNode
+from .ir import Graph
+from .ir import Node as IRNode
 from .shapes import Shape, format_dim, format_shape
 from .source import Span
 from .summary import describe
@@ -199,8 +200,8 @@ class _Builder:
         names = tuple(i.name for i in block.inputs) if len(block.inputs) > 1 else ()
         self.groups.append(Group(path, "block", node.name, describe(layer), parent, level, _status(layer, error),
                                  self.details(layer, node.kind, None, error), inputs=names))
-        passed = {declared.name: replace(values[outer], entries=values[outer].entries + ((path, declared.name),))
-                  for declared, outer in zip(block.inputs, node.inputs)}
+        passed = {declared.name: replace(value, entries=value.entries + ((path, declared.name),))
+                  for declared, outer in zip(block.inputs, node.inputs) if (value := values.get(outer)) is not None}
         out = self.graph(layer.inner, passed, path + ".", path, level + 1)
         if out is None:
             return None
@@ -217,17 +218,19 @@ class _Builder:
                                self.details(layer, node.kind, pytorch_call(layer, names) if node.block is None
                                             else None, error)))
         self.shapes[path] = layer.shape
-        inputs = [values[name] for name in node.inputs]
+        inputs = [values.get(name) for name in node.inputs]  # None: made by a block that has no output
         self.connect(inputs, path, node, error)
-        return _Value(path, layer.shape, node.variable, 1 + max((v.length for v in inputs), default=0))
+        return _Value(path, layer.shape, node.variable, 1 + max((v.length for v in inputs if v), default=0))
 
-    def connect(self, inputs: list[_Value], target: str, node: IRNode, error: str | None) -> None:
+    def connect(self, inputs: list[_Value | None], target: str, node: IRNode, error: str | None) -> None:
         """An edge per input. Of several, the one down the longest chain of layers is the main path; the others
         bypass layers (shortcuts, skips) or are extra operands, and are drawn dashed."""
-        main = max(range(len(inputs)), key=lambda i: (inputs[i].length, -i)) if inputs else 0
+        main = max((i for i, v in enumerate(inputs) if v is not None), key=lambda i: (inputs[i].length, -i), default=0)
         kind = registry.lookup(node.kind) if node.block is None else None
         ordered = len(inputs) > 1 and not (kind is not None and kind.commutative)
         for position, value in enumerate(inputs):
+            if value is None:
+                continue
             operand = None
             if ordered:
                 operand = node.block.inputs[position].name if node.block is not None else \

@@ -68,7 +68,7 @@ def page(diagram: Diagram, depth: int | None = None, collapse_repeats: bool | No
 <body>
 <header>
   <h1 title="{title}">{title}</h1>
-  <input id="search" type="search" placeholder="Search layers and tensors (Enter: next)" aria-label="search">
+  <input id="search" type="search" placeholder="Search layers, tensors" title="Enter: open what hides them, and go to the next" aria-label="search">
   <span id="matches"></span>
   <button id="zoom-out" title="zoom out">−</button><button id="zoom-in" title="zoom in">+</button>
   <button id="fit">Fit</button><button id="open-all">Open all</button><button id="close-all">Close all</button>

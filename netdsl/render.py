@@ -18,7 +18,18 @@ from .checker import CheckedGraph
 from .diagnostics import Diagnostic
 from .diagram import ERROR, UNCHECKED, build, count
 from .program import InputError
-from .view import COLOURS, FILL, Box, Link, View, collapsed, cut, detail_line, fill, legend_rows
+from .view import (
+    COLOURS,
+    FILL,
+    Box,
+    Link,
+    View,
+    collapsed,
+    cut,
+    detail_line,
+    fill,
+    legend_rows,
+)
 
 FORMATS = ("svg", "png", "pdf", "dot", "mermaid", "html")
 RANKDIRS = ("TB", "LR")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from test_render import BROKEN
 
 import netdsl
 from netdsl.diagram import ERROR, build
@@ -185,17 +186,7 @@ def test_details_say_how_pytorch_reads_a_layer_and_where_the_spec_says_it():
 
 
 def test_the_failing_layer_carries_its_diagnostic():
-    diagram = model("""
-block Residual(channels: int) {
-    input x: [N, channels, H, W]
-    y = x -> conv2d(channels, 3, padding=1) -> relu -> conv2d(channels, 3)
-    output relu(x + y)
-}
-network Broken() {
-    input x: [N, 3, 32, 32]
-    x -> conv2d(16, 3, padding=1) -> Residual(16) -> flatten -> linear(10) -> output
-}
-""")
+    diagram = model(BROKEN)
     failing = next(n for n in diagram.nodes if n.status == ERROR)
     assert failing.id == "residual1.add1"
     assert failing.details.diagnostic.startswith("error[E0403]: shapes [N, 16, 32, 32] and [N, 16, 30, 30]")

@@ -10,6 +10,7 @@ from xml.etree import ElementTree
 
 import pytest
 from conftest import ROOT, run_cli
+from test_render import BROKEN
 
 import netdsl
 from netdsl.diagram import build
@@ -18,7 +19,6 @@ from netdsl.view import collapsed, cut
 
 MMDC = ROOT / "tools" / "mermaid" / "node_modules" / ".bin" / "mmdc"
 PUPPETEER = ROOT / "tools" / "mermaid" / "puppeteer.json"
-BROKEN = (ROOT / "tests" / "test_render.py").read_text(encoding="utf-8").split('BROKEN = """', 1)[1].split('"""')[0]
 
 
 def chart(spec: str, depth: int | None = None, repeats: bool | None = None, **options) -> str:
@@ -84,8 +84,8 @@ def test_the_cli_writes_mermaid_for_its_extensions(tmp_path, capsys, name, fmt):
 def test_mermaid_draws_every_chart(tmp_path):
     """Mermaid's CLI parses and draws the charts (one browser for all of them: a Markdown file of blocks)."""
     if not MMDC.exists():
-        pytest.fail(f"the Mermaid CLI is not installed: run `PUPPETEER_SKIP_DOWNLOAD=1 npm ci --prefix tools/mermaid`"
-                    f" (it needs Node.js, npm and Debian's chromium)")
+        pytest.fail("the Mermaid CLI is not installed: run `PUPPETEER_SKIP_DOWNLOAD=1 npm ci --prefix tools/mermaid`"
+                    " (it needs Node.js, npm and Debian's chromium)")
     charts = {"lenet": chart("specs/lenet.net"), "unet": chart("specs/unet.net", depth=1),
               "resnet18": chart("specs/resnet18.net", repeats=True), "broken": chart(BROKEN),
               "evil": chart(str(ROOT / "tests" / "cases" / "evil.net")),

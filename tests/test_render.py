@@ -321,6 +321,15 @@ def test_the_failing_layer_and_its_input_edges_are_red_with_the_message():
     assert "color" not in dot.nodes["residual1.conv2"]
 
 
+def test_a_block_without_an_output_is_drawn_without_the_edges_it_cannot_have(tmp_path, capsys):
+    spec, out = tmp_path / "no_output.net", tmp_path / "no_output.dot"
+    spec.write_text(BROKEN.replace("output relu(x + y)", "output relurelu(x + y)"))
+    code, _, stderr = run_cli(capsys, "render", str(spec), "-o", str(out))
+    assert code == 1 and "unknown layer or block `relurelu`" in stderr and "internal error" not in stderr
+    dot = parse_dot(out.read_text(encoding="utf-8"))
+    assert "flatten1" in dot.nodes and not dot.into("flatten1")
+
+
 def test_a_collapsed_block_with_an_error_inside_is_red():
     dot = diagram(BROKEN, depth=0)
     assert dot.nodes["residual1"]["color"] == RED
@@ -448,20 +457,30 @@ def test_check_never_imports_graphviz():
 
 
 def test_the_readme_diagrams_come_from_its_commands(tmp_path, capsys):
-    """Each `netdsl render` line in the README's Diagrams section runs, and the image it names is committed."""
+    """Each `netdsl render` line in the README's Diagrams section runs; the image it names is committed and
+    shown, and a Mermaid chart is committed and embedded as it is drawn; the page's screenshot is shown too."""
     section = (ROOT / "README.md").read_text(encoding="utf-8").split("## Diagrams", 1)[1].split("\n## ", 1)[0]
     lines = "\n".join(re.findall(r"```sh\n(.*?)\n```", section, re.DOTALL)).splitlines()
     assert lines and all(line.startswith("netdsl render ") for line in lines)
-    assert all(f'src="{line.split(" -o ")[1].split()[0]}"' in section for line in lines), "each image is shown"
+    assert 'src="docs/interactive.png"' in section
+    formats = set()
     for line in lines:
         argv = line.split()[1:]
         committed = argv[argv.index("-o") + 1]
-        argv[argv.index("-o") + 1] = str(tmp_path / Path(committed).name)
+        fresh = tmp_path / Path(committed).name
+        argv[argv.index("-o") + 1] = str(fresh)
         assert run_cli(capsys, *argv)[0] == 0, line
+        formats.add(fresh.suffix)
+        if fresh.suffix == ".mmd":
+            text = fresh.read_text(encoding="utf-8")
+            assert (ROOT / committed).read_text(encoding="utf-8") == text, f"{committed} is stale: rerun `{line}`"
+            assert f"```mermaid\n{text}```" in section, f"the README's Mermaid block is not `{line}`"
+            continue
+        assert f'src="{committed}"' in section, f"{committed} is not shown"
         # Same nodes and edges as the committed image (coordinates vary with the Graphviz version).
-        titles = [re.findall(r"<title>(.*?)</title>", path.read_text(encoding="utf-8"))
-                  for path in (ROOT / committed, tmp_path / Path(committed).name)]
+        titles = [re.findall(r"<title>(.*?)</title>", path.read_text(encoding="utf-8")) for path in (ROOT / committed, fresh)]
         assert titles[0] == titles[1], f"{committed} is stale: rerun `{line}`"
+    assert formats == {".svg", ".mmd"}
 
 
 # ---------------------------------------------------------------- layout: legend, titles, the U, columns

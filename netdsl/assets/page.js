@@ -19,7 +19,8 @@
   let selected = null;
   let pinned = false;
   let matches = [];
-  let matchIndex = 0;
+  let named = [];
+  let matchIndex = -1;
   let camera = { x: 20, y: 20, k: 1 };
 
   // ------------------------------------------------------------------ the cut
@@ -334,20 +335,29 @@
     for (const g of ancestors(itemOf(id).parent)) hidden.delete(g);
   }
 
-  function search(query) {
+  function find(query) { // what matches, marked where it is drawn now
     const q = query.trim().toLowerCase();
     matches = [];
+    named = [];
     if (q) {
       const tensors = new Set(diagram.edges.filter((e) => e.tensor && e.tensor.toLowerCase().includes(q)).map((e) => e.source));
       for (const item of [...diagram.nodes, ...diagram.groups]) {
-        const names = [item.id, item.name, item.label].map((s) => s.toLowerCase());
-        if (names.some((s) => s.includes(q)) || tensors.has(item.id)) matches.push(item.id);
+        const byName = [item.id, item.name, item.label].some((s) => s.toLowerCase().includes(q));
+        if (byName || tensors.has(item.id)) matches.push(item.id);
+        if (byName && nodes.has(item.id)) named.push(item.id);
       }
-      for (const id of matches) if (nodes.has(id)) reveal(id);
     }
-    matchIndex = 0;
+    matchIndex = -1;
     $("matches").textContent = q ? `${matches.length} found` : "";
-    return update().then(() => { if (matches.length) focus(matches[0]); });
+    mark();
+  }
+
+  function next() { // Enter: open the blocks that hide the layers found (a tensor is found where it is drawn)
+    if (!matches.length) return Promise.resolve();
+    const closed = named.filter((id) => visibleBox(id) !== id);
+    for (const id of closed) reveal(id);
+    matchIndex = (matchIndex + 1) % matches.length;
+    return (closed.length ? update() : Promise.resolve()).then(() => focus(matches[matchIndex]));
   }
 
   function mark() {
@@ -418,17 +428,8 @@
 
   // ------------------------------------------------------------------ the page's controls
 
-  $("search").addEventListener("keydown", (event) => {
-    if (event.key !== "Enter") return;
-    if (event.target.value === $("search").dataset.last && matches.length) {
-      matchIndex = (matchIndex + 1) % matches.length;
-      focus(matches[matchIndex]);
-    } else {
-      $("search").dataset.last = event.target.value;
-      search(event.target.value);
-    }
-  });
-  $("search").addEventListener("input", (event) => { $("search").dataset.last = event.target.value; search(event.target.value); });
+  $("search").addEventListener("keydown", (event) => { if (event.key === "Enter") next(); });
+  $("search").addEventListener("input", (event) => find(event.target.value));
   $("fit").addEventListener("click", fit);
   $("zoom-in").addEventListener("click", () => zoom(1.25, svg.clientWidth / 2, svg.clientHeight / 2));
   $("zoom-out").addEventListener("click", () => zoom(0.8, svg.clientWidth / 2, svg.clientHeight / 2));
@@ -449,7 +450,7 @@
 
   window.netdsl = {
     cut: (closed) => { const v = cut(new Set(closed)); return { boxes: v.boxes.map((b) => b.id), links: v.links.map((l) => [l.source, l.target, l.skip]) }; },
-    toggle, search, hidden: () => [...hidden],
+    toggle, find, next, hidden: () => [...hidden],
   };
   update().then(() => {
     fit(true);
