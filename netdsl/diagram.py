@@ -28,7 +28,7 @@ _ORDINALS = ("1st", "2nd", "3rd")
 class Details:
     """What a node or group tells when hovered or clicked."""
     kind: str                        # "conv2d", a block's name, "repeat", "input" or "output"
-    pytorch: str | None = None       # how PyTorch builds or calls it: "nn.Conv2d(1, 6, 5)"
+    pytorch: str | None = None       # how PyTorch builds or calls it: "nn.Conv2d(1, 6, kernel_size=5)"
     inputs: tuple[str, ...] = ()     # input shapes, formatted
     output: str = "[?]"
     params: int = 0                  # trainable
@@ -167,7 +167,7 @@ class _Builder:
     def __init__(self, diagnostics: Iterable[Diagnostic]):
         self.errors = [d for d in diagnostics if d.severity.value == "error"]
         self.nodes: list[Node] = []
-        self.groups: list[Group] = []
+        self.groups: list[Group | None] = []  # None: the place of a repeat's group until its copies are known
         self.edges: list[Edge] = []
         self.shapes: dict[str, Shape | None] = {}   # each leaf's output shape: for the layout
 
@@ -222,11 +222,11 @@ class _Builder:
         self.connect(inputs, path, node, error)
         return _Value(path, layer.shape, node.variable, 1 + max((v.length for v in inputs if v), default=0))
 
-    def connect(self, inputs: list[_Value | None], target: str, node: IRNode, error: str | None) -> None:
-        """An edge per input. Of several, the one down the longest chain of layers is the main path; the others
-        bypass layers (shortcuts, skips) or are extra operands, and are drawn dashed."""
+    def connect(self, inputs: list[_Value | None], target: str, node: IRNode | None, error: str | None) -> None:
+        """An edge per input of node (None: the network's output). Of several, the one down the longest chain of
+        layers is the main path; the others bypass layers (shortcuts, skips) or are extra operands: dashed."""
         main = max((i for i, v in enumerate(inputs) if v is not None), key=lambda i: (inputs[i].length, -i), default=0)
-        kind = registry.lookup(node.kind) if node.block is None else None
+        kind = registry.lookup(node.kind) if node is not None and node.block is None else None
         ordered = len(inputs) > 1 and not (kind is not None and kind.commutative)
         for position, value in enumerate(inputs):
             if value is None:
@@ -242,10 +242,13 @@ class _Builder:
     def repeat(self, group_id: str, span: Span, members: list[LayerResult], parent: str | None,
                level: int) -> Group:
         copies = members[0].node.repeat.count
-        first = [m for m in members if m.node.repeat.index == 0]
-        per_copy = tuple(sum(m.params for m in members if m.node.repeat.index == i) for i in range(copies))
+        by_copy: list[list[LayerResult]] = [[] for _ in range(copies)]
+        for member in members:
+            by_copy[member.node.repeat.index].append(member)
+        first = next(copy for copy in by_copy if copy)
+        per_copy = tuple(sum(m.params for m in copy) for copy in by_copy)
         errors = [e for e in map(_first_error, members) if e]
-        bodies = {" → ".join(describe(m) for m in members if m.node.repeat.index == i) for i in range(copies)}
+        bodies = {" → ".join(map(describe, copy)) for copy in by_copy}
         body = " → ".join(describe(m) for m in first)
         label = f"{body} × {copies}" if len(first) == 1 else f"({body}) × {copies}"
         details = Details("repeat", None, tuple(format_shape(s) for s in first[0].inputs or ()),
@@ -290,7 +293,7 @@ def build(checked: CheckedGraph, diagnostics: Iterable[Diagnostic] = ()) -> Diag
                                   OK if output.shape is not None else UNCHECKED,
                                   Details("output", inputs=(format_shape(output.shape),),
                                           output=format_shape(output.shape))))
-        builder.connect([output], "@output", IRNode("output", "output", None, (), graph.span), None)
+        builder.connect([output], "@output", None, None)
     edges = _mark_branches(builder.nodes, builder.edges)
     params = ", ".join(f"{k}={v}" for k, v in graph.params.items())
     title = f"{graph.name}({params}) · {count(checked.params)}" if params else f"{graph.name} · {count(checked.params)}"

@@ -10,6 +10,7 @@ import html
 import textwrap
 from dataclasses import replace
 from functools import cached_property
+from itertools import pairwise
 from pathlib import Path
 
 import graphviz
@@ -151,10 +152,10 @@ class _Dot:
             for link in links:
                 self.link(replace(link, source=back))
             tops.append(back)
-        with self.dot.subgraph() as row:
+        with self.dot.subgraph() as row:  # level, and in order: left to right (TB), top to bottom (LR)
             row.attr(rank="same")
-            for top in [self.view.columns[0], *tops]:
-                row.node(top)
+            for left, right in pairwise([self.view.columns[0], *tops]):
+                row.edge(left, right, style="invis")
 
     def link(self, link: Link) -> None:
         attrs = {"label": _text(link.text), "weight": "1" if link.skip else "4"}

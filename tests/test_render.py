@@ -168,7 +168,7 @@ def parse_dot(source: str) -> Dot:
         elif match := re.fullmatch(rf"({_ID}) -> ({_ID})(?: \[(.*)\])?", line):
             tail, head, attrs = _unquote(match.group(1)), _unquote(match.group(2)), _attributes(match.group(3) or "")
             if stack[-1] == "{":
-                dot.same_rank[-1] += [tail, head]
+                dot.same_rank[-1] += [n for n in (tail, head) if n not in dot.same_rank[-1]]
             elif attrs.get("style") != "invis":
                 attrs.setdefault("label", attrs.get("xlabel"))  # a U's level skip carries its label outside
                 # dir=back: laid out head to tail (a U's rising decoder), drawn tail to head
@@ -417,9 +417,10 @@ def test_missing_graphviz_binaries_give_one_line_and_exit_2(tmp_path, capsys, mo
     assert code == 2
     assert stderr.count("\n") == 1 and "Traceback" not in stderr
     assert "apt-get install graphviz" in stderr
-    # DOT text needs only the Python package.
-    code, _, stderr = run_cli(capsys, "render", "specs/lenet.net", "-o", str(tmp_path / "lenet.dot"))
-    assert (code, stderr) == (0, "")
+    # DOT text, Mermaid and the interactive page need only Python.
+    for name in ("lenet.dot", "lenet.mmd", "lenet.html"):
+        code, _, stderr = run_cli(capsys, "render", "specs/lenet.net", "-o", str(tmp_path / name))
+        assert (code, stderr) == (0, "")
 
 
 @pytest.mark.parametrize("argv, message", [

@@ -132,7 +132,7 @@
         if (!placed.has(g)) {
           placed.add(g);
           const group = groups.get(g);
-          const title = Math.max(width(clusterTitle(group), 11, true), width(count(group.details.params), 10)) + 40;
+          const title = Math.max(width(clusterTitle(group), 11, true), width(count(group.details.params), 10)) + 48;
           const node = { id: g, children: [], layoutOptions: {
             "elk.padding": `[top=${TITLE + 8},left=12,bottom=12,right=12]`,
             "elk.nodeSize.constraints": "MINIMUM_SIZE", "elk.nodeSize.minimum": `(${title}, 40)` } };
@@ -229,7 +229,8 @@
   }
 
   function drawEdge(layer, link, edge) {
-    const section = edge.sections[0];
+    const section = edge.sections && edge.sections[0];
+    if (!section) return;
     let points = [section.startPoint, ...(section.bendPoints || []), section.endPoint];
     if (link.rising) points = points.reverse();
     const g = el("g", { class: `edge status-${link.status}${link.skip ? " skip" : ""}`, "data-source": link.source,
