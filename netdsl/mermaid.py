@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from .diagram import ERROR, UNCHECKED
+from .drawing import ERROR, UNCHECKED
 from .view import COLOURS, FILL, Box, View, cluster_title, detail_line, fill
 
 _SHAPES = {"input": ('(["', '"])'), "output": ('(["', '"])'), "block": ('[["', '"]]'), "repeat": ('[["', '"]]')}

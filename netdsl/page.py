@@ -9,7 +9,7 @@ import json
 from functools import cache
 from pathlib import Path
 
-from .diagram import Diagram
+from .drawing import Diagram
 from .view import COLOURS, FILL, collapsed, cut, legend_rows
 
 ASSETS = Path(__file__).parent / "assets"

@@ -1,5 +1,5 @@
 """`netdsl render`: a checked network drawn as Graphviz DOT (and the SVG, PNG and PDF `dot` draws from it),
-a Mermaid flowchart or an interactive HTML page, all three from one diagram model (diagram.py, view.py).
+a Mermaid flowchart or an interactive HTML page, all three from one diagram model (drawing.py, view.py).
 
 In DOT: one box per layer, edges labelled with the shapes (and names) of the tensors they carry, blocks as
 clusters or single boxes, repeats as one box "× n", the failing layer red, a legend."""
@@ -17,7 +17,7 @@ import graphviz
 
 from .checker import CheckedGraph
 from .diagnostics import Diagnostic
-from .diagram import ERROR, UNCHECKED, build, count
+from .drawing import ERROR, UNCHECKED, build, count
 from .program import InputError
 from .view import (
     COLOURS,

@@ -8,7 +8,7 @@ import math
 from dataclasses import dataclass, replace
 from functools import cached_property
 
-from .diagram import ERROR, OK, UNCHECKED, Details, Diagram, Group, count, edge_text
+from .drawing import ERROR, OK, UNCHECKED, Details, Diagram, Group, count, edge_text
 from .spine import BOTTOM, DECODER, ENCODER
 
 WRAP_AT = 24  # a main path longer than this (in boxes) is wrapped into columns where its spatial size changes

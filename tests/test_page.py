@@ -20,7 +20,7 @@ from conftest import ROOT, run_cli
 from test_render import BROKEN
 
 import netdsl
-from netdsl.diagram import build
+from netdsl.drawing import build
 from netdsl.page import page
 from netdsl.view import collapsed, cut
 

@@ -1,4 +1,4 @@
-/* netdsl's interactive diagram. The page carries the diagram model as JSON (netdsl/diagram.py); this script
+/* netdsl's interactive diagram. The page carries the diagram model as JSON (netdsl/drawing.py); this script
    cuts it where groups are collapsed (the twin of netdsl/view.py's `cut`, with repeats framed), lays the cut
    out with ELK (vendored elkjs) and draws it as SVG. Spec text only ever reaches the page as textContent. */
 "use strict";

@@ -1,4 +1,4 @@
-"""The diagram model every drawing is cut from (netdsl/diagram.py, view.py, spine.py): main paths and skips,
+"""The diagram model every drawing is cut from (netdsl/drawing.py, view.py, spine.py): main paths and skips,
 operand order, tensor names, repeats, the U of an encoder–decoder, the columns of a long network, details."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import pytest
 from test_render import BROKEN
 
 import netdsl
-from netdsl.diagram import ERROR, build
+from netdsl.drawing import ERROR, build
 from netdsl.spine import BOTTOM, DECODER, ENCODER
 from netdsl.view import collapsed, cut
 
