@@ -34,7 +34,7 @@ class Details:
     params: int = 0                  # trainable
     frozen: int = 0                  # requires_grad=False
     buffers: int = 0
-    macs: int = 0                    # per sample
+    macs: str = "0"                  # multiply-accumulates of a forward pass: "117,600" or a formula, "117600*N"
     where: str | None = None         # "specs/lenet.net:7:10"
     line: str | None = None          # that line of the spec
     error: str | None = None         # the message of the error here (inside, for a group)
@@ -148,6 +148,10 @@ def _status(layer: LayerResult, error: str | None) -> str:
     return ERROR if error else UNCHECKED if layer.shape is None else OK
 
 
+def _macs(value) -> str:
+    return f"{value:,}" if isinstance(value, int) else format_dim(value)
+
+
 def _located(span: Span) -> dict:
     line = span.line_col[0]
     return {"where": span.location(), "line": span.source.line_text(line).strip()}
@@ -253,7 +257,7 @@ class _Builder:
         label = f"{body} × {copies}" if len(first) == 1 else f"({body}) × {copies}"
         details = Details("repeat", None, tuple(format_shape(s) for s in first[0].inputs or ()),
                           format_shape(members[-1].shape), sum(per_copy), sum(m.frozen for m in members),
-                          sum(m.buffers for m in members), sum(m.macs for m in members),
+                          sum(m.buffers for m in members), _macs(sum(m.macs for m in members)),
                           error=errors[0] if errors else None, per_copy=per_copy, **_located(span))
         status = ERROR if errors else UNCHECKED if members[-1].shape is None else OK
         name = f"{members[0].node.name} … {members[-1].node.name}"
@@ -265,7 +269,7 @@ class _Builder:
                            and d.span.source is node.span.source
                            and node.span.start <= d.span.start < max(node.span.end, node.span.start + 1)), None)
         return Details(kind, pytorch, tuple(format_shape(s) for s in layer.inputs or ()), format_shape(layer.shape),
-                       layer.params, layer.frozen, layer.buffers, layer.macs, error=error,
+                       layer.params, layer.frozen, layer.buffers, _macs(layer.macs), error=error,
                        diagnostic=diagnostic if error else None, **_located(node.span))
 
 

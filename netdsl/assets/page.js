@@ -267,7 +267,7 @@
         (d.frozen ? `, ${d.frozen.toLocaleString("en-US")} frozen` : "") : null);
     row(list, "Per copy", d.per_copy.length ? d.per_copy.map((n) => n.toLocaleString("en-US")) : null);
     row(list, "Buffers", d.buffers ? d.buffers.toLocaleString("en-US") : null);
-    row(list, "MACs", d.macs ? `${d.macs.toLocaleString("en-US")} per sample` : null);
+    row(list, "MACs", d.macs === "0" ? null : d.macs);
     row(list, "Spec", d.where);
     row(list, "", d.line, "code");
     row(list, "Error", d.diagnostic || d.error, "pre");
