@@ -51,10 +51,10 @@ def generate_source(spec: str | Path, network: str | None = None, **params) -> s
 
 
 def diagram(spec: str | Path, network: str | None = None, *, depth: int | None = None, rankdir: str = "TB",
-            **params):
+            collapse_repeats: bool | None = None, **params):
     """The diagram `netdsl render` draws, as a graphviz.Digraph (`.source` is DOT; `.render()` draws it).
     (Not named `render`: that is the submodule.)"""
     from .builder import load
     from .render import render
     _, checked = load(spec, network, **params)
-    return render(checked, depth=depth, rankdir=rankdir)
+    return render(checked, depth=depth, rankdir=rankdir, collapse_repeats=collapse_repeats)

@@ -150,7 +150,7 @@ def run_check(options) -> int:
 
 def run_render(options) -> int:
     # render imports graphviz: keep it off the `check` path
-    from .render import output_format, render, save
+    from .render import draw, output_format, save
     fmt = output_format(options.output, options.image_format)
     analysis = _analyze(options.file, options)
     found = _diagnostics(analysis, options)
@@ -165,7 +165,8 @@ def run_render(options) -> int:
             raise InputError(f"{options.file} has no network to draw")
         sys.stderr.write(f"error: {_count(errors, 'error')}; nothing to draw\n")
         return EXIT_SPEC_ERROR
-    save(render(checked, depth=options.depth, rankdir=options.rankdir), options.output, fmt)
+    save(draw(checked, fmt, depth=options.depth, rankdir=options.rankdir, collapse_repeats=options.collapse_repeats,
+              dpi=options.dpi, diagnostics=found), options.output)
     if errors:
         sys.stderr.write(f"error: {_count(errors, 'error')}; "
                          f"drew {options.output} with the failing layers in red\n")
@@ -299,16 +300,20 @@ def build_parser() -> argparse.ArgumentParser:
     _common(check)
     check.set_defaults(run=run_check)
 
-    render = commands.add_parser("render", help="draw a network as a Graphviz diagram (svg, png, pdf or dot)")
+    render = commands.add_parser("render", help="draw a network: an image, Mermaid, or an interactive HTML page")
     render.add_argument("file", metavar="FILE")
     render.add_argument("-o", "--output", required=True, metavar="OUT",
-                        help="the file to write; its extension (.svg .png .pdf .dot) picks the format")
-    render.add_argument("--format", dest="image_format", choices=["svg", "png", "pdf", "dot"],
+                        help="the file to write; its extension (.svg .png .pdf .dot .mmd .md .html) picks the format")
+    render.add_argument("--format", dest="image_format", choices=["svg", "png", "pdf", "dot", "mermaid", "html"],
                         help="the output format, whatever the extension (svg, png and pdf need Graphviz's `dot`)")
     render.add_argument("--depth", type=_depth, metavar="K",
-                        help="draw blocks nested deeper than K as single nodes (0: every block is one node)")
+                        help="draw blocks nested deeper than K as single nodes (0: every block is one node); "
+                             "the HTML page starts so and opens them on a click")
+    render.add_argument("--collapse-repeats", action=argparse.BooleanOptionalAction, default=None,
+                        help="draw each repeat `(...) * n` as one node \"× n\" (default: only from depth K on)")
     render.add_argument("--rankdir", choices=["TB", "LR"], default="TB",
                         help="layout direction: top to bottom (default) or left to right")
+    render.add_argument("--dpi", type=_positive, default=144, help="PNG resolution (default 144)")
     _common(render)
     render.set_defaults(run=run_render, format="human")  # `format` is that of the diagnostics on stderr
 

@@ -14,7 +14,7 @@ from . import syntax as ast
 from .arguments import ArgError, Signature, bind, validate
 from .diagnostics import Diagnostics, Note
 from .folding import MAX_INT, FoldError, fold, negate
-from .ir import Graph, Input, Node
+from .ir import Graph, Input, Node, RepeatCopy
 from .kinds import CannotUnpack, LayerKind
 from .program import Program
 from .resolve import Resolution, resolve
@@ -292,13 +292,16 @@ class _Lowerer:
                                        f"got {format_value(count)}", stage.count.span)
                 return POISON
             self.repeats.append(stage)
+            enclosing = scope.repeat
             try:
-                for _ in range(count):
+                for index in range(count):
                     self.count_work(stage.span)
+                    scope.repeat = enclosing or RepeatCopy(stage.span, index, count)
                     for inner in stage.stages:
                         value = self.stage(scope, inner, value, None)
             finally:
                 self.repeats.pop()
+                scope.repeat = enclosing
             return value
         return self.call(scope, stage, [value], unpacking)
 
@@ -402,7 +405,7 @@ class _Lowerer:
         finally:
             self.active.pop()
         node = Node(self.node_name(scope, block_prefix(name), call.label), name, params,
-                    tuple(t.ref for t in tensors), call.span, dict(bound.spans), block=graph)
+                    tuple(t.ref for t in tensors), call.span, dict(bound.spans), block=graph, repeat=scope.repeat)
         scope.nodes.append(node)
         return Tensor(node.name)
 
@@ -419,7 +422,8 @@ class _Lowerer:
         self.layers += 1
         if self.layers > MAX_LAYERS:
             raise _TooMuchWork(self.repeats[0].span if self.repeats else span, f"{MAX_LAYERS:,} layers")
-        node = Node(self.node_name(scope, kind.prefix, label), kind.name, args, tuple(inputs), span, arg_spans)
+        node = Node(self.node_name(scope, kind.prefix, label), kind.name, args, tuple(inputs), span, arg_spans,
+                    repeat=scope.repeat)
         scope.nodes.append(node)
         return Tensor(node.name)
 

@@ -19,7 +19,6 @@ from .sizes import (
     Dim,
     Size,
     SymbolicSizeError,
-    at_least,
     broadcasts,
     compare,
     equal_dims,
@@ -88,9 +87,9 @@ def fixed_size(kind: str, what: str, size: Dim) -> Dim:
         what_it_is = f"the input size {name}" if name else \
             f"{format_size(size)}, which depends on the input sizes {', '.join(sorted(size.symbols()))}"
         raise ShapeError(f"`{kind}` needs a fixed number of {what}, but it is {what_it_is}", code=codes.E0405,
-                         help=f"its weights depend on it: fix the sizes (a `where` clause on the input, or "
-                              f"`--input`), or make it independent of them (e.g. adaptive pooling to a fixed size "
-                              f"before `flatten`)")
+                         help="its weights depend on it: fix the sizes (a `where` clause on the input, or "
+                              "`--input`), or make it independent of them (e.g. adaptive pooling to a fixed size "
+                              "before `flatten`)")
     return size
 
 

@@ -540,6 +540,30 @@ def simpler(a: Dim, b: Dim) -> Dim:
     return min((a, b), key=lambda v: (not isinstance(v, int), len(format_size(v))))
 
 
+def slope(value: Dim) -> Fraction | None:
+    """s with d(x + P) − d(x) = s·P for a floor-affine size in one symbol (H//4 + 1: 1/4); None when it
+    is not floor-affine (a product of symbols, a max, a scale torch rounds in double precision)."""
+    if isinstance(value, int):
+        return Fraction(0)
+    total = Fraction(0)
+    for monomial, c in value.terms:
+        if not monomial:
+            continue
+        if len(monomial) != 1 or monomial[0][1] != 1:
+            return None
+        atom = monomial[0][0]
+        if isinstance(atom, Symbol):
+            total += c
+        elif isinstance(atom, Floor):
+            inner = slope(atom.numerator)
+            if inner is None:
+                return None
+            total += c * inner / atom.divisor
+        else:
+            return None
+    return total
+
+
 def symbol_name(value) -> str | None:
     """The name when value is exactly one symbol (`H`), else None."""
     if isinstance(value, Size) and len(value.terms) == 1:
