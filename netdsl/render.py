@@ -168,8 +168,8 @@ def output_format(path: str, explicit: str | None = None) -> str:
     return found
 
 
-def save(diagram: graphviz.Digraph, path: str, fmt: str) -> None:
-    """Write DOT text (no Graphviz programs needed) or an image drawn by Graphviz's `dot`."""
+def image_bytes(diagram: graphviz.Digraph, fmt: str) -> bytes:
+    """DOT text (no Graphviz programs needed) or an image drawn by Graphviz's `dot`."""
     try:
         if fmt == "png":  # Graphviz's default 72 dpi blurs the small fonts
             diagram = diagram.copy()
@@ -179,6 +179,12 @@ def save(diagram: graphviz.Digraph, path: str, fmt: str) -> None:
         raise InputError(f"drawing {fmt} needs the Graphviz `dot` program, which is not installed: "
                          "install Graphviz (apt-get install graphviz, or brew install graphviz), "
                          "or write DOT text with -o FILE.dot") from None
+    return data
+
+
+def save(diagram: graphviz.Digraph, path: str, fmt: str) -> None:
+    """Write the diagram to `path` in format `fmt`."""
+    data = image_bytes(diagram, fmt)
     try:
         Path(path).write_bytes(data)
     except OSError as error:
