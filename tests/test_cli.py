@@ -1,22 +1,14 @@
 """The `netdsl` command as users run it: a subprocess, its exit codes and its output."""
 
 import json
-import os
 import subprocess
 import sys
-from pathlib import Path
 
 import jsonschema
 import pytest
-from conftest import ROOT
+from conftest import ROOT, netdsl
 
 VALID = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "specs").glob("*.net"))
-
-
-def netdsl(*args: str, env: dict | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    environment = {**os.environ, "NO_COLOR": "1", **(env or {})}
-    return subprocess.run([sys.executable, "-m", "netdsl", *args], capture_output=True, text=True, cwd=cwd,
-                          env={k: v for k, v in environment.items() if v is not None})
 
 
 def test_all_example_specs_check():
