@@ -104,7 +104,7 @@ def test_text_in_a_string_is_not_a_comment(tmp_path):
     assert codes(netdsl("check", str(spec))) == ["W0104"]
     spec.write_text("network A(s: str = 'x') {  # netdsl: ignore[W0104]\n input x: [N, 4]\n"
                     " x -> linear(2) -> relu -> output\n}\n")
-    assert codes(netdsl("check", str(spec))) == ["W0104", "W0901"]   # a comment, but on another line
+    assert codes(netdsl("check", str(spec))) == ["W0901", "W0104"]   # a comment, but on another line
 
 
 def test_the_fix_removes_only_the_unused_codes():
