@@ -155,29 +155,16 @@ def _emit(diagnostics: list[Diagnostic], options, config: Config) -> None:
 # ---------------------------------------------------------------- commands
 
 def run_check(options) -> int:
-    from .formats import FileDiagnostics, is_report, render
-    status, checked = EXIT_OK, []
-    whole_document = options.format in ("json", "sarif")  # one document for all files, at the end
-    for argument in options.files:
+    from .formats import FileDiagnostics, render
+    checked, unreadable = [], 0
+    for path in _each_spec(options.files):
         try:
-            paths = spec_paths(argument)
+            if isinstance(path, InputError):
+                raise path
+            checked.append(_check_file(path, options))
         except InputError as error:
-            status = _input_error(error)
-            continue
-        for path in paths:
-            try:
-                analysis, found, config = _analyze(path, options)
-            except InputError as error:
-                status = _input_error(error)
-                continue
-            checked.append((analysis, found))
-            if not whole_document:
-                stream = sys.stdout if is_report(options.format) else sys.stderr
-                stream.write(render(options.format, [FileDiagnostics(analysis.source.path, found)],
-                                    color=use_color(options.color, stream, config)))
-            if options.shapes and options.format in ("human", "short") and not _errors(found):
-                from .summary import format_shapes
-                sys.stdout.write("".join(format_shapes(n) for n in analysis.networks))
+            _input_error(error)
+            unreadable += 1
     errors = sum(_errors(found) for _, found in checked)
     if options.format == "json":
         from .report import CheckReport, file_model
@@ -186,8 +173,31 @@ def run_check(options) -> int:
     elif options.format == "sarif":
         sys.stdout.write(render("sarif", [FileDiagnostics(a.source.path, found) for a, found in checked]))
     elif options.format in ("human", "short"):
-        _tally(checked, errors)
-    return max(status, EXIT_SPEC_ERROR if errors else EXIT_OK)
+        _tally(checked, errors, unreadable)
+    return max(EXIT_USAGE if unreadable else EXIT_OK, EXIT_SPEC_ERROR if errors else EXIT_OK)
+
+
+def _each_spec(arguments: list[str]):
+    """The specs the arguments name, in order, or the InputError of an argument that names none."""
+    for argument in arguments:
+        try:
+            yield from spec_paths(argument)
+        except InputError as error:
+            yield error
+
+
+def _check_file(path: str, options) -> tuple[Analysis, list[Diagnostic]]:
+    """Check one spec; line formats are written as each file is done, whole documents at the end."""
+    from .formats import FileDiagnostics, is_report, render
+    analysis, found, config = _analyze(path, options)
+    if options.format not in ("json", "sarif"):
+        stream = sys.stdout if is_report(options.format) else sys.stderr
+        stream.write(render(options.format, [FileDiagnostics(analysis.source.path, found)],
+                            color=use_color(options.color, stream, config)))
+    if options.shapes and options.format in ("human", "short") and not _errors(found):
+        from .summary import format_shapes
+        sys.stdout.write("".join(format_shapes(n) for n in analysis.networks))
+    return analysis, found
 
 
 def _input_error(error: InputError) -> int:
@@ -195,15 +205,20 @@ def _input_error(error: InputError) -> int:
     return EXIT_USAGE
 
 
-def _tally(checked: list[tuple[Analysis, list[Diagnostic]]], errors: int) -> None:
+def _tally(checked: list[tuple[Analysis, list[Diagnostic]]], errors: int, unreadable: int) -> None:
     warnings = sum(len(found) for _, found in checked) - errors
     tail = f", {_count(warnings, 'warning')}" if warnings else ""
+    unread = f"{_count(unreadable, 'file')} could not be read" if unreadable else ""
     if errors:
-        sys.stderr.write(f"error: {_count(errors, 'error')}{tail} in {_count(len(checked), 'file')}\n")
-    elif checked:
+        sys.stderr.write(f"error: {_count(errors, 'error')}{tail} in {_count(len(checked), 'file')}"
+                         + (f"; {unread}" if unread else "") + "\n")
+        return
+    if checked:
         networks = sum(len(a.networks) for a, _ in checked)
         params = sum(n.params for a, _ in checked for n in a.networks)
         sys.stdout.write(f"ok: {_count(networks, 'network')}, {_count(params, 'parameter')}{tail}\n")
+    if unread:
+        sys.stderr.write(f"error: {unread}\n")
 
 
 def _render_target(options) -> tuple[str, str]:
