@@ -217,7 +217,7 @@ def _tally(checked: list[tuple[Analysis, list[Diagnostic]]], errors: int, unread
         networks = sum(len(a.networks) for a, _ in checked)
         params = sum(n.params for a, _ in checked for n in a.networks)
         sys.stdout.write(f"ok: {_count(networks, 'network')}, {_count(params, 'parameter')}{tail}\n")
-    if unread:
+    if unread and checked:  # (alone, each file's own line says it all)
         sys.stderr.write(f"error: {unread}\n")
 
 
