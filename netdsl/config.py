@@ -30,7 +30,8 @@ else:  # pragma: no cover - Python 3.10
 
 
 class Settings(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, alias_generator=lambda name: name.replace("_", "-"))
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True,
+                              alias_generator=lambda name: name.replace("_", "-"))
 
     select: tuple[str, ...] | None = None
     ignore: tuple[str, ...] = ()
@@ -51,7 +52,7 @@ class Config:
         return self.path.parent if self.path else Path.cwd()
 
 
-DEFAULT = Config(Settings())
+DEFAULT = Config(Settings.model_construct())  # no validation to build at start-up
 
 
 def _table(path: Path) -> dict | None:

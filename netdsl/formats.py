@@ -10,7 +10,6 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
 
 from .diagnostics import Diagnostic, render_human, render_short, span_dict
 
@@ -96,6 +95,7 @@ def github_annotation(diagnostic: Diagnostic, path: str) -> str:
 
 def _artifact(path: str) -> dict:
     """A relative path stays relative to the checkout (%SRCROOT%), as code scanning expects."""
+    from urllib.parse import quote
     if path.startswith("<"):  # <stdin>, <string>
         return {"uri": quote(path)}
     location = Path(path)
