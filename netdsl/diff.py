@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import subprocess
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any
@@ -38,6 +38,11 @@ class Layer:
     macs: int
 
 
+def _presence(old, new) -> str | None:
+    """"added" or "removed" when one side is missing."""
+    return "added" if old is None else "removed" if new is None else None
+
+
 @dataclass(frozen=True)
 class LayerChange:
     old: Layer | None             # None: added
@@ -46,11 +51,7 @@ class LayerChange:
 
     @property
     def status(self) -> str:
-        if self.old is None:
-            return "added"
-        if self.new is None:
-            return "removed"
-        return "renamed" if self.old.path != self.new.path and not self.changes else "changed"
+        return _presence(self.old, self.new) or ("renamed" if self.renamed and not self.changes else "changed")
 
     @property
     def renamed(self) -> bool:
@@ -98,11 +99,8 @@ class NetworkChange:
 
     @property
     def status(self) -> str:
-        if self.old is None:
-            return "added"
-        if self.new is None:
-            return "removed"
-        return "changed" if self.layers or self.old != self.new or self.old_name != self.new_name else "unchanged"
+        changed = self.layers or self.old != self.new or self.old_name != self.new_name
+        return _presence(self.old, self.new) or ("changed" if changed else "unchanged")
 
 
 @dataclass(frozen=True)
@@ -197,9 +195,7 @@ def _compare_layers(old: CheckedGraph, new: CheckedGraph, old_prefix: str, new_p
             continue
         before_result = old_layers[reverse[j]]
         before = _layer(before_result, old_prefix)
-        before = Layer(before.path, before.kind, before.label, before.arguments,
-                       tuple(renamed.get(name, name) for name in before.inputs), before.shape, before.params,
-                       before.macs)
+        before = replace(before, inputs=tuple(renamed.get(name, name) for name in before.inputs))
         changes = []
         change = LayerChange(before, after, depth)
         if change.renamed or change.changes:

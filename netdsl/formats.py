@@ -94,13 +94,17 @@ def github_annotation(diagnostic: Diagnostic, path: str) -> str:
 # ---------------------------------------------------------------- SARIF 2.1.0
 
 def _artifact(path: str) -> dict:
-    """A relative path stays relative to the checkout (%SRCROOT%), as code scanning expects."""
+    """Paths below the current directory are relative to %SRCROOT% (the checkout), as code scanning
+    expects; others are file URIs."""
     from urllib.parse import quote
     if path.startswith("<"):  # <stdin>, <string>
         return {"uri": quote(path)}
     location = Path(path)
     if location.is_absolute():
-        return {"uri": location.as_uri()}
+        try:
+            location = location.relative_to(Path.cwd())
+        except ValueError:
+            return {"uri": location.as_uri()}
     return {"uri": quote(location.as_posix()), "uriBaseId": "%SRCROOT%"}
 
 

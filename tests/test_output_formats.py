@@ -6,7 +6,7 @@ import re
 from importlib.resources import files
 
 import jsonschema
-from conftest import netdsl
+from conftest import ROOT, netdsl
 
 BROKEN = "specs/errors/lenet_in_features.net"
 WARNED = "specs/warnings/relu_after_classifier.net"
@@ -85,6 +85,12 @@ def test_sarif_of_a_clean_run_is_valid_and_empty():
     log = json.loads(netdsl("check", "specs/lenet.net", "--format", "sarif").stdout)
     jsonschema.Draft4Validator(sarif_schema()).validate(log)
     assert log["runs"][0]["results"] == []
+
+
+def test_sarif_paths_below_the_checkout_are_relative_to_it():
+    log = json.loads(netdsl("check", str(ROOT / BROKEN), "--format", "sarif").stdout)
+    location = log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert location == {"uri": BROKEN, "uriBaseId": "%SRCROOT%"}
 
 
 def test_streams_machine_formats_are_output_human_diagnostics_are_messages():
