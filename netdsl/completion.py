@@ -66,8 +66,8 @@ def _bash(top: list[Option], commands: list[Command]) -> str:
            '        case "${COMP_WORDS[i]}" in -*) ;; *) command="${COMP_WORDS[i]}"; break ;; esac',
            "    done",
            '    case "$command" in',
-           f'    "") COMPREPLY=($(compgen -W "{" ".join(c.name for c in commands)} '
-           f'{" ".join(n for o in top for n in o.names)}" -- "$cur")); return ;;']
+           (f'    "") COMPREPLY=($(compgen -W "{" ".join(c.name for c in commands)} '
+            f'{" ".join(n for o in top for n in o.names)}" -- "$cur")); return ;;')]
     for command in commands:
         out.append(f"    {command.name})")
         out.append('        case "$prev" in')

@@ -313,8 +313,8 @@ def _total_lines(network: NetworkChange) -> list[str]:
     old, new = network.old, network.new
     if old is None or new is None:
         totals = old or new
-        return [f"{totals.layers:,} layers, {totals.params:,} parameters, {totals.macs:,} MACs, "
-                f"output {totals.output}"]
+        return [(f"{totals.layers:,} layers, {totals.params:,} parameters, {totals.macs:,} MACs, "
+                 f"output {totals.output}")]
     lines = [f"parameters {_delta(old.params, new.params)}", f"MACs {_delta(old.macs, new.macs)}"]
     if old.buffers != new.buffers:
         lines.append(f"buffers {_delta(old.buffers, new.buffers)}")
