@@ -15,6 +15,8 @@ from .pipeline import Analysis, analyze
 from .program import InputError, read_source
 from .source import SourceFile
 
+__version__ = "0.1.0"
+
 __all__ = ["Analysis", "Diagnostic", "InputError", "NetdslError", "Severity", "build_module", "check_file",
            "check_text", "diagram", "generate_source"]
 

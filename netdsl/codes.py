@@ -712,6 +712,18 @@ W0107 = _code("W0107", "accepted sizes could not be determined", """
     these sizes; checking with fixed sizes (`--input H=224`) gives an exact answer for them.
     """)
 
+# ---------------------------------------------------------------- W09xx about netdsl's own comments
+
+W0901 = _code("W0901", "suppression comment that suppresses nothing", """
+    A `# netdsl: ignore[CODE]` comment silences the listed warnings on its line; this one silenced
+    none (the warning is gone, or the code is misspelt), so it would hide a future warning for no reason.
+
+        x -> linear(10) -> output    # netdsl: ignore[W0104]
+
+    Remove the comment (the fix does), or correct its code.
+    """)
+
+
 def lookup(code: str) -> Code | None:
     return CATALOGUE.get(code.strip().upper())
 
