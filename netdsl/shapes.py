@@ -182,8 +182,9 @@ def mismatch_help(rank: int, diffs: list[tuple[int, Dim, Dim]]) -> str | None:
         stride = f"stride {ratio}" if ratio else "a matching stride"
         return f"channels and spatial size both differ: project the shortcut, e.g. with a 1×1 convolution with {stride}"
     if concrete and len(concrete) == len([d for d in dims if d != 1]) and all(abs(x - y) == 1 for x, y in concrete):
-        return ("the spatial sizes differ by 1: an odd size was halved (rounding down) and doubled again; "
-                "use input sizes that stay even at every downsampling")
+        return ("the spatial sizes differ by 1: an odd size halved (rounding down) and doubled again, or a "
+                "transposed convolution that needs output_padding=1; sizes that stay even at every downsampling "
+                "avoid the first")
     if ratio and ratio > 1:
         return (f"the spatial sizes differ by a factor of {ratio}: was one tensor taken after a pooling or "
                 "strided layer and the other before it?")
