@@ -19,7 +19,7 @@ from .kinds import CannotUnpack, LayerKind
 from .program import Program
 from .resolve import Resolution, resolve
 from .schema import Bool, Field, Float, Int, Schema, Text, format_value
-from .scopes import POISON, Binding, Naming, Scope, Tensor, block_prefix, labels
+from .scopes import POISON, Binding, Naming, Scope, Tensor, block_prefix
 from .sizes import Size, symbol
 from .source import Span
 from .suggest import nearest
@@ -78,8 +78,7 @@ class _Lowerer:
 
     def instantiate(self, definition: ast.Definition, params: dict[str, Any]) -> Graph:
         resolution = self.resolution(definition)
-        names = {call.label.name for call in labels(definition.body) if id(call.label) not in resolution.reported}
-        scope = Scope(definition, Naming(names))
+        scope = Scope(definition, Naming(resolution.labels))
         for name, param in resolution.params.items():
             scope.env[name] = Binding(params.get(name, POISON), param.name.span, "param")
         for statement in definition.body:

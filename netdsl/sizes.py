@@ -173,7 +173,9 @@ class Size:
         return (-self) + other
 
     def __mul__(self, other) -> Dim:
-        if not isinstance(other, (int, Size)) or isinstance(other, bool):
+        if type(other) is int:   # the common case (an element count): the terms keep their order
+            return Size(tuple((m, c * other) for m, c in self.terms)) if other else 0
+        if not isinstance(other, Size):
             return NotImplemented
         product: dict = {}
         for m1, c1 in self.terms:
