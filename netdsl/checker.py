@@ -87,11 +87,6 @@ class CheckedGraph:
             total = total + layer.macs
         return total
 
-    def shape_of(self, value: str) -> Shape | None:
-        if value in self.input_shapes:
-            return self.input_shapes[value]
-        return next((layer.shape for layer in self.layers if layer.node.name == value), None)
-
     def live(self) -> list[LayerResult]:
         """The layers the output depends on, in order (code generation skips the others; lint warns)."""
         needed = {self.graph.output}
