@@ -10,8 +10,7 @@ retired: its number is never given another meaning.
 from __future__ import annotations
 
 import enum
-import textwrap
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 class Severity(str, enum.Enum):
@@ -24,7 +23,12 @@ class Code:
     code: str
     severity: Severity
     title: str
-    explanation: str
+    text: str = field(repr=False)   # as written below; dedented when read (not at every start-up)
+
+    @property
+    def explanation(self) -> str:
+        import textwrap
+        return textwrap.dedent(self.text).strip()
 
     def __str__(self) -> str:
         return self.code
@@ -36,7 +40,7 @@ RETIRED: dict[str, str] = {}   # code → why it is no longer reported
 
 def _code(code: str, title: str, explanation: str) -> Code:
     severity = Severity.WARNING if code.startswith("W") else Severity.ERROR
-    entry = Code(code, severity, title, textwrap.dedent(explanation).strip())
+    entry = Code(code, severity, title, explanation)
     CATALOGUE[code] = entry
     return entry
 

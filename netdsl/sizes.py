@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from fractions import Fraction
-from typing import Union
+from typing import TYPE_CHECKING, Union
+
+if TYPE_CHECKING:
+    from fractions import Fraction   # imported where used: off the start-up of concrete specs
 
 # A symbol's smallest value: sizes of tensors a network is applied to are at least 1.
 SYMBOL_MINIMUM = 1
@@ -352,6 +354,7 @@ def scale(value: Dim, factor: float) -> Dim:
     as 2, 0.5 or 1.5, stays floor-affine; others become an atom evaluated like torch."""
     if isinstance(value, int):
         return math.floor(value * factor)
+    from fractions import Fraction
     exact = Fraction(factor)
     if exact.denominator <= 1 << 16 and exact.numerator < 1 << 16:
         return floordiv(value * exact.numerator, exact.denominator)
@@ -555,6 +558,7 @@ def _weight(value: Size) -> int:
 def slope(value: Dim) -> Fraction | None:
     """s with d(x + P) − d(x) = s·P for a floor-affine size in one symbol (H//4 + 1: 1/4); None when it
     is not floor-affine (a product of symbols, a max, a scale torch rounds in double precision)."""
+    from fractions import Fraction
     if isinstance(value, int):
         return Fraction(0)
     total = Fraction(0)
