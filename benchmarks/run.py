@@ -1,6 +1,6 @@
 """netdsl benchmarks (issue #7). Measurements, not tests: medians over repeated runs, and ratios taken
 within the same run. Writes docs/benchmarks.md, and its figures as JSON to docs/benchmarks.json (with the
-machine, versions and date): the README quotes that file.
+machine, versions and date), which docs/performance.md and docs/robustness.md quote.
 
     python benchmarks/run.py                 # the full run (a few minutes)
     python benchmarks/run.py --repeats 3 --max-layers 10000 --out /tmp/b.md   # quicker
@@ -244,7 +244,7 @@ def machine() -> str:
 
 
 def json_results() -> dict:
-    """The measured figures, in the units the README quotes them in."""
+    """The measured figures, in the units the documentation quotes them in."""
     results: dict = {"cold": {}, "in_process_check_ms": {}, "forward_ratio": {}, "import_ms": IMPORTS}
     for (subject, measure), (value, size) in RESULTS.items():
         if measure == "check":

@@ -10,6 +10,7 @@ from pathlib import Path
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
 
+from . import codes
 from . import syntax as ast
 from .diagnostics import CompileError, Diagnostic, Severity
 from .source import SourceFile, Span
@@ -85,7 +86,7 @@ class _ToAst:
             if isinstance(child, Tree):
                 if len(stack) >= MAX_DEPTH:
                     raise CompileError(Diagnostic(
-                        "E0104", Severity.ERROR, f"expression nested more than {MAX_DEPTH} levels deep",
+                        codes.E0104.code, Severity.ERROR, f"expression nested more than {MAX_DEPTH} levels deep",
                         self._deepest_span(stack, child), help="split it into named intermediate values"))
                 stack.append((child, iter(child.children), []))
             elif child is not _DONE:
@@ -222,7 +223,7 @@ class _ToAst:
         digits = children[0].replace("_", "")
         # Sizes are int64 in torch; a longer literal is a typo (and Python refuses str() of huge ints).
         if len(digits) > 19 or int(digits) > MAX_INT:
-            raise CompileError(Diagnostic("E0105", Severity.ERROR, f"integer {_abbreviate(children[0])} is too large",
+            raise CompileError(Diagnostic(codes.E0105.code, Severity.ERROR, f"integer {_abbreviate(children[0])} is too large",
                                           self._span(meta), help=f"integers go up to {MAX_INT:,} (2**63 - 1)"))
         return ast.Literal(int(digits), self._span(meta))
 
@@ -296,7 +297,7 @@ def _syntax_diagnostic(source: SourceFile, error: Exception, parser: Lark) -> Di
     if isinstance(error, UnexpectedCharacters):
         char = text[error.pos_in_stream]
         span = Span(source, error.pos_in_stream, error.pos_in_stream + 1)
-        return Diagnostic("E0101", Severity.ERROR, f"unexpected character {char!r}", span,
+        return Diagnostic(codes.E0101.code, Severity.ERROR, f"unexpected character {char!r}", span,
                           help="names are letters, digits and `_`; strings use quotes")
 
     token = error.token if isinstance(error, UnexpectedToken) else Token("$END", "")
@@ -324,6 +325,6 @@ def _syntax_diagnostic(source: SourceFile, error: Exception, parser: Lark) -> Di
         help = None
         if "RPAR" in expected and not at_end:
             help = "is a ')' missing?"
-    code = "E0102" if not at_end else "E0103"
+    code = (codes.E0102 if not at_end else codes.E0103).code
     label = "" if not at_end else "the file ends here"
     return Diagnostic(code, Severity.ERROR, message, span, label=label, help=help)

@@ -11,13 +11,11 @@ shape netdsl and PyTorch give at that value.
 
 from __future__ import annotations
 
-import ast
 import math
 import warnings
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from fractions import Fraction
 
 from agreement_examples import PINNED
 from agreement_generators import GENERATORS, Case, Symbol, has_symbols, variants
@@ -26,7 +24,8 @@ from oracle import ORACLE, Op
 from torch_verdict import Trace, assert_same, counts, exercise, inputs, rejection
 
 import netdsl
-from netdsl.shapes import expand, format_dim
+from netdsl.shapes import expand
+from netdsl.sizes import substitute
 
 STATS: dict[str, Counter] = defaultdict(Counter)
 
@@ -46,16 +45,24 @@ def spec_value(value) -> str:
 
 
 def spec_text(name: str, case: Case) -> str:
-    """`network T() { input x0: [...], ...  output name(x0, ..., positional..., key=value...) }`."""
-    order = ORACLE[name].positional
+    """`network T() { input x0: [...], ...  output name(x0, ..., positional..., key=value...) }`; a case
+    with `outputs` unpacks the pieces into that many names and outputs the one at `index`."""
+    order, args = ORACLE[name].positional, dict(case.args)
+    unpacked = args.pop("outputs", None)
+    index = args.pop("index", None) if unpacked is not None else None
     written = [f"x{i}" for i in range(len(case.shapes))]
     for argument in order[:case.positional]:
-        value = case.args[argument.lstrip("*")]
+        value = args[argument.lstrip("*")]
         written += map(spec_value, value) if argument.startswith("*") else [spec_value(value)]
     by_position = {argument.lstrip("*") for argument in order[:case.positional]}
-    written += [f"{k}={spec_value(v)}" for k, v in case.args.items() if k not in by_position]
+    written += [f"{k}={spec_value(v)}" for k, v in args.items() if k not in by_position]
     declared = ", ".join(f"x{i}: [{', '.join(map(str, shape))}]" for i, shape in enumerate(case.shapes))
-    return f"network T() {{\n    input {declared}\n    output {name}({', '.join(written)})\n}}\n"
+    call = f"{name}({', '.join(written)})"
+    if unpacked is None:
+        return f"network T() {{\n    input {declared}\n    output {call}\n}}\n"
+    names = [f"p{i}" for i in range(unpacked)]
+    picked = names[index] if index is not None and -unpacked <= index < unpacked else f"p{index}"   # else undefined
+    return f"network T() {{\n    input {declared}\n    {', '.join(names)} = {call}\n    output {picked}\n}}\n"
 
 
 # ---------------------------------------------------------------- netdsl's verdict
@@ -126,7 +133,7 @@ STRICTER = [
              and _mean_shortcut(case, int(name[-2]))),
     # Sizes in a spec are positive: a zero-size dim is almost always a mistake, so it cannot be declared.
     Stricter("a zero-size input dim (torch runs many layers on empty tensors; a spec's sizes are positive)",
-             lambda name, case, ours: "E0314" in ours.codes and any(0 in shape for shape in case.shapes)),
+             lambda name, case, ours: "E0321" in ours.codes and any(0 in shape for shape in case.shapes)),
     Stricter("more positional arguments than the kind takes: the rest must be named (torch takes more)",
              lambda name, case, ours: "E0312" in ours.codes),
     Stricter("a reshape to a 0-D tensor: `()` is not a value a spec can write",
@@ -242,35 +249,9 @@ def check_concrete(name: str, case: Case) -> tuple[str, Accepted | Rejected]:
 
 # ---------------------------------------------------------------- symbolic dims
 
-def evaluate(dim, binding: dict[str, int]):
-    """A dim of netdsl's shape at concrete symbol values, read from its printed form (exact arithmetic)."""
-    if isinstance(dim, int):
-        return dim
-    text = format_dim(dim)
-    for unicode, ascii_ in (("⌊", "floor("), ("⌋", ")"), ("⌈", "ceil("), ("⌉", ")"), ("·", "*"), ("×", "*"),
-                            ("−", "-")):
-        text = text.replace(unicode, ascii_)
-    value = _value(ast.parse(text, mode="eval").body, binding)
-    return int(value) if value.denominator == 1 else value
-
-
-_BINARY = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b,
-           ast.Div: lambda a, b: a / b, ast.FloorDiv: lambda a, b: Fraction(a // b), ast.Mod: lambda a, b: a % b}
-_CALLS = {"floor": math.floor, "ceil": math.ceil, "min": min, "max": max}
-
-
-def _value(node: ast.AST, binding: dict[str, int]) -> Fraction:
-    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
-        return Fraction(str(node.value))
-    if isinstance(node, ast.Name):
-        return Fraction(binding[node.id])
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-        return -_value(node.operand, binding)
-    if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
-        return _BINARY[type(node.op)](_value(node.left, binding), _value(node.right, binding))
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _CALLS:
-        return Fraction(_CALLS[node.func.id](*(_value(arg, binding) for arg in node.args)))
-    raise ValueError(f"cannot evaluate {ast.unparse(node)!r}")
+def evaluate(dim, binding: dict[str, int]) -> int:
+    """A dim of netdsl's shape at concrete symbol values."""
+    return substitute(dim, binding)
 
 
 def bindings(case: Case) -> list[dict[str, int]]:

@@ -21,9 +21,9 @@ PINNED: dict[str, list[Case]] = {
     # reflect padding must be smaller than the input, circular at most its size
     "conv2d": [Case({"out_channels": 1, "kernel_size": 1, "padding": 3, "padding_mode": "reflect"}, ((1, 1, 3, 3),)),
                Case({"out_channels": 1, "kernel_size": 1, "padding": 4, "padding_mode": "circular"}, ((1, 1, 3, 3),))],
-    # groupnorm over one value per group; groupnorm's positional order had num_channels, which is inferred
+    # groupnorm over one value per group; groupnorm(1, 3, 1e-3) in PyTorch's order
     "groupnorm": [Case({"num_groups": 3}, ((1, 3),)),
-                  Case({"num_groups": 1, "eps": 0.001}, ((2, 3, 4),), positional=2)],
+                  Case({"num_groups": 1, "num_channels": 3, "eps": 0.001}, ((2, 3, 4),), positional=3)],
     # layernorm over no dims (a 0-D input and the default normalized_shape)
     "layernorm": [Case({}, ((),))],
     # dim=-1 of a 0-D tensor is dim 0
@@ -35,8 +35,8 @@ PINNED: dict[str, list[Case]] = {
     "cat": [Case({"dim": -2}, ((Symbol("S5"), Symbol("S3")), (1, Symbol("S3"))), positional=1)],
     # pixel_shuffle of symbolic channels crashed
     "pixel_shuffle": [Case({"upscale_factor": 2}, ((2, Symbol("S8"), 5, 7),))],
-    # batchnorm's positional order had num_features, which is inferred: batchnorm2d(1e-3) was an error
-    "batchnorm2d": [Case({"eps": 0.001}, ((2, 3, 4, 4),), positional=1),
+    # batchnorm2d(3, 1e-3) is PyTorch's order: num_features (checked against the input), then eps
+    "batchnorm2d": [Case({"num_features": 3, "eps": 0.001}, ((2, 3, 4, 4),), positional=2),
                     Case({"track_running_stats": False}, ((1, 3, 1, 1),))],
     # without running statistics, batchnorm over one value per channel fails in eval mode too
     "batchnorm1d": [Case({"track_running_stats": False, "affine": False}, ((1, 3),))],

@@ -1,7 +1,8 @@
 """Agreement generators for the graph kinds (issue #3): joins and splits, axis ops, reductions, resampling,
 embedding, recurrent layers and attention. Merged into agreement_generators.GENERATORS.
 
-`outputs` (how many names a spec unpacks) is drawn now and then, usually not the number of pieces.
+`outputs` (how many names a spec unpacks the pieces into) is drawn now and then; it is often not the
+number of pieces.
 """
 
 from __future__ import annotations
@@ -40,8 +41,8 @@ def joined(draw, stack: bool = False) -> Case:
 def pieces(draw, first: str | None) -> Case:
     x = shape(draw, 1, 3, high=9)
     args = {"dim": _dim(draw, len(x)), "index": draw(st.integers(-4, 4))}
-    if not draw(st.integers(0, 3)):
-        args["outputs"] = draw(size(1, 5))
+    if not draw(st.integers(0, 3)):   # unpacked into this many names (a spec's `a, b = x -> chunk(2)`)
+        args["outputs"] = draw(size(2, 5))
     if first == "chunks":
         args["chunks"] = draw(size(1, 5))
     elif first:

@@ -1,4 +1,7 @@
+import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -32,13 +35,11 @@ def golden(request):
     return compare
 
 
-def layer_arguments(capsys) -> dict[str, set[str]]:
-    """Every registered kind → its argument names, as `netdsl layers` lists them (a kind's line starts
-    with its name, then its arguments; the next line, indented, is its description)."""
-    code, out, _ = run_cli(capsys, "layers")
+def layer_kinds(capsys) -> dict[str, dict]:
+    """Every registered kind as `netdsl layers --format json` describes it (name → its entry)."""
+    code, out, _ = run_cli(capsys, "layers", "--format", "json")
     assert code == 0
-    lines = [line.split(None, 1) for line in out.splitlines() if line and not line[0].isspace()]
-    return {parts[0]: set(parts[1].split(", ")) if len(parts) > 1 else set() for parts in lines}
+    return {layer["name"]: layer for layer in json.loads(out)["layers"]}
 
 
 def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
@@ -47,6 +48,14 @@ def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
     code = main(list(argv))
     captured = capsys.readouterr()
     return code, captured.out, captured.err
+
+
+def netdsl(*args: str, env: dict | None = None, cwd: Path = ROOT, input: str | bytes | None = None,
+           text: bool = True) -> subprocess.CompletedProcess:
+    """Run `python -m netdsl ARGS` as a user would; env entries set to None are removed."""
+    environment = {**os.environ, "NO_COLOR": "1", **(env or {})}
+    return subprocess.run([sys.executable, "-m", "netdsl", *args], capture_output=True, text=text, cwd=cwd,
+                          input=input, env={k: v for k, v in environment.items() if v is not None}, check=False)
 
 
 os.environ.setdefault("NO_COLOR", "1")

@@ -32,8 +32,8 @@ EQUIVALENCE: dict[str, list[Case]] = {
        for d in (1, 2, 3) for mode in ("avg", "max")},
     "linear": [E({"out_features": 3, "bias": False, "in_features": 4}, ((2, 5, 4),)),
                E({"out_features": 2}, ((3,),), positional=1)],
-    **{f"batchnorm{d}d": [E({"eps": 0.1, "momentum": 0.3, "num_features": 3}, ((4, 3) + (2,) * d,)),
-                          E({"eps": 0.01, "momentum": None, "affine": False}, ((4, 3) + (3,) * d,), positional=2),
+    **{f"batchnorm{d}d": [E({"num_features": 3, "eps": 0.1, "momentum": 0.3}, ((4, 3) + (2,) * d,), positional=2),
+                          E({"eps": 0.01, "momentum": None, "affine": False}, ((4, 3) + (3,) * d,)),
                           E({"track_running_stats": False}, ((2, 3) + (2,) * d,))]
        for d in (1, 2, 3)},
     "layernorm": [E({"normalized_shape": (3, 4), "eps": 0.1, "bias": False}, ((2, 3, 4),), positional=1),

@@ -2,8 +2,8 @@
 registered kind by a copy with one plausible bug — in its shape rule, its constructor arguments, its
 defaults, its counts or its emitted code. The agreement and equivalence tests must catch every one.
 
-This is the one test module that knows the registry's internals (LayerKind's fields, `register`); when
-they change, only this file changes.
+This is the one test module that knows the registry's internals (LayerKind's fields, the argument
+Schema, `register`); when they change, only this file changes.
 """
 
 from __future__ import annotations
@@ -12,9 +12,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
-from pydantic import create_model
-
 from netdsl import registry
+from netdsl.schema import Schema
 
 
 @dataclass(frozen=True)
@@ -42,7 +41,7 @@ def _with(kind, field: str, wrap: Callable) -> registry.LayerKind:
 
 def _args(changes: dict):
     """Call the kind's function with some arguments overridden."""
-    return lambda function: lambda args, *rest: function(args.model_copy(update=changes), *rest)
+    return lambda function: lambda args, *rest: function(args.replace(**changes), *rest)
 
 
 def _without(*names: str):
@@ -65,15 +64,18 @@ def _swapped(a: str, b: str):
     return wrap
 
 
-def _default(name: str, annotation, value):
-    return lambda kind: replace(kind, args=create_model(f"Mutated{kind.args.__name__}", __base__=kind.args,
-                                                        **{name: (annotation, value)}))
+def _default(name: str, value):
+    def mutate(kind):
+        fields = dict(kind.schema.fields)
+        fields[name] = replace(fields[name], default=value)
+        return replace(kind, schema=Schema(fields))
+    return mutate
 
 
 def _transpose_without_output_padding_check(kind):
     """The shape rule of output_padding 0, plus output_padding: no `output_padding < stride` check."""
     def infer(args, inputs):
-        shape = kind.infer(args.model_copy(update={"output_padding": 0}), inputs)
+        shape = kind.infer(args.replace(output_padding=0), inputs)
         extra = args.output_padding if isinstance(args.output_padding, tuple) else (args.output_padding,) * 3
         return shape[:-3] + tuple(s + e for s, e in zip(shape[-3:], extra))
     return replace(kind, infer=infer)
@@ -107,9 +109,9 @@ MUTANTS = [
     Mutant("conv_transpose3d-output_padding", "conv_transpose3d", "has no output_padding < stride check",
            _transpose_without_output_padding_check),
     Mutant("flatten-default", "flatten", "a wrong default: start_dim=0 (nn.Flatten's is 1)",
-           _default("start_dim", int, 0)),
+           _default("start_dim", 0)),
     Mutant("linear-default", "linear", "a wrong default: bias=false (nn.Linear's is True)",
-           _default("bias", bool, False)),
+           _default("bias", False)),
     Mutant("conv2d-swapped", "conv2d", "passes stride as dilation and dilation as stride",
            lambda kind: _with(kind, "module_args", _swapped("stride", "dilation"))),
     Mutant("conv2d-positional", "conv2d", "a swapped pair in its positional order (kernel_size, out_channels)",

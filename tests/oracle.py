@@ -3,13 +3,14 @@ documented API (https://pytorch.org/docs/stable/nn.html) and nothing else.
 
 It never imports netdsl. The only knowledge it shares with the product is the spec's argument names, which
 are PyTorch's (README: "Arguments read like PyTorch") except for a few spec-only ones handled here by name
-(`returns`, `index`, `outputs`, `scalar`, `scalar_first`). Each entry says:
+(`returns`, `index`, `scalar`, `scalar_first`). Each entry says:
 - which `nn` class or `torch`/`F` function computes the kind, and how the written arguments reach it; an
   argument the spec leaves out is left out here too, so PyTorch's own default applies;
 - the sizes the spec infers (in_channels, in_features, input_size, embed_dim, ...), derived here from the
   input shapes; when the spec writes one anyway, PyTorch is given the written value;
-- the spec's positional order: PyTorch's, without the inferred sizes (README), up to the first PyTorch
-  parameter the spec does not have.
+- the spec's positional order: PyTorch's, without the inferred sizes (docs/language.md) — except the
+  norms, whose written size keeps its place, as in PyTorch — up to the first PyTorch parameter the spec
+  does not have.
 
 `make(args, shapes)` returns a `Call`: the module holding the weights (None for stateless ops) and the
 forward function. Any exception is PyTorch's verdict; `torch_verdict.py` tells its rejections from bugs here.
@@ -39,6 +40,7 @@ class Op:
     positional: tuple[str, ...] = ()             # "*name": the positional arguments gathered into one tuple
     inferred: dict[str, Callable[[tuple[Shape, ...]], object]] = field(default_factory=dict)
     indices: bool = False                        # the input holds integer ids below num_embeddings
+    pieces: bool = False                         # returns several tensors, which a spec unpacks into names
 
 
 class PythonRejects(ValueError):
@@ -113,12 +115,13 @@ def _pools() -> dict[str, Op]:
 
 
 def _norms() -> dict[str, Op]:
+    # `batchnorm2d(64)`, as PyTorch's habit has it: num_features keeps its place (checked against the input).
     ops = {f"batchnorm{d}d": _nn(f"BatchNorm{d}d", {"num_features": _dim1},
-                                 ("eps", "momentum", "affine", "track_running_stats")) for d in (1, 2, 3)}
+                                 ("num_features", "eps", "momentum", "affine", "track_running_stats")) for d in (1, 2, 3)}
     # normalized_shape defaults to the last dim (README); nn.LayerNorm has no default.
     ops["layernorm"] = _nn("LayerNorm", {"normalized_shape": lambda shapes: tuple(shapes[0][-1:])},
                            ("normalized_shape", "eps", "elementwise_affine", "bias"))
-    ops["groupnorm"] = _nn("GroupNorm", {"num_channels": _dim1}, ("num_groups", "eps", "affine"))
+    ops["groupnorm"] = _nn("GroupNorm", {"num_channels": _dim1}, ("num_groups", "num_channels", "eps", "affine"))
     return ops
 
 
@@ -202,8 +205,9 @@ def _joiner(fn: Callable) -> Op:
 
 
 def _pieces(fn: Callable, first: str | None) -> Op:
-    """torch.chunk/split/unbind return a tuple; the spec takes piece `index`, and `outputs` is the number
-    of names a spec unpacks (`a, b = ...`), which Python checks against the pieces."""
+    """torch.chunk/split/unbind return a tuple; the spec takes piece `index`. A case's `outputs` is the
+    number of names the spec unpacks them into (`a, b = x -> chunk(2)`), which Python checks against the
+    pieces (`a, b = torch.chunk(x, 2)`)."""
     def make(args, shapes):
         options = {k: v for k, v in args.items() if k not in ("index", "outputs")}
 
@@ -215,7 +219,7 @@ def _pieces(fn: Callable, first: str | None) -> Op:
                 raise PythonRejects(f"no piece {args.get('index')} of {len(pieces)}")
             return pieces[args["index"]]
         return _function(forward)
-    return Op(make, ((first,) if first else ()) + ("dim",))
+    return Op(make, ((first,) if first else ()) + ("dim",), pieces=True)
 
 
 def _tensor_ops() -> dict[str, Op]:

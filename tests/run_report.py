@@ -13,8 +13,6 @@ from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -52,6 +50,8 @@ def reporting(variable: str, name: str, payload: Callable[[], dict]):
     """A module fixture: after the module's tests, when the environment variable names a path, write the
     report there — payload(), how long the tests took, how many failed, and where and when they ran (the
     commit is read before the tests, so that editing the tree meanwhile cannot relabel the run)."""
+    import pytest   # here: benchmarks/run.py imports this module without pytest
+
     @pytest.fixture(scope="module", autouse=True)
     def report(request):
         started, failed, where = time.time(), request.session.testsfailed, environment()

@@ -18,7 +18,7 @@ import pytest
 from agreement import NO_BACKWARD, STATS, STRICTER, SYMBOLIC_STRICTER, TRAINING_ONLY, property_test
 from agreement_examples import PINNED
 from agreement_generators import GENERATORS
-from conftest import ROOT, layer_arguments
+from conftest import ROOT, layer_kinds
 from oracle import ORACLE
 from run_report import reporting
 from torch_verdict import HarnessError, rejection
@@ -29,7 +29,7 @@ PER_KIND = max(10, TOTAL // max(len(GENERATORS), 1))
 
 
 def test_every_kind_has_an_oracle_entry_a_generator_and_pinned_names(capsys):
-    kinds = set(layer_arguments(capsys))
+    kinds = set(layer_kinds(capsys))
     assert len(kinds) > 60
     assert not kinds - set(ORACLE), f"layer kinds without an oracle entry in tests/oracle.py: {sorted(kinds - set(ORACLE))}"
     assert not kinds - set(GENERATORS), f"layer kinds without a generator: {sorted(kinds - set(GENERATORS))}"
@@ -46,7 +46,7 @@ def test_only_pytorchs_own_rejections_count_as_rejections():
 
 
 def test_every_deliberate_difference_is_documented():
-    documented = (ROOT / "docs" / "fidelity.md").read_text(encoding="utf-8")
+    documented = (ROOT / "docs" / "testing.md").read_text(encoding="utf-8")
     reasons = [entry.reason for entry in STRICTER + TRAINING_ONLY + NO_BACKWARD] + list(SYMBOLIC_STRICTER.values())
     assert [reason for reason in reasons if f"- {reason}\n" not in documented] == []
 

@@ -1,7 +1,7 @@
-"""The README's figures, generated from the committed reports of the long runs and of the benchmark:
-docs/fidelity/agreement.json, docs/fidelity/fuzz.json, docs/fidelity/mutants.json, docs/benchmarks.json.
-test_readme.py checks that the README quotes every one of them verbatim; after a new run, print them
-(`python tests/readme_figures.py`) and paste them over the old ones.
+"""The documentation's figures, generated from the committed reports of the long runs and of the
+benchmark: docs/fidelity/agreement.json, fuzz.json and mutants.json, and docs/benchmarks.json.
+test_readme.py checks that each page quotes its figures verbatim; after a new run, print them
+(`python tests/documented_figures.py`) and paste them over the old ones.
 """
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ def benchmarks() -> list[str]:
 
 
 def mutant_table() -> str:
-    """The table of docs/fidelity.md: each mutant and which checks caught it."""
+    """The table of docs/testing.md: each mutant and which checks caught it."""
     results = report("docs/fidelity/mutants.json")["results"]
     checks = list(next(iter(results.values()))["checks"])
     lines = ["| mutant | kind | bug | " + " | ".join(checks) + " |", "|---|---|---|" + "---|" * len(checks)]
@@ -87,9 +87,14 @@ def mutant_table() -> str:
     return "\n".join(lines)
 
 
-def fragments() -> list[str]:
-    return agreement() + fuzz() + mutants() + benchmarks()
+def pages() -> dict[str, list[str]]:
+    """Each page of docs/ → the figures it quotes."""
+    bench = benchmarks()
+    return {"docs/testing.md": agreement() + mutants() + [mutant_table()],
+            "docs/robustness.md": fuzz() + bench[2:3],
+            "docs/performance.md": bench[:2] + bench[3:]}
 
 
 if __name__ == "__main__":
-    print("\n".join(fragments()), mutant_table(), sep="\n\n")
+    for page, figures in pages().items():
+        print(f"{page}:", *figures, sep="\n\n", end="\n\n")
