@@ -183,13 +183,7 @@ def reshape(draw) -> Case:
         target[draw(st.integers(0, len(target) - 1))] = -1
     if draw(st.integers(0, 4)) == 0:
         target = draw(st.lists(st.integers(-2, 6), min_size=0, max_size=4))
-    target = tuple(draw(st.permutations(target)))
-    sizes = sorted({s for s in x if s >= 2})
-    if sizes and not draw(st.integers(0, 3)):   # a symbol of the input, used in the target (`reshape(N, -1)`)
-        v = draw(st.sampled_from(sizes))
-        x = tuple(Symbol(f"S{v}") if s == v else s for s in x)
-        target = tuple(Symbol(f"S{v}") if s == v else s for s in target)
-    return Case({"shape": target}, (x,))
+    return Case({"shape": tuple(draw(st.permutations(target)))}, (x,))
 
 
 def broadcastable(draw, a: tuple[int, ...]) -> tuple[int, ...]:
@@ -258,8 +252,9 @@ def leading(positional: tuple[str, ...], args: dict) -> int:
 
 
 @st.composite
-def symbolic(draw, case: Case) -> Case:
-    """Some dims of size ≥ 2 become symbols; equal sizes share one (`S3`), so that dims that must agree do."""
+def symbolic(draw, case: Case, op: Op) -> Case:
+    """Some dims of size ≥ 2 become symbols; equal sizes share one (`S3`), so that dims that must agree do.
+    An argument of sizes (a reshape target) names the same symbols where it has the same sizes."""
     places = [(i, j) for i, shape in enumerate(case.shapes) for j, size in enumerate(shape)
               if isinstance(size, int) and size >= 2]
     if not places or has_symbols(case):
@@ -267,7 +262,11 @@ def symbolic(draw, case: Case) -> Case:
     chosen = draw(st.sets(st.sampled_from(places), min_size=1))
     shapes = tuple(tuple(Symbol(f"S{size}") if (i, j) in chosen else size for j, size in enumerate(shape))
                    for i, shape in enumerate(case.shapes))
-    return replace(case, shapes=shapes)
+    symbols = {case.shapes[i][j] for i, j in chosen}
+    args = dict(case.args)
+    if op.sizes and isinstance(args.get(op.sizes), tuple):
+        args[op.sizes] = tuple(Symbol(f"S{s}") if s in symbols else s for s in args[op.sizes])
+    return replace(case, shapes=shapes, args=args)
 
 
 def has_symbols(case: Case) -> bool:
@@ -298,7 +297,7 @@ def variants(draw, case: Case, op: Op) -> Case:
     case = replace(case, args=args)
     form = draw(st.sampled_from(["plain"] * 14 + ["symbolic"] * 5 + ["zero"]))
     if form == "symbolic":
-        case = draw(symbolic(case))
+        case = draw(symbolic(case, op))
     elif form == "zero":
         case = draw(zero_size(case))
     return replace(case, positional=draw(st.integers(0, leading(op.positional, args))))

@@ -19,7 +19,7 @@ forward function. Any exception is PyTorch's verdict; `torch_verdict.py` tells i
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import torch
 import torch.nn.functional as F
@@ -41,6 +41,7 @@ class Op:
     inferred: dict[str, Callable[[tuple[Shape, ...]], object]] = field(default_factory=dict)
     indices: bool = False                        # the input holds integer ids below num_embeddings
     pieces: bool = False                         # returns several tensors, which a spec unpacks into names
+    sizes: str | None = None                     # the argument listing sizes, which may name input symbols
 
 
 class PythonRejects(ValueError):
@@ -225,7 +226,9 @@ def _pieces(fn: Callable, first: str | None) -> Op:
 def _tensor_ops() -> dict[str, Op]:
     return {
         "flatten": _nn("Flatten", positional=("start_dim", "end_dim")),
-        "reshape": _method("reshape", "shape"), "view": _method("view", "shape"),
+        # The sizes may name the input's symbols (`reshape(N, -1)`); the harness binds them first.
+        "reshape": replace(_method("reshape", "shape"), sizes="shape"),
+        "view": replace(_method("view", "shape"), sizes="shape"),
         **{name: _arithmetic(operator) for name, operator in _OPERATORS.items()},
         "concat": _joiner(torch.cat), "cat": _joiner(torch.cat), "stack": _joiner(torch.stack),
         "chunk": _pieces(torch.chunk, "chunks"), "split": _pieces(torch.split, "split_size_or_sections"),

@@ -35,13 +35,11 @@ def _batchnorm_kind(d: int) -> LayerKind:
 
     def infer(args, inputs):
         (shape,) = inputs
-        values = [s for i, s in enumerate(shape) if i != 1]
-        if not args.track_running_stats and all(isinstance(s, int) for s in values) and math.prod(values) == 1:
-            # Without running statistics torch normalizes with the batch's own, in eval mode too.
-            raise ShapeError(f"`{name}` without running statistics over {format_shape(shape)} normalizes single "
-                             f"values (torch raises: expected more than 1 value per channel)",
-                             arg="track_running_stats", code=codes.E0308,
-                             help="use a larger batch, or track_running_stats=true")
+        if not args.track_running_stats:   # torch then normalizes with the batch's own statistics, in eval mode too
+            require(at_least(numel(tuple(s for i, s in enumerate(shape) if i != 1)), 2), lambda: ShapeError(
+                f"`{name}` without running statistics over {format_shape(shape)} normalizes single values (torch "
+                f"raises: expected more than 1 value per channel)", arg="track_running_stats", code=codes.E0308,
+                help="use a larger batch, or track_running_stats=true"))
         return shape
 
     return LayerKind(
