@@ -26,11 +26,42 @@ def grammar_path() -> Path:
     raise FileNotFoundError("netdsl.lark not found next to the netdsl package")
 
 
+class LineBreaks:
+    """Lark post-lexer: keeps a line break (`_NL`) only where it ends a statement. The lexer already
+    turned a break before a line starting with `->` or an operator into whitespace; this drops the
+    breaks inside brackets, outside bodies, after a token that cannot end a statement, and repeats."""
+
+    always_accept = ("_NL",)   # the contextual lexer must produce it in every parser state
+    ENDS_STATEMENT = frozenset({"NAME", "INT", "FLOAT", "STRING", "RPAR", "RSQB", "TRUE", "FALSE", "NONE",
+                                "OUTPUT"})
+
+    def process(self, stream):
+        brackets = braces = 0
+        can_end = False   # the last token passed on can end a statement
+        for token in stream:
+            kind = token.type
+            if kind == "_NL":
+                if can_end and braces and not brackets:
+                    can_end = False
+                    yield token
+                continue
+            if kind == "LPAR" or kind == "LSQB":
+                brackets += 1
+            elif kind == "RPAR" or kind == "RSQB":
+                brackets = max(brackets - 1, 0)
+            elif kind == "LBRACE":
+                braces, brackets = braces + 1, 0
+            elif kind == "RBRACE":
+                braces, brackets = max(braces - 1, 0), 0
+            can_end = kind in self.ENDS_STATEMENT
+            yield token
+
+
 @cache
 def lark_parser(strict: bool = False) -> Lark:
     # cache=True stores the analysed grammar in the temp dir: 12 ms → ~1 ms at start-up.
     return Lark(grammar_path().read_text(encoding="utf-8"), parser="lalr", propagate_positions=True,
-                maybe_placeholders=True, cache=not strict, strict=strict)
+                maybe_placeholders=True, postlex=LineBreaks(), cache=not strict, strict=strict)
 
 
 def parse(source: SourceFile) -> ast.Module:
