@@ -6,7 +6,7 @@ import typing
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from . import registry
+from . import habits, registry
 from . import syntax as ast
 from .arguments import bind, format_value
 from .diagnostics import Diagnostics, Note
@@ -74,6 +74,7 @@ class _Lowerer:
         self.unpacking: tuple[ast.Call, int] | None = None  # the call whose tensors `a, b = ...` names
         self.layers = 0  # layers created so far, inside blocks and repeats too: bounded by MAX_LAYERS
         self.repeats: list[ast.Repeat] = []  # the repeats being expanded, outermost first
+        self.unknown: dict[str, int] = {}  # unknown layer name → its one diagnostic's index in diagnostics.items
 
     # ------------------------------------------------------------ definitions
 
@@ -162,11 +163,39 @@ class _Lowerer:
             value = self.tensor_value(scope, self.expression(scope, statement.value), statement.value.span)
             self.set_output(scope, value, statement.span)
         elif isinstance(statement, ast.ChainStmt):
+            if self.starts_with_layer(scope, statement):
+                return
             value = self.expression(scope, statement.chain)
             ends_in_output = isinstance(statement.chain.stages[-1], ast.OutputStage)
             if not ends_in_output and value is not POISON:
                 self.diagnostics.warning("W0102", "the result of this chain is never used", statement.span,
                                          help="assign it (`h = x -> ...`) or end it with `-> output`")
+
+    def starts_with_layer(self, scope: _Scope, statement: ast.ChainStmt) -> bool:
+        """`relu -> output` as a statement: reports the `->` missing before it (E0113)."""
+        head = habits.layer_like(statement.chain.head, lambda n: n in scope.env and scope.env[n].role != "tensor")
+        name = None if head is None else head.name if isinstance(head, ast.Var) else head.func.name
+        if name is None or name in scope.env or (registry.lookup(name) is None
+                                             and name not in self.program.visible_from(scope.definition)):
+            return False
+        body = scope.definition.body
+        index = next(i for i, s in enumerate(body) if s is statement)
+        self.diagnostics.add(habits.missing_arrow(head, body[index - 1] if index else None))
+        return True
+
+    def unknown_layer(self, name: str, span: Span, visible: dict[str, ast.Definition]) -> None:
+        """One error per unknown name, the later uses as notes: a misspelt block used three times is one mistake."""
+        index = self.unknown.get(name)
+        if index is None:
+            suggestion = registry.nearest(name, [*registry.all_kinds(), *visible, "output"])
+            self.unknown[name] = len(self.diagnostics.items)
+            self.diagnostics.error("E0202", f"unknown layer or block `{name}`", span,
+                                   help=f"did you mean `{suggestion}`?" if suggestion else
+                                   "see `netdsl layers` for the available layers")
+            return
+        first = self.diagnostics.items[index]
+        if span != first.span and all(note.span != span for note in first.notes):
+            self.diagnostics.items[index] = replace(first, notes=(*first.notes, Note(f"`{name}` is also used here", span)))
 
     def unpack(self, scope: _Scope, statement: ast.Unpack) -> list[Any]:
         """`a, b, c = x -> chunk(3)`: the last call makes one node per name (see LayerKind.multi_output)."""
@@ -287,6 +316,8 @@ class _Lowerer:
                 self.diagnostics.error("E0201", f"`{expr.name}` is used before it is defined", expr.span,
                                        notes=(Note(f"`{expr.name}` is defined here", later),),
                                        help="move the definition above its first use")
+            elif (spelling := habits.value_spelling(expr)) is not None:
+                self.diagnostics.add(spelling)
             else:
                 self.diagnostics.error("E0201", f"undefined name `{expr.name}`", expr.span,
                                        help=f"did you mean `{suggestion}`?" if suggestion else None)
@@ -393,11 +424,7 @@ class _Lowerer:
         if kind is None and definition is None and registry.nearest(name, self.program.unresolved):
             return POISON  # a failed (perhaps misspelt) import of it is already reported
         if kind is None and definition is None:
-            known = [*registry.all_kinds(), *visible]
-            suggestion = registry.nearest(name, known)
-            self.diagnostics.error("E0202", f"unknown layer or block `{name}`", call.func.span,
-                                   help=f"did you mean `{suggestion}`?" if suggestion else
-                                   "see `netdsl layers` for the available layers")
+            self.unknown_layer(name, call.func.span, visible)
             return POISON
         tensors, positional, keywords, failed = list(piped), [], [], False
         for arg in call.args:

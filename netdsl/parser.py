@@ -8,11 +8,12 @@ from functools import cache
 from pathlib import Path
 
 from lark import Lark, Token, Tree
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
+from lark.exceptions import UnexpectedInput
 
 from . import syntax as ast
 from .diagnostics import CompileError, Diagnostic, Severity
 from .source import SourceFile, Span
+from .syntax_errors import syntax_diagnostic
 
 _HERE = Path(__file__).resolve().parent
 # Installed wheel: netdsl/grammars/; source tree: grammars/ beside the package.
@@ -34,6 +35,7 @@ class LineBreaks:
     always_accept = ("_NL",)   # the contextual lexer must produce it in every parser state
     ENDS_STATEMENT = frozenset({"NAME", "INT", "FLOAT", "STRING", "RPAR", "RSQB", "TRUE", "FALSE", "NONE",
                                 "OUTPUT"})
+    BRACKETS = frozenset({"LPAR", "RPAR", "LSQB", "RSQB", "LBRACE", "RBRACE"})
 
     def process(self, stream):
         brackets = braces = 0
@@ -45,14 +47,13 @@ class LineBreaks:
                     can_end = False
                     yield token
                 continue
-            if kind == "LPAR" or kind == "LSQB":
-                brackets += 1
-            elif kind == "RPAR" or kind == "RSQB":
-                brackets = max(brackets - 1, 0)
-            elif kind == "LBRACE":
-                braces, brackets = braces + 1, 0
-            elif kind == "RBRACE":
-                braces, brackets = max(braces - 1, 0), 0
+            if kind in self.BRACKETS:
+                if kind == "LPAR" or kind == "LSQB":
+                    brackets += 1
+                elif kind == "RPAR" or kind == "RSQB":
+                    brackets = brackets - 1 if brackets else 0
+                else:   # a brace closes whatever brackets are still open: a mistake, reported later
+                    braces, brackets = braces + (1 if kind == "LBRACE" else -1 if braces else 0), 0
             can_end = kind in self.ENDS_STATEMENT
             yield token
 
@@ -74,8 +75,8 @@ def parse(source: SourceFile) -> ast.Module:
     try:
         tree = parser.parse(source.text)
         return _ToAst(source).transform(tree)
-    except (UnexpectedToken, UnexpectedCharacters, UnexpectedEOF) as error:
-        raise CompileError(_syntax_diagnostic(source, error, parser)) from None
+    except UnexpectedInput as error:
+        raise CompileError(syntax_diagnostic(source, error, parser)) from None
     finally:
         if gc_was_enabled:
             gc.enable()
@@ -288,73 +289,3 @@ class _ToAst:
     def kwarg(self, meta, children):
         name, value = children
         return ast.Arg(self._ident(name), value, self._span(meta))
-
-
-# ---------------------------------------------------------------- syntax errors in words
-
-_TERMINAL_WORDS = {
-    "NAME": "a name", "INT": "an integer", "FLOAT": "a number", "STRING": "a string",
-    "DEFKIND": "`network` or `block`", "$END": "end of file",
-}
-# The order in which expected tokens are listed: the likely fix first.
-_PRIORITY = ["RPAR", "RSQB", "RBRACE", "COMMA", "NAME", "INT"]
-
-
-def _describe_terminal(name: str, parser: Lark) -> str:
-    if name in _TERMINAL_WORDS:
-        return _TERMINAL_WORDS[name]
-    terminal = next((t for t in parser.terminals if t.name == name), None)
-    if terminal is not None and terminal.pattern.type == "str":
-        return f"'{terminal.pattern.value}'"
-    return name.lower()
-
-
-def _describe_found(token: Token) -> str:
-    if token.type == "$END":
-        return "end of file"
-    return {"NAME": f"name `{token}`", "INT": f"number {token}", "FLOAT": f"number {token}",
-            "STRING": f"string {token}"}.get(token.type, f"'{token}'")
-
-
-def _preceding_text(text: str, pos: int) -> str:
-    """The source before pos with trailing whitespace and comments removed."""
-    before = re.sub(r"#[^\n]*", "", text[:pos])
-    return before.rstrip()
-
-
-def _syntax_diagnostic(source: SourceFile, error: Exception, parser: Lark) -> Diagnostic:
-    text = source.text
-    if isinstance(error, UnexpectedCharacters):
-        char = text[error.pos_in_stream]
-        span = Span(source, error.pos_in_stream, error.pos_in_stream + 1)
-        return Diagnostic("E0101", Severity.ERROR, f"unexpected character {char!r}", span,
-                          help="names are letters, digits and `_`; strings use quotes")
-
-    token = error.token if isinstance(error, UnexpectedToken) else Token("$END", "")
-    at_end = token.type == "$END"
-    if at_end:
-        end = len(text.rstrip())
-        span = Span(source, max(end - 1, 0), end)
-    else:
-        span = Span(source, token.start_pos, token.end_pos)
-    expected = sorted(set(error.expected) - {"$END"} if not at_end else set(error.expected),
-                      key=lambda n: (_PRIORITY.index(n) if n in _PRIORITY else len(_PRIORITY), n))
-    before = _preceding_text(text, span.start if not at_end else len(text))
-    found = _describe_found(token)
-
-    if before.endswith("->") and "NAME" in expected:
-        message = f"expected a layer or block name after '->', found {found}"
-        help = "write a layer such as `relu` or `linear(10)`, or `output`"
-    elif "RBRACE" in expected and at_end:
-        message = "expected '}' before end of file"
-        help = "a `network` or `block` body is closed with '}'"
-    else:
-        words = [_describe_terminal(n, parser) for n in expected]
-        shown = words if len(words) <= 6 else words[:6] + ["…"]
-        message = f"expected {', '.join(shown[:-1]) + ' or ' + shown[-1] if len(shown) > 1 else shown[0]}, found {found}"
-        help = None
-        if "RPAR" in expected and not at_end:
-            help = "is a ')' missing?"
-    code = "E0102" if not at_end else "E0103"
-    label = "" if not at_end else "the file ends here"
-    return Diagnostic(code, Severity.ERROR, message, span, label=label, help=help)
