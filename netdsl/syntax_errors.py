@@ -340,7 +340,13 @@ def _stray_comma(ctx: _Context) -> Diagnostic | None:
     elif previous is not None and previous.type in ("LPAR", "LSQB"):
         why = f"a `,` right after `{previous}`"
     elif not [t for t in ctx.open_brackets if t.type != "LBRACE"]:
-        why = "statements are separated by line breaks, not commas"
+        line_start = ctx.text.rfind("\n", 0, found.start_pos) + 1
+        indent = re.match(r"[ \t]*", ctx.text[line_start:])[0]
+        after = len(re.match(r"[ \t]*", ctx.text[found.end_pos:])[0])
+        split = Edit(ctx.span(found.start_pos, found.end_pos + after), "\n" + indent)
+        return Diagnostic("E0111", Severity.ERROR, "unexpected `,`: statements are separated by line breaks",
+                          ctx.token_span(found), help="start the next statement on a new line",
+                          fixes=(Fix("break the line here", (split,)),) if ctx.repairs(split) else ())
     else:
         why = "nothing can follow here"
     remove = Edit(ctx.token_span(found), "")
