@@ -15,7 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .checker import CheckedGraph, LayerResult
-from .shapes import Sym, format_shape
+from .pysource import literal
+from .shapes import format_shape
+from .sizes import format_size, symbol_name
 
 
 @dataclass(frozen=True, eq=False)
@@ -118,12 +120,12 @@ class _Planner:
         self.positions: dict[str, int] = {}
         for declared in first.inputs:
             for position, dim in enumerate(declared.shape or ()):
-                if not isinstance(dim, Sym) or str(dim) in found:
+                if symbol_name(dim) is None or symbol_name(dim) in found:
                     continue
                 values = [(g.input_shapes.get(declared.name) or ())[position:position + 1] for g in self.graphs]
                 if all(len(v) == 1 and type(v[0]) is int for v in values):
-                    found[str(dim)] = [v[0] for v in values]
-                    self.positions[str(dim)] = position
+                    found[symbol_name(dim)] = [v[0] for v in values]
+                    self.positions[symbol_name(dim)] = position
         return list(found.items())
 
     def name(self, values: list, position: int | None = None) -> str | None:
@@ -169,13 +171,13 @@ class _Planner:
         dims = []
         for position, column in enumerate(zip(*shapes)):
             if len({_key(d) for d in column}) == 1:
-                dims.append(column[0])
+                dims.append(format_size(column[0]))
                 continue
             name = self.name(list(column), position)
             if name is None and unknown is None:
                 return None
-            dims.append(Sym(unknown if name is None else python.get(name, name)))
-        return format_shape(tuple(dims))
+            dims.append(unknown if name is None else python.get(name, name))
+        return "[" + ", ".join(dims) + "]"
 
     def doc(self) -> str:
         """The block with its parameters (and the spec's names for sizes), none of one use's sizes."""
@@ -183,7 +185,7 @@ class _Planner:
         params = []
         for name in graph.params:
             values = [g.graph.params.get(name) for g in self.graphs]
-            params.append(name if len({_key(v) for v in values}) > 1 else f"{name}={_literal(values[0])}")
+            params.append(name if len({_key(v) for v in values}) > 1 else f"{name}={literal(values[0])}")
         inputs = []
         for declared in graph.inputs:
             shape = self.shape_text([g.input_shapes.get(declared.name) for g in self.graphs], {}, "?")
@@ -206,7 +208,3 @@ class _Planner:
                                           comments, doc)
             instances[id(graph)] = Instance(classes[key])
 
-
-def _literal(value) -> str:
-    from .codegen import literal  # here, not at the top: codegen imports this module
-    return literal(value)

@@ -1,13 +1,38 @@
-"""Graph IR → CheckedGraph: the shape, parameter count and MACs of every node."""
+"""Graph IR → CheckedGraph: the shape, parameter count and MACs of every node.
+
+For each layer the checker binds the block's size symbols in its arguments (validating them again
+once they are numbers), reads the sizes a kind infers from its input (comparing them with written
+ones, for every kind alike), runs the kind's rule, and keeps the requirements the rule puts on
+symbolic input sizes.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import registry
+from . import codes, registry
 from .diagnostics import Diagnostics, Note
+from .fixes import inferred_argument
 from .ir import Graph, Node
-from .shapes import Shape, ShapeError, Sym, format_shape
+from .kinds import LayerKind
+from .schema import Args, SchemaError
+from .shapes import (
+    Requirement,
+    Shape,
+    ShapeError,
+    collecting,
+    format_shape,
+    require,
+    stop_collecting,
+)
+from .sizes import (
+    Size,
+    SymbolicSizeError,
+    compare,
+    format_size,
+    substitute,
+    symbol_name,
+)
 
 
 @dataclass(frozen=True)
@@ -18,10 +43,18 @@ class LayerResult:
     params: int = 0                    # trainable parameters, nested blocks included
     frozen: int = 0                    # parameters created with requires_grad=False (not in params)
     buffers: int = 0                   # e.g. batchnorm running statistics
-    macs: int = 0                      # multiply-accumulates for one forward pass (symbolic dims as 1)
+    macs: int | Size = 0               # multiply-accumulates for one forward pass: a formula when sizes are symbolic
     inner: CheckedGraph | None = None  # the checked block, for block calls
     error: str | None = None           # the message of the error at this node
-    args: object = None                # node.args with block symbols (H, W, ...) bound: what codegen emits
+    args: object = None                # node.args with block symbols bound and inferred sizes filled in
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """A requirement on the network's input sizes, where it arises, and the block calls around it."""
+    requirement: Requirement
+    node: Node
+    context: tuple[Note, ...]
 
 
 @dataclass(frozen=True)
@@ -30,6 +63,7 @@ class CheckedGraph:
     input_shapes: dict[str, Shape | None]
     layers: tuple[LayerResult, ...]
     output_shape: Shape | None
+    constraints: tuple[Constraint, ...] = ()   # of this graph and the blocks it calls
 
     @property
     def params(self) -> int:
@@ -44,33 +78,37 @@ class CheckedGraph:
         return sum(layer.buffers for layer in self.layers)
 
     @property
-    def macs(self) -> int:
-        return sum(layer.macs for layer in self.layers)
+    def macs(self) -> int | Size:
+        total = 0
+        for layer in self.layers:
+            total = total + layer.macs
+        return total
 
     def shape_of(self, value: str) -> Shape | None:
         if value in self.input_shapes:
             return self.input_shapes[value]
         return next((layer.shape for layer in self.layers if layer.node.name == value), None)
 
+    def live(self) -> list[LayerResult]:
+        """The layers the output depends on, in order (code generation skips the others; lint warns)."""
+        needed = {self.graph.output}
+        for layer in reversed(self.layers):
+            if layer.node.name in needed:
+                needed.update(layer.node.inputs)
+        return [layer for layer in self.layers if layer.node.name in needed]
 
-def _concrete(shape: Shape) -> Shape:
-    return tuple(d if isinstance(d, int) else 1 for d in shape)
 
-
-def _substitute(args, binding: dict[str, object]):
-    """Replace symbols bound at a block's inputs (N, H, ...) inside argument values."""
-    if not binding or args is None or not hasattr(type(args), "model_fields"):
+def _bind_args(args: Args, binding: dict[str, object]) -> Args:
+    """Replace the block's size symbols (N, H, C, ...) inside argument values."""
+    if not binding:
         return args
-
-    def sub(value):
-        if isinstance(value, Sym):
-            return binding.get(str(value), value)
-        if isinstance(value, tuple):
-            return tuple(sub(v) for v in value)
-        return value
-    updates = {name: sub(getattr(args, name)) for name in type(args).model_fields}
-    changed = {k: v for k, v in updates.items() if v is not getattr(args, k)}
-    return args.model_copy(update=changed) if changed else args
+    updates = {}
+    for name, value in args.values.items():
+        if isinstance(value, (Size, tuple)):
+            bound = substitute(value, binding)
+            if bound is not value and bound != value:
+                updates[name] = bound
+    return args.replace(**updates) if updates else args
 
 
 class _Checker:
@@ -80,17 +118,25 @@ class _Checker:
     def graph(self, graph: Graph, input_shapes: dict[str, Shape | None], binding: dict[str, object],
               context: tuple[Note, ...]) -> CheckedGraph:
         shapes: dict[str, Shape | None] = dict(input_shapes)
-        results = []
+        results, constraints = [], []
         for node in graph.nodes:
             inputs = tuple(shapes.get(name) for name in node.inputs)
             if any(shape is None for shape in inputs):
                 result = LayerResult(node, None, None)
             else:
-                result = self.node(node, inputs, binding, context, shapes, graph)
+                found: list[Requirement] = []
+                token = collecting(found)
+                try:
+                    result = self.node(node, inputs, binding, context, shapes, graph)
+                finally:
+                    stop_collecting(token)
+                constraints += [Constraint(r, node, context) for r in found]
+                if result.inner is not None:
+                    constraints += result.inner.constraints
             shapes[node.name] = result.shape
             results.append(result)
         output = shapes.get(graph.output) if graph.output is not None else None
-        return CheckedGraph(graph, dict(input_shapes), tuple(results), output)
+        return CheckedGraph(graph, dict(input_shapes), tuple(results), output, tuple(constraints))
 
     def node(self, node: Node, inputs: tuple[Shape, ...], binding: dict[str, object], context: tuple[Note, ...],
              shapes: dict[str, Shape | None], graph: Graph) -> LayerResult:
@@ -99,16 +145,46 @@ class _Checker:
         kind = registry.lookup(node.kind)
         if node.args is None:
             return LayerResult(node, inputs, None)
-        args = _substitute(node.args, binding)
         try:
-            shape = kind.infer(args, inputs)
+            args = self.bound_args(kind, node, binding, context)
+            if args is None:
+                return LayerResult(node, inputs, None, error="invalid arguments")
+            args, shape = infer_layer(kind, args, inputs)
+            params, frozen, buffers = (kind.params(args, inputs), kind.frozen_params(args, inputs),
+                                       kind.buffers(args, inputs))
+            macs = kind.macs(args, inputs, shape)
         except ShapeError as error:
             self.report(error, node, context, shapes, graph)
             return LayerResult(node, inputs, None, error=error.message)
-        concrete = tuple(_concrete(s) for s in inputs)
-        return LayerResult(node, inputs, shape, params=kind.params(args, inputs), buffers=kind.buffers(args, inputs),
-                           macs=kind.macs(args, concrete, _concrete(shape)), args=args,
-                           frozen=kind.frozen_params(args, inputs))
+        except SymbolicSizeError as error:
+            message = f"`{node.kind}` cannot be checked for symbolic sizes: {error}"
+            self.diagnostics.error(codes.E0328, message, node.span, notes=context,
+                                   help="give the sizes it needs as numbers (fix the input's symbols, or pass them "
+                                        "as block arguments)")
+            return LayerResult(node, inputs, None, error=message)
+        for count, what in ((params, "parameters"), (buffers, "buffers")):
+            if not isinstance(count, int):
+                message = f"`{node.kind}` has a number of {what} that depends on the input sizes: {format_size(count)}"
+                self.diagnostics.error(codes.E0405, message, node.span, notes=context,
+                                       help="give the sizes its weights depend on as numbers")
+                return LayerResult(node, inputs, None, error=message)
+        return LayerResult(node, inputs, shape, params=params, buffers=buffers, macs=macs, args=args, frozen=frozen)
+
+    def bound_args(self, kind: LayerKind, node: Node, binding: dict[str, object],
+                   context: tuple[Note, ...]) -> Args | None:
+        """The node's arguments with the block's symbols bound, validated again when that changed them."""
+        args = _bind_args(node.args, binding)
+        if args is node.args:
+            return args
+        try:
+            return kind.schema.validate({n: v for n, v in args.values.items() if n in args.schema.fields})
+        except SchemaError as error:
+            for name, problem in error.errors:
+                written = format_size(node.args.values[name]) if not isinstance(node.args.values[name], tuple) \
+                    else str(node.args.values[name])
+                self.diagnostics.error(codes.E0314, f"`{kind.name}` argument `{name}` {problem.message} "
+                                       f"(`{written}` here)", node.arg_spans.get(name, node.span), notes=context)
+            return None
 
     def block_call(self, node: Node, inputs: tuple[Shape, ...], context: tuple[Note, ...]) -> LayerResult:
         block = node.block
@@ -117,7 +193,7 @@ class _Checker:
         for declared, actual in zip(block.inputs, inputs):
             problem = _match(declared.shape, actual, binding)
             if problem:
-                self.diagnostics.error("E0408", f"block `{block.name}` expects input `{declared.name}` to be "
+                self.diagnostics.error(codes.E0408, f"block `{block.name}` expects input `{declared.name}` to be "
                                        f"{format_shape(declared.shape)}, but gets {format_shape(actual)}: {problem}",
                                        node.span, notes=(Note(f"`{declared.name}` is declared here", declared.span),
                                                          *context))
@@ -152,7 +228,26 @@ class _Checker:
                                   producer.span))
             else:
                 notes.append(Note(f"`{producer.kind}` produces {format_shape(shape)}", producer.span))
-        self.diagnostics.error(error.code, error.message, span, notes=(*notes, *context), help=error.help)
+        fixes = inferred_argument(span, error.arg, error.inferred, bool(context)) \
+            if error.inferred is not None and error.arg in node.arg_spans else ()
+        self.diagnostics.error(error.code, error.message, span, notes=(*notes, *context), help=error.help,
+                               fixes=fixes)
+
+
+def infer_layer(kind: LayerKind, args: Args, inputs: tuple[Shape, ...]) -> tuple[Args, Shape]:
+    """What the checker does for one layer: fill in the sizes the kind reads off its inputs (a written
+    one must agree: E0301), then run the kind's rule."""
+    for inferred in kind.inferred:
+        actual = inferred.read(args, inputs)
+        written = args.values.get(inferred.field)
+        if written is not None and compare(written, actual) is not True:
+            raise ShapeError(
+                f"`{kind.name}` expects {format_size(written)} {inferred.what}, but receives {format_size(actual)} "
+                f"(input {format_shape(inputs[inferred.source])})", arg=inferred.field, code=codes.E0301,
+                help=f"drop {inferred.field} (it is inferred), or use {inferred.field}={format_size(actual)}",
+                inferred=format_size(actual))
+        args = args.replace(**{inferred.field: actual})
+    return args, kind.infer(args, inputs)
 
 
 def _shape_origin(producer: Node, shapes: dict[str, Shape | None], graph: Graph) -> Node:
@@ -172,12 +267,19 @@ def _match(pattern: Shape | None, actual: Shape, binding: dict[str, object]) -> 
     if len(pattern) != len(actual):
         return f"rank {len(actual)} instead of {len(pattern)}"
     for index, (want, have) in enumerate(zip(pattern, actual)):
-        if isinstance(want, Sym):
-            bound = binding.setdefault(str(want), have)
-            if bound != have:
-                return f"dim {index} is {have}, but `{want}` is already {bound}"
-        elif want != have:
-            return f"dim {index} is {have}, not {want}"
+        name = symbol_name(want)
+        if name is not None and name not in binding:
+            binding[name] = have
+            continue
+        expected = binding[name] if name is not None else substitute(want, binding)
+        problem = (f"dim {index} is {format_size(have)}, but `{name}` is already {format_size(expected)}"
+                   if name is not None else f"dim {index} is {format_size(have)}, not {format_size(expected)}")
+        truth = compare(expected, have)
+        if truth is False:
+            return problem
+        require(truth, lambda problem=problem: ShapeError(
+            f"the block input {format_shape(pattern)} does not match {format_shape(actual)}: {problem}",
+            code=codes.E0408))
     return None
 
 
@@ -187,7 +289,7 @@ def check(graph: Graph, diagnostics: Diagnostics) -> CheckedGraph:
     shapes = {}
     for declared in graph.inputs:
         if declared.shape is None:
-            diagnostics.error("E0409", f"network input `{declared.name}` needs a shape", declared.span,
+            diagnostics.error(codes.E0409, f"network input `{declared.name}` needs a shape", declared.span,
                               help=f"declare it as `input {declared.name}: [N, ...]`")
         shapes[declared.name] = declared.shape
     return checker.graph(graph, shapes, {}, ())

@@ -94,6 +94,11 @@ def _count(n: int, word: str) -> str:
 
 
 def run_check(options) -> int:
+    if options.fix:
+        from .fixes import fix_file
+        for path in options.files:
+            for line in fix_file(path, lambda p: _analyze(p, options)):
+                sys.stdout.write(line + "\n")
     analyses = [(path, _analyze(path, options)) for path in options.files]
     failed = False
     if options.format == "json":
@@ -183,16 +188,19 @@ def run_build(options) -> int:
 
 
 def run_summary(options) -> int:
-    from .summary import format_summary, summary_dict
+    from .summary import SummaryError, format_summary, summary_dict
     networks = _checked_networks(options)
     if networks is None:
         return EXIT_SPEC_ERROR
-    if options.format == "json":
-        import json
-        documents = [summary_dict(n, options.batch, options.dtype) for n in networks]
-        sys.stdout.write(json.dumps(documents[0] if len(documents) == 1 else documents, indent=2) + "\n")
-    else:
-        sys.stdout.write("\n".join(format_summary(n, options.batch, options.dtype) for n in networks))
+    try:
+        if options.format == "json":
+            import json
+            documents = [summary_dict(n, options.batch, options.dtype) for n in networks]
+            sys.stdout.write(json.dumps(documents[0] if len(documents) == 1 else documents, indent=2) + "\n")
+        else:
+            sys.stdout.write("\n".join(format_summary(n, options.batch, options.dtype) for n in networks))
+    except SummaryError as error:
+        raise InputError(str(error)) from None
     return EXIT_OK
 
 
@@ -205,8 +213,56 @@ def _positive(text: str) -> int:
 def run_layers(options) -> int:
     from .registry import all_kinds
     for name, kind in sorted(all_kinds().items()):
-        fields = ", ".join(kind.args.model_fields)
+        fields = ", ".join(kind.schema.public())
         sys.stdout.write(f"{name:24} {fields}\n{'':24} {kind.doc}\n")
+    return EXIT_OK
+
+
+def run_explain(options) -> int:
+    from . import codes
+    from .suggest import nearest
+    if options.all:
+        sys.stdout.write(codes.markdown())
+        return EXIT_OK
+    if options.code is None:
+        raise InputError("explain needs a code such as E0410, or --all")
+    entry = codes.lookup(options.code)
+    if entry is None:
+        close = nearest(options.code.strip().upper(), codes.CATALOGUE)
+        raise InputError(f"unknown code {options.code!r}" + (f"; did you mean {close}?" if close else
+                         "; codes look like E0410 or W0101 (`netdsl explain --all` lists them)"))
+    sys.stdout.write(codes.explain(entry))
+    return EXIT_OK
+
+
+def run_fmt(options) -> int:
+    from .diagnostics import CompileError
+    from .formatter import format_file
+    changed = failed = 0
+    for path in options.files:
+        try:
+            before, after = format_file(path, write=not (options.check or options.diff))
+        except CompileError as error:
+            _emit([error.diagnostic], options)
+            failed += 1
+            continue
+        if before == after:
+            continue
+        changed += 1
+        if options.diff:
+            import difflib
+            sys.stdout.writelines(difflib.unified_diff(before.splitlines(True), after.splitlines(True),
+                                                       path, f"{path} (formatted)"))
+        if options.check:
+            sys.stderr.write(f"would reformat {path}\n")
+        elif not options.diff:
+            sys.stdout.write(f"reformatted {path}\n")
+    return EXIT_SPEC_ERROR if failed or (options.check and changed) else EXIT_OK
+
+
+def run_lsp(options) -> int:
+    from .lsp.server import serve
+    serve()
     return EXIT_OK
 
 
@@ -218,6 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("files", nargs="+", metavar="FILE")
     check.add_argument("--shapes", action="store_true", help="print every layer with its output shape")
     check.add_argument("--format", choices=["human", "short", "json"], default="human")
+    check.add_argument("--fix", action="store_true", help="apply the fixes diagnostics offer, then check again")
     _common(check)
     check.set_defaults(run=run_check)
 
@@ -242,15 +299,31 @@ def build_parser() -> argparse.ArgumentParser:
 
     summary = commands.add_parser("summary", help="a layer table with parameters, MACs and memory")
     summary.add_argument("file", metavar="FILE")
-    summary.add_argument("--batch", type=_positive, default=1, help="the batch size (default 1)")
+    summary.add_argument("--batch", type=_positive,
+                         help="the batch size, for inputs whose leading dim is a symbol (default 1)")
     summary.add_argument("--dtype", choices=["float32", "float16", "bfloat16", "float64", "int8"],
                          default="float32", help="the element type for memory sizes (default float32)")
     summary.add_argument("--format", choices=["human", "json"], default="human")
     _common(summary)
     summary.set_defaults(run=run_summary)
 
+    fmt = commands.add_parser("fmt", help="lay specs out in the canonical format (in place)")
+    fmt.add_argument("files", nargs="+", metavar="FILE")
+    fmt.add_argument("--check", action="store_true", help="change nothing; exit 1 if a file would change")
+    fmt.add_argument("--diff", action="store_true", help="change nothing; print what would change as a diff")
+    fmt.add_argument("--color", choices=["auto", "always", "never"], default="auto")
+    fmt.set_defaults(run=run_fmt, format="human")
+
+    lsp = commands.add_parser("lsp", help="run the language server (LSP over stdin/stdout) for editors")
+    lsp.set_defaults(run=run_lsp)
+
     layers = commands.add_parser("layers", help="list the layer kinds and their arguments")
     layers.set_defaults(run=run_layers)
+
+    explain = commands.add_parser("explain", help="explain a diagnostic code, with an example and its fix")
+    explain.add_argument("code", nargs="?", metavar="CODE")
+    explain.add_argument("--all", action="store_true", help="every code, as Markdown (docs/codes.md)")
+    explain.set_defaults(run=run_explain)
     return parser
 
 

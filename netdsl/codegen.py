@@ -16,162 +16,28 @@ Naming schemes (all deterministic, all through `Namespace`):
 
 from __future__ import annotations
 
-import ast
-import builtins
-import io
 import keyword
-import math
 import re
-import tokenize
 from dataclasses import dataclass
 
 from . import registry
 from .block_classes import BlockClass, plan_block_classes
 from .checker import CheckedGraph, LayerResult
-from .names import check_python_name
-from .shapes import Sym, format_shape
-
-LINE_WIDTH = 88  # ruff's default line length
-_INDENT = "    "
-# Module-level names an emitted expression may use, and the import that provides each.
-_KNOWN_GLOBALS = {"torch": "import torch", "F": "import torch.nn.functional as F", "nn": "from torch import nn",
-                  "math": "import math"}
-# Names ruff rejects as variables (E741), besides keywords and builtins.
-_AMBIGUOUS = frozenset({"l", "O", "I"})
-
-
-class CodegenError(Exception):
-    """A layer kind produced something that cannot become Python: a bug in that kind (or plugin)."""
-
-
-class Namespace:
-    """Hands out unique identifiers: an illegal or taken candidate gets `_1`, `_2`, ... (torch.fx style)."""
-
-    def __init__(self, reserved=(), legal=None):
-        self._used = set(reserved)
-        self._legal = legal or _legal_variable
-
-    def create(self, candidate: str) -> str:
-        base = re.sub(r"\W", "_", candidate) or "_"
-        if base[0].isdigit():
-            base = "_" + base
-        if not self._legal(f"{base}_1"):  # no suffix helps: an attribute or class may not start with `_`
-            base = base.lstrip("_") or "value"
-            if not self._legal(f"{base}_1"):
-                raise CodegenError(f"no legal Python name can be made from {candidate!r}")
-        name, number = base, 0
-        while name in self._used or not self._legal(name):
-            number += 1
-            name = f"{base}_{number}"
-        self._used.add(name)
-        return name
-
-
-def _legal_variable(name: str) -> bool:
-    return (name.isidentifier() and not keyword.iskeyword(name) and not keyword.issoftkeyword(name)
-            and not hasattr(builtins, name) and name not in _AMBIGUOUS and name != "self")
-
-
-def _legal_class(name: str) -> bool:
-    # `__Name` inside another class's body is mangled to `_Other__Name`: the class would not be found.
-    return _legal_variable(name) and not name.startswith("__")
-
-
-def _legal_attribute(name: str) -> bool:
-    return name.isidentifier() and check_python_name(name) is None
-
-
-# ------------------------------------------------------------------ literals and layout
-
-def literal(value) -> str:
-    """A constructor argument as Python source, quoted the way ruff format quotes it."""
-    if isinstance(value, Sym):
-        raise CodegenError(f"symbolic size `{value}` cannot be a constructor argument")
-    if value is None or isinstance(value, (bool, int)):
-        return repr(value)
-    if isinstance(value, float):
-        return repr(value) if math.isfinite(value) else f'float("{value}")'
-    if isinstance(value, str):
-        text = repr(value)
-        return f'"{text[1:-1]}"' if text[0] == "'" and '"' not in value else text
-    if isinstance(value, (tuple, list)):
-        items = ", ".join(literal(v) for v in value)
-        if isinstance(value, list):
-            return f"[{items}]"
-        return f"({items},)" if len(value) == 1 else f"({items})"
-    raise CodegenError(f"cannot write {type(value).__name__} value {value!r} as Python source")
-
-
-def _wrap(pad: str, opening: str, items: list[str], closing: str, explode: bool = True, reserve: int = 0) -> list[str]:
-    """`opening item, item closing` on one line, else items on one indented line, else one per line."""
-    joined = ", ".join(items)
-    if len(pad + opening + joined + closing) + reserve <= LINE_WIDTH or not items:
-        return [pad + opening + joined + closing]
-    inner = pad + _INDENT
-    if len(inner + joined) <= LINE_WIDTH or not explode:
-        return [pad + opening, inner + joined, pad + closing]
-    lines = [pad + opening]
-    for item in items:  # an item too long for its own line is split in turn, as ruff does
-        split = _statement(inner, "", item, reserve=1)
-        lines += [*split[:-1], split[-1] + ","]
-    return lines + [pad + closing]
-
-
-def _statement(pad: str, head: str, expr: str, comment: str = "", reserve: int = 0) -> list[str]:
-    """`head + expr` (head: "out = ", "return ") laid out as ruff format would, with a trailing comment
-    that moves above the statement when it does not fit beside it."""
-    line = pad + head + expr
-    if comment and len(line) + 2 + len(comment) <= LINE_WIDTH:
-        return [f"{line}  {comment}"]
-    above = [pad + comment] if comment else []
-    if len(line) + reserve <= LINE_WIDTH:  # reserve: room for a trailing comma
-        return above + [line]
-    tree = ast.parse(expr, mode="eval").body
-    opening = pad + head + (ast.get_source_segment(expr, tree.func) + "(" if isinstance(tree, ast.Call) else "")
-    # ruff's preference: split the call's own parentheses if its opening fits, else parenthesize the
-    # whole right-hand side if that fits on one line, else split the call anyway.
-    fits_parenthesized = len(pad + _INDENT + expr) <= LINE_WIDTH and head
-    nested = isinstance(tree, ast.Call) and head and len(pad + _INDENT + opening.lstrip()[len(head):]) <= LINE_WIDTH
-    if isinstance(tree, ast.Call) and (len(opening) <= LINE_WIDTH or not (fits_parenthesized or nested)):
-        parts = sorted([*tree.args, *tree.keywords], key=lambda n: (n.lineno, n.col_offset))
-        callee = ast.get_source_segment(expr, tree.func)
-        return above + _wrap(pad, f"{head}{callee}(", [ast.get_source_segment(expr, p) for p in parts], ")",
-                             reserve=reserve)
-    if fits_parenthesized or not head:
-        return above + _wrap(pad, f"{head}(", [expr], ")", explode=False)
-    return above + [f"{pad}{head}(", *_statement(pad + _INDENT, "", expr), f"{pad})"]
-
-
-def _checked_expression(expr: str, allowed: set[str], who: str) -> tuple[str, set[str]]:
-    """Parse an expression a layer kind produced; return it in canonical spelling (ast.unparse, with
-    strings quoted as ruff quotes them: a kind's `(a, b,)` would otherwise be exploded by ruff format)
-    and the module-level names it uses."""
-    try:
-        tree = ast.parse(expr, mode="eval")
-    except SyntaxError as error:
-        raise CodegenError(f"layer kind `{who}` produced invalid Python {expr!r}: {error.msg}") from None
-    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
-    unknown = names - allowed - set(_KNOWN_GLOBALS)
-    if unknown:
-        raise CodegenError(f"layer kind `{who}` uses undefined names {sorted(unknown)} in {expr!r}")
-    text, parts, last = ast.unparse(tree), [], 0
-    for token in tokenize.generate_tokens(io.StringIO(text).readline):
-        if token.type == tokenize.STRING and token.string[0] in "'\"":
-            parts += [text[last:token.start[1]], literal(ast.literal_eval(token.string))]
-            last = token.end[1]
-    return "".join(parts) + text[last:], names & set(_KNOWN_GLOBALS)
-
+from .pysource import (
+    INDENT,
+    KNOWN_GLOBALS,
+    CodegenError,
+    Namespace,
+    checked_expression,
+    legal_attribute,
+    legal_class,
+    literal,
+    statement,
+    wrap,
+)
+from .shapes import format_shape
 
 # ------------------------------------------------------------------ variables
-
-def _live(checked: CheckedGraph) -> list[LayerResult]:
-    """The layers the output depends on, in order. Unused layers keep their module (and parameters)."""
-    needed = {checked.graph.output}
-    for layer in reversed(checked.layers):
-        if layer.node.name in needed:
-            needed.update(layer.node.inputs)
-    return [layer for layer in checked.layers if layer.node.name in needed]
-
 
 def _variables(checked: CheckedGraph, live: list[LayerResult], namespace: Namespace) -> dict[str, str]:
     """value name → Python variable (see the module docstring for the scheme)."""
@@ -242,8 +108,8 @@ class _Generator:
     def __init__(self, checked: list[CheckedGraph]):
         self.imports: set[str] = {"import torch"}          # forward's annotations always use torch
         roots = {_module_import(kind.module)[0] for kind in _kinds(checked) if kind.module}
-        self.reserved = {*_KNOWN_GLOBALS, *roots}   # the module-level names forward bodies may use
-        self.globals = Namespace(self.reserved, legal=_legal_class)
+        self.reserved = {*KNOWN_GLOBALS, *roots}   # the module-level names forward bodies may use
+        self.globals = Namespace(self.reserved, legal=legal_class)
         self.imports |= {line for _, line in map(_module_import, (k.module for k in _kinds(checked) if k.module))
                          if line}
         self.classes: list[str] = []
@@ -269,9 +135,9 @@ class _Generator:
         return self.names[id(cls)]
 
     def class_source(self, name: str, checked: CheckedGraph, doc: str, fill, params=()) -> str:
-        pad = _INDENT * 2
-        attributes = Namespace(legal=_legal_attribute)
-        init = [*_wrap(_INDENT, "def __init__(", ["self", *(f"{p}: {a}" for p, a in params)], ") -> None:"),
+        pad = INDENT * 2
+        attributes = Namespace(legal=legal_attribute)
+        init = [*wrap(INDENT, "def __init__(", ["self", *(f"{p}: {a}" for p, a in params)], ") -> None:"),
                 f"{pad}super().__init__()"]
         modules: dict[str, str] = {}
         for layer in checked.layers:
@@ -284,20 +150,20 @@ class _Generator:
                 constructor = f"{cls}({', '.join(f'{k}={fill.arg(v)}' for k, v in arguments.items())})"
             else:
                 constructor = self.constructor(kind, layer, fill)
-            init += _statement(pad, f"self.{attribute} = ", constructor)
-        live = _live(checked)
+            init += statement(pad, f"self.{attribute} = ", constructor)
+        live = checked.live()
         variables = _variables(checked, live, Namespace(self.reserved))
         signature = ["self", *(f"{variables[i.name]}: torch.Tensor" for i in checked.graph.inputs)]
-        forward = _wrap(_INDENT, "def forward(", signature, ") -> torch.Tensor:")
+        forward = wrap(INDENT, "def forward(", signature, ") -> torch.Tensor:")
         unused = [layer.node.name for layer in checked.layers if layer not in live]
         if unused:
             forward.append(f"{pad}# not computed: the output does not depend on {', '.join(unused)}")
         for layer in live:
             expr = self.expression(layer, modules, variables)
             comment = fill.shape(layer.shape)
-            forward += _statement(pad, f"{variables[layer.node.name]} = ", expr, f"# {comment}" if comment else "")
+            forward += statement(pad, f"{variables[layer.node.name]} = ", expr, f"# {comment}" if comment else "")
         forward.append(f"{pad}return {variables[checked.graph.output]}")
-        return "\n".join([f"class {name}(nn.Module):", f'{_INDENT}"""{doc}"""', "", *init, "", *forward])
+        return "\n".join([f"class {name}(nn.Module):", f'{INDENT}"""{doc}"""', "", *init, "", *forward])
 
     def constructor(self, kind: registry.LayerKind, layer: LayerResult, fill: _Fill) -> str:
         positional, keywords = kind.module_args(layer.args, layer.inputs)
@@ -320,8 +186,8 @@ class _Generator:
             expr = kind.call(f"self.{modules[node.name]}", names, layer.args)
         else:
             return f"self.{modules[node.name]}({', '.join(names)})"
-        expr, used = _checked_expression(expr, {*names, "self"}, kind.name)
-        self.imports |= {_KNOWN_GLOBALS[n] for n in used}
+        expr, used = checked_expression(expr, {*names, "self"}, kind.name)
+        self.imports |= {KNOWN_GLOBALS[n] for n in used}
         return expr
 
     def source(self, header: list[str]) -> str:
@@ -339,8 +205,8 @@ def _module_import(path: str) -> tuple[str, str | None]:
     parts = path.split(".")
     if len(parts) < 2 or not all(p.isidentifier() and not keyword.iskeyword(p) for p in parts):
         raise CodegenError(f"module {path!r} is not a dotted Python name such as `nn.Conv2d`")
-    if parts[0] in _KNOWN_GLOBALS:
-        return parts[0], _KNOWN_GLOBALS[parts[0]]
+    if parts[0] in KNOWN_GLOBALS:
+        return parts[0], KNOWN_GLOBALS[parts[0]]
     return parts[0], f"import {'.'.join(parts[:-1])}"
 
 

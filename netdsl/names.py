@@ -6,12 +6,7 @@ from __future__ import annotations
 import keyword
 
 # Attribute names an nn.Module already has: a layer named like this would break the generated class.
-_MODULE_ATTRIBUTES = frozenset("""
-add_module apply bfloat16 buffers call_super_init children compile cpu cuda double dump_patches eval
-extra_repr float forward get_buffer get_extra_state get_parameter get_submodule half ipu load_state_dict
-modules mtia named_buffers named_children named_modules named_parameters parameters register_buffer
-register_module register_parameter requires_grad_ share_memory state_dict to to_empty train training
-type xpu zero_grad""".split())
+_MODULE_ATTRIBUTES = frozenset(["add_module", "apply", "bfloat16", "buffers", "call_super_init", "children", "compile", "cpu", "cuda", "double", "dump_patches", "eval", "extra_repr", "float", "forward", "get_buffer", "get_extra_state", "get_parameter", "get_submodule", "half", "ipu", "load_state_dict", "modules", "mtia", "named_buffers", "named_children", "named_modules", "named_parameters", "parameters", "register_buffer", "register_module", "register_parameter", "requires_grad_", "share_memory", "state_dict", "to", "to_empty", "train", "training", "type", "xpu", "zero_grad"])
 
 
 def check_python_name(name: str) -> str | None:

@@ -10,6 +10,7 @@ from pathlib import Path
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedInput
 
+from . import codes
 from . import syntax as ast
 from .diagnostics import CompileError, Diagnostic, Severity
 from .source import SourceFile, Span
@@ -117,7 +118,7 @@ class _ToAst:
             if isinstance(child, Tree):
                 if len(stack) >= MAX_DEPTH:
                     raise CompileError(Diagnostic(
-                        "E0104", Severity.ERROR, f"expression nested more than {MAX_DEPTH} levels deep",
+                        codes.E0104.code, Severity.ERROR, f"expression nested more than {MAX_DEPTH} levels deep",
                         self._deepest_span(stack, child), help="split it into named intermediate values"))
                 stack.append((child, iter(child.children), []))
             elif child is not _DONE:
@@ -254,7 +255,7 @@ class _ToAst:
         digits = children[0].replace("_", "")
         # Sizes are int64 in torch; a longer literal is a typo (and Python refuses str() of huge ints).
         if len(digits) > 19 or int(digits) > MAX_INT:
-            raise CompileError(Diagnostic("E0105", Severity.ERROR, f"integer {_abbreviate(children[0])} is too large",
+            raise CompileError(Diagnostic(codes.E0105.code, Severity.ERROR, f"integer {_abbreviate(children[0])} is too large",
                                           self._span(meta), help=f"integers go up to {MAX_INT:,} (2**63 - 1)"))
         return ast.Literal(int(digits), self._span(meta))
 

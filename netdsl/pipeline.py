@@ -5,13 +5,14 @@ from __future__ import annotations
 import gc
 from dataclasses import dataclass, field
 
+from . import codes
 from .checker import CheckedGraph, check
-from .diagnostics import Diagnostics
+from .diagnostics import Diagnostics, Severity
 from .lint import lint
 from .lower import lower
 from .program import Program, load_program
-from .registry import nearest
 from .source import SourceFile
+from .suggest import nearest
 
 
 @dataclass
@@ -55,7 +56,7 @@ def _analyze(source: SourceFile, network: str | None, overrides: dict[str, objec
     if network is not None:
         if network not in names:
             suggestion = nearest(network, names)
-            diagnostics.error("E0212", f"`{source.path}` has no network `{network}`", None,
+            diagnostics.error(codes.E0212, f"`{source.path}` has no network `{network}`", None,
                               help=f"did you mean `{suggestion}`?" if suggestion else
                               f"its networks are: {', '.join(names) or 'none'}")
             return analysis
@@ -64,7 +65,7 @@ def _analyze(source: SourceFile, network: str | None, overrides: dict[str, objec
     unknown = [k for k in overrides if k not in declared]
     for name in unknown:
         suggestion = nearest(name, declared)
-        diagnostics.error("E0209", f"`-p {name}`: no network in `{source.path}` has a parameter `{name}`", None,
+        diagnostics.error(codes.E0209, f"`-p {name}`: no network in `{source.path}` has a parameter `{name}`", None,
                           help=f"did you mean `{suggestion}`?" if suggestion else
                           f"parameters: {', '.join(sorted(declared)) or 'none'}")
     if unknown:
@@ -74,7 +75,9 @@ def _analyze(source: SourceFile, network: str | None, overrides: dict[str, objec
         graph = lower(program, name, {k: v for k, v in overrides.items() if k in params}, diagnostics)
         if graph is not None:
             analysis.networks.append(check(graph, diagnostics))
-    if not diagnostics.has_errors:  # after an error, warnings about what is left would be noise
+    if diagnostics.has_errors:  # after an error, warnings about what is left would be noise
+        diagnostics.items = [d for d in diagnostics.items if d.severity is Severity.ERROR]
+    else:
         for checked in analysis.networks:
             lint(checked, diagnostics)
     return analysis

@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import codes
 from . import syntax as ast
 from .diagnostics import CompileError, Diagnostics, Note
+from .fixes import respell
 from .parser import parse
-from .registry import nearest
 from .source import SourceFile, Span
+from .suggest import nearest
 
 
 class InputError(Exception):
@@ -85,7 +87,7 @@ class _Loader:
     def define(self, visible: dict[str, ast.Definition], name: str, definition: ast.Definition, span: Span) -> None:
         previous = visible.get(name)
         if previous is not None and previous is not definition:
-            self.diagnostics.error("E0203", f"`{name}` is defined twice", span,
+            self.diagnostics.error(codes.E0203, f"`{name}` is defined twice", span,
                                    notes=(Note(f"`{name}` is first defined here", previous.name.span),),
                                    help="rename one of them")
             return
@@ -95,20 +97,20 @@ class _Loader:
         base = here if here is not None else Path.cwd()
         target = (base / item.path.value).resolve()
         if self.root_dir is not None and not target.is_relative_to(self.root_dir):
-            self.diagnostics.error("E0210", f"import \"{item.path.value}\" leaves the directory of the spec",
+            self.diagnostics.error(codes.E0210, f"import \"{item.path.value}\" leaves the directory of the spec",
                                    item.path.span, help="keep imported files beside or below the importing spec "
                                    "(or pass --allow-outside-imports)")
             return {}
         if target in self.loading:
             chain = " → ".join(p.name for p in [*self.loading[self.loading.index(target):], target])
-            self.diagnostics.error("E0211", f"import cycle: {chain}", item.path.span,
+            self.diagnostics.error(codes.E0211, f"import cycle: {chain}", item.path.span,
                                    help="move the shared blocks into a file that both import")
             return {}
         if target not in self.cache:
             try:
                 source = read_source(target)
             except InputError as error:
-                self.diagnostics.error("E0210", f"cannot import \"{item.path.value}\": {str(error).split(': ', 1)[1]}",
+                self.diagnostics.error(codes.E0218, f"cannot import \"{item.path.value}\": {str(error).split(': ', 1)[1]}",
                                        item.path.span)
                 return {}
             self.loading.append(target)
@@ -125,8 +127,9 @@ class _Loader:
                 chosen[name.name] = definitions[name.name]
             else:
                 suggestion = nearest(name.name, definitions)
-                self.diagnostics.error("E0201", f"\"{item.path.value}\" defines no `{name.name}`", name.span,
-                                       help=f"did you mean `{suggestion}`?" if suggestion else None)
+                self.diagnostics.error(codes.E0215, f"\"{item.path.value}\" defines no `{name.name}`", name.span,
+                                       help=f"did you mean `{suggestion}`?" if suggestion else None,
+                                       fixes=respell(name.span, suggestion))
         return chosen
 
 

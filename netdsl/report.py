@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any, Union
+from typing import Annotated, Any, Union
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from .diagnostics import Diagnostic, span_dict
 from .pipeline import Analysis
+from .sizes import Size, format_size
 from .summary import Row, rows
 
+# A size is an integer, or a formula in the input's symbols in Python notation ("16*(H//4)*(W//4)").
 Dim = Union[int, str]
+Count = Annotated[int | str, Field(description="an integer, or a formula in the input's size symbols")]
 
 
 class SpanModel(BaseModel):
@@ -47,7 +50,7 @@ class LayerModel(BaseModel):
     output_shape: list[Dim] | None
     params: int
     buffers: int
-    macs: int
+    macs: Count
 
 
 class NetworkModel(BaseModel):
@@ -58,7 +61,7 @@ class NetworkModel(BaseModel):
     layers: list[LayerModel]
     total_params: int
     total_buffers: int
-    total_macs: int
+    total_macs: Count
 
 
 class FileModel(BaseModel):
@@ -77,8 +80,8 @@ class CheckReport(BaseModel):
 def _plain(value: Any) -> Any:
     if isinstance(value, tuple):
         return [_plain(v) for v in value]
-    if isinstance(value, str):
-        return str(value)
+    if isinstance(value, Size):
+        return format_size(value)
     return value
 
 
@@ -86,14 +89,13 @@ def _shape(shape) -> list[Dim] | None:
     return None if shape is None else [_plain(d) for d in shape]
 
 
-def _arguments(checked, row: Row) -> dict[str, Any]:
-    graph = checked.graph
-    for part in row.path.split(".")[:-1]:
-        graph = graph.node(part).block
-    args = graph.node(row.name).args
+def _arguments(row: Row) -> dict[str, Any]:
+    """The layer's arguments as PyTorch gets them (inferred sizes filled in), or as written when the
+    layer did not check; a block call's parameters."""
+    args = row.layer.args if row.layer.args is not None else row.layer.node.args
     if args is None:
         return {}
-    items = args.items() if isinstance(args, dict) else ((k, getattr(args, k)) for k in type(args).model_fields)
+    items = args.items() if isinstance(args, dict) else args.public_items()
     return {k: _plain(v) for k, v in items}
 
 
@@ -106,13 +108,14 @@ def diagnostic_model(d: Diagnostic) -> DiagnosticModel:
 def file_model(analysis: Analysis, diagnostics: list[Diagnostic]) -> FileModel:
     networks = []
     for checked in analysis.networks:
-        layers = [LayerModel(path=r.path, name=r.name, depth=r.depth, kind=r.kind, arguments=_arguments(checked, r),
-                             output_shape=_shape(r.shape), params=r.params, buffers=r.buffers, macs=r.macs)
+        layers = [LayerModel(path=r.path, name=r.name, depth=r.depth, kind=r.kind, arguments=_arguments(r),
+                             output_shape=_shape(r.shape), params=r.params, buffers=r.buffers, macs=_plain(r.macs))
                   for r in rows(checked)]
         networks.append(NetworkModel(
             name=checked.graph.name, parameters={k: _plain(v) for k, v in checked.graph.params.items()},
             inputs={k: _shape(v) for k, v in checked.input_shapes.items()}, output_shape=_shape(checked.output_shape),
-            layers=layers, total_params=checked.params, total_buffers=checked.buffers, total_macs=checked.macs))
+            layers=layers, total_params=checked.params, total_buffers=checked.buffers,
+            total_macs=_plain(checked.macs)))
     ok = not any(d.severity.value == "error" for d in diagnostics)
     return FileModel(path=analysis.source.path, ok=ok, networks=networks,
                      diagnostics=[diagnostic_model(d) for d in diagnostics])

@@ -8,7 +8,7 @@ from torch import nn
 
 from netdsl.pipeline import analyze
 from netdsl.program import read_source
-from netdsl.shapes import Sym
+from netdsl.sizes import symbol as Sym
 
 
 def checked(spec: str, network: str | None = None):

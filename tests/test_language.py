@@ -12,6 +12,7 @@ import netdsl
 from netdsl import syntax as ast
 from netdsl.diagnostics import CompileError
 from netdsl.parser import grammar_path, lark_parser, parse
+from netdsl.sizes import symbol
 from netdsl.source import SourceFile
 
 
@@ -60,7 +61,7 @@ def test_a_statement_starting_with_a_parenthesis_is_a_new_statement():
     assert isinstance(assign.value, ast.Chain) and [s.func.name for s in assign.value.stages] == ["relu"]
     assert isinstance(chain, ast.ChainStmt) and isinstance(chain.chain.head, ast.BinOp)
     analysis = netdsl.check_text(spec)
-    assert analysis.ok and analysis.network().output_shape == ("N", 8)
+    assert analysis.ok and analysis.network().output_shape == (symbol("N"), 8)
 
 
 @pytest.mark.parametrize("newline", ["\n", "\r\n"])
@@ -82,7 +83,7 @@ def test_a_line_break_continues_a_statement_only_where_it_cannot_end(newline):
         "    output p + q",
         "}", ""])
     assert [type(s).__name__ for s in statements(spec)] == ["InputStmt", "Assign", "Assign", "Unpack", "OutputStmt"]
-    assert shapes(spec)[-1] == ("N", 4)
+    assert shapes(spec)[-1] == (symbol("N"), 4)
 
 
 def test_statements_share_a_line_when_the_second_starts_with_a_name():
@@ -124,7 +125,7 @@ def test_literals_tuples_strings_bools_floats_and_comments():
         x -> conv2d(8, (5, 3), padding=(2, 1), bias=false, padding_mode='reflect')
           -> leaky_relu(0.2) -> dropout(p=.5) -> output
     }"""
-    assert shapes(spec)[0] == ("N", 8, 16, 16)
+    assert shapes(spec)[0] == (symbol("N"), 8, 16, 16)
 
 
 def test_chains_may_span_lines_and_name_intermediates():
@@ -136,7 +137,7 @@ def test_chains_may_span_lines_and_name_intermediates():
         out = h -> linear(2)
         output out
     }"""
-    assert shapes(spec)[-1] == ("N", 2)
+    assert shapes(spec)[-1] == (symbol("N"), 2)
 
 
 def test_layer_names_are_deterministic_and_user_names_are_kept():
@@ -156,7 +157,7 @@ def test_several_networks_in_one_file_are_all_checked():
 def test_float_parameters_accept_integers_and_overrides_are_typed():
     spec = "network A(p: float = 1, n: int = 3) { input x: [N, 4]  x -> dropout(p / 2) -> linear(n) -> output }"
     assert netdsl.check_text(spec).ok
-    assert netdsl.check_text(spec, n=5).network().output_shape == ("N", 5)
+    assert netdsl.check_text(spec, n=5).network().output_shape == (symbol("N"), 5)
     assert not netdsl.check_text(spec, n=2.5).ok
 
 

@@ -44,7 +44,7 @@ def test_summary_table_nests_blocks(capsys):
     code, out, err = run_cli(capsys, "summary", "specs/resnet_tiny.net", "--batch", "8")
     assert code == 0 and err == ""
     lines = out.splitlines()
-    assert lines[0] == "ResNetTiny  (input x: [8, 3, 32, 32]; batch 8, float32)"
+    assert lines[0] == "ResNetTiny  (input x: [8, 3, 32, 32]; batch N=8, float32)"
     assert any(line.startswith("residual1 ") and "Residual(channels=16)" in line for line in lines)
     assert any(line.startswith("    fc1 ") and "linear(16→4)" in line for line in lines)   # inside SqueezeExcite
     assert "Parameters:         34,202 (trainable 34,202, non-trainable 0)" in lines

@@ -1,0 +1,608 @@
+"""Symbolic sizes: exact integer arithmetic over named dims (`N`, `H`, `C`).
+
+A size is a Python `int` or a `Size`: a canonical integer polynomial whose atoms are symbols and floors
+`⌊e / k⌋` of a canonical expression `e` by a positive integer `k` (SIZES.md). Canonical means that the
+usual identities hold by construction, so equal expressions compare equal structurally:
+`N*L*64 == N*(L*64)`, `2*(H//2) + H % 2 == H`, `(H//2)//2 == H//4`, `(H - 2)//2 + 1 == H//2`.
+
+Every PyTorch size rule is built from `+ - *`, floor division and modulo by integers (ceilings are
+floors), so a rule written once with Python operators works on ints and on sizes alike. Comparisons
+have three outcomes — true, false, or a `Condition` that holds for some sizes only — and the checker
+turns undecided conditions into requirements on the input sizes instead of guessing.
+
+Printing uses Python's notation (`16*(H//4)*(W//4)`, `H % 2`), the same everywhere and valid code.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Union
+
+# A symbol's smallest value: sizes of tensors a network is applied to are at least 1.
+SYMBOL_MINIMUM = 1
+
+
+class SymbolicSizeError(TypeError):
+    """Arithmetic or a decision the algebra cannot make on symbolic sizes: dividing by a symbol, or using
+    a size where a plain number is needed (`if`, `<`, `range`). The checker reports it as E0328."""
+
+
+class Symbol:
+    """A named size. Its name comes from a spec and is a Python identifier (checked: text never
+    becomes a size)."""
+
+    __slots__ = ("key", "name")
+
+    def __init__(self, name: str):
+        if not (isinstance(name, str) and name.isidentifier() and name.isascii()):
+            raise ValueError(f"a size symbol is an identifier, not {name!r}")
+        self.name = name
+        self.key = (0, name)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Symbol) and other.name == self.name
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+class Floor:
+    """⌊numerator / divisor⌋ with a positive integer divisor; built only by `floordiv`."""
+
+    __slots__ = ("divisor", "key", "numerator")
+
+    def __init__(self, numerator: Size, divisor: int):
+        self.numerator, self.divisor = numerator, divisor
+        self.key = (1, numerator.key, divisor)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Floor) and other.key == self.key
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+
+class Scaled:
+    """⌊e · f⌋ for a float factor f that is not a small dyadic fraction: torch multiplies in double
+    precision, so this stays an atom that is evaluated the way torch does it."""
+
+    __slots__ = ("factor", "key", "numerator")
+
+    def __init__(self, numerator: Size, factor: float):
+        self.numerator, self.factor = numerator, factor
+        self.key = (2, numerator.key, factor)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Scaled) and other.key == self.key
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+
+Atom = Union[Symbol, Floor, Scaled]
+Monomial = tuple  # tuple[tuple[Atom, int], ...]: atoms with powers, sorted by atom key
+Dim = Union[int, "Size"]
+
+
+def _mono_key(monomial: Monomial) -> tuple:
+    return tuple((atom.key, power) for atom, power in monomial)
+
+
+def _mono_mul(a: Monomial, b: Monomial) -> Monomial:
+    powers: dict = {}
+    for atom, power in a + b:
+        powers[atom] = powers.get(atom, 0) + power
+    return tuple(sorted(powers.items(), key=lambda item: item[0].key))
+
+
+class Size:
+    """A canonical polynomial over atoms. Never constant: operations return an `int` when they can."""
+
+    __slots__ = ("_hash", "key", "terms")
+
+    def __init__(self, terms: tuple):
+        self.terms = terms  # ((monomial, coefficient), ...), sorted, no zero coefficients, not constant
+        self.key = tuple((_mono_key(m), c) for m, c in terms)
+        self._hash = hash(self.key)
+
+    # ------------------------------------------------------------ construction
+
+    @staticmethod
+    def symbol(name: str) -> Size:
+        return Size(((((Symbol(name), 1),), 1),))
+
+    @staticmethod
+    def _from(coefficients: dict) -> Dim:
+        terms = [(m, c) for m, c in coefficients.items() if c]
+        if not terms:
+            return 0
+        if len(terms) == 1 and terms[0][0] == ():
+            return terms[0][1]
+        terms.sort(key=lambda t: (len(t[0]) == 0, _mono_key(t[0])))
+        return Size(tuple(terms))
+
+    def _coefficients(self) -> dict:
+        return dict(self.terms)
+
+    # ------------------------------------------------------------ arithmetic
+
+    def __add__(self, other) -> Dim:
+        if not isinstance(other, (int, Size)) or isinstance(other, bool):
+            return NotImplemented
+        total = self._coefficients()
+        for monomial, c in _terms(other):
+            total[monomial] = total.get(monomial, 0) + c
+        return Size._from(total)
+
+    __radd__ = __add__
+
+    def __neg__(self) -> Dim:
+        return Size._from({m: -c for m, c in self.terms})
+
+    def __sub__(self, other) -> Dim:
+        if not isinstance(other, (int, Size)) or isinstance(other, bool):
+            return NotImplemented
+        return self + (-other)
+
+    def __rsub__(self, other) -> Dim:
+        if not isinstance(other, int) or isinstance(other, bool):
+            return NotImplemented
+        return (-self) + other
+
+    def __mul__(self, other) -> Dim:
+        if not isinstance(other, (int, Size)) or isinstance(other, bool):
+            return NotImplemented
+        product: dict = {}
+        for m1, c1 in self.terms:
+            for m2, c2 in _terms(other):
+                monomial = _mono_mul(m1, m2)
+                product[monomial] = product.get(monomial, 0) + c1 * c2
+        return Size._from(product)
+
+    __rmul__ = __mul__
+
+    def __floordiv__(self, other) -> Dim:
+        return floordiv(self, _divisor(other, self))
+
+    def __mod__(self, other) -> Dim:
+        return self - other * floordiv(self, _divisor(other, self))
+
+    def __rfloordiv__(self, other):
+        raise SymbolicSizeError(f"{format_value(other)} cannot be divided by the symbolic size {format_size(self)}")
+
+    __rmod__ = __rfloordiv__
+
+    def __truediv__(self, other):
+        raise SymbolicSizeError(f"sizes are integers: divide {format_size(self)} with // rather than /")
+
+    __rtruediv__ = __truediv__
+
+    def _order(self, other):
+        raise SymbolicSizeError(f"{format_size(self)} and {format_value(other)} have no fixed order")
+
+    __lt__ = __le__ = __gt__ = __ge__ = _order
+
+    def __index__(self):
+        raise SymbolicSizeError(f"the symbolic size {format_size(self)} is used where a number is needed")
+
+    # ------------------------------------------------------------ identity
+
+    def __eq__(self, other) -> bool:
+        """Structural: equal canonical forms. Use `compare` for the three-way answer."""
+        return isinstance(other, Size) and other.key == self.key
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __bool__(self) -> bool:
+        raise SymbolicSizeError(f"whether {format_size(self)} is zero depends on the sizes")
+
+    def __repr__(self) -> str:
+        return f"Size({format_size(self)!r})"
+
+    def __str__(self) -> str:
+        return format_size(self)
+
+    def __format__(self, spec: str) -> str:
+        """f"{macs:,}" works for ints and formulas alike (a formula has no digit grouping)."""
+        return format_size(self)
+
+    # ------------------------------------------------------------ inspection
+
+    def symbols(self) -> set[str]:
+        found: set[str] = set()
+        for monomial, _ in self.terms:
+            for atom, _ in monomial:
+                found |= {atom.name} if isinstance(atom, Symbol) else atom.numerator.symbols() \
+                    if isinstance(atom.numerator, Size) else set()
+        return found
+
+    def divisors(self) -> list[int]:
+        """Every divisor of a floor inside, nested ones included (they make up the period of the size)."""
+        found = []
+        for monomial, _ in self.terms:
+            for atom, _ in monomial:
+                if isinstance(atom, Floor):
+                    found.append(atom.divisor)
+                if isinstance(atom, (Floor, Scaled)) and isinstance(atom.numerator, Size):
+                    found += atom.numerator.divisors()
+        return found
+
+
+def _divisor(other, value) -> int:
+    if isinstance(other, int) and not isinstance(other, bool) and other > 0:
+        return other
+    raise SymbolicSizeError(f"{format_size(value)} can be divided by positive integers only, not by "
+                            f"{format_value(other)}")
+
+
+def format_value(value) -> str:
+    return format_size(value) if isinstance(value, (int, Size)) else repr(value)
+
+
+def _terms(value: Dim) -> tuple:
+    if isinstance(value, Size):
+        return value.terms
+    return (((), value),) if value else ()
+
+
+def symbol(name: str) -> Size:
+    """The size named `name` (an identifier)."""
+    return Size.symbol(name)
+
+
+def is_symbolic(value) -> bool:
+    return isinstance(value, Size)
+
+
+def floordiv(value: Dim, divisor: int) -> Dim:
+    """⌊value / divisor⌋ for a positive integer divisor, normalised: what divides is pulled out, common
+    factors cancel, and nested floors merge (⌊⌊e/a⌋/b⌋ = ⌊e/ab⌋)."""
+    if divisor <= 0:
+        raise SymbolicSizeError(f"sizes are divided by positive integers only, not by {divisor}")
+    if isinstance(value, int):
+        return value // divisor
+    if divisor == 1:
+        return value
+    quotient: dict = {}
+    remainder: dict = {}
+    for monomial, c in value.terms:
+        q, r = divmod(c, divisor)
+        if q:
+            quotient[monomial] = q
+        if r:
+            remainder[monomial] = r
+    rest = Size._from(remainder)
+    if isinstance(rest, int):  # 0 <= rest < divisor
+        return Size._from(quotient) if quotient else 0
+    common = math.gcd(divisor, *(c for _, c in rest.terms))
+    if common > 1:
+        rest, divisor = Size._from({m: c // common for m, c in rest.terms}), divisor // common
+    atom = _merged_floor(rest, divisor)
+    quotient[((atom, 1),)] = quotient.get(((atom, 1),), 0) + 1
+    return Size._from(quotient)
+
+
+def _merged_floor(rest: Size, divisor: int) -> Floor:
+    """⌊(⌊e/a⌋ + c)/b⌋ = ⌊(e + c·a)/(a·b)⌋ when rest is one floor (coefficient 1) plus a constant."""
+    variable = [(m, c) for m, c in rest.terms if m != ()]
+    constant = dict(rest.terms).get((), 0)
+    if len(variable) == 1 and variable[0][1] == 1 and len(variable[0][0]) == 1:
+        (atom, power), = variable[0][0]
+        if isinstance(atom, Floor) and power == 1:
+            inner = atom.numerator + constant * atom.divisor
+            merged = floordiv(inner, atom.divisor * divisor)
+            if isinstance(merged, Size) and len(merged.terms) == 1 and merged.terms[0][1] == 1:
+                (only, _), = merged.terms[0][0]
+                if isinstance(only, Floor):
+                    return only
+    return Floor(rest, divisor)
+
+
+def ceildiv(value: Dim, divisor: int) -> Dim:
+    """⌈value / divisor⌉ = ⌊(value + divisor − 1) / divisor⌋."""
+    return floordiv(value + divisor - 1, divisor)
+
+
+def scale(value: Dim, factor: float) -> Dim:
+    """⌊value · factor⌋ as torch computes it (in double precision). An exact small dyadic factor, such
+    as 2, 0.5 or 1.5, stays floor-affine; others become an atom evaluated like torch."""
+    if isinstance(value, int):
+        return math.floor(value * factor)
+    exact = Fraction(factor)
+    if exact.denominator <= 1 << 16 and exact.numerator < 1 << 16:
+        return floordiv(value * exact.numerator, exact.denominator)
+    return Size._from({((Scaled(value, factor), 1),): 1})
+
+
+def substitute(value, binding: dict[str, Dim]):
+    """value with the named symbols replaced (ints, sizes, and tuples of them)."""
+    if isinstance(value, tuple):
+        return tuple(substitute(v, binding) for v in value)
+    if not isinstance(value, Size) or not binding:
+        return value
+    total: Dim = 0
+    for monomial, c in value.terms:
+        term: Dim = c
+        for atom, power in monomial:
+            value = _atom_value(atom, binding)
+            for _ in range(power):
+                term = term * value
+        total = total + term
+    return total
+
+
+def _atom_value(atom: Atom, binding: dict[str, Dim]) -> Dim:
+    if isinstance(atom, Symbol):
+        return binding[atom.name] if atom.name in binding else Size._from({((atom, 1),): 1})
+    numerator = substitute(atom.numerator, binding)
+    if isinstance(atom, Floor):
+        return floordiv(numerator, atom.divisor)
+    return scale(numerator, atom.factor)
+
+
+def evaluate(value: Dim, binding: dict[str, int]) -> int:
+    """The integer value of a size for concrete symbols; KeyError when a symbol is missing."""
+    result = substitute(value, binding)
+    if not isinstance(result, int):
+        raise KeyError(f"no value for {sorted(result.symbols())}")
+    return result
+
+
+# ---------------------------------------------------------------- bounds and comparisons
+
+def bounds(value: Dim) -> tuple[float, float]:
+    """An interval containing every value of `value` when each symbol is at least SYMBOL_MINIMUM."""
+    if isinstance(value, int):
+        return value, value
+    low = high = 0.0
+    for monomial, c in value.terms:
+        lo, hi = 1.0, 1.0
+        for atom, power in monomial:
+            alo, ahi = _atom_bounds(atom)
+            for _ in range(power):
+                lo, hi = _interval_mul(lo, hi, alo, ahi)
+        lo, hi = (c * lo, c * hi) if c > 0 else (c * hi, c * lo)
+        low, high = _add_bound(low, lo), _add_bound(high, hi)
+    return low, high
+
+
+def _add_bound(a: float, b: float) -> float:
+    if math.isinf(a) and math.isinf(b) and a != b:
+        return -math.inf if a < 0 or b < 0 else math.inf
+    return a + b
+
+
+def _interval_mul(alo, ahi, blo, bhi) -> tuple[float, float]:
+    products = []
+    for x in (alo, ahi):
+        for y in (blo, bhi):
+            products.append(0.0 if x == 0 or y == 0 else x * y)
+    return min(products), max(products)
+
+
+def _atom_bounds(atom: Atom) -> tuple[float, float]:
+    if isinstance(atom, Symbol):
+        return SYMBOL_MINIMUM, math.inf
+    lo, hi = bounds(atom.numerator)
+    if isinstance(atom, Floor):
+        return (math.floor(lo / atom.divisor) if math.isfinite(lo) else lo,
+                math.floor(hi / atom.divisor) if math.isfinite(hi) else hi)
+    return (math.floor(lo * atom.factor) if math.isfinite(lo) else lo,
+            math.floor(hi * atom.factor) if math.isfinite(hi) else hi)
+
+
+@dataclass(frozen=True)
+class Condition:
+    """`difference == 0` or `difference >= 0`, undecided for symbolic sizes: it holds for some of them."""
+    difference: Size
+    relation: str   # "==" or ">="
+    left: Dim
+    right: Dim
+
+    def holds(self, binding: dict[str, int]) -> bool:
+        value = evaluate(self.difference, binding)
+        return value == 0 if self.relation == "==" else value >= 0
+
+    def symbols(self) -> set[str]:
+        return self.difference.symbols()
+
+    def __str__(self) -> str:
+        return f"{format_size(self.left)} {self.relation} {format_size(self.right)}"
+
+    def __bool__(self) -> bool:
+        raise SymbolicSizeError(f"whether {self} depends on the sizes")
+
+
+Truth = Union[bool, Condition]
+
+
+def compare(left: Dim, right: Dim) -> Truth:
+    """left == right: True, False (provably different for every size), or the Condition for when."""
+    difference = left - right
+    if isinstance(difference, int):
+        return difference == 0
+    low, high = bounds(difference)
+    if low > 0 or high < 0:
+        return False
+    return Condition(difference, "==", left, right)
+
+
+def at_least(left: Dim, right: Dim) -> Truth:
+    """left >= right: True, False (for every size), or the Condition for when."""
+    difference = left - right
+    if isinstance(difference, int):
+        return difference >= 0
+    low, high = bounds(difference)
+    if low >= 0:
+        return True
+    if high < 0:
+        return False
+    return Condition(difference, ">=", left, right)
+
+
+def symbol_name(value) -> str | None:
+    """The name when value is exactly one symbol (`H`), else None."""
+    if isinstance(value, Size) and len(value.terms) == 1:
+        monomial, c = value.terms[0]
+        if c == 1 and len(monomial) == 1 and monomial[0][1] == 1 and isinstance(monomial[0][0], Symbol):
+            return monomial[0][0].name
+    return None
+
+
+def exact_quotient(value: Dim, divisor: Dim) -> Dim | None:
+    """value / divisor when the divisor divides it for every size (an integer dividing every
+    coefficient, or a monomial dividing every term); None otherwise."""
+    if isinstance(divisor, int):
+        if divisor == 0:
+            return None
+        if isinstance(value, int):
+            return value // divisor if value % divisor == 0 else None
+        return floordiv(value, divisor) if all(c % divisor == 0 for _, c in value.terms) else None
+    if isinstance(value, int) or len(divisor.terms) != 1:
+        return 1 if value == divisor else None
+    (divisor_monomial, divisor_coefficient), = divisor.terms
+    quotient: dict = {}
+    for monomial, c in value.terms:
+        powers = dict(monomial)
+        if c % divisor_coefficient or any(powers.get(atom, 0) < p for atom, p in divisor_monomial):
+            return None
+        for atom, p in divisor_monomial:
+            powers[atom] -= p
+        rest = tuple(sorted(((a, p) for a, p in powers.items() if p), key=lambda item: item[0].key))
+        quotient[rest] = quotient.get(rest, 0) + c // divisor_coefficient
+    return Size._from(quotient)
+
+
+def equal_dims(left: Dim, right: Dim) -> bool:
+    """Structural equality of two dims (an int never equals a size)."""
+    return type(left) is type(right) and left == right
+
+
+# ---------------------------------------------------------------- printing
+
+def format_size(value, names: dict[str, str] | None = None) -> str:
+    """Python notation in its simplest canonical form: `H//2 - 1`, `16*(H//4)*(W//4)`, `H % 2`.
+    names: Python text for symbols (generated code); a symbol missing from it raises KeyError."""
+    if isinstance(value, bool) or not isinstance(value, (int, Size)):
+        return str(value)
+    if isinstance(value, int):
+        return str(value)
+    return _format_sum(_with_modulo(list(value.terms)), names)
+
+
+def python_size(value, names: dict[str, str]) -> str | None:
+    """A size as a Python expression with its symbols spelled by `names`; None when one is missing."""
+    try:
+        return format_size(value, names)
+    except KeyError:
+        return None
+
+
+def _with_modulo(terms: list) -> list:
+    """Spot e − k·⌊e/k⌋ (and multiples of it) and write it as `e % k`: returns terms where such a
+    group is replaced by a ("mod", numerator, divisor, multiple) entry."""
+    coefficients = dict(terms)
+    out = []
+    for monomial, c in terms:
+        if len(monomial) != 1 or monomial[0][1] != 1 or not isinstance(monomial[0][0], Floor):
+            continue
+        atom = monomial[0][0]
+        if c % atom.divisor or monomial not in coefficients:
+            continue
+        multiple = -c // atom.divisor
+        if multiple <= 0:
+            continue
+        parts = _terms(atom.numerator)
+        if all(coefficients.get(m, 0) == multiple * k for m, k in parts):
+            for m, _ in parts:
+                coefficients.pop(m)
+            coefficients.pop(monomial)
+            out.append((("mod", atom.numerator, atom.divisor), multiple))
+    ordered = [(m, coefficients[m]) for m, _ in terms if m in coefficients]
+    return ordered[:1] + out + ordered[1:] if ordered else out
+
+
+def _format_sum(terms: list, names) -> str:
+    pieces = []
+    for monomial, c in terms:
+        text = _format_term(monomial, abs(c), names)
+        if not pieces:
+            pieces.append(("-" if c < 0 else "") + text)
+        else:
+            pieces.append((" - " if c < 0 else " + ") + text)
+    return "".join(pieces) or "0"
+
+
+def _format_term(monomial, c: int, names) -> str:
+    if isinstance(monomial, tuple) and monomial and monomial[0] == "mod":
+        _, numerator, divisor = monomial
+        inner = format_size(numerator, names)
+        inner = f"({inner})" if isinstance(numerator, Size) and (len(numerator.terms) > 1 or
+                                                                 _is_product(numerator)) else inner
+        text = f"{inner} % {divisor}"
+        return text if c == 1 else f"{c}*({text})"
+    if monomial == ():
+        return str(c)
+    factors = []
+    for atom, power in monomial:
+        factor = _format_atom(atom, len(monomial) == 1 and power == 1 and c == 1, names)
+        factors += [factor] * power
+    return "*".join(([str(c)] if c != 1 else []) + factors)
+
+
+def _is_product(value: Size) -> bool:
+    (monomial, c), = value.terms
+    return c != 1 or len(monomial) > 1 or monomial[0][1] > 1
+
+
+def _format_atom(atom: Atom, alone: bool, names) -> str:
+    if isinstance(atom, Symbol):
+        return atom.name if names is None else names[atom.name]
+    inner = format_size(atom.numerator, names)
+    if isinstance(atom.numerator, Size) and (len(atom.numerator.terms) > 1 or _is_product(atom.numerator)):
+        inner = f"({inner})"
+    if isinstance(atom, Scaled):   # torch multiplies in double precision and rounds down
+        return f"{'math.floor' if names is not None else 'floor'}({inner} * {atom.factor!r})"
+    text = f"{inner}//{atom.divisor}"
+    return text if alone else f"({text})"
+
+
+# ---------------------------------------------------------------- parsing (for tests and round trips)
+
+def parse_size(text: str) -> Dim:
+    """The size a printed size stands for: `16*(H//4)*(W//4)`, `H % 2`, `(H + 1)//2 - 1`.
+    Parsed with Python's own expression grammar (`ast`), never evaluated; only integers, names
+    and + - * // % are accepted."""
+    import ast
+    tree = ast.parse(text, mode="eval").body
+    return _from_tree(tree)
+
+
+def _from_tree(node) -> Dim:
+    import ast
+    if isinstance(node, ast.Constant) and type(node.value) is int:
+        return node.value
+    if isinstance(node, ast.Name):
+        return Size.symbol(node.id)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        return -_from_tree(node.operand)
+    if isinstance(node, ast.BinOp):
+        left, right = _from_tree(node.left), _from_tree(node.right)
+        operators = {ast.Add: lambda: left + right, ast.Sub: lambda: left - right,
+                     ast.Mult: lambda: left * right, ast.FloorDiv: lambda: _int_divide(left, right, floordiv),
+                     ast.Mod: lambda: _int_divide(left, right, lambda a, b: a - b * floordiv(a, b))}
+        if type(node.op) in operators:
+            return operators[type(node.op)]()
+    raise ValueError(f"not a size expression: {ast.dump(node)}")
+
+
+def _int_divide(left: Dim, right: Dim, operation) -> Dim:
+    if not isinstance(right, int) or right <= 0:
+        raise ValueError("sizes are divided by positive integers only")
+    return operation(left, right)
