@@ -180,13 +180,15 @@ E0115 = _code("E0115", "repeat without parentheses", """
     Write `x -> DenseLayer() * 6`.
     """)
 
-E0116 = _code("E0116", "bracket not closed", """
-    A `(` or `[` is still open where the statement or the body ends. The error points at the
-    bracket; the note shows where the parser noticed.
+E0116 = _code("E0116", "unbalanced brackets", """
+    A `(` or `[` is still open where the statement or the body ends (the error points at the
+    bracket, and a note at where the parser noticed), or a `)`, `]` or `}` closes nothing or the
+    wrong kind of bracket.
 
         x -> conv2d(16, 3 -> relu
 
-    Close it where its contents end: `x -> conv2d(16, 3) -> relu`.
+    Close it where its contents end: `x -> conv2d(16, 3) -> relu`; remove a closing bracket that
+    closes nothing.
     """)
 
 E0117 = _code("E0117", "statement ended by a line break", """

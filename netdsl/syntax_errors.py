@@ -134,21 +134,23 @@ class _Context:
         return self.source.line_col(offset)[0]
 
     def repairs(self, *edits: Edit) -> bool:
-        """Whether the text with `edits` applied parses past the line of the error. The parse stops at the
-        first token after that line: a repair costs no more than parsing up to the error."""
+        """Whether the text with `edits` applied parses past the line of the error, with every bracket
+        closed. The parse stops at the first token after that line: a repair costs no more than parsing
+        up to the error."""
         text, line_end = self.text, self.line_end(self.found.start_pos)
         for edit in sorted(edits, key=lambda e: e.span.start, reverse=True):
             text = text[:edit.span.start] + edit.replacement + text[edit.span.end:]
         limit = line_end + sum(len(e.replacement) - (e.span.end - e.span.start) for e in edits
                                if e.span.start <= line_end)
-        parser = self.parser.parse_interactive(text)
+        parser, depth = self.parser.parse_interactive(text), 0
         try:
             for token in parser.iter_parse():   # yields each token before feeding it
-                if token.start_pos > limit:
+                if token.start_pos > limit and depth == 0:
                     return True
+                depth += _DEPTH.get(token.type, 0)
             parser.feed_eof()
-        except UnexpectedInput as error:
-            return _error_offset(error, text) > limit
+        except UnexpectedInput as error:   # past the line, and not inside brackets left open
+            return _error_offset(error, text) > limit and depth == 0
         return True
 
     def operand_before(self, token: Token) -> Span:
@@ -259,19 +261,19 @@ def _python_habit(ctx: _Context) -> Diagnostic | None:
 
 
 def _misspelt_keyword(ctx: _Context) -> Diagnostic | None:
-    found, previous = ctx.found, ctx.previous
+    found = ctx.found
     if found.type == "NAME" and "DEFKIND" in ctx.expected:
         word, keywords = found, ("network", "block", "import", "from")
-    elif found.type == "NAME" and previous is not None and previous.type == "NAME" and ctx.starts_statement(previous):
-        word, keywords = previous, ("input", "output")
+    elif ctx.statement and ctx.statement[0].type == "NAME":
+        word, keywords = ctx.statement[0], ("input", "output")   # `inupt x: [N, 3]`, `ouput(h)`
     else:
         return None
     keyword = _closest(str(word), keywords)
     edit = Edit(ctx.token_span(word), keyword or "")
     if keyword is None or not ctx.repairs(edit):
         return None
-    return Diagnostic(codes.E0109.code, Severity.ERROR, f"unknown keyword `{word}`: did you mean `{keyword}`?",
-                      ctx.token_span(word), fixes=(Fix(f"write `{keyword}`", (edit,)),))
+    return Diagnostic(codes.E0109.code, Severity.ERROR, f"unknown keyword `{word}`", ctx.token_span(word),
+                      help=f"did you mean `{keyword}`?", fixes=(Fix(f"write `{keyword}`", (edit,)),))
 
 
 _LITERAL_TYPES = (("bool", r"(true|false)\b"), ("str", r"[\"']"), ("float", r"-?(\d[\d_]*)?\.\d|-?\d[\d_]*[eE.]"),
@@ -511,10 +513,30 @@ def _definition_header(ctx: _Context) -> Diagnostic | None:
     return None
 
 
+def _unmatched_closer(ctx: _Context) -> Diagnostic | None:
+    found = ctx.found
+    opener = {"RPAR": "(", "RSQB": "[", "RBRACE": "{"}.get(found.type)
+    brackets = [t for t in ctx.open_brackets if t.type != "LBRACE"]
+    if opener is None or opener == "{" and ctx.open_brackets or brackets and str(brackets[-1]) == opener:
+        return None
+    if brackets:   # `linear(10]`: the wrong kind of bracket
+        closer = _CLOSERS[brackets[-1].type]
+        edit = Edit(ctx.token_span(found), closer)
+        message, label, fix = f"`{found}` where `{closer}` is expected", f"this closes `{brackets[-1]}`", f"write `{closer}`"
+    else:
+        edit = Edit(ctx.token_span(found), "")
+        message, label, fix = f"unmatched `{found}`", f"no `{opener}` is open here", f"remove the `{found}`"
+    fixes = (Fix(fix, (edit,)),) if ctx.repairs(edit) else ()
+    return Diagnostic(codes.E0116.code, Severity.ERROR, message, ctx.token_span(found), label=label,
+                      notes=(Note(f"the `{brackets[-1]}` it would close", ctx.token_span(brackets[-1])),) if brackets
+                      else (), help=fix if fixes else None, fixes=fixes)
+
+
 _CHARACTER_EXPLANATIONS = (_unterminated_string, _wrong_arrow, _semicolon)
 _TOKEN_EXPLANATIONS = (_wrong_arrow, _unclosed_body, _python_habit, _misspelt_keyword, _definition_header,
                        _parameter_declaration, _missing_value, _stray_comma, _repeat_without_parentheses,
-                       _arrow_without_layer, _missing_arrow, _missing_comma, _unclosed_bracket, _line_break)
+                       _arrow_without_layer, _missing_arrow, _missing_comma, _unclosed_bracket, _unmatched_closer,
+                       _line_break)
 
 
 # ---------------------------------------------------------------- the generic message
