@@ -269,7 +269,9 @@ class _Lowerer:
 
     def chain(self, scope: Scope, chain: ast.Chain, unpacking: Unpacking) -> Any:
         value = self.expression(scope, chain.head)
-        if value is not POISON and not isinstance(value, Tensor):
+        if id(chain.head) in self.resolution(scope.definition).reported:
+            value = POISON
+        elif value is not POISON and not isinstance(value, Tensor):
             self.diagnostics.error(codes.E0315, f"a chain starts from a tensor, not the value {format_value(value)}",
                                    chain.head.span)
             value = POISON

@@ -147,7 +147,7 @@ class _Resolver:
             self.expression(statement.value)
             self.output(statement.span)
         elif isinstance(statement, ast.ChainStmt):
-            if not self.starts_with_layer(statement):
+            if not self.starts_with_layer(statement) and not self.arguments_after_break(statement):
                 self.expression(statement.chain.head)
             self.stages(statement.chain.stages, last=True)
             if not isinstance(statement.chain.stages[-1], ast.OutputStage):
@@ -164,9 +164,7 @@ class _Resolver:
             return False
         self.result.reported.add(id(head))
         span = head.span if isinstance(head, ast.Var) else head.func.span
-        body = self.definition.body
-        index = next(i for i, s in enumerate(body) if s is statement)
-        before = body[index - 1] if index else None
+        before = self.statement_before(statement)
         if before is None or isinstance(before, ast.InputStmt):
             self.diagnostics.error(codes.E0114, f"`{name}` is a layer, not a tensor: a chain starts from a tensor",
                                    span, help=f"write `x -> {name}`, where `x` is a tensor")
@@ -179,6 +177,33 @@ class _Resolver:
                                help=f"write `-> {name}` to continue the chain of line {before_line}",
                                fixes=missing_arrow(span))
         return True
+
+    def arguments_after_break(self, statement: ast.ChainStmt) -> bool:
+        """`y = x -> conv2d` and, on the next line, `(16, 3) -> relu`: the line break ended the statement
+        before what were meant as the layer's arguments (E0117)."""
+        before = self.statement_before(statement)
+        value = before.chain if isinstance(before, ast.ChainStmt) else getattr(before, "value", None)
+        layer = value.stages[-1] if isinstance(value, ast.Chain) else None
+        if not isinstance(layer, ast.Call) or layer.parens or not statement.span.text.startswith("(") \
+                or not self.constant(statement.chain.head):
+            return False
+        self.result.reported |= {id(layer), id(statement.chain.head)}
+        text, start, end = layer.span.source.text, statement.span.start, statement.chain.head.span.end
+        while text.count("(", start, end) > text.count(")", start, end):   # `(16)`: the head is `16`
+            end = text.index(")", end) + 1
+        name, arguments = layer.func.name, text[start:end]
+        join = Edit(Span(layer.span.source, layer.span.end, start), "")
+        self.diagnostics.error(codes.E0117, f"the line break after `{name}` ends its statement: `{arguments}` starts "
+                               "a new one", Span(layer.span.source, start, end), label="a new statement starts here",
+                               notes=(Note(LINE_BREAK_RULE), Note(f"the statement `{name}` ends", layer.span)),
+                               help=f"to call `{name}` with these arguments, put `(` right after `{name}`",
+                               fixes=(Fix(f"join `{arguments}` to `{name}`", (join,)),))
+        return True
+
+    def statement_before(self, statement: ast.Statement) -> ast.Statement | None:
+        body = self.definition.body
+        index = next(i for i, s in enumerate(body) if s is statement)
+        return body[index - 1] if index else None
 
     def constant(self, expr: ast.Expr) -> bool:
         """Whether expr names no tensor: `linear(10)` or `conv2d(c, (3, 3))` as opposed to `relu(x)`."""
