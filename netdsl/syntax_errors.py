@@ -17,6 +17,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 
 from . import codes
 from .diagnostics import Diagnostic, Edit, Fix, Note, Severity
+from .fixes import respell
 from .source import SourceFile, Span
 
 LINE_BREAK_RULE = ("a line break ends a statement, except inside brackets, after a token that cannot end "
@@ -205,7 +206,7 @@ def _wrong_arrow(ctx: _Context) -> Diagnostic | None:
         return None
     span = ctx.span(start, start + len(wrong))
     return Diagnostic(codes.E0108.code, Severity.ERROR, f"`{wrong}` is not netdsl's arrow: a chain is written with `->`", span,
-                      help="write `x -> relu`", fixes=(Fix("write `->`", (Edit(span, "->"),)),))
+                      help="write `x -> relu`", fixes=respell(span, "->"))
 
 
 def _unclosed_body(ctx: _Context) -> Diagnostic | None:
@@ -256,7 +257,7 @@ def _python_habit(ctx: _Context) -> Diagnostic | None:
     message, help = _PYTHON_WORDS[str(word)]
     fixes = ()
     if str(word) == "return" and ctx.starts_statement(word) and ctx.repairs(Edit(ctx.token_span(word), "output")):
-        fixes = (Fix("write `output`", (Edit(ctx.token_span(word), "output"),)),)
+        fixes = respell(ctx.token_span(word), "output")
     return Diagnostic(codes.E0110.code, Severity.ERROR, message, ctx.token_span(word), help=help, fixes=fixes)
 
 
@@ -273,7 +274,7 @@ def _misspelt_keyword(ctx: _Context) -> Diagnostic | None:
     if keyword is None or not ctx.repairs(edit):
         return None
     return Diagnostic(codes.E0109.code, Severity.ERROR, f"unknown keyword `{word}`", ctx.token_span(word),
-                      help=f"did you mean `{keyword}`?", fixes=(Fix(f"write `{keyword}`", (edit,)),))
+                      help=f"did you mean `{keyword}`?", fixes=respell(ctx.token_span(word), keyword))
 
 
 _LITERAL_TYPES = (("bool", r"(true|false)\b"), ("str", r"[\"']"), ("float", r"-?(\d[\d_]*)?\.\d|-?\d[\d_]*[eE.]"),
@@ -372,7 +373,7 @@ def _repeat_without_parentheses(ctx: _Context) -> Diagnostic | None:
     return Diagnostic(codes.E0115.code, Severity.ERROR, f"a repeated layer or block needs its parentheses: `{previous}() * "
                       f"{count}`", ctx.token_span(previous), label="no `(...)` here",
                       help=f"write `{previous}() * {count}`",
-                      fixes=(Fix(f"write `{previous}()`", (insert,)),))
+                      fixes=(Fix(f"insert `()` after `{previous}`", (insert,)),))
 
 
 def _missing_arrow(ctx: _Context) -> Diagnostic | None:
