@@ -181,6 +181,10 @@ def _error_offset(error: UnexpectedInput, text: str) -> int:
 
 # ---------------------------------------------------------------- the explanations, most specific first
 
+def _error(code: codes.Code, message: str, span: Span, **details) -> Diagnostic:
+    return Diagnostic(code.code, Severity.ERROR, message, span, **details)
+
+
 def _unterminated_string(ctx: _Context) -> Diagnostic | None:
     quote = str(ctx.found)
     if ctx.found.type != "CHAR" or quote not in "'\"":
@@ -191,9 +195,9 @@ def _unterminated_string(ctx: _Context) -> Diagnostic | None:
     fixes = (Fix(f"close the string after `{word}`", (Edit(close, quote),)),) \
         if word and ctx.repairs(Edit(close, quote)) else ()
     help = f"close it: {quote}{word}{quote}" if fixes else f"close it with {quote} on the same line"
-    return Diagnostic(codes.E0107.code, Severity.ERROR, "unterminated string", ctx.span(start, len(ctx.text[:end].rstrip())),
-                      label=f"this string has no closing {quote}", help=help + " (a string ends on its line)",
-                      fixes=fixes)
+    return _error(codes.E0107, "unterminated string", ctx.span(start, len(ctx.text[:end].rstrip())),
+                  label=f"this string has no closing {quote}", help=help + " (a string ends on its line)",
+                  fixes=fixes)
 
 
 def _wrong_arrow(ctx: _Context) -> Diagnostic | None:
@@ -205,8 +209,8 @@ def _wrong_arrow(ctx: _Context) -> Diagnostic | None:
     else:
         return None
     span = ctx.span(start, start + len(wrong))
-    return Diagnostic(codes.E0108.code, Severity.ERROR, f"`{wrong}` is not netdsl's arrow: a chain is written with `->`", span,
-                      help="write `x -> relu`", fixes=respell(span, "->"))
+    return _error(codes.E0108, f"`{wrong}` is not netdsl's arrow: a chain is written with `->`", span,
+                  help="write `x -> relu`", fixes=respell(span, "->"))
 
 
 def _unclosed_body(ctx: _Context) -> Diagnostic | None:
@@ -226,9 +230,9 @@ def _unclosed_body(ctx: _Context) -> Diagnostic | None:
         message = f"{kind} `{name}` is not closed at the end of the file"
     close = Edit(ctx.span(last.end_pos), "\n}")
     fixes = (Fix(f"close {kind} `{name}` with `}}`", (close,)),) if ctx.repairs(close) else ()
-    return Diagnostic(codes.E0103.code, Severity.ERROR, message, ctx.span(last.end_pos - 1, last.end_pos),
-                      label="expected `}` after this", notes=tuple(notes),
-                      help=f"add `}}` on a line after line {ctx.line(last.start_pos)}", fixes=fixes)
+    return _error(codes.E0103, message, ctx.span(last.end_pos - 1, last.end_pos),
+                  label="expected `}` after this", notes=tuple(notes),
+                  help=f"add `}}` on a line after line {ctx.line(last.start_pos)}", fixes=fixes)
 
 
 _PYTHON_WORDS = {
@@ -245,12 +249,12 @@ _PYTHON_WORDS = {
 def _python_habit(ctx: _Context) -> Diagnostic | None:
     found, previous = ctx.found, ctx.previous
     if found.type == "NAME" and previous is not None and previous.type in ("IMPORT", "FROM"):
-        return Diagnostic(codes.E0110.code, Severity.ERROR, f"`{previous}` takes a quoted path to a .net file, not a Python module",
-                          ctx.token_span(found), help="write `import \"blocks.net\"` or `from \"blocks.net\" import "
-                          "Name`; layers and PyTorch itself need no import")
+        return _error(codes.E0110, f"`{previous}` takes a quoted path to a .net file, not a Python module",
+                      ctx.token_span(found), help="write `import \"blocks.net\"` or `from \"blocks.net\" import "
+                      "Name`; layers and PyTorch itself need no import")
     if found.type in ("IMPORT", "FROM") and ctx.open_definition() is not None:
-        return Diagnostic(codes.E0110.code, Severity.ERROR, f"`{found}` inside a {ctx.open_definition()[0]}",
-                          ctx.token_span(found), help="imports go at the top level of the file, and layers need none")
+        return _error(codes.E0110, f"`{found}` inside a {ctx.open_definition()[0]}",
+                      ctx.token_span(found), help="imports go at the top level of the file, and layers need none")
     word = next((t for t in (found, *reversed(ctx.statement)) if t.type == "NAME" and str(t) in _PYTHON_WORDS), None)
     if word is None:
         return None
@@ -258,7 +262,7 @@ def _python_habit(ctx: _Context) -> Diagnostic | None:
     fixes = ()
     if str(word) == "return" and ctx.starts_statement(word) and ctx.repairs(Edit(ctx.token_span(word), "output")):
         fixes = respell(ctx.token_span(word), "output")
-    return Diagnostic(codes.E0110.code, Severity.ERROR, message, ctx.token_span(word), help=help, fixes=fixes)
+    return _error(codes.E0110, message, ctx.token_span(word), help=help, fixes=fixes)
 
 
 def _misspelt_keyword(ctx: _Context) -> Diagnostic | None:
@@ -273,8 +277,8 @@ def _misspelt_keyword(ctx: _Context) -> Diagnostic | None:
     edit = Edit(ctx.token_span(word), keyword or "")
     if keyword is None or not ctx.repairs(edit):
         return None
-    return Diagnostic(codes.E0109.code, Severity.ERROR, f"unknown keyword `{word}`", ctx.token_span(word),
-                      help=f"did you mean `{keyword}`?", fixes=respell(ctx.token_span(word), keyword))
+    return _error(codes.E0109, f"unknown keyword `{word}`", ctx.token_span(word),
+                  help=f"did you mean `{keyword}`?", fixes=respell(ctx.token_span(word), keyword))
 
 
 _LITERAL_TYPES = (("bool", r"(true|false)\b"), ("str", r"[\"']"), ("float", r"-?(\d[\d_]*)?\.\d|-?\d[\d_]*[eE.]"),
@@ -293,22 +297,22 @@ def _parameter_declaration(ctx: _Context) -> Diagnostic | None:
             type_name = _literal_type(ctx.text[found.end_pos:].lstrip())
             edit = Edit(ctx.span(previous.end_pos), f": {type_name}")
             if type_name and ctx.repairs(edit):
-                return Diagnostic(codes.E0111.code, Severity.ERROR, f"parameter `{name}` has no type: a parameter is "
-                                  "declared `name: type = default`", ctx.token_span(found),
-                                  label="expected `:` and a type before the default",
-                                  help=f"write `{name}: {type_name} = …`",
-                                  fixes=(Fix(f"declare `{name}: {type_name}`", (edit,)),))
-        return Diagnostic(codes.E0111.code, Severity.ERROR, f"parameter `{name}` has no type", ctx.token_span(previous),
-                          help=f"write `{name}: int` (or `float`, `bool`, `str`), with `= default` if it has one")
+                return _error(codes.E0111, f"parameter `{name}` has no type: a parameter is "
+                              "declared `name: type = default`", ctx.token_span(found),
+                              label="expected `:` and a type before the default",
+                              help=f"write `{name}: {type_name} = …`",
+                              fixes=(Fix(f"declare `{name}: {type_name}`", (edit,)),))
+        return _error(codes.E0111, f"parameter `{name}` has no type", ctx.token_span(previous),
+                      help=f"write `{name}: int` (or `float`, `bool`, `str`), with `= default` if it has one")
     if previous is not None and previous.type == "COLON" and ctx.expected == {"NAME"}:
         name = ctx.token_before(previous)
         type_name = _literal_type(ctx.text[found.start_pos:])
         edit = Edit(ctx.span(found.start_pos), f"{type_name} = ")
         if type_name and ctx.repairs(edit):
-            return Diagnostic(codes.E0111.code, Severity.ERROR, f"parameter `{name}` has a default but no type",
-                              ctx.token_span(found), label="expected a type here",
-                              help=f"write `{name}: {type_name} = {found}`",
-                              fixes=(Fix(f"declare `{name}: {type_name}`", (edit,)),))
+            return _error(codes.E0111, f"parameter `{name}` has a default but no type",
+                          ctx.token_span(found), label="expected a type here",
+                          help=f"write `{name}: {type_name} = {found}`",
+                          fixes=(Fix(f"declare `{name}: {type_name}`", (edit,)),))
     return None
 
 
@@ -324,15 +328,15 @@ def _missing_value(ctx: _Context) -> Diagnostic | None:
         remove = ctx.span(comma.start_pos, equal.end_pos)           # `, bias=`
     else:
         after = found.end_pos if found.type == "COMMA" else equal.end_pos
-        remove = ctx.span(name.start_pos, len(ctx.text[:after]) + len(re.match(r"\s*", ctx.text[after:])[0])
-                          if found.type == "COMMA" else after)
+        spaces = len(re.match(r"\s*", ctx.text[after:])[0]) if found.type == "COMMA" else 0
+        remove = ctx.span(name.start_pos, after + spaces)           # `bias=, ` or `bias=`
     in_header = ctx.open_definition() is None
     what = f"parameter `{name}` has no default value" if in_header else f"argument `{name}` has no value"
     fixes = (Fix(f"remove `{name}=`", (Edit(remove, ""),)),) if ctx.repairs(Edit(remove, "")) else ()
-    return Diagnostic(codes.E0113.code, Severity.ERROR, what, ctx.span(name.start_pos, equal.end_pos),
-                      label="expected a value after `=`",
-                      help=f"write a value (`{name}=…`) or leave `{name}` out to use its default" if not in_header else
-                      "write a default (`= …`) or remove `=`", fixes=fixes)
+    return _error(codes.E0113, what, ctx.span(name.start_pos, equal.end_pos),
+                  label="expected a value after `=`",
+                  help="write a default (`= …`) or remove `=`" if in_header else
+                  f"write a value (`{name}=…`) or leave `{name}` out to use its default", fixes=fixes)
 
 
 def _stray_comma(ctx: _Context) -> Diagnostic | None:
@@ -348,15 +352,15 @@ def _stray_comma(ctx: _Context) -> Diagnostic | None:
         indent = re.match(r"[ \t]*", ctx.text[line_start:])[0]
         after = len(re.match(r"[ \t]*", ctx.text[found.end_pos:])[0])
         split = Edit(ctx.span(found.start_pos, found.end_pos + after), "\n" + indent)
-        return Diagnostic(codes.E0112.code, Severity.ERROR, "unexpected `,`: statements are separated by line breaks",
-                          ctx.token_span(found), help="start the next statement on a new line",
-                          fixes=(Fix("break the line here", (split,)),) if ctx.repairs(split) else ())
+        return _error(codes.E0112, "unexpected `,`: statements are separated by line breaks",
+                      ctx.token_span(found), help="start the next statement on a new line",
+                      fixes=(Fix("break the line here", (split,)),) if ctx.repairs(split) else ())
     else:
         why = "nothing can follow here"
     remove = Edit(ctx.token_span(found), "")
     fixes = (Fix("remove the `,`", (remove,)),) if ctx.repairs(remove) else ()
-    return Diagnostic(codes.E0112.code, Severity.ERROR, f"unexpected `,`: {why}", ctx.token_span(found),
-                      help="remove it" if fixes else None, fixes=fixes)
+    return _error(codes.E0112, f"unexpected `,`: {why}", ctx.token_span(found),
+                  help="remove it" if fixes else None, fixes=fixes)
 
 
 def _repeat_without_parentheses(ctx: _Context) -> Diagnostic | None:
@@ -370,10 +374,10 @@ def _repeat_without_parentheses(ctx: _Context) -> Diagnostic | None:
     if not ctx.repairs(insert):
         return None
     count = re.match(r"[*]\s*([\w.]*)", ctx.text[ctx.found.start_pos:])[1] or "n"
-    return Diagnostic(codes.E0115.code, Severity.ERROR, f"a repeated layer or block needs its parentheses: `{previous}() * "
-                      f"{count}`", ctx.token_span(previous), label="no `(...)` here",
-                      help=f"write `{previous}() * {count}`",
-                      fixes=(Fix(f"insert `()` after `{previous}`", (insert,)),))
+    return _error(codes.E0115, f"a repeated layer or block needs its parentheses: `{previous}() * "
+                  f"{count}`", ctx.token_span(previous), label="no `(...)` here",
+                  help=f"write `{previous}() * {count}`",
+                  fixes=(Fix(f"insert `()` after `{previous}`", (insert,)),))
 
 
 def _missing_arrow(ctx: _Context) -> Diagnostic | None:
@@ -391,8 +395,8 @@ def _missing_arrow(ctx: _Context) -> Diagnostic | None:
         return None
     message = f"`->` is missing between `{before.text}` and `{at}`" if before else f"`->` is missing before `{at}`"
     notes = () if before else (Note(f"a line that is only `{at}` does nothing; {LINE_BREAK_RULE}"),)
-    return Diagnostic(codes.E0114.code, Severity.ERROR, message, ctx.token_span(at), label="expected `->` before this",
-                      notes=notes, help=f"write `-> {at}`", fixes=(Fix("insert `->`", (insert,)),))
+    return _error(codes.E0114, message, ctx.token_span(at), label="expected `->` before this",
+                  notes=notes, help=f"write `-> {at}`", fixes=(Fix("insert `->`", (insert,)),))
 
 
 def _unclosed_bracket(ctx: _Context) -> Diagnostic | None:
@@ -412,11 +416,11 @@ def _unclosed_bracket(ctx: _Context) -> Diagnostic | None:
             line = ctx.text[start:at] + closer + ctx.text[at:ctx.line_end(at)]
             help = f"is a `{closer}` missing? perhaps `{line.strip()}`"
             break
-    return Diagnostic(codes.E0116.code, Severity.ERROR, f"{what} is not closed", ctx.token_span(opener),
-                      label=f"this `{opener}` has no matching `{closer}`",
-                      notes=(Note(f"the parser reached {ctx.describe(ctx.found)} still inside it",
-                                  ctx.token_span(ctx.found) if ctx.found.type != "$END" else None),),
-                      help=help)
+    return _error(codes.E0116, f"{what} is not closed", ctx.token_span(opener),
+                  label=f"this `{opener}` has no matching `{closer}`",
+                  notes=(Note(f"the parser reached {ctx.describe(ctx.found)} still inside it",
+                              ctx.token_span(ctx.found) if ctx.found.type != "$END" else None),),
+                  help=help)
 
 
 def _closing_candidates(ctx: _Context, opener: Token) -> list[int]:
@@ -445,13 +449,13 @@ def _line_break(ctx: _Context) -> Diagnostic | None:
     span = ctx.span(ctx.found.start_pos, ctx.found.start_pos + 1)
     if previous is not None and previous.type == "OUTPUT":
         join = Edit(ctx.span(ctx.found.start_pos, ctx.found.end_pos), " ")
-        return Diagnostic(codes.E0117.code, Severity.ERROR, "`output` needs its value on the same line", span,
-                          label="the line ends here", notes=(Note(LINE_BREAK_RULE),), help="write `output x`",
-                          fixes=(Fix("join the lines", (join,)),) if ctx.repairs(join) else ())
-    return Diagnostic(codes.E0117.code, Severity.ERROR, f"the statement ends at this line break but is not complete: "
-                      f"expected {_expected_words(ctx)}", span, label="the line ends here",
-                      notes=(Note(LINE_BREAK_RULE),),
-                      help="finish the statement on this line, or start the next line with `->` or an operator")
+        return _error(codes.E0117, "`output` needs its value on the same line", span,
+                      label="the line ends here", notes=(Note(LINE_BREAK_RULE),), help="write `output x`",
+                      fixes=(Fix("join the lines", (join,)),) if ctx.repairs(join) else ())
+    return _error(codes.E0117, f"the statement ends at this line break but is not complete: "
+                  f"expected {_expected_words(ctx)}", span, label="the line ends here",
+                  notes=(Note(LINE_BREAK_RULE),),
+                  help="finish the statement on this line, or start the next line with `->` or an operator")
 
 
 def _arrow_without_layer(ctx: _Context) -> Diagnostic | None:
@@ -466,9 +470,9 @@ def _semicolon(ctx: _Context) -> Diagnostic | None:
     if str(ctx.found) != ";":
         return None
     remove = Edit(ctx.token_span(ctx.found), "")
-    return Diagnostic(codes.E0112.code, Severity.ERROR, "unexpected `;`: a statement ends at the line break",
-                      ctx.token_span(ctx.found), help="remove it",
-                      fixes=(Fix("remove the `;`", (remove,)),) if ctx.repairs(remove) else ())
+    return _error(codes.E0112, "unexpected `;`: a statement ends at the line break",
+                  ctx.token_span(ctx.found), help="remove it",
+                  fixes=(Fix("remove the `;`", (remove,)),) if ctx.repairs(remove) else ())
 
 
 def _missing_comma(ctx: _Context) -> Diagnostic | None:
@@ -482,9 +486,9 @@ def _missing_comma(ctx: _Context) -> Diagnostic | None:
         return None
     more = {1: "", 2: " (and in one more place on this line)"}.get(len(gaps), f" (and in {len(gaps) - 1} more "
                                                                             "places on this line)")
-    return Diagnostic(codes.E0118.code, Severity.ERROR, f"`,` is missing between `{ctx.operand_before(previous).text}` and "
-                      f"`{found}`{more}", ctx.token_span(found), label="expected `,` before this",
-                      help="separate the items with `,`", fixes=(Fix("insert the missing `,`", inserts),))
+    return _error(codes.E0118, f"`,` is missing between `{ctx.operand_before(previous).text}` and "
+                  f"`{found}`{more}", ctx.token_span(found), label="expected `,` before this",
+                  help="separate the items with `,`", fixes=(Fix("insert the missing `,`", inserts),))
 
 
 def _more_gaps(ctx: _Context) -> list[int]:
@@ -505,12 +509,12 @@ def _definition_header(ctx: _Context) -> Diagnostic | None:
     if found.type == "LBRACE" and ctx.expected == {"LPAR"} and previous is not None:
         kind = ctx.token_before(previous)
         insert = Edit(ctx.span(previous.end_pos), "()")
-        return Diagnostic(codes.E0111.code, Severity.ERROR, f"{kind} `{previous}` needs a parameter list, even an empty one",
-                          ctx.token_span(previous), help=f"write `{kind} {previous}() {{`",
-                          fixes=(Fix("insert `()`", (insert,)),) if ctx.repairs(insert) else ())
+        return _error(codes.E0111, f"{kind} `{previous}` needs a parameter list, even an empty one",
+                      ctx.token_span(previous), help=f"write `{kind} {previous}() {{`",
+                      fixes=(Fix("insert `()`", (insert,)),) if ctx.repairs(insert) else ())
     if found.type == "COLON" and "LBRACE" in ctx.expected:
-        return Diagnostic(codes.E0110.code, Severity.ERROR, "a body is written in braces `{ … }`, not after `:`",
-                          ctx.token_span(found), help="write `network Name() {`, the statements, and `}`")
+        return _error(codes.E0110, "a body is written in braces `{ … }`, not after `:`",
+                      ctx.token_span(found), help="write `network Name() {`, the statements, and `}`")
     return None
 
 
@@ -523,14 +527,15 @@ def _unmatched_closer(ctx: _Context) -> Diagnostic | None:
     if brackets:   # `linear(10]`: the wrong kind of bracket
         closer = _CLOSERS[brackets[-1].type]
         edit = Edit(ctx.token_span(found), closer)
-        message, label, fix = f"`{found}` where `{closer}` is expected", f"this closes `{brackets[-1]}`", f"write `{closer}`"
+        message, label = f"`{found}` where `{closer}` is expected", f"this closes `{brackets[-1]}`"
+        fix = f"write `{closer}`"
     else:
         edit = Edit(ctx.token_span(found), "")
         message, label, fix = f"unmatched `{found}`", f"no `{opener}` is open here", f"remove the `{found}`"
     fixes = (Fix(fix, (edit,)),) if ctx.repairs(edit) else ()
-    return Diagnostic(codes.E0116.code, Severity.ERROR, message, ctx.token_span(found), label=label,
-                      notes=(Note(f"the `{brackets[-1]}` it would close", ctx.token_span(brackets[-1])),) if brackets
-                      else (), help=fix if fixes else None, fixes=fixes)
+    return _error(codes.E0116, message, ctx.token_span(found), label=label,
+                  notes=(Note(f"the `{brackets[-1]}` it would close", ctx.token_span(brackets[-1])),) if brackets
+                  else (), help=fix if fixes else None, fixes=fixes)
 
 
 _CHARACTER_EXPLANATIONS = (_unterminated_string, _wrong_arrow, _semicolon)
@@ -576,10 +581,10 @@ def _found_span(ctx: _Context) -> Span:
 
 def _expected_found(ctx: _Context) -> Diagnostic:
     if ctx.found.type == "CHAR":
-        return Diagnostic(codes.E0101.code, Severity.ERROR, f"unexpected character {str(ctx.found)!r}", _found_span(ctx),
-                          help="names are letters, digits and `_`; strings use quotes")
-    return Diagnostic(codes.E0102.code, Severity.ERROR, f"expected {_expected_words(ctx)}, found {ctx.describe(ctx.found)}",
-                      _found_span(ctx), label="the file ends here" if ctx.found.type == "$END" else "")
+        return _error(codes.E0101, f"unexpected character {str(ctx.found)!r}", _found_span(ctx),
+                      help="names are letters, digits and `_`; strings use quotes")
+    return _error(codes.E0102, f"expected {_expected_words(ctx)}, found {ctx.describe(ctx.found)}",
+                  _found_span(ctx), label="the file ends here" if ctx.found.type == "$END" else "")
 
 
 def _paren_statement_note(ctx: _Context) -> Note | None:

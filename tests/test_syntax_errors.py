@@ -150,7 +150,8 @@ def test_a_syntax_mistake_without_a_certain_repair_is_explained(text, code, wher
 
 
 def test_unclosed_brace_points_at_the_opening_brace_and_where_the_closing_one_goes():
-    diagnostic = first_error("block B() {\n    input x\n    output x -> relu\n\n" + HEADER + "    x -> B() -> output\n}\n")
+    block = "block B() {\n    input x\n    output x -> relu\n\n"
+    diagnostic = first_error(block + HEADER + "    x -> B() -> output\n}\n")
     assert [note.span.line_col for note in diagnostic.notes] == [(1, 11), (5, 1)]
     assert "add `}` on a line after line 3" in diagnostic.help
 
@@ -159,7 +160,8 @@ def test_a_missing_parenthesis_is_suggested_only_when_one_is_missing():
     closed = first_error(HEADER + "    x -> conv2d(16 3) -> output\n}\n")
     assert closed.code == "E0118" and "missing?" not in (closed.help or "")
     unclosed = first_error(HEADER + "    x -> conv2d(16, 3 -> relu -> output\n}\n")
-    assert unclosed.code == "E0116" and unclosed.help == "is a `)` missing? perhaps `x -> conv2d(16, 3) -> relu -> output`"
+    assert unclosed.code == "E0116"
+    assert unclosed.help == "is a `)` missing? perhaps `x -> conv2d(16, 3) -> relu -> output`"
     assert unclosed.notes[0].span.line_col == (4, 1)   # where the parser noticed
 
 
