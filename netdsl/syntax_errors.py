@@ -3,30 +3,28 @@ points at it and, where the repair is certain, carries a Fix.
 
 Each explanation looks at the token the parser could not take, the tokens before it and the terminals the
 parser would have taken, and either explains the error or passes to the next. A repair is suggested only
-when the text with the repair applied parses past the line of the error (`_Context.repairs`)."""
+when the text with the repair applied parses past the line of the error (`ErrorContext.repairs`)."""
 
 from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
-from functools import cached_property
+from dataclasses import replace
 
 from lark import Lark, Token
-from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput
 
 from . import codes
 from .diagnostics import Diagnostic, Edit, Fix, Note, Severity
 from .fixes import respell
 from .source import SourceFile, Span
+from .syntax_context import DEPTH, ErrorContext
 
 LINE_BREAK_RULE = ("a line break ends a statement, except inside brackets, after a token that cannot end "
                    "one (`->`, `=`, `,`, an operator) and before a line that starts with `->` or an operator")
 
-_OPENERS = {"RPAR": "LPAR", "RSQB": "LSQB"}
 _CLOSERS = {"LPAR": ")", "LSQB": "]"}
 _CLOSING = {"LPAR": "RPAR", "LSQB": "RSQB"}
-_DEPTH = {"LPAR": 1, "LSQB": 1, "RPAR": -1, "RSQB": -1}   # how a token changes the bracket depth
 # Tokens after which an expression may be complete, so that a `->` could follow.
 _ENDS_OPERAND = frozenset({"NAME", "INT", "FLOAT", "STRING", "RPAR", "RSQB", "TRUE", "FALSE", "NONE"})
 _STARTS_OPERAND = frozenset({"NAME", "INT", "FLOAT", "STRING", "LPAR", "TRUE", "FALSE", "NONE"})
@@ -37,155 +35,13 @@ def _closest(word: str, candidates) -> str | None:
     return matches[0] if matches else None
 
 
-@dataclass
-class _Context:
-    source: SourceFile
-    parser: Lark
-    found: Token              # the token the parser could not take: "$END" at the end, "CHAR" for a stray character
-    expected: frozenset[str]  # the terminals the parser would have taken instead
-
-    @property
-    def text(self) -> str:
-        return self.source.text
-
-    @cached_property
-    def tokens(self) -> list[Token]:
-        """The file's tokens, with the line breaks that end statements, as the parser sees them; up to the
-        first character that starts no token."""
-        tokens = []
-        try:
-            tokens.extend(self.parser.lex(self.text))
-        except UnexpectedInput:
-            pass
-        return tokens
-
-    @cached_property
-    def before(self) -> list[Token]:
-        """The tokens before `found`."""
-        return [t for t in self.tokens if t.start_pos < self.found.start_pos]
-
-    def closed_later(self, opener: Token) -> bool:
-        """Whether the bracket `opener` is closed before its body ends."""
-        depth = 0
-        for token in (t for t in self.tokens if t.start_pos >= opener.start_pos):
-            if token.type in ("RBRACE", "DEFKIND"):
-                return False
-            depth += _DEPTH.get(token.type, 0)
-            if depth == 0:
-                return True
-        return False
-
-    @cached_property
-    def previous(self) -> Token | None:
-        """The last token before `found`, line breaks aside."""
-        return next((t for t in reversed(self.before) if t.type != "_NL"), None)
-
-    def token_before(self, token: Token, line_breaks: bool = True) -> Token | None:
-        """The token before `token` (which may be `found`), optionally skipping line breaks."""
-        return next((t for t in reversed(self.before) if t.start_pos < token.start_pos
-                     and (line_breaks or t.type != "_NL")), None)
-
-    def starts_statement(self, token: Token) -> bool:
-        earlier = self.token_before(token)
-        return earlier is None or earlier.type in ("_NL", "LBRACE")
-
-    @property
-    def statement(self) -> list[Token]:
-        """The tokens of the statement (or top-level line) that `found` is in, before it."""
-        start = next((i + 1 for i in range(len(self.before) - 1, -1, -1)
-                      if self.before[i].type in ("_NL", "LBRACE", "RBRACE")), 0)
-        return self.before[start:]
-
-    @cached_property
-    def open_brackets(self) -> list[Token]:
-        """The `(`, `[` and `{` still open before `found`, outermost first."""
-        stack: list[Token] = []
-        for token in self.before:
-            if token.type in ("LPAR", "LSQB", "LBRACE"):
-                stack.append(token)
-            elif token.type == "RBRACE":   # closes the body and any bracket left open in it
-                while stack and stack.pop().type != "LBRACE":
-                    pass
-            elif token.type in _OPENERS and stack and stack[-1].type == _OPENERS[token.type]:
-                stack.pop()
-        return stack
-
-    def open_definition(self) -> tuple[str, str, Token] | None:
-        """(kind, name, opening brace) of the network or block whose body is still open."""
-        brace = next((t for t in reversed(self.open_brackets) if t.type == "LBRACE"), None)
-        if brace is None:
-            return None
-        header = [t for t in self.before if t.start_pos < brace.start_pos]
-        kind = next((i for i in range(len(header) - 1, -1, -1) if header[i].type == "DEFKIND"), None)
-        if kind is None or kind + 1 >= len(header):
-            return None
-        return str(header[kind]), str(header[kind + 1]), brace
-
-    def span(self, start: int, end: int | None = None) -> Span:
-        return Span(self.source, start, start if end is None else end)
-
-    def token_span(self, token: Token) -> Span:
-        return Span(self.source, token.start_pos, token.end_pos)
-
-    def line_end(self, offset: int) -> int:
-        end = self.text.find("\n", offset)
-        return len(self.text) if end == -1 else end
-
-    def line(self, offset: int) -> int:
-        return self.source.line_col(offset)[0]
-
-    def repairs(self, *edits: Edit) -> bool:
-        """Whether the text with `edits` applied parses past the line of the error, with every bracket
-        closed. The parse stops at the first token after that line: a repair costs no more than parsing
-        up to the error."""
-        text, line_end = self.text, self.line_end(self.found.start_pos)
-        for edit in sorted(edits, key=lambda e: e.span.start, reverse=True):
-            text = text[:edit.span.start] + edit.replacement + text[edit.span.end:]
-        limit = line_end + sum(len(e.replacement) - (e.span.end - e.span.start) for e in edits
-                               if e.span.start <= line_end)
-        parser, depth = self.parser.parse_interactive(text), 0
-        try:
-            for token in parser.iter_parse():   # yields each token before feeding it
-                if token.start_pos > limit and depth == 0:
-                    return True
-                depth += _DEPTH.get(token.type, 0)
-            parser.feed_eof()
-        except UnexpectedInput as error:   # past the line, and not inside brackets left open
-            return _error_offset(error, text) > limit and depth == 0
-        return True
-
-    def operand_before(self, token: Token) -> Span:
-        """The call or value that ends with token: `conv2d(16, 3)` for its `)`."""
-        if token.type != "RPAR":
-            return self.token_span(token)
-        earlier = [t for t in self.before if t.start_pos <= token.start_pos]
-        depth = 0
-        for i in range(len(earlier) - 1, -1, -1):
-            depth += {"RPAR": 1, "LPAR": -1}.get(earlier[i].type, 0)
-            if depth == 0:
-                start = earlier[i - 1] if i and earlier[i - 1].type == "NAME" else earlier[i]
-                return self.span(start.start_pos, token.end_pos)
-        return self.token_span(token)
-
-    def describe(self, token: Token) -> str:
-        return {"$END": "the end of the file", "_NL": "the end of the line", "NAME": f"name `{token}`",
-                "INT": f"number {token}", "FLOAT": f"number {token}", "STRING": f"string {token}"
-                }.get(token.type, f"'{token}'")
-
-
-def _error_offset(error: UnexpectedInput, text: str) -> int:
-    if isinstance(error, UnexpectedToken):
-        return len(text) if error.token.type == "$END" else error.token.start_pos
-    return error.pos_in_stream
-
-
 # ---------------------------------------------------------------- the explanations, most specific first
 
 def _error(code: codes.Code, message: str, span: Span, **details) -> Diagnostic:
     return Diagnostic(code.code, Severity.ERROR, message, span, **details)
 
 
-def _unterminated_string(ctx: _Context) -> Diagnostic | None:
+def _unterminated_string(ctx: ErrorContext) -> Diagnostic | None:
     quote = str(ctx.found)
     if ctx.found.type != "CHAR" or quote not in "'\"":
         return None
@@ -200,7 +56,7 @@ def _unterminated_string(ctx: _Context) -> Diagnostic | None:
                   fixes=fixes)
 
 
-def _wrong_arrow(ctx: _Context) -> Diagnostic | None:
+def _wrong_arrow(ctx: ErrorContext) -> Diagnostic | None:
     pos, found = ctx.found.start_pos, str(ctx.found)
     if found == ">" and ctx.text.startswith("=>", pos - 1):
         start, wrong = pos - 1, "=>"
@@ -213,7 +69,7 @@ def _wrong_arrow(ctx: _Context) -> Diagnostic | None:
                   help="write `x -> relu`", fixes=respell(span, "->"))
 
 
-def _unclosed_body(ctx: _Context) -> Diagnostic | None:
+def _unclosed_body(ctx: ErrorContext) -> Diagnostic | None:
     # Inside a body the parser takes `network` for a name, so the error may come one token after it.
     keyword = next((t for t in (ctx.found, ctx.previous) if t is not None and t.type == "DEFKIND"), None)
     opened = ctx.open_definition()
@@ -246,7 +102,7 @@ _PYTHON_WORDS = {
 }
 
 
-def _python_habit(ctx: _Context) -> Diagnostic | None:
+def _python_habit(ctx: ErrorContext) -> Diagnostic | None:
     found, previous = ctx.found, ctx.previous
     if found.type == "NAME" and previous is not None and previous.type in ("IMPORT", "FROM"):
         return _error(codes.E0110, f"`{previous}` takes a quoted path to a .net file, not a Python module",
@@ -265,7 +121,7 @@ def _python_habit(ctx: _Context) -> Diagnostic | None:
     return _error(codes.E0110, message, ctx.token_span(word), help=help, fixes=fixes)
 
 
-def _misspelt_keyword(ctx: _Context) -> Diagnostic | None:
+def _misspelt_keyword(ctx: ErrorContext) -> Diagnostic | None:
     found = ctx.found
     if found.type == "NAME" and "DEFKIND" in ctx.expected:
         word, keywords = found, ("network", "block", "import", "from")
@@ -289,7 +145,7 @@ def _literal_type(text: str) -> str | None:
     return next((name for name, pattern in _LITERAL_TYPES if re.match(pattern, text)), None)
 
 
-def _parameter_declaration(ctx: _Context) -> Diagnostic | None:
+def _parameter_declaration(ctx: ErrorContext) -> Diagnostic | None:
     found, previous = ctx.found, ctx.previous
     if ctx.expected == {"COLON"} and previous.type == "NAME" and found.type in ("EQUAL", "COMMA", "RPAR"):
         name = str(previous)
@@ -316,7 +172,7 @@ def _parameter_declaration(ctx: _Context) -> Diagnostic | None:
     return None
 
 
-def _missing_value(ctx: _Context) -> Diagnostic | None:
+def _missing_value(ctx: ErrorContext) -> Diagnostic | None:
     found, equal = ctx.found, ctx.previous
     if equal is None or equal.type != "EQUAL" or found.type not in ("COMMA", "RPAR"):
         return None
@@ -339,7 +195,7 @@ def _missing_value(ctx: _Context) -> Diagnostic | None:
                   f"write a value (`{name}=…`) or leave `{name}` out to use its default", fixes=fixes)
 
 
-def _stray_comma(ctx: _Context) -> Diagnostic | None:
+def _stray_comma(ctx: ErrorContext) -> Diagnostic | None:
     found, previous = ctx.found, ctx.previous
     if found.type != "COMMA":
         return None
@@ -363,7 +219,7 @@ def _stray_comma(ctx: _Context) -> Diagnostic | None:
                   help="remove it" if fixes else None, fixes=fixes)
 
 
-def _repeat_without_parentheses(ctx: _Context) -> Diagnostic | None:
+def _repeat_without_parentheses(ctx: ErrorContext) -> Diagnostic | None:
     previous = ctx.previous
     if ctx.found.type != "STAR" or previous is None or previous.type != "NAME":
         return None
@@ -380,7 +236,7 @@ def _repeat_without_parentheses(ctx: _Context) -> Diagnostic | None:
                   fixes=(Fix(f"insert `()` after `{previous}`", (insert,)),))
 
 
-def _missing_arrow(ctx: _Context) -> Diagnostic | None:
+def _missing_arrow(ctx: ErrorContext) -> Diagnostic | None:
     found, previous = ctx.found, ctx.previous
     if "ARROW" not in ctx.expected or previous is None:
         return None
@@ -399,7 +255,7 @@ def _missing_arrow(ctx: _Context) -> Diagnostic | None:
                   notes=notes, help=f"write `-> {at}`", fixes=(Fix("insert `->`", (insert,)),))
 
 
-def _unclosed_bracket(ctx: _Context) -> Diagnostic | None:
+def _unclosed_bracket(ctx: ErrorContext) -> Diagnostic | None:
     brackets = [t for t in ctx.open_brackets if t.type != "LBRACE"]
     if not brackets:
         return None
@@ -423,13 +279,13 @@ def _unclosed_bracket(ctx: _Context) -> Diagnostic | None:
                   help=help)
 
 
-def _closing_candidates(ctx: _Context, opener: Token) -> list[int]:
+def _closing_candidates(ctx: ErrorContext, opener: Token) -> list[int]:
     """Where the missing bracket may go: before an `->` inside the brackets (a chain in an argument is
     rare), at the end of the line the bracket opened on, or right before the error."""
     inside = [t for t in ctx.before if t.start_pos > opener.start_pos]
     candidates, depth = [], 0
     for i, token in enumerate(inside):
-        depth += _DEPTH.get(token.type, 0)
+        depth += DEPTH.get(token.type, 0)
         if token.type == "ARROW" and depth == 0 and i:
             candidates.append(inside[i - 1].end_pos)
             break
@@ -442,7 +298,7 @@ def _closing_candidates(ctx: _Context, opener: Token) -> list[int]:
     return candidates
 
 
-def _line_break(ctx: _Context) -> Diagnostic | None:
+def _line_break(ctx: ErrorContext) -> Diagnostic | None:
     if ctx.found.type != "_NL":
         return None
     previous = ctx.previous
@@ -458,7 +314,7 @@ def _line_break(ctx: _Context) -> Diagnostic | None:
                   help="finish the statement on this line, or start the next line with `->` or an operator")
 
 
-def _arrow_without_layer(ctx: _Context) -> Diagnostic | None:
+def _arrow_without_layer(ctx: ErrorContext) -> Diagnostic | None:
     if ctx.previous is None or ctx.previous.type != "ARROW" or "NAME" not in ctx.expected:
         return None
     return Diagnostic(codes.E0102.code, Severity.ERROR,
@@ -466,7 +322,7 @@ def _arrow_without_layer(ctx: _Context) -> Diagnostic | None:
                       _found_span(ctx), help="write a layer such as `relu` or `linear(10)`, or `output`")
 
 
-def _semicolon(ctx: _Context) -> Diagnostic | None:
+def _semicolon(ctx: ErrorContext) -> Diagnostic | None:
     if str(ctx.found) != ";":
         return None
     remove = Edit(ctx.token_span(ctx.found), "")
@@ -475,7 +331,7 @@ def _semicolon(ctx: _Context) -> Diagnostic | None:
                   fixes=(Fix("remove the `;`", (remove,)),) if ctx.repairs(remove) else ())
 
 
-def _missing_comma(ctx: _Context) -> Diagnostic | None:
+def _missing_comma(ctx: ErrorContext) -> Diagnostic | None:
     found, previous = ctx.found, ctx.previous
     if "COMMA" not in ctx.expected or previous is None or previous.type not in _ENDS_OPERAND \
             or found.type not in _STARTS_OPERAND or not [t for t in ctx.open_brackets if t.type != "LBRACE"]:
@@ -491,20 +347,20 @@ def _missing_comma(ctx: _Context) -> Diagnostic | None:
                   help="separate the items with `,`", fixes=(Fix("insert the missing `,`", inserts),))
 
 
-def _more_gaps(ctx: _Context) -> list[int]:
+def _more_gaps(ctx: ErrorContext) -> list[int]:
     """Where else, in the same brackets on the same line after `found`, two items have no `,` between them."""
-    gaps, depth, last, line_end = [], _DEPTH.get(ctx.found.type, 0), ctx.found, ctx.line_end(ctx.found.start_pos)
+    gaps, depth, last, line_end = [], DEPTH.get(ctx.found.type, 0), ctx.found, ctx.line_end(ctx.found.start_pos)
     for token in (t for t in ctx.tokens if ctx.found.start_pos < t.start_pos < line_end):
         if depth == 0 and last.type in _ENDS_OPERAND and token.type in _STARTS_OPERAND:
             gaps.append(last.end_pos)
-        depth += _DEPTH.get(token.type, 0)
+        depth += DEPTH.get(token.type, 0)
         if depth < 0:
             break
         last = token
     return gaps
 
 
-def _definition_header(ctx: _Context) -> Diagnostic | None:
+def _definition_header(ctx: ErrorContext) -> Diagnostic | None:
     found, previous = ctx.found, ctx.previous
     if found.type == "LBRACE" and ctx.expected == {"LPAR"} and previous is not None:
         kind = ctx.token_before(previous)
@@ -518,7 +374,7 @@ def _definition_header(ctx: _Context) -> Diagnostic | None:
     return None
 
 
-def _unmatched_closer(ctx: _Context) -> Diagnostic | None:
+def _unmatched_closer(ctx: ErrorContext) -> Diagnostic | None:
     found = ctx.found
     opener = {"RPAR": "(", "RSQB": "[", "RBRACE": "{"}.get(found.type)
     brackets = [t for t in ctx.open_brackets if t.type != "LBRACE"]
@@ -564,7 +420,7 @@ def _describe_terminal(name: str, parser: Lark) -> str:
     return name.lower()
 
 
-def _expected_words(ctx: _Context) -> str:
+def _expected_words(ctx: ErrorContext) -> str:
     names = sorted(ctx.expected - {"$END"} if ctx.found.type != "$END" else ctx.expected,
                    key=lambda n: (_PRIORITY.index(n) if n in _PRIORITY else len(_PRIORITY), n))
     words = [_describe_terminal(n, ctx.parser) for n in names] or ["something else"]
@@ -572,14 +428,14 @@ def _expected_words(ctx: _Context) -> str:
     return ", ".join(shown[:-1]) + " or " + shown[-1] if len(shown) > 1 else shown[0]
 
 
-def _found_span(ctx: _Context) -> Span:
+def _found_span(ctx: ErrorContext) -> Span:
     if ctx.found.type == "$END":
         end = len(ctx.text.rstrip())
         return ctx.span(max(end - 1, 0), end)
     return ctx.token_span(ctx.found)
 
 
-def _expected_found(ctx: _Context) -> Diagnostic:
+def _expected_found(ctx: ErrorContext) -> Diagnostic:
     if ctx.found.type == "CHAR":
         return _error(codes.E0101, f"unexpected character {str(ctx.found)!r}", _found_span(ctx),
                       help="names are letters, digits and `_`; strings use quotes")
@@ -587,7 +443,7 @@ def _expected_found(ctx: _Context) -> Diagnostic:
                   _found_span(ctx), label="the file ends here" if ctx.found.type == "$END" else "")
 
 
-def _paren_statement_note(ctx: _Context) -> Note | None:
+def _paren_statement_note(ctx: ErrorContext) -> Note | None:
     """When the statement in error starts with `(` on the line after a bare layer name, the user may
     have meant the parenthesis as that layer's arguments."""
     breaks = [i for i, t in enumerate(ctx.before) if t.type == "_NL"]
@@ -611,12 +467,9 @@ def syntax_diagnostic(source: SourceFile, error: UnexpectedInput, parser: Lark) 
         found = error.token
     accepts = error.interactive_parser.accepts() if getattr(error, "interactive_parser", None) else None
     expected = accepts if accepts is not None else getattr(error, "expected", None) or error.allowed
-    ctx = _Context(source, parser, found, frozenset(expected))
+    ctx = ErrorContext(source, parser, found, frozenset(expected))
     explanations = _CHARACTER_EXPLANATIONS if found.type == "CHAR" else _TOKEN_EXPLANATIONS
     diagnostic = next((d for d in (explain(ctx) for explain in explanations) if d is not None), None) \
         or _expected_found(ctx)
     note = _paren_statement_note(ctx)
-    if note is not None:
-        diagnostic = Diagnostic(diagnostic.code, diagnostic.severity, diagnostic.message, diagnostic.span,
-                                diagnostic.label, (*diagnostic.notes, note), diagnostic.help, diagnostic.fixes)
-    return diagnostic
+    return diagnostic if note is None else replace(diagnostic, notes=(*diagnostic.notes, note))
