@@ -193,9 +193,10 @@ class _Resolver:
             end = text.index(")", end) + 1
         name, arguments = layer.func.name, text[start:end]
         join = Edit(Span(layer.span.source, layer.span.end, start), "")
-        self.diagnostics.error(codes.E0117, f"the line break after `{name}` ends its statement: `{arguments}` starts "
-                               "a new one", Span(layer.span.source, start, end), label="a new statement starts here",
-                               notes=(Note(LINE_BREAK_RULE), Note(f"the statement `{name}` ends", layer.span)),
+        self.diagnostics.error(codes.E0117, f"the line break after `{name}` ends its statement: the `(` on the next "
+                               "line starts a new one", Span(layer.span.source, start, end),
+                               label="a new statement starts here",
+                               notes=(Note(LINE_BREAK_RULE), Note(f"the statement ends here, after `{name}`", layer.span)),
                                help=f"to call `{name}` with these arguments, put `(` right after `{name}`",
                                fixes=(Fix(f"join `{arguments}` to `{name}`", (join,)),))
         return True
