@@ -196,7 +196,8 @@ class _Resolver:
         self.diagnostics.error(codes.E0117, f"the line break after `{name}` ends its statement: the `(` on the next "
                                "line starts a new one", Span(layer.span.source, start, end),
                                label="a new statement starts here",
-                               notes=(Note(LINE_BREAK_RULE), Note(f"the statement ends here, after `{name}`", layer.span)),
+                               notes=(Note(LINE_BREAK_RULE),
+                                      Note(f"the statement ends here, after `{name}`", layer.span)),
                                help=f"to call `{name}` with these arguments, put `(` right after `{name}`",
                                fixes=(Fix(f"join `{arguments}` to `{name}`", (join,)),))
         return True
