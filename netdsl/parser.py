@@ -41,6 +41,7 @@ class LineBreaks:
     def process(self, stream):
         brackets = braces = 0
         can_end = False   # the last token passed on can end a statement
+        bracket_kinds, enders = self.BRACKETS, self.ENDS_STATEMENT   # locals: this loop sees every token
         for token in stream:
             kind = token.type
             if kind == "_NL":
@@ -48,14 +49,14 @@ class LineBreaks:
                     can_end = False
                     yield token
                 continue
-            if kind in self.BRACKETS:
+            if kind in bracket_kinds:
                 if kind == "LPAR" or kind == "LSQB":
                     brackets += 1
                 elif kind == "RPAR" or kind == "RSQB":
                     brackets = brackets - 1 if brackets else 0
                 else:   # a brace closes whatever brackets are still open: a mistake, reported later
                     braces, brackets = braces + (1 if kind == "LBRACE" else -1 if braces else 0), 0
-            can_end = kind in self.ENDS_STATEMENT
+            can_end = kind in enders
             yield token
 
 
