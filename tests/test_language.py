@@ -86,6 +86,11 @@ def test_a_line_break_continues_a_statement_only_where_it_cannot_end(newline):
     assert shapes(spec)[-1] == (symbol("N"), 4)
 
 
+def test_a_comment_line_never_continues_a_statement():
+    spec = "network A() {\n    input x: [N, 3]\n    y = x -> relu\n    # -> not code\n    # - nor this\n    y -> output\n}"
+    assert [type(s).__name__ for s in statements(spec)] == ["InputStmt", "Assign", "ChainStmt"]
+
+
 def test_statements_share_a_line_when_the_second_starts_with_a_name():
     spec = "network A() { input x: [N, 4]  h = x -> linear(2)  output h }"
     assert [type(s).__name__ for s in statements(spec)] == ["InputStmt", "Assign", "OutputStmt"]
