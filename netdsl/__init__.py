@@ -15,6 +15,8 @@ from .pipeline import Analysis, analyze
 from .program import InputError, read_source
 from .source import SourceFile
 
+__version__ = "0.1.0"
+
 __all__ = ["Analysis", "Diagnostic", "InputError", "NetdslError", "Severity", "build_module", "check_file",
            "check_text", "diagram", "generate_source"]
 
@@ -29,14 +31,17 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def check_text(text: str, path: str = "<string>", network: str | None = None, **params) -> Analysis:
-    """Check spec text; `params` override network parameters."""
-    return analyze(SourceFile(path, text), network, params)
+def check_text(text: str, path: str = "<string>", network: str | None = None, *,
+               sizes: dict[str, int] | None = None, **params) -> Analysis:
+    """Check spec text; `params` override network parameters, `sizes` fixes symbols of the input shapes
+    (`sizes={"H": 256}`; they must be sizes the network accepts)."""
+    return analyze(SourceFile(path, text), network, params, sizes=sizes)
 
 
-def check_file(path: str | Path, network: str | None = None, **params) -> Analysis:
+def check_file(path: str | Path, network: str | None = None, *, sizes: dict[str, int] | None = None,
+               **params) -> Analysis:
     """Check a .net file. Raises InputError if it cannot be read."""
-    return analyze(read_source(path), network, params)
+    return analyze(read_source(path), network, params, sizes=sizes)
 
 
 def generate_source(spec: str | Path, network: str | None = None, **params) -> str:
@@ -44,14 +49,14 @@ def generate_source(spec: str | Path, network: str | None = None, **params) -> s
     from .builder import load
     from .codegen import generate
     analysis, checked = load(spec, network, **params)
-    return generate([checked], analysis.source.path).source
+    return generate([checked], analysis.source.path, analysis.program).source
 
 
 def diagram(spec: str | Path, network: str | None = None, *, depth: int | None = None, rankdir: str = "TB",
-            **params):
+            collapse_repeats: bool | None = None, **params):
     """The diagram `netdsl render` draws, as a graphviz.Digraph (`.source` is DOT; `.render()` draws it).
     (Not named `render`: that is the submodule.)"""
     from .builder import load
     from .render import render
     _, checked = load(spec, network, **params)
-    return render(checked, depth=depth, rankdir=rankdir)
+    return render(checked, depth=depth, rankdir=rankdir, collapse_repeats=collapse_repeats)

@@ -20,9 +20,11 @@ from .shapes import (
     Requirement,
     Shape,
     ShapeError,
+    allowing_symbolic_weights,
     collecting,
     format_shape,
     require,
+    reset_symbolic_weights,
     stop_collecting,
 )
 from .sizes import (
@@ -112,8 +114,9 @@ def _bind_args(args: Args, binding: dict[str, object]) -> Args:
 
 
 class _Checker:
-    def __init__(self, diagnostics: Diagnostics):
+    def __init__(self, diagnostics: Diagnostics, counting: bool = True):
         self.diagnostics = diagnostics
+        self.counting = counting   # parameters and MACs: not for a block's recipe, whose sizes are symbols
 
     def graph(self, graph: Graph, input_shapes: dict[str, Shape | None], binding: dict[str, object],
               context: tuple[Note, ...]) -> CheckedGraph:
@@ -150,6 +153,8 @@ class _Checker:
             if args is None:
                 return LayerResult(node, inputs, None, error="invalid arguments")
             args, shape = infer_layer(kind, args, inputs)
+            if not self.counting:
+                return LayerResult(node, inputs, shape, args=args)
             params, frozen, buffers = (kind.params(args, inputs), kind.frozen_params(args, inputs),
                                        kind.buffers(args, inputs))
             macs = kind.macs(args, inputs, shape)
@@ -281,6 +286,21 @@ def _match(pattern: Shape | None, actual: Shape, binding: dict[str, object]) -> 
             f"the block input {format_shape(pattern)} does not match {format_shape(actual)}: {problem}",
             code=codes.E0408))
     return None
+
+
+def check_recipe(graph: Graph, input_shapes: dict[str, Shape]) -> CheckedGraph | None:
+    """Check a block lowered with symbols for its parameters and input sizes (code generation's
+    recipe): sizes that weights depend on may be symbols, nothing is counted, and what holds only for
+    some sizes is left to the uses, which are checked with numbers. None when it does not check."""
+    diagnostics = Diagnostics()
+    token = allowing_symbolic_weights(True)
+    try:
+        checked = _Checker(diagnostics, counting=False).graph(graph, input_shapes, {}, ())
+    except SymbolicSizeError:
+        return None
+    finally:
+        reset_symbolic_weights(token)
+    return None if diagnostics.has_errors else checked
 
 
 def check(graph: Graph, diagnostics: Diagnostics) -> CheckedGraph:

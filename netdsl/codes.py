@@ -745,6 +745,37 @@ E0415 = _code("E0415", "several tensors not unpacked", """
     Write `a, b = x -> chunk(2, dim=1)`, or `chunk(2, dim=1, index=0)`.
     """)
 
+E0416 = _code("E0416", "no input size satisfies the network", """
+    The layers' requirements on a symbolic input size contradict each other: no size is accepted.
+
+        input x: [N, 3, H]
+        a = x -> conv1d(8, 3, stride=2)          # needs H odd to match b
+        b = x -> maxpool1d(2) -> conv1d(8, 1)
+        c = x -> maxpool1d(2, padding=1)         # needs H even to match a
+        output concat(a, b, c, dim=1)
+
+    The notes name each layer and what it needs; change the one that is not meant.
+    """)
+
+E0418 = _code("E0418", "`--input` names an unknown size", """
+    `--input NAME=VALUE` fixes a symbol of the network's input shapes; the inputs have no such symbol.
+
+        netdsl check lenet.net --input H=32          # LeNet's input is [N, 1, 32, 32]
+
+    Use a symbol the input shapes declare (the help lists them).
+    """)
+
+E0419 = _code("E0419", "the rank depends on a symbolic size", """
+    `squeeze` without a dim removes every dim of size 1, so a symbolic size (the batch N, say) would be
+    removed when it is 1 and the rank would change with the size. netdsl gives the shape for sizes of
+    at least 2 and states that requirement; at size 1 it is this error.
+
+        input x: [N, 1, 10]
+        x -> squeeze -> linear(4)           # with N = 1, squeeze removes N too
+
+    Name the dims to squeeze: `squeeze(dim=1)`.
+    """)
+
 # ---------------------------------------------------------------- W01xx warnings
 
 W0101 = _code("W0101", "tensor never used", """
@@ -795,6 +826,25 @@ W0106 = _code("W0106", "pooling to one position misses input", """
         x -> maxpool2d(2) -> flatten     # x is [N, C, 3, 3]
 
     For global pooling use `adaptive_avg_pool2d(1)`, or a kernel as large as the input.
+    """)
+
+
+W0107 = _code("W0107", "accepted sizes could not be determined", """
+    netdsl could not work out exactly which sizes of a symbolic input dim the network accepts: two
+    symbols meet other than by an equality (a product H*W compared with another size, a transpose that
+    mixes them), or a float scale factor that is not a small exact fraction. Nothing is claimed about
+    these sizes; checking with fixed sizes (`--input H=224`) gives an exact answer for them.
+    """)
+
+# ---------------------------------------------------------------- W09xx about netdsl's own comments
+
+W0901 = _code("W0901", "suppression comment that suppresses nothing", """
+    A `# netdsl: ignore[CODE]` comment silences the listed warnings on its line; this one silenced
+    none (the warning is gone, or the code is misspelt), so it would hide a future warning for no reason.
+
+        x -> linear(10) -> output    # netdsl: ignore[W0104]
+
+    Remove the comment (the fix does), or correct its code.
     """)
 
 

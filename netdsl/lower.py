@@ -14,7 +14,7 @@ from . import syntax as ast
 from .arguments import ArgError, Signature, bind, validate
 from .diagnostics import Diagnostics, Note
 from .folding import MAX_INT, FoldError, fold, negate
-from .ir import Graph, Input, Node
+from .ir import Graph, Input, Node, RepeatCopy
 from .kinds import CannotUnpack, LayerKind
 from .program import Program
 from .resolve import Resolution, resolve
@@ -49,6 +49,7 @@ class _Lowerer:
     def __init__(self, program: Program, diagnostics: Diagnostics):
         self.program = program
         self.diagnostics = diagnostics
+        self.sizes: dict[str, int] = {}    # symbols of the network's input shapes fixed by `--input`
         self.resolutions: dict[int, Resolution] = {}
         self.active: list[str] = []        # blocks being instantiated: recursion detection
         self.layers = 0                    # layers made so far, in blocks and repeats too
@@ -162,7 +163,8 @@ class _Lowerer:
             dims = []
             for dim in decl.shape.dims:
                 if isinstance(dim, ast.Var) and dim.name not in scope.env:
-                    scope.env[dim.name] = Binding(symbol(dim.name), dim.span, "dim")
+                    fixed = self.sizes.get(dim.name) if scope.definition.kind == "network" else None
+                    scope.env[dim.name] = Binding(symbol(dim.name) if fixed is None else fixed, dim.span, "dim")
                 value = self.expression(scope, dim)
                 if value is POISON:
                     return
@@ -292,13 +294,16 @@ class _Lowerer:
                                        f"got {format_value(count)}", stage.count.span)
                 return POISON
             self.repeats.append(stage)
+            enclosing = scope.repeat
             try:
-                for _ in range(count):
+                for index in range(count):
                     self.count_work(stage.span)
+                    scope.repeat = enclosing or RepeatCopy(stage.span, index, count)
                     for inner in stage.stages:
                         value = self.stage(scope, inner, value, None)
             finally:
                 self.repeats.pop()
+                scope.repeat = enclosing
             return value
         return self.call(scope, stage, [value], unpacking)
 
@@ -402,7 +407,7 @@ class _Lowerer:
         finally:
             self.active.pop()
         node = Node(self.node_name(scope, block_prefix(name), call.label), name, params,
-                    tuple(t.ref for t in tensors), call.span, dict(bound.spans), block=graph)
+                    tuple(t.ref for t in tensors), call.span, dict(bound.spans), block=graph, repeat=scope.repeat)
         scope.nodes.append(node)
         return Tensor(node.name)
 
@@ -419,15 +424,30 @@ class _Lowerer:
         self.layers += 1
         if self.layers > MAX_LAYERS:
             raise _TooMuchWork(self.repeats[0].span if self.repeats else span, f"{MAX_LAYERS:,} layers")
-        node = Node(self.node_name(scope, kind.prefix, label), kind.name, args, tuple(inputs), span, arg_spans)
+        node = Node(self.node_name(scope, kind.prefix, label), kind.name, args, tuple(inputs), span, arg_spans,
+                    repeat=scope.repeat)
         scope.nodes.append(node)
         return Tensor(node.name)
 
 
-def lower(program: Program, network: str, overrides: dict[str, Any], diagnostics: Diagnostics) -> Graph | None:
-    """Instantiate one network of the program. Errors go to diagnostics; None if it cannot be built."""
+def lower_block(program: Program, definition: ast.Definition, params: dict[str, Any],
+                diagnostics: Diagnostics) -> Graph | None:
+    """Instantiate a block with the given parameter values (sizes may be symbols: a block's recipe)."""
+    lowerer = _Lowerer(program, diagnostics)
+    lowerer.active.append(definition.name.name)
+    try:
+        return lowerer.instantiate(definition, params)
+    except _TooMuchWork:
+        return None
+
+
+def lower(program: Program, network: str, overrides: dict[str, Any], diagnostics: Diagnostics,
+          sizes: dict[str, int] | None = None) -> Graph | None:
+    """Instantiate one network of the program, with `sizes` fixing symbols of its input shapes. Errors
+    go to diagnostics; None if it cannot be built."""
     definition = program.definitions[network]
     lowerer = _Lowerer(program, diagnostics)
+    lowerer.sizes = dict(sizes or {})
     resolution = lowerer.resolution(definition)
     given = {}
     for name, value in overrides.items():

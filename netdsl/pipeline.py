@@ -6,6 +6,7 @@ import gc
 from dataclasses import dataclass, field
 
 from . import codes
+from .accepted import Accepted, accepted_sizes, explain_rejection, rejected_sizes, report_accepted
 from .checker import CheckedGraph, check
 from .diagnostics import Diagnostics, Severity
 from .lint import lint
@@ -21,6 +22,7 @@ class Analysis:
     program: Program | None
     networks: list[CheckedGraph] = field(default_factory=list)
     diagnostics: Diagnostics = field(default_factory=Diagnostics)
+    accepted: dict[str, Accepted] = field(default_factory=dict)   # network → the input sizes it accepts
 
     @property
     def ok(self) -> bool:
@@ -31,21 +33,22 @@ class Analysis:
 
 
 def analyze(source: SourceFile, network: str | None = None, overrides: dict[str, object] | None = None, *,
-            allow_outside_imports: bool = False) -> Analysis:
-    """Parse, lower and check every network in source (or only `network`)."""
+            allow_outside_imports: bool = False, sizes: dict[str, int] | None = None) -> Analysis:
+    """Parse, lower and check every network in source (or only `network`). `sizes` fixes symbols of
+    the networks' input shapes (`--input H=256`); they must be sizes the network accepts."""
     # Every stage allocates many small, acyclic, long-lived objects: the cyclic garbage collector only
     # rescans them (about a third of the time on a 10,000-layer spec; docs/benchmarks.md).
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _analyze(source, network, overrides, allow_outside_imports)
+        return _analyze(source, network, overrides, allow_outside_imports, sizes or {})
     finally:
         if gc_was_enabled:
             gc.enable()
 
 
 def _analyze(source: SourceFile, network: str | None, overrides: dict[str, object] | None,
-             allow_outside_imports: bool) -> Analysis:
+             allow_outside_imports: bool, sizes: dict[str, int]) -> Analysis:
     overrides = overrides or {}
     diagnostics = Diagnostics()
     program = load_program(source, diagnostics, allow_outside_imports=allow_outside_imports)
@@ -72,9 +75,27 @@ def _analyze(source: SourceFile, network: str | None, overrides: dict[str, objec
         return analysis
     for name in names:
         params = {p.name.name for p in program.definitions[name].params}
-        graph = lower(program, name, {k: v for k, v in overrides.items() if k in params}, diagnostics)
-        if graph is not None:
-            analysis.networks.append(check(graph, diagnostics))
+        given = {k: v for k, v in overrides.items() if k in params}
+        graph = lower(program, name, given, diagnostics)
+        if graph is None:
+            continue
+        before = len(diagnostics.items)
+        checked = check(graph, diagnostics)
+        accepted = accepted_sizes(checked)
+        analysis.accepted[name] = accepted
+        report_accepted(checked, accepted, diagnostics)
+        clean = not any(d.severity is Severity.ERROR for d in diagnostics.items[before:])
+        rejected = rejected_sizes(checked, accepted, sizes, diagnostics) if sizes else None
+        if rejected is not None and clean:
+            scratch = Diagnostics()
+            concrete = check(lower(program, name, given, scratch, sizes), scratch)
+            if rejected:
+                errors = [d for d in scratch.items if d.severity is Severity.ERROR]
+                explain_rejection(checked, rejected, sizes, errors, diagnostics)
+            else:
+                diagnostics.items += scratch.items
+                checked = concrete
+        analysis.networks.append(checked)
     if diagnostics.has_errors:  # after an error, warnings about what is left would be noise
         diagnostics.items = [d for d in diagnostics.items if d.severity is Severity.ERROR]
     else:

@@ -32,6 +32,14 @@ class Program:
     def visible_from(self, definition: ast.Definition) -> dict[str, ast.Definition]:
         return self.scopes.get(definition.span.source, self.definitions)
 
+    def definition_at(self, span: Span) -> ast.Definition | None:
+        """The definition (in any loaded file) whose text is span."""
+        for visible in (self.definitions, *self.scopes.values()):
+            for definition in visible.values():
+                if definition.span == span:
+                    return definition
+        return None
+
 
 def read_source(path: str | Path) -> SourceFile:
     """Read a spec as UTF-8 text, or raise InputError with a one-line reason."""
@@ -44,6 +52,11 @@ def read_source(path: str | Path) -> SourceFile:
         raise InputError(f"{path}: is a directory, not a .net file") from None
     except OSError as error:
         raise InputError(f"{path}: cannot read: {error.strerror or error}") from None
+    return decode_source(data, str(path))
+
+
+def decode_source(data: bytes, path: str) -> SourceFile:
+    """A spec's bytes as UTF-8 text (a leading BOM dropped), or InputError with a one-line reason."""
     if b"\0" in data:
         raise InputError(f"{path}: is a binary file, not a .net spec")
     try:
@@ -53,7 +66,7 @@ def read_source(path: str | Path) -> SourceFile:
     text = text.removeprefix("\ufeff")
     if not text.strip():
         raise InputError(f"{path}: is empty")
-    return SourceFile(str(path), text)
+    return SourceFile(path, text)
 
 
 class _Loader:

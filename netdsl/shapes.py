@@ -19,9 +19,13 @@ from .sizes import (
     Dim,
     Size,
     SymbolicSizeError,
+    broadcasts,
     compare,
     equal_dims,
     format_size,
+    maximum,
+    simpler,
+    symbol_name,
 )
 
 Shape = tuple  # tuple[Dim, ...]
@@ -79,8 +83,13 @@ def reset_symbolic_weights(token) -> None:
 def fixed_size(kind: str, what: str, size: Dim) -> Dim:
     """A size the layer's weights depend on must be a number, not a symbol of the input."""
     if isinstance(size, Size) and not _symbolic_weights.get():
-        raise ShapeError(f"`{kind}` needs a fixed number of {what}, but the input has symbolic size "
-                         f"`{format_size(size)}`", help=f"give the input a fixed {what} count", code=codes.E0405)
+        name = symbol_name(size)
+        what_it_is = f"the input size {name}" if name else \
+            f"{format_size(size)}, which depends on the input sizes {', '.join(sorted(size.symbols()))}"
+        raise ShapeError(f"`{kind}` needs a fixed number of {what}, but it is {what_it_is}", code=codes.E0405,
+                         help="its weights depend on it: fix the sizes (a `where` clause on the input, or "
+                              "`--input`), or make it independent of them (e.g. adaptive pooling to a fixed size "
+                              "before `flatten`)")
     return size
 
 
@@ -188,29 +197,30 @@ def same_size(x: Dim, y: Dim, error: Callable[[], ShapeError]) -> None:
 
 def broadcast(a: Shape, b: Shape) -> Shape:
     """torch broadcasting: align from the right; sizes must match or one of them be 1.
-    Raises ShapeError naming every dim that disagrees, indexed in the (longer) result. Two different
-    symbolic sizes are required to be equal (a symbol is not assumed to be 1)."""
+    Raises ShapeError naming every dim that disagrees, indexed in the (longer) result; for symbolic
+    sizes, requires what must hold (equal, or one of them 1)."""
     rank = max(len(a), len(b))
     out, diffs, undecided = [], [], []
     for i in range(1, rank + 1):
         x = a[-i] if i <= len(a) else 1
         y = b[-i] if i <= len(b) else 1
-        if isinstance(y, int) and y == 1:
-            out.append(x)
-            continue
-        if isinstance(x, int) and x == 1:
-            out.append(y)
-            continue
-        truth = compare(x, y)
+        truth = broadcasts(x, y)
         if truth is False:
             diffs.insert(0, (rank - i, x, y))
         elif truth is not True:
             undecided.append(truth)
-        out.append(x)
+        # Where one side is 1 the other is the result; an int k beside a symbol is the result (the symbol
+        # must be 1 or k); two different symbols give the larger.
+        if type(y) is int and y == 1 or compare(x, y) is True:
+            out.append(simpler(x, y) if not (type(y) is int and y == 1) else x)
+        elif type(x) is int and x == 1:
+            out.append(y)
+        else:
+            out.append(y if isinstance(y, int) else x if isinstance(x, int) else maximum(x, y))
 
     def error() -> ShapeError:
         found = diffs or [(d, x, y) for d, (x, y) in enumerate(zip(_pad(a, rank), _pad(b, rank)))
-                          if compare(x, y) is not True and 1 not in (x, y)]
+                          if broadcasts(x, y) is not True]
         short = min(a, b, key=len)
         aligned = (f"the shorter shape lines up with the last dims of the longer one; to line it up with the "
                    f"first ones, reshape it to {format_shape(short + (1,) * (rank - len(short)))}"

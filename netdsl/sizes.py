@@ -84,7 +84,25 @@ class Scaled:
         return hash(self.key)
 
 
-Atom = Union[Symbol, Floor, Scaled]
+class Max:
+    """max(a, b) of two sizes neither of which is known to be the larger: the result of broadcasting
+    two different symbols (one of them may be 1). Not floor-affine: the accepted-sizes analysis says
+    it could not decide sizes that depend on it."""
+
+    __slots__ = ("operands", "key")
+
+    def __init__(self, a: Size, b: Size):
+        self.operands = tuple(sorted((a, b), key=lambda v: v.key if isinstance(v, Size) else ((), v)))
+        self.key = (3, *(v.key if isinstance(v, Size) else v for v in self.operands))
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Max) and other.key == self.key
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+
+Atom = Union[Symbol, Floor, Scaled, Max]
 Monomial = tuple  # tuple[tuple[Atom, int], ...]: atoms with powers, sorted by atom key
 Dim = Union[int, "Size"]
 
@@ -218,8 +236,10 @@ class Size:
         found: set[str] = set()
         for monomial, _ in self.terms:
             for atom, _ in monomial:
-                found |= {atom.name} if isinstance(atom, Symbol) else atom.numerator.symbols() \
-                    if isinstance(atom.numerator, Size) else set()
+                if isinstance(atom, Symbol):
+                    found.add(atom.name)
+                for inner in _atom_operands(atom):
+                    found |= inner.symbols() if isinstance(inner, Size) else set()
         return found
 
     def divisors(self) -> list[int]:
@@ -243,6 +263,21 @@ def _divisor(other, value) -> int:
 
 def format_value(value) -> str:
     return format_size(value) if isinstance(value, (int, Size)) else repr(value)
+
+
+def _atom_operands(atom) -> tuple:
+    if isinstance(atom, Max):
+        return atom.operands
+    return (atom.numerator,) if isinstance(atom, (Floor, Scaled)) else ()
+
+
+def maximum(a: Dim, b: Dim) -> Dim:
+    """max(a, b): one of them when that is provably the larger, else a Max atom."""
+    if at_least(a, b) is True:
+        return a
+    if at_least(b, a) is True:
+        return b
+    return Size._from({((Max(a, b), 1),): 1})
 
 
 def _terms(value: Dim) -> tuple:
@@ -340,6 +375,9 @@ def substitute(value, binding: dict[str, Dim]):
 def _atom_value(atom: Atom, binding: dict[str, Dim]) -> Dim:
     if isinstance(atom, Symbol):
         return binding[atom.name] if atom.name in binding else Size._from({((atom, 1),): 1})
+    if isinstance(atom, Max):
+        a, b = (substitute(v, binding) for v in atom.operands)
+        return max(a, b) if isinstance(a, int) and isinstance(b, int) else maximum(a, b)
     numerator = substitute(atom.numerator, binding)
     if isinstance(atom, Floor):
         return floordiv(numerator, atom.divisor)
@@ -389,6 +427,9 @@ def _interval_mul(alo, ahi, blo, bhi) -> tuple[float, float]:
 def _atom_bounds(atom: Atom) -> tuple[float, float]:
     if isinstance(atom, Symbol):
         return SYMBOL_MINIMUM, math.inf
+    if isinstance(atom, Max):
+        (alo, ahi), (blo, bhi) = (bounds(v) for v in atom.operands)
+        return max(alo, blo), max(ahi, bhi)
     lo, hi = bounds(atom.numerator)
     if isinstance(atom, Floor):
         return (math.floor(lo / atom.divisor) if math.isfinite(lo) else lo,
@@ -399,20 +440,30 @@ def _atom_bounds(atom: Atom) -> tuple[float, float]:
 
 @dataclass(frozen=True)
 class Condition:
-    """`difference == 0` or `difference >= 0`, undecided for symbolic sizes: it holds for some of them."""
-    difference: Size
-    relation: str   # "==" or ">="
+    """`left == right`, `left >= right`, or `left` and `right` broadcast (equal, or one of them 1),
+    undecided for symbolic sizes: it holds for some of them."""
+    difference: Size   # left − right
+    relation: str      # "==", ">=" or "broadcast"
     left: Dim
     right: Dim
 
+    def differences(self) -> tuple[Dim, ...]:
+        """Values of which one must be 0 (==, broadcast) or the one that must be ≥ 0."""
+        if self.relation == "broadcast":
+            return (self.difference, self.left - 1, self.right - 1)
+        return (self.difference,)
+
     def holds(self, binding: dict[str, int]) -> bool:
-        value = evaluate(self.difference, binding)
-        return value == 0 if self.relation == "==" else value >= 0
+        if self.relation == ">=":
+            return evaluate(self.difference, binding) >= 0
+        return any(evaluate(d, binding) == 0 for d in self.differences())
 
     def symbols(self) -> set[str]:
         return self.difference.symbols()
 
     def __str__(self) -> str:
+        if self.relation == "broadcast":
+            return f"{format_size(self.left)} == {format_size(self.right)} or one of them is 1"
         return f"{format_size(self.left)} {self.relation} {format_size(self.right)}"
 
     def __bool__(self) -> bool:
@@ -422,15 +473,50 @@ class Condition:
 Truth = Union[bool, Condition]
 
 
+def _without_positive_factor(difference: Size) -> Dim:
+    """difference divided by what every term shares and is positive (symbols are ≥ 1, and the gcd of
+    the coefficients): the same sign and zeros, in fewer symbols (64*N == H*N*W is 64 == H*W)."""
+    common = None
+    for monomial, _ in difference.terms:
+        symbols = {atom: power for atom, power in monomial if isinstance(atom, Symbol)}
+        common = symbols if common is None else {a: min(p, symbols[a]) for a, p in common.items() if a in symbols}
+    factor: Dim = math.gcd(*(c for _, c in difference.terms))
+    for atom, power in (common or {}).items():
+        for _ in range(power):
+            factor = factor * Size._from({((atom, 1),): 1})
+    return difference if factor == 1 else exact_quotient(difference, factor)
+
+
+def _sides(difference: Size, symmetric: bool = False) -> tuple[Dim, Dim]:
+    """(positive terms, negated negative terms): the condition difference ⋈ 0 as left ⋈ right; for
+    an equality the symbolic side goes first (H*W == 64)."""
+    left = Size._from({m: c for m, c in difference.terms if c > 0})
+    right = Size._from({m: -c for m, c in difference.terms if c < 0})
+    return (right, left) if symmetric and isinstance(left, int) else (left, right)
+
+
 def compare(left: Dim, right: Dim) -> Truth:
     """left == right: True, False (provably different for every size), or the Condition for when."""
     difference = left - right
     if isinstance(difference, int):
         return difference == 0
+    difference = _without_positive_factor(difference)
+    if isinstance(difference, int):
+        return difference == 0
     low, high = bounds(difference)
     if low > 0 or high < 0:
         return False
-    return Condition(difference, "==", left, right)
+    return Condition(difference, "==", *_sides(difference, symmetric=True))
+
+
+def broadcasts(left: Dim, right: Dim) -> Truth:
+    """Whether two sizes broadcast (torch: equal, or one of them 1): True, False, or the Condition."""
+    if any(type(v) is int and v == 1 for v in (left, right)) or compare(left, right) is True:
+        return True
+    if isinstance(left, int) and isinstance(right, int):
+        return False
+    never = all(compare(d, 0) is False for d in (left - right, left - 1, right - 1))
+    return False if never else Condition(left - right, "broadcast", left, right)
 
 
 def at_least(left: Dim, right: Dim) -> Truth:
@@ -438,12 +524,44 @@ def at_least(left: Dim, right: Dim) -> Truth:
     difference = left - right
     if isinstance(difference, int):
         return difference >= 0
+    difference = _without_positive_factor(difference)
+    if isinstance(difference, int):
+        return difference >= 0
     low, high = bounds(difference)
     if low >= 0:
         return True
     if high < 0:
         return False
-    return Condition(difference, ">=", left, right)
+    return Condition(difference, ">=", *_sides(difference))
+
+
+def simpler(a: Dim, b: Dim) -> Dim:
+    """Of two sizes required to be equal, the one that reads more simply (H rather than 8*(H//8))."""
+    return min((a, b), key=lambda v: (not isinstance(v, int), len(format_size(v))))
+
+
+def slope(value: Dim) -> Fraction | None:
+    """s with d(x + P) − d(x) = s·P for a floor-affine size in one symbol (H//4 + 1: 1/4); None when it
+    is not floor-affine (a product of symbols, a max, a scale torch rounds in double precision)."""
+    if isinstance(value, int):
+        return Fraction(0)
+    total = Fraction(0)
+    for monomial, c in value.terms:
+        if not monomial:
+            continue
+        if len(monomial) != 1 or monomial[0][1] != 1:
+            return None
+        atom = monomial[0][0]
+        if isinstance(atom, Symbol):
+            total += c
+        elif isinstance(atom, Floor):
+            inner = slope(atom.numerator)
+            if inner is None:
+                return None
+            total += c * inner / atom.divisor
+        else:
+            return None
+    return total
 
 
 def symbol_name(value) -> str | None:
@@ -493,7 +611,29 @@ def format_size(value, names: dict[str, str] | None = None) -> str:
         return str(value)
     if isinstance(value, int):
         return str(value)
-    return _format_sum(_with_modulo(list(value.terms)), names)
+    return min((_format_sum(_with_modulo(terms), names) for terms in _spellings(list(value.terms))),
+               key=len)
+
+
+def _spellings(terms: list) -> list[list]:
+    """The canonical terms, and the same value with floors written with a negative offset where that
+    reads better: ⌊(H + 1)/2⌋ − 1 is also ⌊(H − 1)/2⌋ (a floor's constant c may be written c − k if
+    the floor's multiple m moves into the constant)."""
+    shifted, constant = [], 0
+    for monomial, c in terms:
+        if len(monomial) == 1 and monomial[0][1] == 1 and isinstance(monomial[0][0], Floor):
+            atom = monomial[0][0]
+            offset = dict(_terms(atom.numerator)).get((), 0)
+            if offset > 0:
+                shifted.append((((Floor(atom.numerator - atom.divisor, atom.divisor), 1),), c))
+                constant += c
+                continue
+        shifted.append((monomial, c))
+    if not constant:
+        return [terms]
+    merged = dict(shifted)
+    merged[()] = merged.get((), 0) + constant
+    return [terms, [(m, c) for m, c in shifted if m != ()] + ([((), merged[()])] if merged[()] else [])]
 
 
 def python_size(value, names: dict[str, str]) -> str | None:
@@ -532,8 +672,9 @@ def _format_sum(terms: list, names) -> str:
     pieces = []
     for monomial, c in terms:
         text = _format_term(monomial, abs(c), names)
-        if not pieces:
-            pieces.append(("-" if c < 0 else "") + text)
+        if not pieces:   # a leading minus binds tighter than // and %: -(H//2), not -H//2
+            negative = f"-({text})" if "//" in text or "%" in text else f"-{text}"
+            pieces.append(negative if c < 0 else text)
         else:
             pieces.append((" - " if c < 0 else " + ") + text)
     return "".join(pieces) or "0"
@@ -564,11 +705,15 @@ def _is_product(value: Size) -> bool:
 def _format_atom(atom: Atom, alone: bool, names) -> str:
     if isinstance(atom, Symbol):
         return atom.name if names is None else names[atom.name]
+    if isinstance(atom, Max):
+        return f"max({', '.join(format_size(v, names) for v in atom.operands)})"
     inner = format_size(atom.numerator, names)
     if isinstance(atom.numerator, Size) and (len(atom.numerator.terms) > 1 or _is_product(atom.numerator)):
         inner = f"({inner})"
     if isinstance(atom, Scaled):   # torch multiplies in double precision and rounds down
         return f"{'math.floor' if names is not None else 'floor'}({inner} * {atom.factor!r})"
+    if isinstance(atom, Max):
+        return f"max({', '.join(format_size(v, names) for v in atom.operands)})"
     text = f"{inner}//{atom.divisor}"
     return text if alone else f"({text})"
 

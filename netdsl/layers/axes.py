@@ -16,7 +16,7 @@ from ..schema import (
     format_value,
 )
 from ..shapes import ShapeError, format_shape, normalize_dim, numel, require
-from ..sizes import at_least, format_size
+from ..sizes import Size, at_least, format_size
 
 
 def _transpose_infer(args, inputs):
@@ -67,7 +67,13 @@ _DIMS_OR_NONE = Either((INT, Tuple(INT), Nothing()))
 def _squeeze_infer(args, inputs):
     (shape,) = inputs
     dims = _dims(args, shape)
-    # Like torch, squeezing a dim whose size is not 1 leaves it in place; a symbol is never known to be 1.
+    # Like torch, squeezing a dim whose size is not 1 leaves it in place. A symbolic size would be
+    # squeezed away when it is 1, changing the rank: the shape is the one for sizes of at least 2.
+    for d in dims:
+        if isinstance(shape[d], Size):
+            require(at_least(shape[d], 2), lambda d=d: ShapeError(
+                f"`squeeze` would also remove dim {d} ({format_size(shape[d])}) when it is 1, changing the rank",
+                arg="dim", code=codes.E0419, help="squeeze only the dims you mean, e.g. squeeze(dim=...)"))
     return tuple(s for d, s in enumerate(shape) if not (d in dims and type(s) is int and s == 1))
 
 

@@ -21,7 +21,7 @@ from ..shapes import (
     numel,
     require,
 )
-from ..sizes import compare, format_size
+from ..sizes import compare, format_size, simpler
 
 
 def _same_rank(name: str, inputs) -> int:
@@ -58,13 +58,21 @@ def _concat_infer(args, inputs):
     total = 0
     for shape in inputs:
         total = total + shape[dim]
-    return inputs[0][:dim] + (total,) + inputs[0][dim + 1:]
+    return tuple(total if d == dim else _simplest(inputs, d) for d in range(rank))
+
+
+def _simplest(inputs, d: int):
+    """Sizes required equal at dim d: the one that reads most simply (they are equal where accepted)."""
+    chosen = inputs[0][d]
+    for shape in inputs[1:]:
+        chosen = simpler(chosen, shape[d])
+    return chosen
 
 
 def _stack_infer(args, inputs):
     _same_rank("stack", inputs)
     _check_equal_outside("stack", inputs, None, "tensors of one shape")
-    shape = inputs[0]
+    shape = tuple(_simplest(inputs, d) for d in range(len(inputs[0])))
     dim = normalize_dim(args.dim, len(shape) + 1)
     return shape[:dim] + (len(inputs),) + shape[dim:]
 

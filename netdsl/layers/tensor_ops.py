@@ -108,7 +108,7 @@ def _elementwise_infer(args, inputs):
     return broadcast(a, b)
 
 
-def _elementwise_kind(name: str, symbol: str) -> LayerKind:
+def _elementwise_kind(name: str, symbol: str, commutative: bool) -> LayerKind:
     def emit(args, names, inputs):
         operands = list(names)
         if args.scalar is not None:
@@ -124,8 +124,10 @@ def _elementwise_kind(name: str, symbol: str) -> LayerKind:
         name=name, schema=Schema(dict(scalar=Field(Either((INT, Float(), Nothing())), None),
                                       scalar_first=Field(Bool(), False))),
         infer=_elementwise_infer, prefix=name, inputs=None, positional=("scalar", "scalar_first"), operator=symbol,
-        functional=emit, label=label, doc=f"`a {symbol} b` with torch broadcasting, or a tensor and a number")
+        commutative=commutative, functional=emit, label=label,
+        doc=f"`a {symbol} b` with torch broadcasting, or a tensor and a number")
 
 
 KINDS = (FLATTEN, _reshape_kind("reshape"), _reshape_kind("view"),
-         *(_elementwise_kind(n, s) for n, s in (("add", "+"), ("sub", "-"), ("mul", "*"), ("div", "/"))))
+         *(_elementwise_kind(n, s, c) for n, s, c in (("add", "+", True), ("sub", "-", False), ("mul", "*", True),
+                                                      ("div", "/", False))))
