@@ -19,13 +19,16 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from . import codes
 from .checker import CheckedGraph, Constraint, LayerResult
 from .diagnostics import Diagnostics, Note
 from .sizes import Dim, Floor, Max, Scaled, Size, Symbol, slope, substitute, symbol, symbol_name
 from .suggest import did_you_mean
+
+if TYPE_CHECKING:
+    from fractions import Fraction
 
 # Enumeration beyond this many sizes is refused (a huge stride product); the answer is then unknown.
 MAX_WINDOW = 1 << 20

@@ -19,6 +19,7 @@ class Role(enum.Enum):
     SQUASH = "squash"           # sigmoid, tanh, softmax: deliberate output layers
     DROPOUT = "dropout"
     POOL = "pool"
+    CONV = "conv"               # convolutions: their outputs are laid out [N, C, *spatial]
     LINEAR = "linear"
     FLATTEN = "flatten"
 

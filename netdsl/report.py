@@ -82,9 +82,10 @@ class NetworkModel(BaseModel):
     inputs: dict[str, list[Dim] | None]
     output_shape: list[Dim] | None
     layers: list[LayerModel]
-    total_params: int
-    total_buffers: int
-    total_macs: Count
+    complete: bool = Field(description="false when a layer did not check: the totals are then null")
+    total_params: int | None
+    total_buffers: int | None
+    total_macs: Count | None
     accepted_sizes: list[AcceptedSizeModel]
 
 
@@ -148,14 +149,16 @@ def diagnostic_model(d: Diagnostic) -> DiagnosticModel:
 def file_model(analysis: Analysis, diagnostics: list[Diagnostic]) -> FileModel:
     networks = []
     for checked in analysis.networks:
+        complete = checked.output_shape is not None and all(r.layer.shape is not None for r in rows(checked))
         layers = [LayerModel(path=r.path, name=r.name, depth=r.depth, kind=r.kind, arguments=_arguments(r),
                              output_shape=_shape(r.shape), params=r.params, buffers=r.buffers, macs=_plain(r.macs))
                   for r in rows(checked)]
         networks.append(NetworkModel(
             name=checked.graph.name, parameters={k: _plain(v) for k, v in checked.graph.params.items()},
             inputs={k: _shape(v) for k, v in checked.input_shapes.items()}, output_shape=_shape(checked.output_shape),
-            layers=layers, total_params=checked.params, total_buffers=checked.buffers,
-            total_macs=_plain(checked.macs), accepted_sizes=_accepted(analysis.accepted.get(checked.graph.name))))
+            layers=layers, complete=complete, total_params=checked.params if complete else None,
+            total_buffers=checked.buffers if complete else None, total_macs=_plain(checked.macs) if complete else None,
+            accepted_sizes=_accepted(analysis.accepted.get(checked.graph.name))))
     ok = not any(d.severity.value == "error" for d in diagnostics)
     return FileModel(path=analysis.source.path, ok=ok, networks=networks,
                      diagnostics=[diagnostic_model(d) for d in diagnostics])
