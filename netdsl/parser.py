@@ -14,7 +14,6 @@ from . import codes
 from . import syntax as ast
 from .diagnostics import CompileError, Diagnostic, Severity
 from .source import SourceFile, Span
-from .syntax_errors import syntax_diagnostic
 
 _HERE = Path(__file__).resolve().parent
 # Installed wheel: netdsl/grammars/; source tree: grammars/ beside the package.
@@ -78,6 +77,8 @@ def parse(source: SourceFile) -> ast.Module:
         tree = parser.parse(source.text)
         return _ToAst(source).transform(tree)
     except UnexpectedInput as error:
+        # Imported here: only a spec that does not parse needs the explanations.
+        from .syntax_errors import syntax_diagnostic
         raise CompileError(syntax_diagnostic(source, error, parser)) from None
     finally:
         if gc_was_enabled:

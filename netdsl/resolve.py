@@ -17,7 +17,7 @@ from .program import Program
 from .scopes import labels
 from .source import Span
 from .suggest import nearest
-from .syntax_errors import LINE_BREAK_RULE
+from .syntax import LINE_BREAK_RULE
 
 PARAM_TYPES = ("int", "float", "bool", "str")
 

@@ -7,7 +7,6 @@ when the text with the repair applied parses past the line of the error (`ErrorC
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import replace
 
@@ -18,10 +17,8 @@ from . import codes
 from .diagnostics import Diagnostic, Edit, Fix, Note, Severity
 from .fixes import respell
 from .source import SourceFile, Span
+from .syntax import LINE_BREAK_RULE
 from .syntax_context import DEPTH, ErrorContext
-
-LINE_BREAK_RULE = ("a line break ends a statement, except inside brackets, after a token that cannot end "
-                   "one (`->`, `=`, `,`, an operator) and before a line that starts with `->` or an operator")
 
 _CLOSERS = {"LPAR": ")", "LSQB": "]"}
 _CLOSING = {"LPAR": "RPAR", "LSQB": "RSQB"}
@@ -31,6 +28,7 @@ _STARTS_OPERAND = frozenset({"NAME", "INT", "FLOAT", "STRING", "LPAR", "TRUE", "
 
 
 def _closest(word: str, candidates) -> str | None:
+    import difflib  # here: only a misspelt keyword needs it, and it costs start-up time
     matches = difflib.get_close_matches(word.lower(), candidates, n=1, cutoff=0.6)
     return matches[0] if matches else None
 
