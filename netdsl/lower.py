@@ -78,7 +78,8 @@ class _Lowerer:
 
     def instantiate(self, definition: ast.Definition, params: dict[str, Any]) -> Graph:
         resolution = self.resolution(definition)
-        scope = Scope(definition, Naming(resolution.labels))
+        outer = frozenset().union(*(v.symbols() for v in params.values() if isinstance(v, Size)))
+        scope = Scope(definition, Naming(resolution.labels), outer=outer)
         for name, param in resolution.params.items():
             scope.env[name] = Binding(params.get(name, POISON), param.name.span, "param")
         for statement in definition.body:
@@ -164,7 +165,8 @@ class _Lowerer:
             for dim in decl.shape.dims:
                 if isinstance(dim, ast.Var) and dim.name not in scope.env:
                     fixed = self.sizes.get(dim.name) if scope.definition.kind == "network" else None
-                    scope.env[dim.name] = Binding(symbol(dim.name) if fixed is None else fixed, dim.span, "dim")
+                    value = symbol(scope.pattern_symbol(dim.name)) if fixed is None else fixed
+                    scope.env[dim.name] = Binding(value, dim.span, "dim")
                 value = self.expression(scope, dim)
                 if value is POISON:
                     return
@@ -363,18 +365,18 @@ class _Lowerer:
                    spans: dict[str, Span] | None = None, deferred: bool = False):
         """The validated arguments, or None after reporting why (deferred: kept in self.deferred for the
         checker, which reports them unless the call turns out to be in PyTorch's argument order)."""
-        signature = Signature(f"`{kind.name}`", kind.schema, kind.positional, kind.aliases)
+        signature = kind.signature
         bound = bind(signature, positional, keywords, span)
         if spans is not None:
             spans.update(bound.spans)
-        errors = bound.errors or validate(signature, bound.values, bound.spans, span)[1]
+        args, errors = (None, bound.errors) if bound.errors else validate(signature, bound.values, bound.spans, span)
         for error in errors:
             if deferred:
                 self.deferred.append(Diagnostic(error.code.code, Severity.ERROR, error.message, error.span,
                                                 help=error.help, fixes=error.fixes))
             else:
                 self.error(error)
-        return None if errors else validate(signature, bound.values, bound.spans, span)[0]
+        return args
 
     def pytorch_reading(self, kind: LayerKind, positional: list, keywords: list, span: Span) -> PyTorchReading | None:
         """The call bound in PyTorch's argument order — the size netdsl infers first — when the kind
