@@ -57,22 +57,26 @@ E0101 = _code("E0101", "unexpected character", """
     """)
 
 E0102 = _code("E0102", "unexpected token", """
-    The parser found a word or symbol where the grammar does not allow it: a missing `)` or `,`,
-    a `->` with no layer after it, a keyword in the wrong place.
+    The parser found a word or symbol where the grammar does not allow it, and no more specific
+    syntax error (E0107-E0119) explains it. The message says what was expected.
 
-        x -> conv2d(16, 3 -> relu
+        x -> linear(10) -> ]
 
-    The message says what was expected; here the call is not closed: `x -> conv2d(16, 3) -> relu`.
+    Write one of the expected tokens: here a layer after `->`, such as `x -> linear(10) -> relu`.
     """)
 
-E0103 = _code("E0103", "unexpected end of file", """
-    The file ends in the middle of a definition, typically because a `}` or `)` is missing.
+E0103 = _code("E0103", "network or block not closed", """
+    A `{` that opens a network's or block's body has no matching `}`: the file ends, or the next
+    definition starts, inside the body. The error points where the `}` goes and notes the `{`.
+
+        block Up(c: int) {
+            input x
+            output x -> conv_transpose2d(c, 2, stride=2)
 
         network Net() {
-            input x: [N, 4]
-            x -> linear(2) -> output
+            ...
 
-    Close every `{` and `(`: add the final `}`.
+    Close the body after its last statement: add `}` before `network Net`.
     """)
 
 E0104 = _code("E0104", "expression nested too deeply", """
@@ -98,6 +102,126 @@ E0106 = _code("E0106", "`output` is not the last stage", """
         x -> linear(10) -> output -> relu
 
     Move `-> output` to the end: `x -> linear(10) -> relu -> output`.
+    """)
+
+E0107 = _code("E0107", "unterminated string", """
+    A string opened with `'` or `"` is not closed on its line (strings do not span lines).
+
+        x -> conv2d(16, 3, padding='same) -> relu
+
+    Close it: `padding='same'`.
+    """)
+
+E0108 = _code("E0108", "another language's arrow", """
+    A chain is written with `->`; `=>` (or the character `→`) is not an arrow in a spec.
+
+        x => linear(10)
+
+    Write `x -> linear(10)`.
+    """)
+
+E0109 = _code("E0109", "misspelt keyword", """
+    A word close to a keyword (`network`, `block`, `import`, `from`, `input`, `output`) stands
+    where only the keyword fits.
+
+        netwrok Net() {
+
+    Spell the keyword: `network Net() {`.
+    """)
+
+E0110 = _code("E0110", "Python syntax in a spec", """
+    A spec is not Python: there is no `def`, `class`, `return` or `lambda`, a body is written in
+    braces rather than after `:`, and `import` takes a quoted path to a .net file, not a module.
+
+        def ConvBlock(c):
+            return conv2d(c, 3)
+
+    Write a block and use it as a layer: `block ConvBlock(c: int) { input x  output x -> conv2d(c, 3) }`,
+    then `x -> ConvBlock(16)`. A network gives its result with `output`, not `return`.
+    """)
+
+E0111 = _code("E0111", "malformed definition header", """
+    A network or block is declared `network Name(name: type = default, ...) {`: the parameter list
+    is required (even empty), and each parameter has a type after `:`.
+
+        network Classifier(classes = 10) {
+
+    Write `network Classifier(classes: int = 10) {`. The types are int, float, bool and str.
+    """)
+
+E0112 = _code("E0112", "stray separator", """
+    A `,` where nothing follows it (two in a row, right after `(`), or a `,` or `;` between
+    statements: statements are separated by line breaks.
+
+        x -> conv2d(16,, 3)
+
+    Remove it: `x -> conv2d(16, 3)`.
+    """)
+
+E0113 = _code("E0113", "argument without a value", """
+    A keyword argument (or a parameter default) has `=` but no value.
+
+        x -> linear(10, bias=)
+
+    Give it a value (`bias=false`), or leave it out to use its default.
+    """)
+
+E0114 = _code("E0114", "missing `->`", """
+    Two stages of a chain follow each other without the `->` between them, or a statement starts
+    with a layer: the `->` that would have continued the statement before it is missing. A line
+    break ends a statement, so a layer on the next line needs a leading `->`.
+
+        x -> conv2d(16, 3) relu -> output
+
+    Insert `->`: `x -> conv2d(16, 3) -> relu -> output`.
+    """)
+
+E0115 = _code("E0115", "repeat without parentheses", """
+    A repeated layer or block is written with its parentheses: `* n` applies to a call.
+
+        x -> DenseLayer * 6
+
+    Write `x -> DenseLayer() * 6`.
+    """)
+
+E0116 = _code("E0116", "unbalanced brackets", """
+    A `(` or `[` is still open where the statement or the body ends (the error points at the
+    bracket, and a note at where the parser noticed), or a `)`, `]` or `}` closes nothing or the
+    wrong kind of bracket.
+
+        x -> conv2d(16, 3 -> relu
+
+    Close it where its contents end: `x -> conv2d(16, 3) -> relu`; remove a closing bracket that
+    closes nothing.
+    """)
+
+E0117 = _code("E0117", "statement ended by a line break", """
+    A line break ends a statement, except inside brackets, after a token that cannot end one (`->`,
+    `=`, `,`, an operator) and before a line that starts with `->` or an operator. Here the
+    statement is incomplete where its line ends.
+
+        output
+            x -> relu
+
+    Continue it on the same line (`output x -> relu`), or break the line after an operator or before
+    a `->`.
+    """)
+
+E0118 = _code("E0118", "missing `,`", """
+    Two items of an argument list or shape follow each other without a `,`.
+
+        input x: [N 3 32 32]
+
+    Separate them: `input x: [N, 3, 32, 32]`.
+    """)
+
+E0119 = _code("E0119", "a value spelt as in Python", """
+    The literals are `true`, `false` and `None`; `True`, `False`, `none` or `null` are names, and
+    none is defined.
+
+        x -> conv2d(16, 3, bias=False)
+
+    Write `bias=false`.
     """)
 
 # ---------------------------------------------------------------- E02xx names and structure

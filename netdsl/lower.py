@@ -273,7 +273,9 @@ class _Lowerer:
 
     def chain(self, scope: Scope, chain: ast.Chain, unpacking: Unpacking) -> Any:
         value = self.expression(scope, chain.head)
-        if value is not POISON and not isinstance(value, Tensor):
+        if id(chain.head) in self.resolution(scope.definition).reported:
+            value = POISON
+        elif value is not POISON and not isinstance(value, Tensor):
             self.diagnostics.error(codes.E0315, f"a chain starts from a tensor, not the value {format_value(value)}",
                                    chain.head.span)
             value = POISON
@@ -363,18 +365,18 @@ class _Lowerer:
                    spans: dict[str, Span] | None = None, deferred: bool = False):
         """The validated arguments, or None after reporting why (deferred: kept in self.deferred for the
         checker, which reports them unless the call turns out to be in PyTorch's argument order)."""
-        signature = Signature(f"`{kind.name}`", kind.schema, kind.positional, kind.aliases)
+        signature = kind.signature
         bound = bind(signature, positional, keywords, span)
         if spans is not None:
             spans.update(bound.spans)
-        errors = bound.errors or validate(signature, bound.values, bound.spans, span)[1]
+        args, errors = (None, bound.errors) if bound.errors else validate(signature, bound.values, bound.spans, span)
         for error in errors:
             if deferred:
                 self.deferred.append(Diagnostic(error.code.code, Severity.ERROR, error.message, error.span,
                                                 help=error.help, fixes=error.fixes))
             else:
                 self.error(error)
-        return None if errors else validate(signature, bound.values, bound.spans, span)[0]
+        return args
 
     def pytorch_reading(self, kind: LayerKind, positional: list, keywords: list, span: Span) -> PyTorchReading | None:
         """The call bound in PyTorch's argument order — the size netdsl infers first — when the kind

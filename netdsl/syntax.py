@@ -7,6 +7,10 @@ from typing import Union
 
 from .source import Span
 
+# The statement rule (grammars/netdsl.lark, parser.LineBreaks) in the words diagnostics quote.
+LINE_BREAK_RULE = ("a line break ends a statement, except inside brackets, after a token that cannot end "
+                   "one (`->`, `=`, `,`, an operator) and before a line that starts with `->` or an operator")
+
 
 @dataclass(frozen=True)
 class Ident:
