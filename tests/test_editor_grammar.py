@@ -40,7 +40,7 @@ def expected_scope(tokens, index: int, blocks: set[str]) -> str | None:
         return "string.quoted"
     if token.text in ("network", "block"):
         return "storage.type"
-    if token.text in ("input", "output"):
+    if token.text in ("input", "output") or token.text == "where" and token.kind == "keyword":
         return "keyword.other"
     if token.text in ("true", "false", "None"):
         return "constant.language"
