@@ -287,6 +287,24 @@ def run_lsp(options) -> int:
     return EXIT_OK
 
 
+def _import_command(commands) -> None:
+    """`netdsl import`: an existing PyTorch model → a spec (netdsl.importing; needs torch)."""
+    parser = commands.add_parser("import", help="write the spec of an existing PyTorch nn.Module (needs torch)")
+    parser.add_argument("target", metavar="TARGET",
+                        help="path/to/file.py:name or package.module:name: an nn.Module, a class constructed "
+                             "without arguments, or a function returning a module")
+    parser.add_argument("--input", dest="shapes", action="append", required=True, metavar="SHAPE",
+                        help="the shape of forward's input, e.g. '[N, 3, 224, 224]' (once per input)")
+    parser.add_argument("-o", "--output", metavar="FILE",
+                        help="write the spec to FILE (default: stdout); nothing is written when the import fails")
+    parser.add_argument("--name", help="the network's name (default: TARGET's name)")
+
+    def run(options) -> int:
+        from .importing.command import run_import
+        return EXIT_OK if run_import(options) else EXIT_SPEC_ERROR
+    parser.set_defaults(run=run, format="human")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="netdsl", description="Check, compile and draw PyTorch model specs.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -345,6 +363,7 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("code", nargs="?", metavar="CODE")
     explain.add_argument("--all", action="store_true", help="every code, as Markdown (docs/codes.md)")
     explain.set_defaults(run=run_explain)
+    _import_command(commands)
     return parser
 
 

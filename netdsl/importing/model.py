@@ -35,6 +35,7 @@ class Step:
     origin: str | None = None        # the module's path inside the body's module ("conv1", "body.0")
     bodies: list[Body] = field(default_factory=list)
     variable: str | None = None      # the Python variable the source assigns the result to
+    assigned: str | None = None      # the variable the Python statement computing it assigns
     weighted: bool = False           # holds parameters (a chain line breaks before it)
     repeat: int = 1
     values: tuple = ()               # a block call's arguments, once its block is defined

@@ -15,18 +15,11 @@ from ..shapes import Shape, ShapeError, format_shape, numel
 from ..sizes import Size, SymbolicSizeError
 from .model import PLUGIN_HELP, Body, Problem, Step
 from .recognise import Catalogue, bind_call, bind_module_call, infer, module_arguments, plain, validate
-from .tracing import Untraceable, source_of, trace
+from .tracing import Untraceable, place, source_of, trace
 
 # Tensor methods that do not change a tensor's values.
 PASS_THROUGH = frozenset({"contiguous"})
 SHARING_HELP = "a spec layer has weights of its own; sharing them between calls needs the language's issue #14"
-
-
-class _Unknown:
-    """The value of a node after a problem: what depends on it is not reported again."""
-
-
-UNKNOWN = _Unknown()
 
 
 @dataclass
@@ -75,7 +68,7 @@ class Walk:
         try:
             graph = trace(module, concrete)
         except Untraceable as error:
-            what = f"`{path}` ({_class_name(module)})" if path else f"the model ({_class_name(module)})"
+            what = f"`{path}`, a {_class_name(module)}," if path else f"the model, a {_class_name(module)},"
             self.problems.append(Problem(f"{what} cannot be traced by torch.fx: {error.reason}", error.where or where,
                                          "torch.fx needs forward to run the same way for every input: move "
                                          "data-dependent `if`s and loops out of forward, or into a layer kind of "
@@ -87,8 +80,9 @@ class Walk:
         for node in _live(graph):
             try:
                 env[node] = self._run(node, env, body, tensors, concrete, sources)
-            except _Skip:
-                env[node] = UNKNOWN
+            except _Skip:   # after a problem: a tensor of unknown shape, so that later problems are found too
+                env[node] = TensorArg(node.name)
+                body.shapes[node.name] = None
         _name_results(sources)
         self.bodies.append(body)
         return body
@@ -128,7 +122,7 @@ class Walk:
     def _output(self, node, value, body: Body):
         if isinstance(value, TensorArg):
             body.output = value.name
-        elif value is not UNKNOWN:
+        else:
             self._fail(node, f"forward returns {type(value).__name__} rather than one tensor",
                        "a spec's network or block has one output: return one tensor")
         return value
@@ -143,8 +137,8 @@ class Walk:
         self.called[id(module)] = where
         kind = self.catalogue.module_kind(module)
         if kind is None and type(module).__module__.startswith("torch.") and not any(module.children()):
-            return self._fail(node, f"`{qualified}` is a module of type `{_class_name(module)}`, which no layer kind "
-                                    f"stands for", PLUGIN_HELP)
+            return self._fail(node, f"`{qualified}` is a {_class_name(module)}, which no layer kind stands for",
+                              PLUGIN_HELP)
         if kind is None:
             return self._block_call(node, module, qualified, args, kwargs, body, sources)
         try:
@@ -153,7 +147,7 @@ class Walk:
             known = None if any(s is None for s in shapes) else shapes
             values = module_arguments(kind, module, known, decided)
         except (CannotImport, ShapeError) as error:
-            return self._fail(node, f"`{qualified}` ({_class_name(module)}): {_message(error)}")
+            return self._fail(node, f"`{qualified}`, a {_class_name(module)}: {_message(error)}")
         self.covered.update(id(m) for m in module.modules())
         weighted = any(True for _ in module.parameters())
         inputs = tuple(t.name for t in tensors)
@@ -166,6 +160,7 @@ class Walk:
             bound = inspect.signature(module.forward).bind(*args, **kwargs)
         except TypeError as error:
             return self._fail(node, f"`{qualified}` is called with arguments its forward does not take: {error}")
+        bound.apply_defaults()
         tensors, concrete = {}, {}
         for name, value in bound.arguments.items():
             if isinstance(value, TensorArg):
@@ -293,10 +288,7 @@ def _values(value, env):
     """An fx argument with every node replaced by its value (a TensorArg for a tensor)."""
     from torch.fx import Node
     if isinstance(value, Node):
-        found = env.get(value, UNKNOWN)
-        if found is UNKNOWN:
-            raise _Skip
-        return found
+        return env[value]
     if isinstance(value, (list, tuple)):
         return tuple(_values(v, env) for v in value)
     if isinstance(value, dict):
@@ -325,6 +317,7 @@ def _name_results(sources: list) -> None:
         source = source_of(node)
         if source is None or source.assigns is None:
             continue
+        step.assigned = source.assigns
         following = source_of(sources[index + 1][1]) if index + 1 < len(sources) else None
         read_elsewhere = any((s := source_of(user)) is not None and s.statement != source.statement
                              for user in node.users)
@@ -338,8 +331,16 @@ def _where(node) -> str:
 
 
 def _class_name(module) -> str:
+    """`torch.nn.Mish`, or a user's class with the place it is defined: `Gate` (models.py:12)."""
+    import torch
     cls = type(module)
-    return f"{cls.__module__}.{cls.__qualname__}"
+    if getattr(torch.nn, cls.__name__, None) is cls:
+        return f"`torch.nn.{cls.__name__}`"
+    try:
+        _, first = inspect.getsourcelines(cls)
+        return f"`{cls.__qualname__}` ({place(inspect.getsourcefile(cls), first)})"
+    except (OSError, TypeError):   # defined where its source cannot be read
+        return f"`{cls.__module__}.{cls.__qualname__}`"
 
 
 def _callable_name(node) -> str:
@@ -349,7 +350,8 @@ def _callable_name(node) -> str:
     module = getattr(target, "__module__", None) or "builtins"
     module = {"_operator": "operator", "torch._C._nn": "torch.nn.functional",
               "torch._C._VariableFunctions": "torch"}.get(module, module)
-    return f"{module}.{getattr(target, '__qualname__', getattr(target, '__name__', str(target)))}"
+    name = getattr(target, "__qualname__", getattr(target, "__name__", str(target)))
+    return f"{module}.{name.removeprefix('_VariableFunctionsClass.')}"
 
 
 def _message(error: Exception) -> str:

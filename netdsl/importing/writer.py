@@ -65,8 +65,9 @@ class _DefinitionWriter:
         inputs = []
         for (value, _), pattern in zip(self.body.inputs, definition.patterns):
             name = self._tensor(value, self.body.variables.get(value), "x")
-            shown = format_shape(pattern) if definition.kind == "network" else f"[{', '.join(pattern)}]"
-            inputs.append(name + (f": {shown}" if pattern is not None else ""))
+            if pattern is not None:
+                name += ": " + (format_shape(pattern) if definition.kind == "network" else f"[{', '.join(pattern)}]")
+            inputs.append(name)
         self._line(f"{INDENT}input {', '.join(inputs)}")
         steps, output_written = definition.steps, False
         start = 0
@@ -84,11 +85,12 @@ class _DefinitionWriter:
 
     def _pipes(self, previous: Step, step: Step) -> bool:
         """Whether step continues previous's chain: it takes previous's tensor first, nothing else does,
-        and the Python source did not give that tensor a name of its own (`scores = ...`)."""
+        and the Python source did not give that tensor a name of its own (`scores = ...`) that the next
+        statement does not assign again (`y = ...; y = f(y)` is one chain)."""
         value = previous.output
         return (self.uses.get(value) == 1 and value != self.body.output and step.inputs[:1] == (value,)
                 and value not in step.inputs[1:] and not _is_operator(step)
-                and previous.variable in (None, step.variable))
+                and previous.variable in (None, step.assigned))
 
     def _statement(self, chain: list[Step]) -> bool:
         """Write one chain; True when it is the definition's output."""
