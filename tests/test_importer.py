@@ -176,24 +176,36 @@ EXAMPLES = int(os.environ.get("NETDSL_IMPORT_EXAMPLES", "25"))
 
 
 @st.composite
-def image_layer(draw, channels: int) -> tuple[nn.Module, int]:
-    """A layer over [N, C, H, W] and the channels it gives."""
+def spatial_layer(draw, d: int, channels: int, size: int) -> tuple[nn.Module, int]:
+    """A layer over [N, C, *d spatial dims of `size`] and the channels it gives."""
     out = draw(st.integers(1, 6))
+    kernel = draw(st.integers(1, 3))
+    conv, norm = getattr(nn, f"Conv{d}d"), getattr(nn, f"BatchNorm{d}d")
     choices = [
-        lambda: (nn.Conv2d(channels, out, draw(st.integers(1, 3)), stride=draw(st.integers(1, 2)),
-                           padding=draw(st.integers(0, 1)), bias=draw(st.booleans())), out),
-        lambda: (nn.ConvTranspose2d(channels, out, draw(st.integers(1, 3)), stride=draw(st.integers(1, 2))), out),
-        lambda: (nn.BatchNorm2d(channels, eps=draw(st.sampled_from([1e-5, 1e-3])), affine=draw(st.booleans())),
+        lambda: (conv(channels, out, kernel, stride=draw(st.integers(1, 2)), padding=draw(st.integers(0, 1)),
+                      dilation=draw(st.integers(1, 2)), bias=draw(st.booleans()),
+                      padding_mode=draw(st.sampled_from(["zeros", "reflect", "replicate", "circular"]))), out),
+        lambda: (conv(channels, channels * 2, kernel, padding="same", groups=channels), channels * 2),
+        lambda: (getattr(nn, f"ConvTranspose{d}d")(channels, out, kernel, stride=2, output_padding=1), out),
+        lambda: (norm(channels, eps=draw(st.sampled_from([1e-5, 1e-3])), momentum=draw(st.sampled_from([0.1, None])),
+                      affine=draw(st.booleans()), track_running_stats=draw(st.booleans())), channels),
+        lambda: (nn.GroupNorm(draw(st.sampled_from([g for g in (1, 2, 3) if channels % g == 0])), channels,
+                              affine=draw(st.booleans())), channels),
+        lambda: (nn.LayerNorm(size), channels),
+        lambda: (getattr(nn, f"MaxPool{d}d")(kernel, stride=draw(st.sampled_from([None, 1, 2])),
+                                             padding=draw(st.integers(0, kernel // 2)), ceil_mode=draw(st.booleans())),
                  channels),
-        lambda: (nn.GroupNorm(1, channels), channels),
-        lambda: (nn.MaxPool2d(draw(st.integers(1, 3)), stride=draw(st.sampled_from([None, 1, 2])),
-                              ceil_mode=draw(st.booleans())), channels),
-        lambda: (nn.AvgPool2d(draw(st.integers(1, 2)), count_include_pad=draw(st.booleans())), channels),
-        lambda: (nn.AdaptiveAvgPool2d(draw(st.integers(1, 3))), channels),
-        lambda: (nn.Upsample(scale_factor=2), channels),
-        lambda: (nn.Dropout2d(draw(st.sampled_from([0.0, 0.3]))), channels),
+        lambda: (getattr(nn, f"AvgPool{d}d")(kernel, stride=draw(st.sampled_from([None, 1])),
+                                             count_include_pad=draw(st.booleans())), channels),
+        lambda: (getattr(nn, f"Adaptive{draw(st.sampled_from(['Avg', 'Max']))}Pool{d}d")(draw(st.integers(1, 3))),
+                 channels),
+        lambda: (nn.Upsample(scale_factor=2, mode=draw(st.sampled_from(["nearest", "nearest-exact"]))), channels),
         *pointwise(draw, channels),
     ]
+    if d == 2:
+        choices += [lambda: (nn.Dropout2d(draw(st.sampled_from([0.0, 0.3]))), channels),
+                    lambda: (nn.PixelUnshuffle(2), channels * 4) if size % 2 == 0 else (nn.Identity(), channels),
+                    lambda: (nn.PixelShuffle(2), channels // 4) if channels % 4 == 0 else (nn.Tanh(), channels)]
     return draw(st.sampled_from(choices))()
 
 
@@ -218,29 +230,35 @@ def dense_layer(draw, features: int) -> tuple[nn.Module, int]:
 
 @st.composite
 def sequential(draw):
-    """An nn.Sequential of image layers, a flatten, then dense layers; with the input's channels and size."""
-    first = channels = draw(st.integers(1, 4))
-    size = draw(st.integers(6, 12))
+    """An nn.Sequential of 1-D, 2-D or 3-D layers, a flatten, then dense layers; with its input's shape."""
+    d = draw(st.integers(1, 3))
+    shape = (draw(st.integers(1, 4)), *(draw(st.integers(4, 7) if d == 3 else st.integers(6, 12)),) * d)
     layers = []
     for _ in range(draw(st.integers(0, 4))):
-        layer, channels = draw(image_layer(channels))
+        model = nn.Sequential(*layers).eval()
+        try:
+            with torch.no_grad():
+                now = model(torch.zeros(2, *shape)).shape[1:]
+        except RuntimeError:   # the input shrank to nothing: not a model anyone writes
+            assume(False)
+        layer, _ = draw(spatial_layer(d, now[0], now[-1]))
         layers.append(layer)
     layers.append(nn.Flatten())
     try:
         with torch.no_grad():
-            features = nn.Sequential(*layers).eval()(torch.zeros(2, first, size, size)).shape[1]
-    except RuntimeError:   # the image shrank to nothing: not a model anyone writes
+            features = nn.Sequential(*layers).eval()(torch.zeros(2, *shape)).shape[1]
+    except RuntimeError:
         assume(False)
     for _ in range(draw(st.integers(0, 3))):
         layer, features = draw(dense_layer(features))
         layers.append(layer)
-    return nn.Sequential(*layers).eval(), first, size
+    return nn.Sequential(*layers).eval(), shape
 
 
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                        HealthCheck.filter_too_much])
 @given(sequential())
 def test_random_sequential_models_round_trip(drawn):
-    model, channels, size = drawn
-    imported = import_model(model, f"[N, {channels}, {size}, {size}]")
-    assert_round_trip(model, imported, torch.randn(2, channels, size, size))
+    model, shape = drawn
+    imported = import_model(model, ("N", *shape))
+    assert_round_trip(model, imported, torch.randn(2, *shape))

@@ -6,6 +6,7 @@ arguments become `Block(...) * n`."""
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass, field, replace
 
 from .. import registry
@@ -165,18 +166,18 @@ class _Symbols:
         yield from named
         for i, (a, va) in enumerate(named):
             for b, vb in named[i:]:
-                yield a * b, _each(lambda x, y: x * y, va, vb)
+                yield a * b, _each(va, vb, operator.mul)
         for k in range(2, 9):
             for a, va in named:
-                yield a * k, _each(lambda x, _: x * k, va, va)
-                yield a // k, _each(lambda x, _: x // k, va, va)
+                yield a * k, _each(va, (k,) * len(va), operator.mul)
+                yield a // k, _each(va, (k,) * len(va), operator.floordiv)
 
 
 def _dim(shape, d: int):
     return shape[d] if shape is not None else None
 
 
-def _each(operation, a: tuple, b: tuple) -> tuple | None:
+def _each(a: tuple, b: tuple, operation) -> tuple | None:
     try:
         return tuple(operation(x, y) for x, y in zip(a, b))
     except (TypeError, ArithmeticError):
