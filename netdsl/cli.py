@@ -298,9 +298,12 @@ def _import_command(commands) -> None:
     parser.add_argument("-o", "--output", metavar="FILE",
                         help="write the spec to FILE (default: stdout); nothing is written when the import fails")
     parser.add_argument("--name", help="the network's name (default: TARGET's name)")
+    parser.add_argument("--plugin", action="append", default=[], metavar="MODULE",
+                        help="import a Python module that registers layer kinds (repeatable)")
 
     def run(options) -> int:
         from .importing.command import run_import
+        _load_plugins(options)
         return EXIT_OK if run_import(options) else EXIT_SPEC_ERROR
     parser.set_defaults(run=run, format="human")
 

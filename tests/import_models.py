@@ -37,15 +37,27 @@ class SqueezeExcite(nn.Module):
 
 
 class Residual(nn.Module):
-    """specs/residual.net's basic block, with an optional squeeze-excitation (specs/resnet_tiny.net)."""
+    """specs/residual.net's basic block (the README's import example)."""
 
-    def __init__(self, channels: int, excite: bool = False):
+    def __init__(self, channels: int):
         super().__init__()
         self.conv1 = nn.Conv2d(channels, channels, 3, padding=1, bias=False)
         self.bn1 = nn.BatchNorm2d(channels)
         self.conv2 = nn.Conv2d(channels, channels, 3, padding=1, bias=False)
         self.bn2 = nn.BatchNorm2d(channels)
-        self.excite = SqueezeExcite(channels, 4) if excite else nn.Identity()
+
+    def forward(self, x):
+        y = F.relu(self.bn1(self.conv1(x)))
+        y = self.bn2(self.conv2(y))
+        return F.relu(x + y)
+
+
+class ExcitedResidual(Residual):
+    """The basic block with squeeze-excitation (specs/resnet_tiny.net)."""
+
+    def __init__(self, channels: int):
+        super().__init__(channels)
+        self.excite = SqueezeExcite(channels, 4)
 
     def forward(self, x):
         y = F.relu(self.bn1(self.conv1(x)))
@@ -59,9 +71,9 @@ class ResNetTiny(nn.Module):
     def __init__(self, classes: int = 10):
         super().__init__()
         self.stem = nn.Sequential(nn.Conv2d(3, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU())
-        self.stage1 = nn.Sequential(Residual(16, excite=True), Residual(16, excite=True))
+        self.stage1 = nn.Sequential(ExcitedResidual(16), ExcitedResidual(16))
         self.down = nn.Conv2d(16, 32, 3, stride=2, padding=1)
-        self.stage2 = Residual(32, excite=True)
+        self.stage2 = ExcitedResidual(32)
         self.dropout = nn.Dropout(0.2)
         self.head = nn.Linear(32, classes)
 
@@ -72,7 +84,7 @@ class ResNetTiny(nn.Module):
 
 
 class Net(nn.Module):
-    """The README's import example."""
+    """The README's import example: residual blocks of two widths."""
 
     def __init__(self, classes: int = 10):
         super().__init__()

@@ -61,8 +61,8 @@ MODELS = {
     "net": ("Net", "tests/import_models.py:Net", models.Net, "[N, 3, 32, 32]", (2, 3, 32, 32)),
 }
 
-def count(module: nn.Module) -> int:
-    return sum(p.numel() for p in module.parameters())
+def count(module: nn.Module, trained: bool | None = None) -> int:
+    return sum(p.numel() for p in module.parameters() if trained is None or p.requires_grad == trained)
 
 
 def example(shape) -> torch.Tensor:
@@ -75,7 +75,9 @@ def assert_round_trip(original: nn.Module, imported, x: torch.Tensor) -> None:
     analysis = netdsl.check_text(imported.text)
     assert analysis.ok, [d.message for d in analysis.diagnostics.items]
     built = netdsl.build_module(imported.text).eval()
-    assert count(built) == count(original) == analysis.network().params
+    network = analysis.network()
+    assert count(built) == count(original) == network.params + network.frozen
+    assert count(built, trained=True) == count(original, trained=True) == network.params
     theirs, ours = original.state_dict(), built.state_dict()
     assert sorted(imported.keys) == sorted(theirs)
     assert sorted(imported.keys.values()) == sorted(ours)
@@ -98,9 +100,9 @@ def test_round_trip(name, golden):
 
 def test_block_sizes_become_input_pattern_symbols_and_repeats():
     text = import_model(models.ResNetTiny(), "[N, 3, 32, 32]").text
-    assert "block Residual() {\n    input x: [N, C, H, W]" in text
+    assert "block ExcitedResidual() {\n    input x: [N, C, H, W]" in text
     assert "conv1: conv2d(C, 3, padding=1, bias=false)" in text and "fc1: linear(C//4)" in text
-    assert "-> Residual() * 2" in text and "-> stage2: Residual()" in text
+    assert "-> ExcitedResidual() * 2" in text and "-> stage2: ExcitedResidual()" in text
 
 
 def test_block_sizes_that_nothing_names_become_block_parameters():
@@ -168,6 +170,18 @@ def test_attention_masks_are_refused_by_the_kinds_own_binding():
         import_model(Masked(), "[N, 5, 16]", "[N, 5]")
     (problem,) = failure.value.problems
     assert "`key_padding_mask` is not supported" in problem.message and "test_importer.py:" in problem.where
+
+
+def test_a_plugin_kind_is_imported_through_its_own_declaration(monkeypatch):
+    """examples/plugin's `dense` names its class and, in `recognise.attributes`, where its sizes are."""
+    monkeypatch.syspath_prepend(str(ROOT / "examples" / "plugin"))
+    from netdsl import registry
+    registry.load_plugin("netdsl_example_plugin")
+    from netdsl_example_plugin.modules import Dense
+    original = nn.Sequential(Dense(16, 32), nn.ReLU(), Dense(32, 32, freeze=True), nn.Linear(32, 4)).eval()
+    imported = import_model(original, "[N, 16]")
+    assert "x -> dense(32) -> relu\n      -> dense(32, freeze=true)\n      -> linear(4) -> output" in imported.text
+    assert_round_trip(original, imported, torch.randn(2, 16))
 
 
 # ------------------------------------------------------------------ property: random nn.Sequential

@@ -196,6 +196,10 @@ def module_arguments(kind: LayerKind, module, inputs: tuple[Shape, ...] | None, 
 
 
 def validate(kind: LayerKind, values: dict) -> Args:
+    missing = [n for n, f in kind.schema.fields.items() if f.required and n not in values]
+    if missing:
+        raise CannotImport(f"`{kind.name}` needs {', '.join(f'`{n}`' for n in missing)}, which the module does not "
+                           f"hold under that name (a kind says where with `recognise.attributes`)")
     try:
         return kind.schema.validate(values)
     except SchemaError as error:
@@ -253,10 +257,12 @@ def _rebuilt(kind: LayerKind, args: Args, inputs: tuple[Shape, ...]):
 
 
 def configuration(module) -> tuple:
-    """What a module computes with: its public settings and its parameters' and buffers' shapes."""
+    """What a module computes with: its public settings, its parameters' shapes (and whether they are
+    trained) and its buffers' shapes."""
     settings = {name: _Setting(plain(value)) for name, value in vars(module).items()
                 if not name.startswith("_") and name not in ("training", *NEUTRAL)}
-    tensors = tuple((name, tuple(t.shape)) for name, t in (*module.named_parameters(), *module.named_buffers()))
+    tensors = tuple((name, tuple(t.shape), t.requires_grad) for name, t in (*module.named_parameters(),
+                                                                             *module.named_buffers()))
     return settings, tensors
 
 
@@ -291,7 +297,8 @@ def _difference(kind: LayerKind, wanted: tuple, built: tuple) -> str:
 
 
 def _shapes(tensors: tuple) -> str:
-    return ", ".join(f"{name} {list(shape)}" for name, shape in tensors) or "none"
+    return ", ".join(f"{name} {list(shape)}" + ("" if trained else " (frozen)")
+                     for name, shape, trained in tensors) or "none"
 
 
 def _same(a, b) -> bool:
