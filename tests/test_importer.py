@@ -122,6 +122,15 @@ def test_block_sizes_that_nothing_names_become_block_parameters():
     assert_round_trip(original.eval(), imported, torch.randn(2, 3, 16, 16))
 
 
+def test_the_readme_shows_the_real_example():
+    import inspect
+    import re
+    readme = (ROOT / "README.md").read_text()
+    for cls in (models.Residual, models.Net):
+        assert re.sub(r'    """.*"""\n\n', "", inspect.getsource(cls)) in readme
+    assert (GOLDEN / "net.net").read_text() in readme
+
+
 def test_from_module_takes_shapes_tuples_and_example_tensors():
     model = models.MLP().eval()
     text = netdsl.from_module(model, "[N, 784]")

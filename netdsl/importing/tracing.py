@@ -8,13 +8,14 @@ import contextlib
 import functools
 import linecache
 import os
-import re
+import sys
 import traceback
 from dataclasses import dataclass
 
-_FRAME = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+), in \S+\n\s*(?P<code>[^\n]*)')
 # Frames of the tracing machinery (and of this package), skipped when pointing at the user's line.
-_MACHINERY = (f"{os.sep}torch{os.sep}fx{os.sep}", f"{os.sep}torch{os.sep}_", f"{os.sep}netdsl{os.sep}importing{os.sep}")
+_MACHINERY = (f"{os.sep}torch{os.sep}fx{os.sep}", f"{os.sep}torch{os.sep}_", f"{os.sep}netdsl{os.sep}importing{os.sep}",
+              os.path.join("torch", "nn", "modules", "module.py"), os.path.join("torch", "overrides.py"))
+_SOURCE = "netdsl_source"   # node.meta key: (file, line) of the traced forward's line that made the node
 
 
 class Untraceable(Exception):
@@ -37,12 +38,13 @@ def trace(module, concrete: dict):
     from torch import fx
 
     class Tracer(fx.Tracer):
-        def __init__(self):
-            super().__init__()
-            self.record_stack_traces = True   # source lines: for messages and the names of tensors
-
         def is_leaf_module(self, m, qualified_name: str) -> bool:
             return type(m) not in containers()
+
+        def create_proxy(self, *args, **kwargs):
+            proxy = super().create_proxy(*args, **kwargs)
+            proxy.node.meta[_SOURCE] = _traced_line(fx.Tracer.trace.__code__)
+            return proxy
 
     with _fast_path_off(torch):
         try:
@@ -62,6 +64,18 @@ def _fast_path_off(torch):
         yield
     finally:
         backend.set_fastpath_enabled(enabled)
+
+
+def _traced_line(boundary) -> tuple[str, int] | None:
+    """The line of the traced module's forward being run: the outermost frame inside the tracer's
+    `trace` that is not the machinery (the line `y = self.body(x)` for a layer inlined from a container).
+    fx's own `record_stack_traces` gives the same, but symbolizing its tracebacks costs seconds."""
+    found, frame = None, sys._getframe(2)
+    while frame is not None and frame.f_code is not boundary:
+        if not any(m in frame.f_code.co_filename for m in _MACHINERY):
+            found = frame
+        frame = frame.f_back
+    return (found.f_code.co_filename, found.f_lineno) if found is not None and frame is not None else None
 
 
 def _user_frame(error: Exception) -> str:
@@ -87,10 +101,10 @@ class Source:
 
 
 def source_of(node) -> Source | None:
-    found = _FRAME.search(node.meta.get("stack_trace") or "")
+    found = node.meta.get(_SOURCE)
     if found is None:
         return None
-    filename, line = found["file"], int(found["line"])
+    filename, line = found
     start, assigns = _statement(filename, line)
     return Source(place(filename, line), (filename, start), assigns)
 
