@@ -131,6 +131,17 @@ def test_the_readme_shows_the_real_example():
     assert (GOLDEN / "net.net").read_text() in readme
 
 
+def test_a_model_that_is_one_layer():
+    original = nn.LSTM(8, 16, batch_first=True).eval()
+    with pytest.raises(ImportFailed, match="forward returns several tensors"):
+        import_model(original, "[N, 5, 8]")
+    original = nn.Conv2d(3, 8, 3).eval()
+    imported = import_model(original, "[N, 3, 16, 16]")
+    assert "x -> conv2d(8, 3) -> output" in imported.text and imported.keys == {"weight": "conv1.weight",
+                                                                                  "bias": "conv1.bias"}
+    assert_round_trip(original, imported, torch.randn(2, 3, 16, 16))
+
+
 def test_from_module_takes_shapes_tuples_and_example_tensors():
     model = models.MLP().eval()
     text = netdsl.from_module(model, "[N, 784]")
@@ -149,12 +160,40 @@ def test_the_command_writes_a_spec_that_checks(tmp_path, capsys):
     assert code == 0 and "ok: 1 network, 61,706 parameters" in stdout
 
 
+def test_targets_are_files_or_modules_and_shapes_are_checked(capsys):
+    code, stdout, err = run_cli(capsys, "import", "tests.import_models:MLP", "--input", "[N, 784]")
+    assert code == 0 and stdout == (GOLDEN / "mlp.net").read_text().replace("tests/import_models.py:MLP",
+                                                                            "tests.import_models:MLP")
+    for argv, message in ((["tests/import_models.py:MLP", "--input", "784"], "expects a shape in brackets"),
+                          (["tests/import_models.py:MLP", "--input", "[N, 0]"], "sizes are positive"),
+                          (["tests/import_models.py:Nothing", "--input", "[N, 784]"], "has no `Nothing`"),
+                          (["tests/import_models.py:Residual", "--input", "[N, 8, 4, 4]"], "needs arguments (channels)"),
+                          (["no/such/file.py:f", "--input", "[N]"], "no such file")):
+        code, _, err = run_cli(capsys, "import", *argv)
+        assert code == 2 and message in err, err
+
+
 def test_what_cannot_be_imported_is_listed_and_nothing_is_written(tmp_path, capsys, golden):
     out = tmp_path / "model.net"
     code, stdout, err = run_cli(capsys, "import", "tests/import_models.py:Unsupported", "--input", "[N, 8]",
                                 "-o", str(out))
     assert code == 1 and stdout == "" and not out.exists()
     golden(ROOT / "tests" / "cases" / "import_unsupported.stderr", err)
+
+
+def test_weights_forward_never_uses_are_a_warning():
+    class Unused(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(8, 4)
+            self.aux = nn.Linear(8, 2)   # e.g. an auxiliary head used only in training code elsewhere
+
+        def forward(self, x):
+            return self.fc(x)
+
+    imported = import_model(Unused(), "[N, 8]")
+    assert [w.message for w in imported.warnings] == \
+        ["`aux` (Linear) is never called by forward: its 18 weights are not in the spec"]
 
 
 def test_untraceable_control_flow_gives_fxs_reason_and_line():

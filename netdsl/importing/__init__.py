@@ -76,6 +76,8 @@ def import_model(module, *inputs, name: str | None = None, source: str | None = 
         raise ImportFailed([Problem(f"the spec written from this model does not check: {listing}",
                                     help="this is a limit of `netdsl import`; please report it with the model")])
     keys = state_dict_keys(analysis.network(), root, written)
+    if walk.root is not module:   # a single layer, imported inside a container (its keys are "0.weight", ...)
+        keys = {key.removeprefix("0."): spec for key, spec in keys.items()}
     return Imported(written.text, network.name, keys, _unused(module, walk.covered))
 
 

@@ -29,7 +29,6 @@ class _Several:
     kind: LayerKind
     args: dict
     inputs: tuple[str, ...]
-    node: object
     origin: str | None
     weighted: bool
     path: tuple[int, ...] = ()
@@ -49,6 +48,9 @@ class Walk:
         self.covered: set[int] = set()         # modules whose weights some layer holds
 
     def network(self, shapes: list[Shape]) -> Body | None:
+        if self.catalogue.module_kind(self.root) is not None:   # one layer: its forward is the kind's own code
+            from torch import nn
+            self.root = nn.Sequential(self.root)
         parameters = [p for p in inspect.signature(self.root.forward).parameters.values()
                       if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
         if len(shapes) > len(parameters):
@@ -123,7 +125,8 @@ class Walk:
         if isinstance(value, TensorArg):
             body.output = value.name
         else:
-            self._fail(node, f"forward returns {type(value).__name__} rather than one tensor",
+            what = "several tensors" if isinstance(value, (_Several, tuple, dict)) else type(value).__name__
+            self._fail(node, f"forward returns {what} rather than one tensor",
                        "a spec's network or block has one output: return one tensor")
         return value
 
@@ -152,7 +155,7 @@ class Walk:
         weighted = any(True for _ in module.parameters())
         inputs = tuple(t.name for t in tensors)
         if kind.recognise.results is not None:
-            return _Several(kind, dict(values.public_items()), inputs, node, node.target, weighted)
+            return _Several(kind, dict(values.public_items()), inputs, node.target, weighted)
         return self._step(node, kind, values, inputs, body, sources, origin=node.target, weighted=weighted)
 
     def _block_call(self, node, module, qualified: str, args, kwargs, body: Body, sources: list):
@@ -190,7 +193,7 @@ class Walk:
             return self._fail(node, f"`{_callable_name(node)}` as `{kind.name}`: {_message(error)}")
         inputs = tuple(t.name for t in tensors)
         if kind.recognise.results is not None:
-            return _Several(kind, values, inputs, node, None, False)
+            return _Several(kind, values, inputs, None, False)
         return self._step(node, kind, checked, inputs, body, sources)
 
     def _pick(self, node, several: _Several, index, body: Body, sources: list):
@@ -199,8 +202,8 @@ class Walk:
         path = several.path + (index,)
         chosen = several.kind.recognise.results(path)
         if chosen is None:
-            return _Several(several.kind, several.args, several.inputs, several.node, several.origin,
-                            several.weighted, path, several.picked)
+            return _Several(several.kind, several.args, several.inputs, several.origin, several.weighted, path,
+                            several.picked)
         if path in several.picked:
             return several.picked[path]
         if several.picked and several.weighted:
