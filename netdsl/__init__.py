@@ -15,6 +15,8 @@ from .pipeline import Analysis, analyze
 from .program import InputError, read_source
 from .source import SourceFile
 
+__version__ = "0.1.0"
+
 __all__ = ["Analysis", "Diagnostic", "InputError", "NetdslError", "Severity", "build_module", "check_file",
            "check_text", "diagram", "from_module", "generate_source"]
 
@@ -51,10 +53,10 @@ def generate_source(spec: str | Path, network: str | None = None, **params) -> s
 
 
 def diagram(spec: str | Path, network: str | None = None, *, depth: int | None = None, rankdir: str = "TB",
-            **params):
+            collapse_repeats: bool | None = None, **params):
     """The diagram `netdsl render` draws, as a graphviz.Digraph (`.source` is DOT; `.render()` draws it).
     (Not named `render`: that is the submodule.)"""
     from .builder import load
     from .render import render
     _, checked = load(spec, network, **params)
-    return render(checked, depth=depth, rankdir=rankdir)
+    return render(checked, depth=depth, rankdir=rankdir, collapse_repeats=collapse_repeats)

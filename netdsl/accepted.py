@@ -18,14 +18,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from fractions import Fraction
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from . import codes
 from .checker import CheckedGraph, Constraint, LayerResult
 from .diagnostics import Diagnostics, Note
-from .sizes import Dim, Floor, Max, Scaled, Size, Symbol, substitute, symbol, symbol_name
+from .sizes import Dim, Floor, Max, Scaled, Size, Symbol, slope, substitute, symbol, symbol_name
 from .suggest import did_you_mean
+
+if TYPE_CHECKING:
+    from fractions import Fraction
 
 # Enumeration beyond this many sizes is refused (a huge stride product); the answer is then unknown.
 MAX_WINDOW = 1 << 20
@@ -205,29 +208,6 @@ def _atom_evaluator(atom, name: str) -> Callable[[int], int]:
     return lambda x: math.floor(inner(x) * factor)
 
 
-def _slope(value: Dim) -> Fraction | None:
-    """d(x + P) − d(x) = slope·P for a floor-affine size; None when it is not floor-affine."""
-    if isinstance(value, int):
-        return Fraction(0)
-    total = Fraction(0)
-    for monomial, c in value.terms:
-        if not monomial:
-            continue
-        if len(monomial) != 1 or monomial[0][1] != 1:
-            return None
-        atom = monomial[0][0]
-        if isinstance(atom, Symbol):
-            total += c
-        elif isinstance(atom, Floor):
-            inner = _slope(atom.numerator)
-            if inner is None:
-                return None
-            total += c * inner / atom.divisor
-        else:
-            return None
-    return total
-
-
 def _period(value: Dim) -> int | None:
     if isinstance(value, int):
         return 1
@@ -276,8 +256,8 @@ def _solve(name: str, requirements: list[_Requirement]) -> tuple[SizeSet | None,
     for requirement in requirements:
         own_evaluators = []
         for difference in requirement.differences:
-            slope, own = _slope(difference), _period(difference)
-            if slope is None or own is None:
+            rate, own = slope(difference), _period(difference)
+            if rate is None or own is None:
                 layer = requirement.constraint.node
                 return None, (f"`{layer.kind}` at {layer.span.short()} needs "
                               f"{requirement.constraint.requirement.condition}, which is not a floor-affine "
@@ -285,7 +265,7 @@ def _solve(name: str, requirements: list[_Requirement]) -> tuple[SizeSet | None,
             period = math.lcm(period, own)
             evaluate = _evaluator(difference, name)
             own_evaluators.append(evaluate)
-            threshold = max(threshold, _threshold(requirement.relation, slope, own, evaluate))
+            threshold = max(threshold, _threshold(requirement.relation, rate, own, evaluate))
         evaluators.append(own_evaluators)
     if threshold + period > MAX_WINDOW:
         return None, f"the sizes repeat only every {period:,} values of {name}", []

@@ -62,6 +62,10 @@ def exec_source(generated: Generated, label: str) -> types.ModuleType:
 def build_module(spec: str | Path, network: str | None = None, *, max_params: int = DEFAULT_MAX_PARAMS, **params):
     """Build a torch.nn.Module from a spec path or text; `params` override network parameters.
     Refuses networks above max_params parameters (counted statically, before anything is allocated)."""
+    import importlib.util
+    if importlib.util.find_spec("torch") is None:
+        raise ImportError("build_module needs PyTorch, which is not installed: pip install 'netdsl[torch]' "
+                          "(CPU-only: pip install torch --index-url https://download.pytorch.org/whl/cpu)")
     analysis, checked = load(spec, network, **params)
     total = checked.params + checked.frozen
     if total > max_params:

@@ -8,14 +8,14 @@ symbolic input sizes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from . import codes, registry
-from .diagnostics import Diagnostics, Note
+from .diagnostics import Diagnostics, Edit, Fix, Note
 from .fixes import inferred_argument
 from .ir import Graph, Node
 from .kinds import LayerKind
-from .schema import Args, SchemaError
+from .schema import Args, SchemaError, format_value
 from .shapes import (
     Requirement,
     Shape,
@@ -27,6 +27,7 @@ from .shapes import (
     reset_symbolic_weights,
     stop_collecting,
 )
+from .source import Span
 from .sizes import (
     Size,
     SymbolicSizeError,
@@ -86,11 +87,6 @@ class CheckedGraph:
             total = total + layer.macs
         return total
 
-    def shape_of(self, value: str) -> Shape | None:
-        if value in self.input_shapes:
-            return self.input_shapes[value]
-        return next((layer.shape for layer in self.layers if layer.node.name == value), None)
-
     def live(self) -> list[LayerResult]:
         """The layers the output depends on, in order (code generation skips the others; lint warns)."""
         needed = {self.graph.output}
@@ -116,6 +112,7 @@ def _bind_args(args: Args, binding: dict[str, object]) -> Args:
 class _Checker:
     def __init__(self, diagnostics: Diagnostics, counting: bool = True):
         self.diagnostics = diagnostics
+        self.origins: dict[str, tuple] = {}   # a block's inputs: where the caller's tensors came from (source())
         self.counting = counting   # parameters and MACs: not for a block's recipe, whose sizes are symbols
 
     def graph(self, graph: Graph, input_shapes: dict[str, Shape | None], binding: dict[str, object],
@@ -144,10 +141,12 @@ class _Checker:
     def node(self, node: Node, inputs: tuple[Shape, ...], binding: dict[str, object], context: tuple[Note, ...],
              shapes: dict[str, Shape | None], graph: Graph) -> LayerResult:
         if node.block is not None:
-            return self.block_call(node, inputs, context)
+            return self.block_call(node, inputs, context, shapes, graph)
         kind = registry.lookup(node.kind)
         if node.args is None:
-            return LayerResult(node, inputs, None)
+            if node.reading is not None:
+                self.pytorch_order(kind, node, inputs, context)
+            return LayerResult(node, inputs, None, error="invalid arguments" if node.reading else None)
         try:
             args = self.bound_args(kind, node, binding, context)
             if args is None:
@@ -159,7 +158,13 @@ class _Checker:
                                        kind.buffers(args, inputs))
             macs = kind.macs(args, inputs, shape)
         except ShapeError as error:
-            self.report(error, node, context, shapes, graph)
+            habit = pytorch_habit(kind, node, inputs) if node.reading is not None else None
+            if habit is not None:   # netdsl's reading fails on the input, PyTorch's order fits it
+                message, meant, fixes = habit
+                self.diagnostics.error(codes.E0329, f"{message} ({error.message})", node.span, notes=context,
+                                       help=f"write `{meant}`", fixes=fixes)
+            else:
+                self.report(error, node, context, shapes, graph)
             return LayerResult(node, inputs, None, error=error.message)
         except SymbolicSizeError as error:
             message = f"`{node.kind}` cannot be checked for symbolic sizes: {error}"
@@ -174,6 +179,19 @@ class _Checker:
                                        help="give the sizes its weights depend on as numbers")
                 return LayerResult(node, inputs, None, error=message)
         return LayerResult(node, inputs, shape, params=params, buffers=buffers, macs=macs, args=args, frozen=frozen)
+
+    def pytorch_order(self, kind: LayerKind, node: Node, inputs: tuple[Shape, ...], context) -> None:
+        """Arguments that are invalid in netdsl's order: a PyTorch habit (E0329) when the first one is the
+        size netdsl infers and PyTorch's order fits the input, else the errors of netdsl's reading."""
+        habit = pytorch_habit(kind, node, inputs)
+        if habit is None:
+            for error in node.reading.errors:
+                self.diagnostics.add(replace(error, notes=(*error.notes, *context)))
+            return
+        message, meant, fixes = habit
+        problem = f" ({node.reading.errors[0].message})" if node.reading.errors else ""
+        self.diagnostics.error(codes.E0329, message + problem, node.span, notes=context, help=f"write `{meant}`",
+                               fixes=fixes)
 
     def bound_args(self, kind: LayerKind, node: Node, binding: dict[str, object],
                    context: tuple[Note, ...]) -> Args | None:
@@ -191,7 +209,8 @@ class _Checker:
                                        f"(`{written}` here)", node.arg_spans.get(name, node.span), notes=context)
             return None
 
-    def block_call(self, node: Node, inputs: tuple[Shape, ...], context: tuple[Note, ...]) -> LayerResult:
+    def block_call(self, node: Node, inputs: tuple[Shape, ...], context: tuple[Note, ...],
+                   shapes: dict[str, Shape | None], graph: Graph) -> LayerResult:
         block = node.block
         call_note = Note(f"in block `{block.name}` called here", node.span)
         binding: dict[str, object] = {}
@@ -203,9 +222,43 @@ class _Checker:
                                        node.span, notes=(Note(f"`{declared.name}` is declared here", declared.span),
                                                          *context))
                 return LayerResult(node, inputs, None, error=problem)
-        inner = self.graph(block, {i.name: s for i, s in zip(block.inputs, inputs)}, binding, (call_note, *context))
+        outer = self.origins
+        self.origins = {declared.name: self.source(name, shapes, graph)
+                        for declared, name in zip(block.inputs, node.inputs)}
+        try:
+            inner = self.graph(block, {i.name: s for i, s in zip(block.inputs, inputs)}, binding,
+                               (call_note, *context))
+        finally:
+            self.origins = outer
         return LayerResult(node, inputs, inner.output_shape, params=inner.params, buffers=inner.buffers,
                            macs=inner.macs, inner=inner, args=node.args, frozen=inner.frozen)
+
+    def origin(self, name: str, shapes: dict[str, Shape | None], graph: Graph, merge: bool) -> Note:
+        """Where the tensor `name` got its shape: the layer that made it (over shape-preserving layers),
+        and for a block's input the tensor the caller passed and where that came from."""
+        subject, shape, maker, span = self.source(name, shapes, graph)
+        if subject is not None:   # "`u` is [..] (from `conv2d`)", "input `skip`, `e3` in the call, is [..] (...)"
+            return Note(f"{subject} is {shape}" + (f" (from `{maker.kind}`)" if maker is not None else ""), span)
+        if merge or len(maker.inputs) != 1:
+            return Note(f"`{maker.kind}` produces {shape}", span)
+        return Note(f"`{maker.kind}` turns {format_shape(shapes.get(maker.inputs[0]))} into {shape}", span)
+
+    def source(self, name: str, shapes: dict[str, Shape | None], graph: Graph):
+        """(how to name the tensor or None, its shape, the node that made it, where): a block's input is
+        followed to the tensor its caller passed."""
+        shape = format_shape(shapes[name])
+        producer = graph.node(name)
+        if producer is None:
+            outer = self.origins.get(name)
+            if outer is None:
+                return f"input `{name}`", shape, None, next(i for i in graph.inputs if i.name == name).span
+            subject, _, maker, span = outer
+            passed = (f"the caller's {subject}" if subject.startswith("input") else f"{subject} in the call") \
+                if subject is not None else f"the output of `{maker.kind}` in the call"
+            return f"input `{name}`, {passed},", shape, maker, span
+        origin = _shape_origin(producer, shapes, graph)
+        variable = producer.variable or origin.variable
+        return (f"`{variable}`" if variable else None), shape, origin, origin.span
 
     def report(self, error: ShapeError, node: Node, context: tuple[Note, ...], shapes: dict[str, Shape | None],
                graph: Graph) -> None:
@@ -214,29 +267,50 @@ class _Checker:
         notes = [Note(n) for n in error.notes]
         merge = len(set(node.inputs)) > 1
         for name in dict.fromkeys(node.inputs):
-            shape = shapes[name]
-            producer = graph.node(name)
-            if producer is None:
-                declared = next(i for i in graph.inputs if i.name == name)
-                notes.append(Note(f"input `{name}` is {format_shape(shape)}", declared.span))
-            elif merge:
-                # Where tensors meet, name each one and point at the layer that gave it its shape.
-                origin = _shape_origin(producer, shapes, graph) if len(producer.inputs) == 1 else producer
-                variable = producer.variable or origin.variable
-                what = f"`{variable}` is" if variable else f"`{origin.kind}` produces"
-                notes.append(Note(f"{what} {format_shape(shape)}" + (f" (from `{origin.kind}`)" if variable else ""),
-                                  origin.span))
-            elif len(producer.inputs) == 1:
-                producer = _shape_origin(producer, shapes, graph)
-                before = shapes.get(producer.inputs[0])
-                notes.append(Note(f"`{producer.kind}` turns {format_shape(before)} into {format_shape(shape)}",
-                                  producer.span))
-            else:
-                notes.append(Note(f"`{producer.kind}` produces {format_shape(shape)}", producer.span))
+            notes.append(self.origin(name, shapes, graph, merge))
         fixes = inferred_argument(span, error.arg, error.inferred, bool(context)) \
             if error.inferred is not None and error.arg in node.arg_spans else ()
         self.diagnostics.error(error.code, error.message, span, notes=(*notes, *context), help=error.help,
                                fixes=fixes)
+
+
+def pytorch_habit(kind: LayerKind, node: Node, inputs: tuple[Shape, ...]):
+    """(message, the call probably meant, fixes) when node's call reads in PyTorch's argument order: its
+    first positional argument is the size netdsl infers from the input, and that order fits; else None."""
+    reading = node.reading
+    field = kind.inferred[0].field
+    try:
+        expected = kind.inferred[0].read(reading.args, inputs)
+        if compare(reading.args.values[field], expected) is not True:
+            return None
+        infer_layer(kind, reading.args.replace(**{field: None}), inputs)
+    except (ShapeError, SymbolicSizeError):
+        return None
+    text, start = node.span.text, node.span.start
+    removal = argument_span(reading.first)
+    meant = text[:removal.start - start] + text[removal.end - start:]
+    written = [reading.args.values[name] for name in (field, *kind.positional)[:reading.count]]
+    reads = ", ".join(f"{name}={format_value(value)}" for name, value in zip(kind.positional, written))
+    message = (f"`{text}` is in PyTorch's argument order, but netdsl infers {field} ({format_size(expected)}) from "
+               f"the input: it reads {reads}")
+    return message, meant, (Fix(f"drop the inferred {field}", (Edit(removal, ""),)),)
+
+
+def argument_span(span: Span) -> Span:
+    """An argument's span widened to the comma that separates it from the next (or previous) one."""
+    text = span.source.text
+    end = span.end
+    while end < len(text) and text[end] in " \t":
+        end += 1
+    if end < len(text) and text[end] == ",":
+        end += 1
+        while end < len(text) and text[end] in " \t":
+            end += 1
+        return Span(span.source, span.start, end)
+    start = span.start
+    while start > 0 and text[start - 1] in " \t":
+        start -= 1
+    return Span(span.source, start - 1 if start > 0 and text[start - 1] == "," else span.start, span.end)
 
 
 def infer_layer(kind: LayerKind, args: Args, inputs: tuple[Shape, ...]) -> tuple[Args, Shape]:
@@ -256,10 +330,11 @@ def infer_layer(kind: LayerKind, args: Args, inputs: tuple[Shape, ...]) -> tuple
 
 
 def _shape_origin(producer: Node, shapes: dict[str, Shape | None], graph: Graph) -> Node:
-    """Walk back over shape-preserving layers (relu, dropout, ...) to the one that made the shape."""
+    """Walk back over shape-preserving layers (relu, softmax, dropout, ...) to the one that made the shape,
+    which may join several tensors (the matmul before a softmax)."""
     while len(producer.inputs) == 1 and shapes.get(producer.name) == shapes.get(producer.inputs[0]):
         earlier = graph.node(producer.inputs[0])
-        if earlier is None or len(earlier.inputs) != 1:
+        if earlier is None:
             break
         producer = earlier
     return producer

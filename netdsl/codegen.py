@@ -286,7 +286,21 @@ def save(path: str, text: str) -> None:
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
             stream.write(text)
+        os.chmod(temporary, _new_file_mode(path))
         os.replace(temporary, path)
     except BaseException:
         os.unlink(temporary)
         raise
+
+
+def _new_file_mode(path: str) -> int:
+    """The mode of the file being replaced, or else what `open` would give (0o666 less the umask):
+    mkstemp's 0o600 would make generated code unreadable to the rest of a team."""
+    import os
+    import stat
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask

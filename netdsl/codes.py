@@ -10,8 +10,7 @@ retired: its number is never given another meaning.
 from __future__ import annotations
 
 import enum
-import textwrap
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 class Severity(str, enum.Enum):
@@ -24,7 +23,12 @@ class Code:
     code: str
     severity: Severity
     title: str
-    explanation: str
+    text: str = field(repr=False)   # as written below; dedented when read (not at every start-up)
+
+    @property
+    def explanation(self) -> str:
+        import textwrap
+        return textwrap.dedent(self.text).strip()
 
     def __str__(self) -> str:
         return self.code
@@ -36,7 +40,7 @@ RETIRED: dict[str, str] = {}   # code → why it is no longer reported
 
 def _code(code: str, title: str, explanation: str) -> Code:
     severity = Severity.WARNING if code.startswith("W") else Severity.ERROR
-    entry = Code(code, severity, title, textwrap.dedent(explanation).strip())
+    entry = Code(code, severity, title, explanation)
     CATALOGUE[code] = entry
     return entry
 
@@ -488,6 +492,16 @@ E0328 = _code("E0328", "size arithmetic that cannot be expressed", """
     Divide by an integer or a parameter with a value.
     """)
 
+E0329 = _code("E0329", "arguments in PyTorch's order", """
+    netdsl infers a layer's input size (`in_channels`, `in_features`, `embed_dim`, `input_size`) from the
+    incoming tensor, so a call leaves it out: `conv2d(out_channels, kernel_size, ...)`. Written in
+    PyTorch's order, with the inferred size first, the arguments shift by one place and do not fit.
+
+        x -> linear(1024, 10)          # x is [N, 1024]: reads out_features=1024, bias=10
+
+    Drop the inferred size: `linear(10)` (the fix does).
+    """)
+
 # ---------------------------------------------------------------- E04xx shapes
 
 E0401 = _code("E0401", "shape error", """
@@ -711,6 +725,40 @@ W0107 = _code("W0107", "accepted sizes could not be determined", """
     mixes them), or a float scale factor that is not a small exact fraction. Nothing is claimed about
     these sizes; checking with fixed sizes (`--input H=224`) gives an exact answer for them.
     """)
+
+W0108 = _code("W0108", "call that reads like PyTorch's argument order", """
+    The first positional argument is the size netdsl infers from the input, the call fits PyTorch's
+    order (the inferred size first), and in netdsl's order it puts a channel-like number (16 or more)
+    where a small argument such as a kernel size goes: almost always PyTorch's habit.
+
+        x -> conv2d(3, 64, 3)          # x has 3 channels: reads out_channels=3, kernel_size=64, stride=3
+
+    Drop the inferred size (`conv2d(64, 3)`); if the call means what netdsl reads, write that argument
+    by keyword (`conv2d(3, kernel_size=64, stride=3)`) and the warning goes.
+    """)
+
+W0109 = _code("W0109", "linear over the last dim of a convolution's output", """
+    `linear` works on the last dim. On a convolution's [N, C, H, W] output that is W, so the layer mixes
+    pixels of one row, not channels — and the mistake surfaces layers later at a merge.
+
+        x -> conv2d(16, 3) -> linear(10)
+
+    Flatten first (`-> flatten -> linear(10)`), pool (`-> adaptive_avg_pool2d(1) -> flatten`), or move
+    the channels last (`-> permute(0, 2, 3, 1) -> linear(10)`) if a per-pixel linear layer is meant.
+    """)
+
+
+# ---------------------------------------------------------------- W09xx about netdsl's own comments
+
+W0901 = _code("W0901", "suppression comment that suppresses nothing", """
+    A `# netdsl: ignore[CODE]` comment silences the listed warnings on its line; this one silenced
+    none (the warning is gone, or the code is misspelt), so it would hide a future warning for no reason.
+
+        x -> linear(10) -> output    # netdsl: ignore[W0104]
+
+    Remove the comment (the fix does), or correct its code.
+    """)
+
 
 def lookup(code: str) -> Code | None:
     return CATALOGUE.get(code.strip().upper())

@@ -19,6 +19,7 @@ class Role(enum.Enum):
     SQUASH = "squash"           # sigmoid, tanh, softmax: deliberate output layers
     DROPOUT = "dropout"
     POOL = "pool"
+    CONV = "conv"               # convolutions: their outputs are laid out [N, C, *spatial]
     LINEAR = "linear"
     FLATTEN = "flatten"
 
@@ -90,6 +91,7 @@ class LayerKind:
     positional: tuple[str, ...] = ()            # argument order for positional use ("*shape": variadic)
     aliases: dict[str, str] = field(default_factory=dict)  # short names: kernel → kernel_size
     inputs: int | None = 1                      # tensors consumed; None: one or more
+    commutative: bool = False                   # the order of several tensor inputs does not matter (add, mul)
     role: Role = Role.NONE
     inferred: tuple[Inferred, ...] = ()         # arguments read off the input (filled in before infer)
     # Kinds whose torch op returns several tensors (chunk, split, unbind): unpack(args, n) gives the

@@ -12,14 +12,14 @@ from typing import Any
 from . import codes, registry
 from . import syntax as ast
 from .arguments import ArgError, Signature, bind, validate
-from .diagnostics import Diagnostics, Note
+from .diagnostics import Diagnostic, Diagnostics, Note, Severity
 from .folding import MAX_INT, FoldError, fold, negate
-from .ir import Graph, Input, Node
+from .ir import Graph, Input, Node, PyTorchReading, RepeatCopy
 from .kinds import CannotUnpack, LayerKind
 from .program import Program
 from .resolve import Resolution, resolve
 from .schema import Bool, Field, Float, Int, Schema, Text, format_value
-from .scopes import POISON, Binding, Naming, Scope, Tensor, block_prefix, labels
+from .scopes import POISON, Binding, Naming, Scope, Tensor, block_prefix
 from .sizes import Size, symbol
 from .source import Span
 from .suggest import nearest
@@ -50,6 +50,7 @@ class _Lowerer:
         self.program = program
         self.diagnostics = diagnostics
         self.sizes: dict[str, int] = {}    # symbols of the network's input shapes fixed by `--input`
+        self.deferred: list[Diagnostic] = []   # argument errors the checker reports (see pytorch_reading)
         self.resolutions: dict[int, Resolution] = {}
         self.active: list[str] = []        # blocks being instantiated: recursion detection
         self.layers = 0                    # layers made so far, in blocks and repeats too
@@ -77,8 +78,7 @@ class _Lowerer:
 
     def instantiate(self, definition: ast.Definition, params: dict[str, Any]) -> Graph:
         resolution = self.resolution(definition)
-        names = {call.label.name for call in labels(definition.body) if id(call.label) not in resolution.reported}
-        scope = Scope(definition, Naming(names))
+        scope = Scope(definition, Naming(resolution.labels))
         for name, param in resolution.params.items():
             scope.env[name] = Binding(params.get(name, POISON), param.name.span, "param")
         for statement in definition.body:
@@ -292,13 +292,16 @@ class _Lowerer:
                                        f"got {format_value(count)}", stage.count.span)
                 return POISON
             self.repeats.append(stage)
+            enclosing = scope.repeat
             try:
-                for _ in range(count):
+                for index in range(count):
                     self.count_work(stage.span)
+                    scope.repeat = enclosing or RepeatCopy(stage.span, index, count)
                     for inner in stage.stages:
                         value = self.stage(scope, inner, value, None)
             finally:
                 self.repeats.pop()
+                scope.repeat = enclosing
             return value
         return self.call(scope, stage, [value], unpacking)
 
@@ -329,8 +332,13 @@ class _Lowerer:
                 return POISON
             return self.block_call(scope, visible[name], call, tensors, positional, keywords)
         # Arguments are checked even after an upstream error: independent mistakes are all reported.
-        args = None if failed else self.layer_args(kind, positional, keywords, call.span, spans := {})
-        if args is None or POISON in tensors:
+        reading = None if failed else self.pytorch_reading(kind, positional, keywords, call.span)
+        args = None if failed else self.layer_args(kind, positional, keywords, call.span, spans := {},
+                                                   deferred=reading is not None)
+        if reading is not None and args is None:
+            reading = replace(reading, errors=tuple(self.deferred))
+            self.deferred.clear()
+        if (args is None and reading is None) or POISON in tensors:
             return POISON
         expected = kind.inputs
         if not tensors or (expected is not None and len(tensors) != expected):
@@ -347,22 +355,36 @@ class _Lowerer:
                                        "tensor", call.span, help=str(reason))
                 return POISON
             return tuple(self.add_node(scope, kind, piece, spans, inputs, call.span, None) for piece in pieces)
-        return self.add_node(scope, kind, args, spans, inputs, call.span, call.label)
+        return self.add_node(scope, kind, args, spans, inputs, call.span, call.label, reading)
 
     def layer_args(self, kind: LayerKind, positional: list, keywords: list, span: Span,
-                   spans: dict[str, Span] | None = None):
+                   spans: dict[str, Span] | None = None, deferred: bool = False):
+        """The validated arguments, or None after reporting why (deferred: kept in self.deferred for the
+        checker, which reports them unless the call turns out to be in PyTorch's argument order)."""
         signature = Signature(f"`{kind.name}`", kind.schema, kind.positional, kind.aliases)
         bound = bind(signature, positional, keywords, span)
-        for error in bound.errors:
-            self.error(error)
         if spans is not None:
             spans.update(bound.spans)
-        if bound.errors:
-            return None
-        args, errors = validate(signature, bound.values, bound.spans, span)
+        errors = bound.errors or validate(signature, bound.values, bound.spans, span)[1]
         for error in errors:
-            self.error(error)
-        return args
+            if deferred:
+                self.deferred.append(Diagnostic(error.code.code, Severity.ERROR, error.message, error.span,
+                                                help=error.help, fixes=error.fixes))
+            else:
+                self.error(error)
+        return None if errors else validate(signature, bound.values, bound.spans, span)[0]
+
+    def pytorch_reading(self, kind: LayerKind, positional: list, keywords: list, span: Span) -> PyTorchReading | None:
+        """The call bound in PyTorch's argument order — the size netdsl infers first — when the kind
+        infers a size it does not take by position and that order binds (two positionals at least)."""
+        if not kind.inferred or kind.inferred[0].field in kind.positional or len(positional) < 2 \
+                or (kind.positional and kind.positional[0].startswith("*")):
+            return None
+        order = (kind.inferred[0].field, *kind.positional)
+        signature = Signature(f"`{kind.name}`", kind.schema, order, kind.aliases)
+        bound = bind(signature, positional, keywords, span)
+        args, errors = (None, bound.errors) if bound.errors else validate(signature, bound.values, bound.spans, span)
+        return None if errors else PyTorchReading(args, positional[0][1], len(positional))
 
     def block_call(self, scope: Scope, definition: ast.Definition, call: ast.Call, tensors: list[Tensor],
                    positional: list, keywords: list) -> Any:
@@ -402,7 +424,7 @@ class _Lowerer:
         finally:
             self.active.pop()
         node = Node(self.node_name(scope, block_prefix(name), call.label), name, params,
-                    tuple(t.ref for t in tensors), call.span, dict(bound.spans), block=graph)
+                    tuple(t.ref for t in tensors), call.span, dict(bound.spans), block=graph, repeat=scope.repeat)
         scope.nodes.append(node)
         return Tensor(node.name)
 
@@ -415,11 +437,12 @@ class _Lowerer:
         return scope.naming.fresh(prefix)
 
     def add_node(self, scope: Scope, kind: LayerKind, args: Any, arg_spans: dict[str, Span],
-                 inputs: list[str], span: Span, label: ast.Ident | None) -> Tensor:
+                 inputs: list[str], span: Span, label: ast.Ident | None, reading: PyTorchReading | None = None) -> Tensor:
         self.layers += 1
         if self.layers > MAX_LAYERS:
             raise _TooMuchWork(self.repeats[0].span if self.repeats else span, f"{MAX_LAYERS:,} layers")
-        node = Node(self.node_name(scope, kind.prefix, label), kind.name, args, tuple(inputs), span, arg_spans)
+        node = Node(self.node_name(scope, kind.prefix, label), kind.name, args, tuple(inputs), span, arg_spans,
+                    repeat=scope.repeat, reading=reading)
         scope.nodes.append(node)
         return Tensor(node.name)
 

@@ -52,6 +52,11 @@ def read_source(path: str | Path) -> SourceFile:
         raise InputError(f"{path}: is a directory, not a .net file") from None
     except OSError as error:
         raise InputError(f"{path}: cannot read: {error.strerror or error}") from None
+    return decode_source(data, str(path))
+
+
+def decode_source(data: bytes, path: str) -> SourceFile:
+    """A spec's bytes as UTF-8 text (a leading BOM dropped), or InputError with a one-line reason."""
     if b"\0" in data:
         raise InputError(f"{path}: is a binary file, not a .net spec")
     try:
@@ -61,7 +66,25 @@ def read_source(path: str | Path) -> SourceFile:
     text = text.removeprefix("\ufeff")
     if not text.strip():
         raise InputError(f"{path}: is empty")
-    return SourceFile(str(path), text)
+    return SourceFile(path, text)
+
+
+_PARSED: dict[tuple[str, str], ast.Module] = {}
+_PARSED_LIMIT = 64
+
+
+def _parsed(source: SourceFile) -> ast.Module:
+    """The file's AST, parsed once for each text: an editor re-checks on every keystroke, and the files
+    a spec imports rarely change meanwhile. (The AST keeps the SourceFile of its first parse: the same
+    path and text.)"""
+    key = (source.path, source.text)
+    module = _PARSED.pop(key, None)
+    if module is None:
+        module = parse(source)
+        if len(_PARSED) >= _PARSED_LIMIT:
+            del _PARSED[next(iter(_PARSED))]   # the least recently used
+    _PARSED[key] = module
+    return module
 
 
 class _Loader:
@@ -75,7 +98,7 @@ class _Loader:
 
     def load(self, source: SourceFile, here: Path | None) -> tuple[dict[str, ast.Definition], tuple[str, ...]] | None:
         try:
-            module = parse(source)
+            module = _parsed(source)
         except CompileError as error:
             self.diagnostics.add(error.diagnostic)
             return None

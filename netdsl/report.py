@@ -7,6 +7,7 @@ from typing import Annotated, Any, Union
 from pydantic import BaseModel, Field
 
 from .diagnostics import Diagnostic, span_dict
+from .accepted import Accepted
 from .pipeline import Analysis
 from .sizes import Size, format_size
 from .summary import Row, rows
@@ -53,15 +54,39 @@ class LayerModel(BaseModel):
     macs: Count
 
 
+class ReasonModel(BaseModel):
+    layer: str
+    where: str = Field(description="line:column of the layer, and the block calls it is reached through")
+    needs: str
+
+
+class AcceptedSizeModel(BaseModel):
+    """The sizes a network accepts for one symbol of its input shapes: every x ≥ start with
+    x mod modulus in residues (all residues when residues is null), and the sizes in `extra` below."""
+    symbol: str
+    determined: bool
+    statement: str
+    smallest: int | None
+    start: int | None
+    modulus: int | None
+    residues: list[int] | None
+    extra: list[int]
+    tied: list[str] = Field(description="symbols that must equal this one")
+    reasons: list[ReasonModel]
+    unknown: str | None = Field(description="why the sizes could not be determined")
+
+
 class NetworkModel(BaseModel):
     name: str
     parameters: dict[str, Any]
     inputs: dict[str, list[Dim] | None]
     output_shape: list[Dim] | None
     layers: list[LayerModel]
-    total_params: int
-    total_buffers: int
-    total_macs: Count
+    complete: bool = Field(description="false when a layer did not check: the totals are then null")
+    total_params: int | None
+    total_buffers: int | None
+    total_macs: Count | None
+    accepted_sizes: list[AcceptedSizeModel]
 
 
 class FileModel(BaseModel):
@@ -99,6 +124,22 @@ def _arguments(row: Row) -> dict[str, Any]:
     return {k: _plain(v) for k, v in items}
 
 
+def _accepted(accepted: Accepted | None) -> list[AcceptedSizeModel]:
+    models = []
+    for answer in accepted.answers if accepted else ():
+        sizes = answer.sizes
+        models.append(AcceptedSizeModel(
+            symbol=answer.symbol, determined=sizes is not None,
+            statement=answer.words() if sizes is not None else answer.unknown,
+            smallest=sizes.smallest() if sizes else None, start=sizes.start if sizes else None,
+            modulus=sizes.modulus if sizes else None,
+            residues=list(sizes.residues) if sizes and sizes.residues is not None else None,
+            extra=list(sizes.extra) if sizes else [], tied=list(answer.tied),
+            reasons=[ReasonModel(layer=r.layer, where=r.where, needs=r.needs) for r in answer.reasons],
+            unknown=answer.unknown))
+    return models
+
+
 def diagnostic_model(d: Diagnostic) -> DiagnosticModel:
     return DiagnosticModel(code=d.code, severity=d.severity.value, message=d.message, span=span_dict(d.span),
                            label=d.label, notes=[NoteModel(message=n.message, span=span_dict(n.span)) for n in d.notes],
@@ -108,14 +149,16 @@ def diagnostic_model(d: Diagnostic) -> DiagnosticModel:
 def file_model(analysis: Analysis, diagnostics: list[Diagnostic]) -> FileModel:
     networks = []
     for checked in analysis.networks:
+        complete = checked.output_shape is not None and all(r.layer.shape is not None for r in rows(checked))
         layers = [LayerModel(path=r.path, name=r.name, depth=r.depth, kind=r.kind, arguments=_arguments(r),
                              output_shape=_shape(r.shape), params=r.params, buffers=r.buffers, macs=_plain(r.macs))
                   for r in rows(checked)]
         networks.append(NetworkModel(
             name=checked.graph.name, parameters={k: _plain(v) for k, v in checked.graph.params.items()},
             inputs={k: _shape(v) for k, v in checked.input_shapes.items()}, output_shape=_shape(checked.output_shape),
-            layers=layers, total_params=checked.params, total_buffers=checked.buffers,
-            total_macs=_plain(checked.macs)))
+            layers=layers, complete=complete, total_params=checked.params if complete else None,
+            total_buffers=checked.buffers if complete else None, total_macs=_plain(checked.macs) if complete else None,
+            accepted_sizes=_accepted(analysis.accepted.get(checked.graph.name))))
     ok = not any(d.severity.value == "error" for d in diagnostics)
     return FileModel(path=analysis.source.path, ok=ok, networks=networks,
                      diagnostics=[diagnostic_model(d) for d in diagnostics])

@@ -26,6 +26,7 @@ class Resolution:
     """What resolution found wrong in one definition: the AST nodes whose errors are reported."""
     reported: set[int] = field(default_factory=set)   # id() of Var, Call, Param and Ident nodes
     params: dict[str, ast.Param] = field(default_factory=dict)   # the well-formed parameters
+    labels: set[str] = field(default_factory=set)     # the layer names written in the body (well formed)
 
 
 @dataclass
@@ -101,6 +102,7 @@ class _Resolver:
                 bad.append(label)
             else:
                 seen[label.name] = label
+        self.result.labels = set(seen)
         return bad
 
     def duplicate(self, ident: ast.Ident, previous: _Name) -> None:

@@ -50,6 +50,15 @@ class Type:
         """Whether value has this type's kind (bounds aside): picks the message for unions."""
         return False
 
+    def notation(self) -> str:
+        """Compact, as `netdsl layers` shows it: `int > 0 | (int > 0, int > 0)`."""
+        raise NotImplementedError
+
+
+def _bounded(name: str, gt, ge, le) -> str:
+    return " ".join([name, *(f"{sign} {bound}" for sign, bound in ((">", gt), ("≥", ge), ("≤", le))
+                             if bound is not None)])
+
 
 def _describe_number(noun: str, gt, ge, le, plural: bool) -> str:
     """"a positive integer", "non-negative integers", "a number at least 0 at most 1"."""
@@ -88,6 +97,9 @@ class Int(Type):
     def describe(self, plural: bool = False) -> str:
         return _describe_number("integer", self.gt, self.ge, self.le, plural)
 
+    def notation(self) -> str:
+        return _bounded("int", self.gt, self.ge, self.le)
+
 
 @dataclass(frozen=True)
 class Float(Type):
@@ -112,6 +124,9 @@ class Float(Type):
     def describe(self, plural: bool = False) -> str:
         return _describe_number("number", self.gt, self.ge, self.le, plural)
 
+    def notation(self) -> str:
+        return _bounded("float", self.gt, self.ge, self.le)
+
 
 @dataclass(frozen=True)
 class Bool(Type):
@@ -125,6 +140,9 @@ class Bool(Type):
 
     def describe(self, plural: bool = False) -> str:
         return "true or false"
+
+    def notation(self) -> str:
+        return "bool"
 
 
 @dataclass(frozen=True)
@@ -142,6 +160,9 @@ class Choice(Type):
     def describe(self, plural: bool = False) -> str:
         return " or ".join(repr(o) for o in self.options)
 
+    def notation(self) -> str:
+        return " | ".join(repr(o) for o in self.options)
+
 
 @dataclass(frozen=True)
 class Text(Type):
@@ -155,6 +176,9 @@ class Text(Type):
 
     def describe(self, plural: bool = False) -> str:
         return "strings" if plural else "a string"
+
+    def notation(self) -> str:
+        return "str"
 
 
 @dataclass(frozen=True)
@@ -170,6 +194,9 @@ class Nothing(Type):
         return value
 
     def describe(self, plural: bool = False) -> str:
+        return "None"
+
+    def notation(self) -> str:
         return "None"
 
 
@@ -191,6 +218,10 @@ class Tuple(Type):
         count = f"{self.length} " if self.length is not None else ""
         return f"a tuple of {count}{self.element.describe(plural=True)}"
 
+    def notation(self) -> str:
+        element = self.element.notation()
+        return f"({element}, ...)" if self.length is None else "(" + ", ".join([element] * self.length) + ")"
+
 
 @dataclass(frozen=True)
 class Either(Type):
@@ -210,6 +241,9 @@ class Either(Type):
     def describe(self, plural: bool = False) -> str:
         return " or ".join(o.describe(plural) for o in self.options)
 
+    def notation(self) -> str:
+        return " | ".join(o.notation() for o in self.options)
+
 
 @dataclass(frozen=True)
 class Anything(Type):
@@ -223,6 +257,9 @@ class Anything(Type):
 
     def describe(self, plural: bool = False) -> str:
         return "values" if plural else "a value"
+
+    def notation(self) -> str:
+        return "any"
 
 
 def optional(kind: Type) -> Type:

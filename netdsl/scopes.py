@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import syntax as ast
-from .ir import Input, Node
+from .ir import Input, Node, RepeatCopy
 from .source import Span
 
 
@@ -63,6 +63,7 @@ class Scope:
     nodes: list[Node] = field(default_factory=list)
     inputs: list[Input] = field(default_factory=list)
     output: str | None = None
+    repeat: RepeatCopy | None = None   # the copy of a repeat being expanded: recorded on the nodes it makes
 
 
 def block_prefix(name: str) -> str:

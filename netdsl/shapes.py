@@ -19,8 +19,8 @@ from .sizes import (
     Dim,
     Size,
     SymbolicSizeError,
-    at_least,
     broadcasts,
+    ceildiv,
     compare,
     equal_dims,
     format_size,
@@ -88,9 +88,9 @@ def fixed_size(kind: str, what: str, size: Dim) -> Dim:
         what_it_is = f"the input size {name}" if name else \
             f"{format_size(size)}, which depends on the input sizes {', '.join(sorted(size.symbols()))}"
         raise ShapeError(f"`{kind}` needs a fixed number of {what}, but it is {what_it_is}", code=codes.E0405,
-                         help=f"its weights depend on it: fix the sizes (a `where` clause on the input, or "
-                              f"`--input`), or make it independent of them (e.g. adaptive pooling to a fixed size "
-                              f"before `flatten`)")
+                         help="its weights depend on it: fix the sizes (a `where` clause on the input, or "
+                              "`--input`), or make it independent of them (e.g. adaptive pooling to a fixed size "
+                              "before `flatten`)")
     return size
 
 
@@ -102,10 +102,6 @@ def format_shape(shape: Shape | None) -> str:
     if shape is None:
         return "[?]"
     return "[" + ", ".join(format_size(d) for d in shape) + "]"
-
-
-def is_known(dim: Dim) -> bool:
-    return isinstance(dim, int)
 
 
 def numel(shape: Shape) -> Dim:
@@ -145,7 +141,7 @@ def pool_output_size(size: Dim, kernel: int, stride: int, padding: int, dilation
     n = size + 2 * padding - span - 1
     if not ceil_mode:
         return n // stride + 1
-    out = (n + stride - 1) // stride + 1
+    out = ceildiv(n, stride) + 1
     if isinstance(size, int):
         return out - 1 if (out - 1) * stride >= size + padding else out
     threshold = span + 1 - padding
@@ -183,17 +179,13 @@ def mismatch_help(rank: int, diffs: list[tuple[int, Dim, Dim]]) -> str | None:
         stride = f"stride {ratio}" if ratio else "a matching stride"
         return f"channels and spatial size both differ: project the shortcut, e.g. with a 1×1 convolution with {stride}"
     if concrete and len(concrete) == len([d for d in dims if d != 1]) and all(abs(x - y) == 1 for x, y in concrete):
-        return ("the spatial sizes differ by 1: an odd size was halved (rounding down) and doubled again; "
-                "use input sizes that stay even at every downsampling")
+        return ("the spatial sizes differ by 1: an odd size halved (rounding down) and doubled again, or a "
+                "transposed convolution that needs output_padding=1; sizes that stay even at every downsampling "
+                "avoid the first")
     if ratio and ratio > 1:
         return (f"the spatial sizes differ by a factor of {ratio}: was one tensor taken after a pooling or "
                 "strided layer and the other before it?")
     return None
-
-
-def same_size(x: Dim, y: Dim, error: Callable[[], ShapeError]) -> None:
-    """Require x == y (a requirement on the input sizes when undecided)."""
-    require(compare(x, y), error)
 
 
 def broadcast(a: Shape, b: Shape) -> Shape:

@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from fractions import Fraction
-from typing import Union
+from typing import TYPE_CHECKING, Union
+
+if TYPE_CHECKING:
+    from fractions import Fraction   # imported where used: off the start-up of concrete specs
 
 # A symbol's smallest value: sizes of tensors a network is applied to are at least 1.
 SYMBOL_MINIMUM = 1
@@ -121,12 +123,17 @@ def _mono_mul(a: Monomial, b: Monomial) -> Monomial:
 class Size:
     """A canonical polynomial over atoms. Never constant: operations return an `int` when they can."""
 
-    __slots__ = ("_hash", "key", "terms")
+    __slots__ = ("_hash", "_key", "terms")
 
     def __init__(self, terms: tuple):
         self.terms = terms  # ((monomial, coefficient), ...), sorted, no zero coefficients, not constant
-        self.key = tuple((_mono_key(m), c) for m, c in terms)
-        self._hash = hash(self.key)
+        self._key = None    # computed when compared or hashed: most sizes are only built and printed
+
+    @property
+    def key(self) -> tuple:
+        if self._key is None:
+            self._key = tuple((_mono_key(m), c) for m, c in self.terms)
+        return self._key
 
     # ------------------------------------------------------------ construction
 
@@ -173,7 +180,9 @@ class Size:
         return (-self) + other
 
     def __mul__(self, other) -> Dim:
-        if not isinstance(other, (int, Size)) or isinstance(other, bool):
+        if type(other) is int:   # the common case (an element count): the terms keep their order
+            return Size(tuple((m, c * other) for m, c in self.terms)) if other else 0
+        if not isinstance(other, Size):
             return NotImplemented
         product: dict = {}
         for m1, c1 in self.terms:
@@ -215,7 +224,7 @@ class Size:
         return isinstance(other, Size) and other.key == self.key
 
     def __hash__(self) -> int:
-        return self._hash
+        return hash(self.key)
 
     def __bool__(self) -> bool:
         raise SymbolicSizeError(f"whether {format_size(self)} is zero depends on the sizes")
@@ -291,10 +300,6 @@ def symbol(name: str) -> Size:
     return Size.symbol(name)
 
 
-def is_symbolic(value) -> bool:
-    return isinstance(value, Size)
-
-
 def floordiv(value: Dim, divisor: int) -> Dim:
     """⌊value / divisor⌋ for a positive integer divisor, normalised: what divides is pulled out, common
     factors cancel, and nested floors merge (⌊⌊e/a⌋/b⌋ = ⌊e/ab⌋)."""
@@ -349,6 +354,7 @@ def scale(value: Dim, factor: float) -> Dim:
     as 2, 0.5 or 1.5, stays floor-affine; others become an atom evaluated like torch."""
     if isinstance(value, int):
         return math.floor(value * factor)
+    from fractions import Fraction
     exact = Fraction(factor)
     if exact.denominator <= 1 << 16 and exact.numerator < 1 << 16:
         return floordiv(value * exact.numerator, exact.denominator)
@@ -536,8 +542,42 @@ def at_least(left: Dim, right: Dim) -> Truth:
 
 
 def simpler(a: Dim, b: Dim) -> Dim:
-    """Of two sizes required to be equal, the one that reads more simply (H rather than 8*(H//8))."""
-    return min((a, b), key=lambda v: (not isinstance(v, int), len(format_size(v))))
+    """Of two sizes required to be equal, the one that reads more simply (H rather than 8*(H//8)): a
+    number, else fewer terms and atoms, nested floors counted."""
+    if a is b or isinstance(a, int):
+        return a
+    return b if isinstance(b, int) or _weight(b) < _weight(a) else a
+
+
+def _weight(value: Size) -> int:
+    return sum(1 + sum(power * (1 + (_weight(atom.numerator) if isinstance(atom, (Floor, Scaled)) and
+                                     isinstance(atom.numerator, Size) else 0)) for atom, power in monomial)
+               for monomial, _ in value.terms)
+
+
+def slope(value: Dim) -> Fraction | None:
+    """s with d(x + P) − d(x) = s·P for a floor-affine size in one symbol (H//4 + 1: 1/4); None when it
+    is not floor-affine (a product of symbols, a max, a scale torch rounds in double precision)."""
+    from fractions import Fraction
+    if isinstance(value, int):
+        return Fraction(0)
+    total = Fraction(0)
+    for monomial, c in value.terms:
+        if not monomial:
+            continue
+        if len(monomial) != 1 or monomial[0][1] != 1:
+            return None
+        atom = monomial[0][0]
+        if isinstance(atom, Symbol):
+            total += c
+        elif isinstance(atom, Floor):
+            inner = slope(atom.numerator)
+            if inner is None:
+                return None
+            total += c * inner / atom.divisor
+        else:
+            return None
+    return total
 
 
 def symbol_name(value) -> str | None:
@@ -692,38 +732,3 @@ def _format_atom(atom: Atom, alone: bool, names) -> str:
         return f"max({', '.join(format_size(v, names) for v in atom.operands)})"
     text = f"{inner}//{atom.divisor}"
     return text if alone else f"({text})"
-
-
-# ---------------------------------------------------------------- parsing (for tests and round trips)
-
-def parse_size(text: str) -> Dim:
-    """The size a printed size stands for: `16*(H//4)*(W//4)`, `H % 2`, `(H + 1)//2 - 1`.
-    Parsed with Python's own expression grammar (`ast`), never evaluated; only integers, names
-    and + - * // % are accepted."""
-    import ast
-    tree = ast.parse(text, mode="eval").body
-    return _from_tree(tree)
-
-
-def _from_tree(node) -> Dim:
-    import ast
-    if isinstance(node, ast.Constant) and type(node.value) is int:
-        return node.value
-    if isinstance(node, ast.Name):
-        return Size.symbol(node.id)
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-        return -_from_tree(node.operand)
-    if isinstance(node, ast.BinOp):
-        left, right = _from_tree(node.left), _from_tree(node.right)
-        operators = {ast.Add: lambda: left + right, ast.Sub: lambda: left - right,
-                     ast.Mult: lambda: left * right, ast.FloorDiv: lambda: _int_divide(left, right, floordiv),
-                     ast.Mod: lambda: _int_divide(left, right, lambda a, b: a - b * floordiv(a, b))}
-        if type(node.op) in operators:
-            return operators[type(node.op)]()
-    raise ValueError(f"not a size expression: {ast.dump(node)}")
-
-
-def _int_divide(left: Dim, right: Dim, operation) -> Dim:
-    if not isinstance(right, int) or right <= 0:
-        raise ValueError("sizes are divided by positive integers only")
-    return operation(left, right)

@@ -8,9 +8,17 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True, eq=False)
 class SourceFile:
+    """A file's path and text; two SourceFiles are the same file when both agree (parses are cached
+    by them, so spans may point at an equal SourceFile rather than the same object)."""
     path: str
     text: str = field(repr=False)
     _line_starts: list[int] = field(init=False, repr=False)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, SourceFile) and (other is self or (other.path, other.text) == (self.path, self.text))
+
+    def __hash__(self) -> int:
+        return hash((self.path, self.text))
 
     def __post_init__(self) -> None:
         starts = [0]

@@ -37,11 +37,12 @@ def _embedding(args, inputs):
     return fixed_size("multihead_attention", "embedding features", inputs[0][-1])
 
 
-def _divisors_help(embed) -> str:
-    if not isinstance(embed, int):
+def _divisors_help(embed, heads) -> str:
+    """The head counts nearest the written one that divide the embedding size."""
+    if not isinstance(embed, int) or not isinstance(heads, int):
         return "use a num_heads dividing the embedding size"
-    divisors = [h for h in range(1, min(embed, 64) + 1) if embed % h == 0]
-    return f"use a num_heads dividing {embed}, e.g. {', '.join(map(str, divisors[-4:]))}"
+    divisors = sorted((h for h in range(1, embed + 1) if embed % h == 0), key=lambda h: (abs(h - heads), -h))
+    return f"use a num_heads dividing {embed}: {' or '.join(map(str, divisors[:3]))}"
 
 
 def _infer(args, inputs):
@@ -49,7 +50,7 @@ def _infer(args, inputs):
     rank, embed = len(query), args.embed_dim
     require(divides(args.num_heads, embed), lambda: ShapeError(
         f"embed_dim {format_size(embed)} is not divisible by num_heads={format_size(args.num_heads)}",
-        arg="num_heads", code=codes.E0302, help=_divisors_help(embed)))
+        arg="num_heads", code=codes.E0302, help=_divisors_help(embed, args.num_heads)))
     seq, batch = (1, 0) if args.batch_first and rank == 3 else (0, 1)
     require(compare(key[seq], value[seq]), lambda: ShapeError(
         f"key and value need the same sequence length, but key is {format_shape(key)} and value is "

@@ -73,7 +73,7 @@ def _squeeze_infer(args, inputs):
         if isinstance(shape[d], Size):
             require(at_least(shape[d], 2), lambda d=d: ShapeError(
                 f"`squeeze` would also remove dim {d} ({format_size(shape[d])}) when it is 1, changing the rank",
-                arg="dim", code=codes.E0419, help=f"squeeze only the dims you mean, e.g. squeeze(dim=...)"))
+                arg="dim", code=codes.E0419, help="squeeze only the dims you mean, e.g. squeeze(dim=...)"))
     return tuple(s for d, s in enumerate(shape) if not (d in dims and type(s) is int and s == 1))
 
 

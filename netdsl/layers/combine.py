@@ -42,9 +42,12 @@ def _check_equal_outside(name: str, inputs, skip: int | None, what: str) -> None
 
         def error(first=first, other=other, truths=truths) -> ShapeError:
             diffs = [(d, x, y) for d, x, y, truth in truths if truth is not True]
+            other_dim = diffs[0][0] if skip is not None and len(diffs) == 1 and \
+                compare(first[skip], other[skip]) is True else None
             return ShapeError(f"`{name}` needs {what}, but {format_shape(first)} and {format_shape(other)} "
                               f"differ: {describe_mismatch(diffs)}", code=codes.E0410,
-                              help=mismatch_help(len(first), diffs))
+                              help=f"they differ only in dim {other_dim}: join them along dim={other_dim}?"
+                              if other_dim is not None else mismatch_help(len(first), diffs))
         if any(truth is False for *_, truth in truths):
             raise error()
         for *_, truth in truths:

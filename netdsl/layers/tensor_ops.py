@@ -122,7 +122,7 @@ def _bind_operands(arguments: dict) -> tuple[tuple[TensorArg, ...], dict]:
     return (b,), {"scalar": a, "scalar_first": True}
 
 
-def _elementwise_kind(name: str, symbol: str, calls: tuple[str, ...]) -> LayerKind:
+def _elementwise_kind(name: str, symbol: str, commutative: bool, calls: tuple[str, ...]) -> LayerKind:
     def emit(args, names, inputs):
         operands = list(names)
         if args.scalar is not None:
@@ -138,7 +138,8 @@ def _elementwise_kind(name: str, symbol: str, calls: tuple[str, ...]) -> LayerKi
         name=name, schema=Schema(dict(scalar=Field(Either((INT, Float(), Nothing())), None),
                                       scalar_first=Field(Bool(), False))),
         infer=_elementwise_infer, prefix=name, inputs=None, positional=("scalar", "scalar_first"), operator=symbol,
-        functional=emit, label=label, doc=f"`a {symbol} b` with torch broadcasting, or a tensor and a number",
+        commutative=commutative, functional=emit, label=label,
+        doc=f"`a {symbol} b` with torch broadcasting, or a tensor and a number",
         recognise=Recognise(calls, bind=_bind_operands))
 
 
@@ -150,7 +151,7 @@ def _operator_calls(name: str, operator: str, extra: str = "") -> tuple[str, ...
 
 KINDS = (FLATTEN, _reshape_kind("reshape", ("torch.reshape", "Tensor.reshape")),
          _reshape_kind("view", ("Tensor.view",)),
-         _elementwise_kind("add", "+", _operator_calls("add", "add", ", alpha=1")),
-         _elementwise_kind("sub", "-", _operator_calls("sub", "sub", ", alpha=1")),
-         _elementwise_kind("mul", "*", _operator_calls("mul", "mul")),
-         _elementwise_kind("div", "/", _operator_calls("div", "truediv", ", rounding_mode=None")))
+         _elementwise_kind("add", "+", True, _operator_calls("add", "add", ", alpha=1")),
+         _elementwise_kind("sub", "-", False, _operator_calls("sub", "sub", ", alpha=1")),
+         _elementwise_kind("mul", "*", True, _operator_calls("mul", "mul")),
+         _elementwise_kind("div", "/", False, _operator_calls("div", "truediv", ", rounding_mode=None")))
