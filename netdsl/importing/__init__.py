@@ -82,13 +82,12 @@ def import_model(module, *inputs, name: str | None = None, source: str | None = 
 
 
 def _shape(value) -> tuple:
-    from ..sizes import parse_size
-    from .targets import parse_shape
+    from .targets import parse_dim, parse_shape
     if isinstance(value, str):
         return parse_shape(value)
     if hasattr(value, "shape") and not isinstance(value, (tuple, list)):   # an example tensor
         return tuple(int(d) for d in value.shape)
-    return tuple(parse_size(d) if isinstance(d, str) else d for d in value)
+    return tuple(parse_dim(d) if isinstance(d, str) else d for d in value)
 
 
 def _network_name(name: str) -> str:

@@ -11,26 +11,29 @@ from pathlib import Path
 
 from ..program import InputError
 from ..shapes import Shape
-from ..sizes import parse_size
+from ..sizes import symbol
 
 
 def parse_shape(text: str) -> Shape:
-    """`[N, 3, 224, 224]` → (N, 3, 224, 224): positive integers and symbols (size arithmetic too)."""
+    """`[N, 3, 224, 224]` → (N, 3, 224, 224): positive integers and symbols."""
     body = text.strip()
     if not (body.startswith("[") and body.endswith("]")):
         raise InputError(f"--input expects a shape in brackets such as [N, 3, 224, 224], got {text!r}")
-    dims = []
-    for item in filter(None, (part.strip() for part in body[1:-1].split(","))):
-        try:
-            dim = parse_size(item)
-        except (ValueError, SyntaxError):
-            raise InputError(f"--input {text!r}: {item!r} is neither a positive integer nor a symbol") from None
-        if isinstance(dim, int) and dim < 1:
-            raise InputError(f"--input {text!r}: sizes are positive, got {dim}")
-        dims.append(dim)
+    dims = tuple(parse_dim(item, text) for item in filter(None, (part.strip() for part in body[1:-1].split(","))))
     if not dims:
         raise InputError(f"--input {text!r} has no dims")
-    return tuple(dims)
+    return dims
+
+
+def parse_dim(item: str, shape: str = ""):
+    """A positive integer, or a symbol (an identifier: `N`, `H`)."""
+    if item.isdigit():
+        if int(item) < 1:
+            raise InputError(f"--input {shape or item!r}: sizes are positive, got {item}")
+        return int(item)
+    if item.isidentifier() and item.isascii():
+        return symbol(item)
+    raise InputError(f"--input {shape or item!r}: {item!r} is neither a positive integer nor a symbol")
 
 
 def load_target(text: str):
