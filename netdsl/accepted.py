@@ -24,7 +24,17 @@ from typing import TYPE_CHECKING
 from . import codes
 from .checker import CheckedGraph, Constraint, LayerResult
 from .diagnostics import Diagnostics, Note
-from .sizes import Dim, Floor, Max, Scaled, Size, Symbol, slope, substitute, symbol, symbol_name
+from .sizes import (
+    Dim,
+    Floor,
+    Max,
+    Size,
+    Symbol,
+    slope,
+    substitute,
+    symbol,
+    symbol_name,
+)
 from .suggest import did_you_mean
 
 if TYPE_CHECKING:
@@ -219,7 +229,7 @@ def _period(value: Dim) -> int | None:
                 if inner is None:
                     return None
                 period = math.lcm(period, atom.divisor * inner)
-            elif isinstance(atom, (Scaled, Max)):
+            elif not isinstance(atom, Symbol):   # Scaled, Max, Quotient: no period
                 return None
     return period
 

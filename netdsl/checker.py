@@ -27,15 +27,17 @@ from .shapes import (
     reset_symbolic_weights,
     stop_collecting,
 )
-from .source import Span
 from .sizes import (
     Size,
     SymbolicSizeError,
+    allowing_symbolic_division,
     compare,
     format_size,
+    reset_symbolic_division,
     substitute,
     symbol_name,
 )
+from .source import Span
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,12 @@ class CheckedGraph:
     layers: tuple[LayerResult, ...]
     output_shape: Shape | None
     constraints: tuple[Constraint, ...] = ()   # of this graph and the blocks it calls
+    arguments: dict | None = None              # a block's parameter values, bound (None: graph.params)
+
+    @property
+    def parameters(self) -> dict:
+        """The parameter values this instance was checked with (a block's, with the caller's sizes bound)."""
+        return self.graph.params if self.arguments is None else self.arguments
 
     @property
     def params(self) -> int:
@@ -116,7 +124,7 @@ class _Checker:
         self.counting = counting   # parameters and MACs: not for a block's recipe, whose sizes are symbols
 
     def graph(self, graph: Graph, input_shapes: dict[str, Shape | None], binding: dict[str, object],
-              context: tuple[Note, ...]) -> CheckedGraph:
+              context: tuple[Note, ...], arguments: dict | None = None) -> CheckedGraph:
         shapes: dict[str, Shape | None] = dict(input_shapes)
         results, constraints = [], []
         for node in graph.nodes:
@@ -136,12 +144,12 @@ class _Checker:
             shapes[node.name] = result.shape
             results.append(result)
         output = shapes.get(graph.output) if graph.output is not None else None
-        return CheckedGraph(graph, dict(input_shapes), tuple(results), output, tuple(constraints))
+        return CheckedGraph(graph, dict(input_shapes), tuple(results), output, tuple(constraints), arguments)
 
     def node(self, node: Node, inputs: tuple[Shape, ...], binding: dict[str, object], context: tuple[Note, ...],
              shapes: dict[str, Shape | None], graph: Graph) -> LayerResult:
         if node.block is not None:
-            return self.block_call(node, inputs, context, shapes, graph)
+            return self.block_call(node, inputs, context, shapes, graph, binding)
         kind = registry.lookup(node.kind)
         if node.args is None:
             if node.reading is not None:
@@ -210,10 +218,14 @@ class _Checker:
             return None
 
     def block_call(self, node: Node, inputs: tuple[Shape, ...], context: tuple[Note, ...],
-                   shapes: dict[str, Shape | None], graph: Graph) -> LayerResult:
+                   shapes: dict[str, Shape | None], graph: Graph, outer: dict[str, object]) -> LayerResult:
         block = node.block
         call_note = Note(f"in block `{block.name}` called here", node.span)
-        binding: dict[str, object] = {}
+        # Parameters given as the caller's sizes (`ConvBN(C * t)`) are bound here: the block's own
+        # symbols of those names were renamed when it was lowered (scopes.Scope.pattern_symbol).
+        arguments = {name: substitute(value, outer) for name, value in node.args.items()}
+        binding: dict[str, object] = {name: outer[name] for value in node.args.values() if isinstance(value, Size)
+                                      for name in value.symbols() if name in outer}
         for declared, actual in zip(block.inputs, inputs):
             problem = _match(declared.shape, actual, binding)
             if problem:
@@ -227,11 +239,11 @@ class _Checker:
                         for declared, name in zip(block.inputs, node.inputs)}
         try:
             inner = self.graph(block, {i.name: s for i, s in zip(block.inputs, inputs)}, binding,
-                               (call_note, *context))
+                               (call_note, *context), arguments)
         finally:
             self.origins = outer
         return LayerResult(node, inputs, inner.output_shape, params=inner.params, buffers=inner.buffers,
-                           macs=inner.macs, inner=inner, args=node.args, frozen=inner.frozen)
+                           macs=inner.macs, inner=inner, args=arguments, frozen=inner.frozen)
 
     def origin(self, name: str, shapes: dict[str, Shape | None], graph: Graph, merge: bool) -> Note:
         """Where the tensor `name` got its shape: the layer that made it (over shape-preserving layers),
@@ -368,13 +380,14 @@ def check_recipe(graph: Graph, input_shapes: dict[str, Shape]) -> CheckedGraph |
     recipe): sizes that weights depend on may be symbols, nothing is counted, and what holds only for
     some sizes is left to the uses, which are checked with numbers. None when it does not check."""
     diagnostics = Diagnostics()
-    token = allowing_symbolic_weights(True)
+    weights, division = allowing_symbolic_weights(True), allowing_symbolic_division(True)
     try:
         checked = _Checker(diagnostics, counting=False).graph(graph, input_shapes, {}, ())
     except SymbolicSizeError:
         return None
     finally:
-        reset_symbolic_weights(token)
+        reset_symbolic_division(division)
+        reset_symbolic_weights(weights)
     return None if diagnostics.has_errors else checked
 
 

@@ -22,7 +22,6 @@ from .program import InputError
 from .suggest import did_you_mean
 
 
-
 @dataclass(frozen=True)
 class Settings:
     select: tuple[str, ...] | None = None

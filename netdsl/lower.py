@@ -78,7 +78,8 @@ class _Lowerer:
 
     def instantiate(self, definition: ast.Definition, params: dict[str, Any]) -> Graph:
         resolution = self.resolution(definition)
-        scope = Scope(definition, Naming(resolution.labels))
+        outer = frozenset().union(*(v.symbols() for v in params.values() if isinstance(v, Size)))
+        scope = Scope(definition, Naming(resolution.labels), outer=outer)
         for name, param in resolution.params.items():
             scope.env[name] = Binding(params.get(name, POISON), param.name.span, "param")
         for statement in definition.body:
@@ -164,7 +165,8 @@ class _Lowerer:
             for dim in decl.shape.dims:
                 if isinstance(dim, ast.Var) and dim.name not in scope.env:
                     fixed = self.sizes.get(dim.name) if scope.definition.kind == "network" else None
-                    scope.env[dim.name] = Binding(symbol(dim.name) if fixed is None else fixed, dim.span, "dim")
+                    value = symbol(scope.pattern_symbol(dim.name)) if fixed is None else fixed
+                    scope.env[dim.name] = Binding(value, dim.span, "dim")
                 value = self.expression(scope, dim)
                 if value is POISON:
                     return

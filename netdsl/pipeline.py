@@ -6,7 +6,13 @@ import gc
 from dataclasses import dataclass, field
 
 from . import codes
-from .accepted import Accepted, accepted_sizes, explain_rejection, rejected_sizes, report_accepted
+from .accepted import (
+    Accepted,
+    accepted_sizes,
+    explain_rejection,
+    rejected_sizes,
+    report_accepted,
+)
 from .checker import CheckedGraph, check
 from .diagnostics import Diagnostics, Severity
 from .lint import lint

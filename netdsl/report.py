@@ -6,8 +6,8 @@ from typing import Annotated, Any, Union
 
 from pydantic import BaseModel, Field
 
-from .diagnostics import Diagnostic, span_dict
 from .accepted import Accepted
+from .diagnostics import Diagnostic, span_dict
 from .pipeline import Analysis
 from .sizes import Size, format_size
 from .summary import Row, rows

@@ -64,6 +64,17 @@ class Scope:
     inputs: list[Input] = field(default_factory=list)
     output: str | None = None
     repeat: RepeatCopy | None = None   # the copy of a repeat being expanded: recorded on the nodes it makes
+    # Symbols of the caller that the block's parameter values use (`ConvBN(C * t)`): the block's own
+    # input-pattern symbols of those names are renamed (C → C_1), so that neither captures the other.
+    outer: frozenset[str] = frozenset()
+
+    def pattern_symbol(self, name: str) -> str:
+        if name not in self.outer:
+            return name
+        number = 1
+        while f"{name}_{number}" in self.outer or f"{name}_{number}" in self.env:
+            number += 1
+        return f"{name}_{number}"
 
 
 def block_prefix(name: str) -> str:

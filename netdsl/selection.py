@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path
 
-from .checker import CheckedGraph
 from . import codes
+from .checker import CheckedGraph
 from .diagnostics import Diagnostic, Edit, Fix, Severity
 from .program import InputError
 from .source import SourceFile, Span

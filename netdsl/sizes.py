@@ -16,11 +16,14 @@ Printing uses Python's notation (`16*(H//4)*(W//4)`, `H % 2`), the same everywhe
 from __future__ import annotations
 
 import math
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Union
 
 if TYPE_CHECKING:
-    from fractions import Fraction   # imported where used: off the start-up of concrete specs
+    from fractions import (
+        Fraction,  # imported where used: off the start-up of concrete specs
+    )
 
 # A symbol's smallest value: sizes of tensors a network is applied to are at least 1.
 SYMBOL_MINIMUM = 1
@@ -104,7 +107,36 @@ class Max:
         return hash(self.key)
 
 
-Atom = Union[Symbol, Floor, Scaled, Max]
+class Quotient:
+    """numerator // divisor by a symbolic divisor: only in a block's recipe (code generation), where a
+    parameter such as a stride stays a symbol; it becomes a floor once the divisor is a number."""
+
+    __slots__ = ("numerator", "divisor", "key")
+
+    def __init__(self, numerator, divisor: Size):
+        self.numerator, self.divisor = numerator, divisor
+        self.key = (4, numerator.key if isinstance(numerator, Size) else numerator, divisor.key)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Quotient) and other.key == self.key
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+
+# Set while a block's recipe is checked: a size may be divided by a symbol (see Quotient).
+_symbolic_division: ContextVar[bool] = ContextVar("symbolic_division", default=False)
+
+
+def allowing_symbolic_division(allowed: bool):
+    return _symbolic_division.set(allowed)
+
+
+def reset_symbolic_division(token) -> None:
+    _symbolic_division.reset(token)
+
+
+Atom = Union[Symbol, Floor, Scaled, Max, Quotient]
 Monomial = tuple  # tuple[tuple[Atom, int], ...]: atoms with powers, sorted by atom key
 Dim = Union[int, "Size"]
 
@@ -194,12 +226,16 @@ class Size:
     __rmul__ = __mul__
 
     def __floordiv__(self, other) -> Dim:
+        if isinstance(other, Size) and _symbolic_division.get():
+            return Size._from({((Quotient(self, other), 1),): 1})
         return floordiv(self, _divisor(other, self))
 
     def __mod__(self, other) -> Dim:
         return self - other * floordiv(self, _divisor(other, self))
 
     def __rfloordiv__(self, other):
+        if type(other) is int and _symbolic_division.get():
+            return Size._from({((Quotient(other, self), 1),): 1})
         raise SymbolicSizeError(f"{format_value(other)} cannot be divided by the symbolic size {format_size(self)}")
 
     __rmod__ = __rfloordiv__
@@ -277,6 +313,8 @@ def format_value(value) -> str:
 def _atom_operands(atom) -> tuple:
     if isinstance(atom, Max):
         return atom.operands
+    if isinstance(atom, Quotient):
+        return atom.numerator, atom.divisor
     return (atom.numerator,) if isinstance(atom, (Floor, Scaled)) else ()
 
 
@@ -384,6 +422,11 @@ def _atom_value(atom: Atom, binding: dict[str, Dim]) -> Dim:
     if isinstance(atom, Max):
         a, b = (substitute(v, binding) for v in atom.operands)
         return max(a, b) if isinstance(a, int) and isinstance(b, int) else maximum(a, b)
+    if isinstance(atom, Quotient):
+        numerator, divisor = substitute(atom.numerator, binding), substitute(atom.divisor, binding)
+        if isinstance(divisor, int):
+            return floordiv(numerator, _divisor(divisor, numerator))
+        return Size._from({((Quotient(numerator, divisor), 1),): 1})
     numerator = substitute(atom.numerator, binding)
     if isinstance(atom, Floor):
         return floordiv(numerator, atom.divisor)
@@ -436,6 +479,8 @@ def _atom_bounds(atom: Atom) -> tuple[float, float]:
     if isinstance(atom, Max):
         (alo, ahi), (blo, bhi) = (bounds(v) for v in atom.operands)
         return max(alo, blo), max(ahi, bhi)
+    if isinstance(atom, Quotient):
+        return -math.inf, math.inf
     lo, hi = bounds(atom.numerator)
     if isinstance(atom, Floor):
         return (math.floor(lo / atom.divisor) if math.isfinite(lo) else lo,
@@ -575,7 +620,7 @@ def slope(value: Dim) -> Fraction | None:
             if inner is None:
                 return None
             total += c * inner / atom.divisor
-        else:
+        else:   # Scaled, Max, Quotient: not floor-affine
             return None
     return total
 
@@ -710,7 +755,8 @@ def _format_term(monomial, c: int, names) -> str:
     for atom, power in monomial:
         factor = _format_atom(atom, len(monomial) == 1 and power == 1 and c == 1, names)
         factors += [factor] * power
-    return "*".join(([str(c)] if c != 1 else []) + factors)
+    # Python source (names given) is spaced as ruff format writes it: `C * t`, `k // 2`.
+    return (" * " if names is not None else "*").join(([str(c)] if c != 1 else []) + factors)
 
 
 def _is_product(value: Size) -> bool:
@@ -723,6 +769,12 @@ def _format_atom(atom: Atom, alone: bool, names) -> str:
         return atom.name if names is None else names[atom.name]
     if isinstance(atom, Max):
         return f"max({', '.join(format_size(v, names) for v in atom.operands)})"
+    if isinstance(atom, Quotient):
+        parts = [format_size(v, names) for v in (atom.numerator, atom.divisor)]
+        parts = [f"({p})" if isinstance(v, Size) and (len(v.terms) > 1 or _is_product(v)) else p
+                 for p, v in zip(parts, (atom.numerator, atom.divisor))]
+        slash = " // " if names is not None else "//"
+        return f"{parts[0]}{slash}{parts[1]}" if alone else f"({parts[0]}{slash}{parts[1]})"
     inner = format_size(atom.numerator, names)
     if isinstance(atom.numerator, Size) and (len(atom.numerator.terms) > 1 or _is_product(atom.numerator)):
         inner = f"({inner})"
@@ -730,5 +782,5 @@ def _format_atom(atom: Atom, alone: bool, names) -> str:
         return f"{'math.floor' if names is not None else 'floor'}({inner} * {atom.factor!r})"
     if isinstance(atom, Max):
         return f"max({', '.join(format_size(v, names) for v in atom.operands)})"
-    text = f"{inner}//{atom.divisor}"
+    text = f"{inner}{' // ' if names is not None else '//'}{atom.divisor}"
     return text if alone else f"({text})"
