@@ -6,8 +6,10 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
+from .arguments import Signature
 from .schema import Args, Schema
 from .shapes import Shape
 
@@ -116,6 +118,11 @@ class LayerKind:
     label: Callable[[Args, tuple[Shape, ...]], str] | None = None
     doc: str = ""
     recognise: Recognise = Recognise()          # how `netdsl import` finds it in a traced PyTorch model
+
+    @cached_property
+    def signature(self) -> Signature:
+        """What a call of this kind is bound against (made once: binding is on every layer call)."""
+        return Signature(f"`{self.name}`", self.schema, self.positional, self.aliases)
 
     def describe(self, args: Args, inputs: tuple[Shape, ...]) -> str:
         """Short text for tables and diagrams: "conv2d(1→6, 5×5)"."""

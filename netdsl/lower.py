@@ -363,18 +363,18 @@ class _Lowerer:
                    spans: dict[str, Span] | None = None, deferred: bool = False):
         """The validated arguments, or None after reporting why (deferred: kept in self.deferred for the
         checker, which reports them unless the call turns out to be in PyTorch's argument order)."""
-        signature = Signature(f"`{kind.name}`", kind.schema, kind.positional, kind.aliases)
+        signature = kind.signature
         bound = bind(signature, positional, keywords, span)
         if spans is not None:
             spans.update(bound.spans)
-        errors = bound.errors or validate(signature, bound.values, bound.spans, span)[1]
+        args, errors = (None, bound.errors) if bound.errors else validate(signature, bound.values, bound.spans, span)
         for error in errors:
             if deferred:
                 self.deferred.append(Diagnostic(error.code.code, Severity.ERROR, error.message, error.span,
                                                 help=error.help, fixes=error.fixes))
             else:
                 self.error(error)
-        return None if errors else validate(signature, bound.values, bound.spans, span)[0]
+        return args
 
     def pytorch_reading(self, kind: LayerKind, positional: list, keywords: list, span: Span) -> PyTorchReading | None:
         """The call bound in PyTorch's argument order — the size netdsl infers first — when the kind

@@ -587,17 +587,18 @@ def at_least(left: Dim, right: Dim) -> Truth:
 
 
 def simpler(a: Dim, b: Dim) -> Dim:
-    """Of two sizes required to be equal, the one that reads more simply (H rather than 8*(H//8)): a
-    number, else fewer terms and atoms, nested floors counted."""
+    """Of two sizes required to be equal, the one that reads more simply (H rather than 8*(H//8), H//4
+    rather than 2*(H//8)): a number, else fewer terms, atoms and coefficients, nested floors counted."""
     if a is b or isinstance(a, int):
         return a
     return b if isinstance(b, int) or _weight(b) < _weight(a) else a
 
 
 def _weight(value: Size) -> int:
-    return sum(1 + sum(power * (1 + (_weight(atom.numerator) if isinstance(atom, (Floor, Scaled)) and
-                                     isinstance(atom.numerator, Size) else 0)) for atom, power in monomial)
-               for monomial, _ in value.terms)
+    return sum(1 + (coefficient != 1) + sum(power * (1 + (_weight(atom.numerator) if isinstance(atom, (Floor, Scaled))
+                                                          and isinstance(atom.numerator, Size) else 0))
+                                            for atom, power in monomial)
+               for monomial, coefficient in value.terms)
 
 
 def slope(value: Dim) -> Fraction | None:
