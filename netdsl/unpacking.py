@@ -1,0 +1,54 @@
+"""Several tensors in one place, for lowering: the names of an unpacking (`out, (h, c) = ...`) matched
+against the results a kind declares (netdsl.kinds.Result), and the tensors of a call grouped as the
+kind takes them (`lstm(x, (h0, c0), 64)`: LayerKind.optional_inputs)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import syntax as ast
+from .kinds import LayerKind, flatten, nested
+
+
+def layout(structure: Any) -> Any:
+    """A nesting with its leaves dropped, to compare nestings: (a, (b, c)) → (None, (None, None))."""
+    if isinstance(structure, ast.TargetGroup):
+        structure = structure.targets
+    return tuple(layout(item) for item in structure) if isinstance(structure, tuple) else None
+
+
+def target_text(targets: tuple) -> str:
+    return nested(tuple(t.targets if isinstance(t, ast.TargetGroup) else t for t in targets), _name)
+
+
+def _name(target) -> str:
+    return target.name if isinstance(target, ast.Ident) else target_text(target.targets)
+
+
+def results_mismatch(kind: LayerKind, targets: tuple) -> tuple[str, str] | None:
+    """(message, help) when the names of `targets = ...` do not match what the kind returns."""
+    if layout(targets) == layout(kind.results):
+        return None
+    names, count = len(flatten(layout(targets) or ())), len(kind.result_names)
+    gives = f"`{kind.name}` gives {count} tensors, as `{nested(kind.results, lambda r: r.name)}`"
+    message = f"{names} names are unpacked, but {gives}" if names != count else \
+        f"`{target_text(targets)}` is not nested as {gives}"
+    return message, (f"write `{nested(kind.results, lambda r: r.name)} = ...`, with your names, nested "
+                     "as these (`_` for a tensor not needed)")
+
+
+def call_form(kind: LayerKind) -> str:
+    """How a call passes its tensors: "lstm(input, (h_0, c_0), ...)"."""
+    inputs = ("input",) if kind.inputs == 1 else tuple(f"input{i + 1}" for i in range(kind.inputs or 0))
+    return f"{kind.name}({nested((*inputs, *kind.optional_inputs), str)}, ...)"
+
+
+def inputs_mismatch(kind: LayerKind, tensors: list) -> str | None:
+    """Why tensors (Tensor values, tuples of them for a group) are not grouped as the kind takes them."""
+    given = layout(tuple(tensors))
+    allowed = [layout((None,) * kind.inputs)] if kind.inputs is not None else []
+    if kind.optional_inputs:
+        allowed.append(layout(((None,) * kind.inputs) + kind.optional_inputs))
+    if given in allowed or (kind.inputs is None and all(item is None for item in given)):
+        return None
+    return f"the tensors given to `{kind.name}` are not grouped as it takes them: `{call_form(kind)}`"
