@@ -23,7 +23,7 @@ from .scopes import POISON, Binding, Naming, Scope, Tensor, block_prefix
 from .sizes import Size, symbol
 from .source import Span
 from .suggest import nearest
-from .unpacking import call_form, inputs_mismatch, layout, results_mismatch
+from .unpacking import call_form, inputs_mismatch, layout, regrouping, results_mismatch
 
 MAX_REPEAT = 10_000
 # Limits that keep lowering bounded in time, memory and stack depth: repeats multiply (a `* 10000` inside
@@ -360,8 +360,8 @@ class _Lowerer:
             return POISON
         grouping = inputs_mismatch(kind, tensors)
         if grouping is not None:
-            self.diagnostics.error(codes.E0323, grouping, call.span,
-                                   help="a group of tensors is written in parentheses: `(h0, c0)`")
+            help, fixes = regrouping(kind, tensors, tensor_spans)
+            self.diagnostics.error(codes.E0323, grouping, call.span, help=help, fixes=fixes)
             return POISON
         inputs = [t.ref for t in flat]
         optional = dict(zip(flatten(kind.optional_inputs), flatten(tuple(tensor_spans))[kind.inputs or 0:]))

@@ -7,7 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 from . import syntax as ast
+from .diagnostics import Edit, Fix
 from .kinds import LayerKind, flatten, nested
+from .source import Span
 
 
 def layout(structure: Any) -> Any:
@@ -29,12 +31,15 @@ def results_mismatch(kind: LayerKind, targets: tuple) -> tuple[str, str] | None:
     """(message, help) when the names of `targets = ...` do not match what the kind returns."""
     if layout(targets) == layout(kind.results):
         return None
-    names, count = len(flatten(layout(targets) or ())), len(kind.result_names)
-    gives = f"`{kind.name}` gives {count} tensors, as `{nested(kind.results, lambda r: r.name)}`"
-    message = f"{names} names are unpacked, but {gives}" if names != count else \
+    written = [t.name for t in ast.Unpack(targets, None, None).names]
+    count = len(kind.result_names)
+    gives = f"`{kind.name}` gives {count} tensors: `{nested(kind.results, lambda r: r.name)}`"
+    message = f"{len(written)} names are unpacked, but {gives}" if len(written) != count else \
         f"`{target_text(targets)}` is not nested as {gives}"
-    return message, (f"write `{nested(kind.results, lambda r: r.name)} = ...`, with your names, nested "
-                     "as these (`_` for a tensor not needed)")
+    # The user's names in order, the results' own names where they run out.
+    names = iter(written if len(written) <= count else ())
+    meant = nested(kind.results, lambda result: next(names, result.name))
+    return message, f"write `{meant} = ...` (`_` for a tensor not needed)"
 
 
 def call_form(kind: LayerKind) -> str:
@@ -52,3 +57,17 @@ def inputs_mismatch(kind: LayerKind, tensors: list) -> str | None:
     if given in allowed or (kind.inputs is None and all(item is None for item in given)):
         return None
     return f"the tensors given to `{kind.name}` are not grouped as it takes them: `{call_form(kind)}`"
+
+
+def regrouping(kind: LayerKind, tensors: list, spans: list) -> tuple[str, tuple[Fix, ...]]:
+    """(help, fixes) for tensors given one by one where the kind takes a group: `lstm(x, h0, c0)` →
+    `lstm(x, (h0, c0))`; a plain help when they are grouped some other way."""
+    start = kind.inputs or 0
+    given = spans[start:]
+    if len(flatten(tuple(tensors))) != start + len(flatten(kind.optional_inputs)) or len(given) != len(
+            flatten(kind.optional_inputs)) or not all(isinstance(span, Span) for span in given):
+        return f"write `{call_form(kind)}`", ()
+    texts = tuple(span.text if isinstance(span, Span) else "" for span in spans)
+    grouped = nested(kind.grouped(texts)[start:], str)
+    edit = Edit(Span(given[0].source, given[0].start, given[-1].end), grouped)
+    return f"write `{grouped}`, as torch takes them", (Fix(f"group them: `{grouped}`", (edit,)),)

@@ -101,8 +101,8 @@ def _check_state(name: str, state: str, expected, actual, args, source) -> None:
         require(compare(want, have), lambda index=index, have=have: ShapeError(
             f"{message}: dim {index} is {format_size(have)}", arg=state, code=codes.E0421,
             notes=(explained[index],),
-            help="one state per layer and direction: change num_layers or bidirectional, or the state"
-            if index == 0 else None))
+            help=f"give {state} one state per layer and direction ({format_size(want)}), or change num_layers or "
+                 "bidirectional" if index == 0 else None))
 
 
 def _recurrent_kind(name: str, variant: Variant) -> LayerKind:
