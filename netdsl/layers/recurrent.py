@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .. import codes
-from ..kinds import Inferred, LayerKind, Result
+from ..kinds import Inferred, LayerKind, Recognise, Result, result_paths
 from ..schema import (
     NON_NEGATIVE,
     POSITIVE,
@@ -89,17 +89,17 @@ def _check_state(name: str, state: str, expected, actual, args, source) -> None:
         explained[1] = f"dim 1 is the batch: {format_size(expected[1])}, as in the input {format_shape(source)}"
     if len(actual) != len(expected):
         raise ShapeError(f"{message}: {'a batched 3-D' if batched else 'an unbatched 2-D'} input needs a "
-                         f"{len(expected)}-D {state}", arg=state, code=codes.E0421,
+                         f"{len(expected)}-D {state}", arg=state, code=codes.E0424,
                          notes=(f"torch's state is {layout}",))
     if batched and args.batch_first and all(compare(a, b) is True for a, b in
                                             zip(actual, (expected[1], expected[0], expected[2]))):
         raise ShapeError(f"{message}: the batch comes second in {state}, even with batch_first=true", arg=state,
-                         code=codes.E0421, notes=(f"torch's state is {layout} whatever batch_first says", layers),
+                         code=codes.E0424, notes=(f"torch's state is {layout} whatever batch_first says", layers),
                          help=f"declare {state} as {format_shape(expected)}, or swap its first two dims "
                               "(`-> transpose(0, 1)`)")
     for index, (want, have) in enumerate(zip(expected, actual)):
         require(compare(want, have), lambda index=index, have=have: ShapeError(
-            f"{message}: dim {index} is {format_size(have)}", arg=state, code=codes.E0421,
+            f"{message}: dim {index} is {format_size(have)}", arg=state, code=codes.E0424,
             notes=(explained[index],),
             help=f"give {state} one state per layer and direction ({format_size(want)}), or change num_layers or "
                  "bidirectional" if index == 0 else None))
@@ -164,6 +164,8 @@ def _recurrent_kind(name: str, variant: Variant) -> LayerKind:
 
     structure = (_RESULTS["output"], (_RESULTS["hidden"], _RESULTS["cell"])) if name == "lstm" else \
         (_RESULTS["output"], _RESULTS["hidden"])
+    # torch's index path of each result → the `returns` that makes the layer stand for it (import).
+    paths = {path: {"returns": result} for result, path in result_paths(structure).items()}
     return LayerKind(
         name=name, schema=Schema(fields), infer=infer, prefix=name, positional=("hidden_size", "num_layers"),
         inferred=(Inferred("input_size", features, "input features"),), params=params, macs=macs,
@@ -172,7 +174,8 @@ def _recurrent_kind(name: str, variant: Variant) -> LayerKind:
         results=structure, result_argument="returns", optional_inputs=variant.state, label=label,
         doc=f"torch.{variant.module}; input_size is inferred; gives {', '.join(results)} "
         f"(`out, {'(h, c)' if name == 'lstm' else 'h'} = x -> {name}(...)`); a chain continues with the one "
-        f"returns picks; the initial state {'(h_0, c_0)' if name == 'lstm' else 'h_0'} is an optional input")
+        f"returns picks; the initial state {'(h_0, c_0)' if name == 'lstm' else 'h_0'} is an optional input",
+        recognise=Recognise(results=paths.get))
 
 
 KINDS = tuple(_recurrent_kind(name, variant) for name, variant in VARIANTS.items())
