@@ -76,7 +76,8 @@ def _variables(checked: CheckedGraph, live: list[LayerResult], namespace: Namesp
         else:
             group[value] = fresh[value] = f"<out{len(fresh)}>"
     identifiers = {g: namespace.create(g) for g in dict.fromkeys(group[i.name] for i in checked.graph.inputs)}
-    for g in dict.fromkeys(group[value] for _, value in made):
+    made_groups = dict.fromkeys(group[value] for _, value in made)
+    for g in sorted(made_groups, key=lambda g: g.startswith("<out")):   # the user's names before `out`s
         if g not in identifiers:
             identifiers[g] = namespace.create("out" if g.startswith("<out") else g)
     return {value: identifiers[g] for value, g in group.items() if g in identifiers}
@@ -89,7 +90,7 @@ def _unpacked(kind, layer: LayerResult, expr: str, variables: dict[str, str]) ->
     node = layer.node
     used = {result.name: (variables[value], shape) for result, (value, shape) in zip(node.results, layer.values())
             if value in variables}
-    if len(used) == 1:
+    if len(used) == 1 and not any(result.variable for result in node.results):   # a chain: `self.gru(x)[1]`
         (name, (variable, shape)), = used.items()
         return variable, expr + "".join(f"[{i}]" for i in kind.result_paths()[name]), [shape]
 
