@@ -4,7 +4,7 @@ plugins declare `LayerKind` values; netdsl.registry collects them."""
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -95,6 +95,11 @@ def flatten(structure: tuple) -> tuple:
     return tuple(leaf for item in structure for leaf in (flatten(item) if isinstance(item, tuple) else (item,)))
 
 
+def shaped(structure: tuple, leaves: Iterator) -> tuple:
+    """structure's nesting with its leaves taken in order from an iterator: ((a, b),), [x, y] → ((x, y),)."""
+    return tuple(shaped(item, leaves) if isinstance(item, tuple) else next(leaves) for item in structure)
+
+
 def result_paths(results: tuple, prefix: tuple[int, ...] = ()) -> dict[str, tuple[int, ...]]:
     """Each Result's index path into torch's return value: {"output": (0,), "hidden": (1, 0), ...}."""
     paths: dict[str, tuple[int, ...]] = {}
@@ -183,11 +188,7 @@ class LayerKind:
         """One item per tensor input, nested as the torch call takes them: (x, h0, c0) → (x, (h0, c0))."""
         if self.inputs is None or len(items) == self.inputs:
             return items
-        rest = iter(items[self.inputs:])
-
-        def fill(structure: tuple) -> tuple:
-            return tuple(fill(item) if isinstance(item, tuple) else next(rest) for item in structure)
-        return items[:self.inputs] + fill(self.optional_inputs)
+        return items[:self.inputs] + shaped(self.optional_inputs, iter(items[self.inputs:]))
 
     def input_counts(self) -> tuple[int, ...] | None:
         """The numbers of tensors a call may give (None: one or more)."""

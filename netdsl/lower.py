@@ -15,7 +15,7 @@ from .arguments import ArgError, Signature, bind, validate
 from .diagnostics import Diagnostic, Diagnostics, Note, Severity
 from .folding import MAX_INT, FoldError, fold, negate
 from .ir import Assumption, Graph, Input, Node, PyTorchReading, RepeatCopy, ResultValue, result_value
-from .kinds import CannotUnpack, LayerKind, flatten, nested
+from .kinds import CannotUnpack, LayerKind, flatten, nested, shaped
 from .program import Program
 from .resolve import Resolution, resolve
 from .schema import Bool, Field, Float, Int, Schema, Text, format_value
@@ -23,7 +23,7 @@ from .scopes import POISON, Binding, Naming, Scope, Tensor, block_prefix
 from .sizes import Size, relate, substitute, symbol, symbol_name
 from .source import Span
 from .suggest import nearest
-from .unpacking import call_form, inputs_mismatch, layout, regrouping, results_mismatch
+from .unpacking import call_form, inputs_mismatch, layout, matched, regrouping, results_mismatch
 
 MAX_REPEAT = 10_000
 # Limits that keep lowering bounded in time, memory and stack depth: repeats multiply (a `* 10000` inside
@@ -152,7 +152,7 @@ class _Lowerer:
         wanted, expr = len(statement.names), statement.value
         last = expr.stages[-1] if isinstance(expr, ast.Chain) else expr
         value = self.expression(scope, expr, (last, statement.targets) if isinstance(last, ast.Call) else None)
-        if isinstance(value, tuple) and all(isinstance(v, Tensor) for v in value):
+        if isinstance(value, tuple) and len(value) == wanted and all(map(_tensors, value)):   # `_` may take a group
             return list(value)
         if value is not POISON:
             kind = registry.lookup(last.func.name) if isinstance(last, ast.Call) else None
@@ -425,7 +425,8 @@ class _Lowerer:
                 self.diagnostics.error(codes.E0318, problem[0], call.span, help=problem[1])
                 return POISON
             self.add_node(scope, kind, args, spans, inputs, call.span, call.label, reading)
-            return tuple(Tensor(value) for value in scope.nodes[-1].values)
+            values = iter(Tensor(value) for value in scope.nodes[-1].values)
+            return tuple(matched(targets, shaped(kind.results, values)))
         if targets is not None and kind.unpack is not None:
             try:
                 if any(isinstance(t, ast.TargetGroup) for t in targets):

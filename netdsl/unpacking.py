@@ -27,9 +27,29 @@ def _name(target) -> str:
     return target.name if isinstance(target, ast.Ident) else target_text(target.targets)
 
 
+def matched(targets: tuple, values: tuple) -> list | None:
+    """The value each name of `targets` takes (flattened as Unpack.names), from values nested as a kind's
+    results; `_` also stands for a whole group, as in Python (`out, _ = lstm(...)`). None when the
+    nestings differ."""
+    if len(targets) != len(values):
+        return None
+    found = []
+    for target, value in zip(targets, values):
+        if isinstance(target, ast.TargetGroup):
+            inner = matched(target.targets, value) if isinstance(value, tuple) else None
+            if inner is None:
+                return None
+            found += inner
+        elif isinstance(value, tuple) and target.name != ast.DISCARD:
+            return None
+        else:
+            found.append(value)
+    return found
+
+
 def results_mismatch(kind: LayerKind, targets: tuple) -> tuple[str, str] | None:
     """(message, help) when the names of `targets = ...` do not match what the kind returns."""
-    if layout(targets) == layout(kind.results):
+    if matched(targets, kind.results) is not None:
         return None
     written = [t.name for t in ast.Unpack(targets, None, None).names]
     count = len(kind.result_names)

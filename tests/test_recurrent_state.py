@@ -7,7 +7,8 @@ import itertools
 
 import pytest
 import torch  # the suite requires torch: CI installs it, a missing torch must fail
-from spec_modules import import_source
+from conftest import ROOT
+from spec_modules import checked, emitted_module, import_source
 from torch import nn
 
 from netdsl import check_text, generate_source
@@ -96,12 +97,12 @@ def test_every_result_matches_torch(kind, options, batched, state, tmp_path):
                 for checked in analysis.networks}
     first = next(iter(networks.values()))
     expected = twin_results(kind, options, first.state_dict(), tensors)
-    for checked, want in zip(analysis.networks, expected):
-        net = networks[checked.graph.name]
+    for graph, want in zip(analysis.networks, expected):
+        net = networks[graph.graph.name]
         net.load_state_dict(first.state_dict())
-        assert checked.params == sum(p.numel() for p in net.parameters())
+        assert graph.params == sum(p.numel() for p in net.parameters())
         got = net(*tensors)
-        assert substitute(checked.output_shape, sizes) == tuple(got.shape) == tuple(want.shape)
+        assert substitute(graph.output_shape, sizes) == tuple(got.shape) == tuple(want.shape)
         torch.testing.assert_close(got, want)
     layer = next(layer for layer in analysis.networks[0].layers if layer.node.kind == kind)
     assert [substitute(shape, sizes) for _, shape in layer.values()] == [tuple(t.shape) for t in expected]
@@ -144,6 +145,7 @@ network Seq() {
 @pytest.mark.parametrize("text, code, words", [
     ("out, h, c = lstm(x, 8)", "E0318", "write `out, (h, c) = ...`"),
     ("out, (h, c) = gru(x, 8)", "E0318", "`gru` gives 2 tensors: `output, hidden`"),
+    ("out, _, c = lstm(x, 8)", "E0318", "write `out, (_, c) = ...`"),
     ("out = lstm(x, h0, 8)", "E0323", "lstm(input, (h_0, c_0), ...)"),
     ("out = lstm(x, (h0, h0), 8, proj_size=4)", "E0424", "h_0's last dim is proj_size (4)"),
     ("out = gru(x, h0 -> select(1, 0), 8)", "E0424", "a batched 3-D input needs a 3-D h_0"),
@@ -155,3 +157,38 @@ def test_misuse_is_reported(text, code, words):
              if d.severity.name == "ERROR"]
     assert [c for c, _ in found] == [code], found
     assert words in found[0][1], found
+
+
+# ---------------------------------------------------------------- specs/seq2seq.net against its twins
+
+class Seq2Seq(nn.Module):
+    def __init__(self, recurrent=nn.GRU, source_vocab=8000, target_vocab=6000, hidden=512):
+        super().__init__()
+        self.embed1 = nn.Embedding(source_vocab, 256)
+        self.encoder = recurrent(256, hidden, num_layers=2, batch_first=True)
+        self.embed2 = nn.Embedding(target_vocab, 256)
+        self.decoder = recurrent(256, hidden, num_layers=2, batch_first=True)
+        self.fc1 = nn.Linear(hidden, target_vocab)
+
+    def forward(self, source, target):
+        _, state = self.encoder(self.embed1(source))   # h_n, or (h_n, c_n) for an LSTM
+        decoded, _ = self.decoder(self.embed2(target), state)
+        return self.fc1(decoded)
+
+
+@pytest.mark.parametrize("network, recurrent", [("Seq2Seq", nn.GRU), ("Seq2SeqLSTM", nn.LSTM)])
+def test_seq2seq_matches_its_twin(network, recurrent, tmp_path):
+    spec = ROOT / "specs" / "seq2seq.net"
+    net = checked(spec, network)
+    generated = emitted_module(spec, network, tmp_path)
+    twin = Seq2Seq(recurrent)
+    assert net.params == sum(p.numel() for p in twin.parameters()) == sum(p.numel() for p in generated.parameters())
+    assert [(k, v.shape) for k, v in generated.state_dict().items()] == \
+        [(k, v.shape) for k, v in twin.state_dict().items()]
+    twin.load_state_dict(generated.state_dict())
+    generator = torch.Generator().manual_seed(0)
+    source, target = torch.randint(0, 6000, (3, 7), generator=generator), torch.randint(0, 6000, (3, 5),
+                                                                                          generator=generator)
+    got = generated(source, target)
+    assert tuple(got.shape) == substitute(net.output_shape, {"N": 3, "T": 5}) == (3, 5, 6000)
+    torch.testing.assert_close(got, twin(source, target))
