@@ -192,3 +192,15 @@ def test_seq2seq_matches_its_twin(network, recurrent, tmp_path):
     got = generated(source, target)
     assert tuple(got.shape) == substitute(net.output_shape, {"N": 3, "T": 5}) == (3, 5, 6000)
     torch.testing.assert_close(got, twin(source, target))
+
+
+def test_hover_names_every_result_and_where_a_state_comes_from():
+    from netdsl.lsp.index import Index
+    from netdsl.lsp.info import hover
+    analysis = check_text((ROOT / "specs" / "seq2seq.net").read_text(), "seq2seq.net")
+    text, index = analysis.source.text, Index(analysis.program)
+    layer, _ = hover(analysis, index, "seq2seq.net", text.index("lstm(hidden") + 1)
+    assert "input [N, S, 256] → output [N, S, 512]; hidden [2, N, 512]; cell [2, N, 512]" in layer
+    assert "nn.LSTM(256, 512, num_layers=2, batch_first=True)" in layer
+    tensor, _ = hover(analysis, index, "seq2seq.net", text.index("(h, c), hidden") + 1)
+    assert "`[2, N, 512]` hidden from `lstm` (`encoder`)" in tensor

@@ -98,7 +98,7 @@ def _layer(chosen: list[Use]) -> str:
         if layer.inputs is not None and layer.args is not None and kind is not None:
             lines.append(f"```python\n{pytorch_call(kind, layer.args, layer.inputs, node.inputs)}\n```")
         ins = ", ".join(format_shape(s) for s in layer.inputs) if layer.inputs is not None else "unknown"
-        lines.append(f"input {ins} → output {_output(layer)}  ")
+        lines.append(f"input {ins} → {'' if node.results else 'output '}{_output(layer)}  ")   # results are named
         lines.append(f"error: {layer.error}" if layer.error else _counts(layer))
     if kind is not None and kind.results:
         lines.append(f"\none call returns `({nested(kind.results, lambda r: r.name)})`: "
