@@ -11,8 +11,11 @@ from conftest import ROOT
 from spec_modules import checked, emitted_module, import_source
 from torch import nn
 
-from netdsl import check_text, generate_source
+from netdsl import build_module, check_text, generate_source
 from netdsl.codegen import generate
+from netdsl.importing import import_model
+from netdsl.lsp.index import Index
+from netdsl.lsp.info import hover
 from netdsl.shapes import format_shape
 from netdsl.sizes import substitute
 
@@ -195,8 +198,6 @@ def test_seq2seq_matches_its_twin(network, recurrent, tmp_path):
 
 
 def test_hover_names_every_result_and_where_a_state_comes_from():
-    from netdsl.lsp.index import Index
-    from netdsl.lsp.info import hover
     analysis = check_text((ROOT / "specs" / "seq2seq.net").read_text(), "seq2seq.net")
     text, index = analysis.source.text, Index(analysis.program)
     layer, _ = hover(analysis, index, "seq2seq.net", text.index("lstm(hidden") + 1)
@@ -204,3 +205,43 @@ def test_hover_names_every_result_and_where_a_state_comes_from():
     assert "nn.LSTM(256, 512, num_layers=2, batch_first=True)" in layer
     tensor, _ = hover(analysis, index, "seq2seq.net", text.index("(h, c), hidden") + 1)
     assert "`[2, N, 512]` hidden from `lstm` (`encoder`)" in tensor
+
+
+# ---------------------------------------------------------------- netdsl import of an initial state
+
+class StartedLSTM(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(8, 16, num_layers=2, batch_first=True)
+        self.fc = nn.Linear(16, 3)
+
+    def forward(self, x, h0, c0):
+        out, _ = self.lstm(x, (h0, c0))
+        return self.fc(out)
+
+
+class StartedGRU(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.gru = nn.GRU(8, 16, bidirectional=True)
+        self.fc = nn.Linear(16, 3)
+
+    def forward(self, x, h0):
+        return self.fc(self.gru(x, h0)[1][-1])
+
+
+@pytest.mark.parametrize("model, shapes, state", [
+    (StartedLSTM, ("[N, 5, 8]", "[2, N, 16]", "[2, N, 16]"), "lstm: lstm((h0, c0), 16, num_layers=2, batch_first=true)"),
+    (StartedGRU, ("[5, N, 8]", "[2, N, 16]"), "gru: gru(h0, 16, bidirectional=true, returns='hidden')"),
+])
+def test_import_writes_the_initial_state_as_torch_takes_it(model, shapes, state):
+    torch.manual_seed(0)
+    original = model().eval()
+    imported = import_model(original, *shapes)
+    assert state in imported.text, imported.text
+    built = build_module(imported.text).eval()
+    built.load_state_dict(imported.state_dict(original))
+    tensors = [torch.randn(tuple(BATCH if d == "N" else int(d) for d in shape.strip("[]").split(", ")))
+               for shape in shapes]
+    with torch.no_grad():
+        torch.testing.assert_close(built(*tensors), original(*tensors))
