@@ -424,7 +424,7 @@ class _Lowerer:
         if targets is not None and kind.results:
             problem = results_mismatch(kind, targets)
             if problem is not None:
-                self.diagnostics.error(codes.E0318, problem[0], call.span, help=problem[1])
+                self.diagnostics.error(codes.E0318, problem[0], call.span, help=problem[1], fixes=problem[2])
                 return POISON
             self.add_node(scope, kind, args, spans, inputs, call.span, call.label, reading)
             values = iter(Tensor(value) for value in scope.nodes[-1].values)

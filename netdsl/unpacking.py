@@ -47,19 +47,24 @@ def matched(targets: tuple, values: tuple) -> list | None:
     return found
 
 
-def results_mismatch(kind: LayerKind, targets: tuple) -> tuple[str, str] | None:
-    """(message, help) when the names of `targets = ...` do not match what the kind returns."""
+def results_mismatch(kind: LayerKind, targets: tuple) -> tuple[str, str, tuple[Fix, ...]] | None:
+    """(message, help, fixes) when the names of `targets = ...` do not match what the kind returns."""
     if matched(targets, kind.results) is not None:
         return None
     written = [t.name for t in ast.Unpack(targets, None, None).names]
     count = len(kind.result_names)
-    gives = f"`{kind.name}` gives {count} tensors: `{nested(kind.results, lambda r: r.name)}`"
-    message = f"{len(written)} names are unpacked, but {gives}" if len(written) != count else \
-        f"`{target_text(targets)}` is not nested as {gives}"
+    returned = f"`{nested(kind.results, lambda r: r.name)}`"
+    message = f"{len(written)} names are unpacked, but `{kind.name}` gives {count} tensors: {returned}" \
+        if len(written) != count else f"`{target_text(targets)}` is not nested as `{kind.name}` returns its " \
+        f"{count} tensors: {returned}"
     # The user's names in order, the results' own names where they run out.
     names = iter(written if len(written) <= count else ())
     meant = nested(kind.results, lambda result: next(names, result.name))
-    return message, f"write `{meant} = ...` (`_` for a tensor not needed)"
+    fixes = ()
+    if len(written) == count:   # the same names, nested as they come: a safe edit
+        span = Span(targets[0].span.source, targets[0].span.start, targets[-1].span.end)
+        fixes = (Fix(f"nest them: `{meant}`", (Edit(span, meant),)),)
+    return message, f"write `{meant} = ...` (`_` for a tensor not needed)", fixes
 
 
 def call_form(kind: LayerKind) -> str:

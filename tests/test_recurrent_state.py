@@ -247,12 +247,16 @@ def test_import_writes_the_initial_state_as_torch_takes_it(model, shapes, state)
         torch.testing.assert_close(built(*tensors), original(*tensors))
 
 
-def test_the_fix_groups_a_flat_lstm_state():
-    analysis = check_text((ROOT / "specs" / "errors" / "lstm_state_flat.net").read_text())
+@pytest.mark.parametrize("golden, fixed", [
+    ("lstm_state_flat", "out, (h, c) = lstm(x, (h0, c0), 64, batch_first=true)"),
+    ("lstm_unpack_flat", "out, (h, c) = words -> lstm(128, batch_first=true)"),
+])
+def test_the_fix_nests_a_flat_lstm_state(golden, fixed):
+    analysis = check_text((ROOT / "specs" / "errors" / f"{golden}.net").read_text())
     (error,) = analysis.diagnostics.items
     (fix,) = error.fixes
     text = analysis.source.text
     for edit in sorted(fix.edits, key=lambda e: -e.span.start):
         text = text[:edit.span.start] + edit.replacement + text[edit.span.end:]
-    assert "out, (h, c) = lstm(x, (h0, c0), 64, batch_first=true)" in text
+    assert fixed in text
     assert check_text(text).ok
