@@ -570,11 +570,13 @@ E0322 = _code("E0322", "tensor passed as an argument", """
     """)
 
 E0323 = _code("E0323", "wrong number of tensor inputs", """
-    A layer or block is given more or fewer tensors than it takes.
+    A layer or block is given more or fewer tensors than it takes, or not grouped as it takes them: an
+    LSTM's initial state is one argument, the pair `(h0, c0)`, as in PyTorch.
 
         y = linear(a, b, 10)
+        out = lstm(x, h0, c0, 64)          # lstm(x, (h0, c0), 64)
 
-    Give the number of tensors it takes; combine tensors first if needed.
+    Give the number of tensors it takes, grouped as it takes them; combine tensors first if needed.
     """)
 
 E0324 = _code("E0324", "`-p` integer too large", """
