@@ -336,8 +336,9 @@ class _Lowerer:
         if args is None or POISON in tensors:
             return POISON
         expected = kind.inputs
-        if not tensors or (expected is not None and len(tensors) != expected):
-            wanted = "a tensor input" if expected in (1, None) else f"{expected} tensor inputs"
+        if (not tensors and expected != 0) or (expected is not None and len(tensors) != expected):
+            wanted = "a tensor input" if expected in (1, None) else "no tensor input" if expected == 0 else \
+                f"{expected} tensor inputs"
             self.diagnostics.error(codes.E0323, f"`{name}` needs {wanted}, but gets {len(tensors)}", call.span,
                                    help=f"write `x -> {name}` or `{name}(x)`" if expected == 1 else None)
             return POISON

@@ -1,9 +1,11 @@
-"""Tensor reshaping (flatten, reshape, view) and element-wise arithmetic (a + b, x * 2, ...)."""
+"""Tensor reshaping (flatten, reshape, view) and the element-wise operators: arithmetic (a + b, x * 2,
+x ** 2) and comparisons (x > 0, a == b), which give boolean masks."""
 
 from __future__ import annotations
 
 from .. import codes
 from ..kinds import LayerKind, Role
+from ..pysource import literal
 from ..schema import (
     INT,
     Anything,
@@ -108,11 +110,11 @@ def _elementwise_infer(args, inputs):
     return broadcast(a, b)
 
 
-def _elementwise_kind(name: str, symbol: str, commutative: bool) -> LayerKind:
+def _elementwise_kind(name: str, symbol: str, commutative: bool, what: str = "") -> LayerKind:
     def emit(args, names, inputs):
         operands = list(names)
         if args.scalar is not None:
-            operands.insert(0 if args.scalar_first else 1, repr(args.scalar))
+            operands.insert(0 if args.scalar_first else 1, literal(args.scalar))
         return f"{operands[0]} {symbol} {operands[1]}"
 
     def label(args, inputs):
@@ -125,9 +127,13 @@ def _elementwise_kind(name: str, symbol: str, commutative: bool) -> LayerKind:
                                       scalar_first=Field(Bool(), False))),
         infer=_elementwise_infer, prefix=name, inputs=None, positional=("scalar", "scalar_first"), operator=symbol,
         commutative=commutative, functional=emit, label=label,
-        doc=f"`a {symbol} b` with torch broadcasting, or a tensor and a number")
+        doc=f"`a {symbol} b` with torch broadcasting, or a tensor and a number{what}")
 
 
+_MASK = ": a boolean mask"
 KINDS = (FLATTEN, _reshape_kind("reshape"), _reshape_kind("view"),
-         *(_elementwise_kind(n, s, c) for n, s, c in (("add", "+", True), ("sub", "-", False), ("mul", "*", True),
-                                                      ("div", "/", False))))
+         *(_elementwise_kind(*operator) for operator in (
+             ("add", "+", True), ("sub", "-", False), ("mul", "*", True), ("div", "/", False),
+             ("pow", "**", False, " (x ** 2, 2 ** x)"),
+             ("gt", ">", False, _MASK), ("ge", ">=", False, _MASK), ("lt", "<", False, _MASK),
+             ("le", "<=", False, _MASK), ("eq", "==", True, _MASK), ("ne", "!=", True, _MASK))))
