@@ -8,9 +8,28 @@ from __future__ import annotations
 
 from .. import codes
 from ..kinds import LayerKind
-from ..schema import INT, POSITIVE, Anything, Field, Int, Invalid, Schema, Type, format_value
+from ..schema import (
+    INT,
+    POSITIVE,
+    Anything,
+    Field,
+    Int,
+    Invalid,
+    Schema,
+    Type,
+    format_value,
+)
 from ..shapes import ShapeError, format_shape, normalize_dim, require
-from ..sizes import Size, SymbolicSizeError, at_least, broadcasts, compare, format_size, maximum, simpler
+from ..sizes import (
+    Size,
+    SymbolicSizeError,
+    at_least,
+    broadcasts,
+    compare,
+    format_size,
+    maximum,
+    simpler,
+)
 from . import input_sizes, minimum, python_dim
 
 # ---------------------------------------------------------------- getitem
@@ -210,9 +229,9 @@ def _expand_infer(args, inputs):
             raise ShapeError(f"expand sizes are positive integers, symbols or -1 (keep the dim); got "
                              f"{format_value(size)}", arg="sizes", code=codes.E0306)
     new = len(sizes) - len(shape)
-    if new < 0:
-        raise ShapeError(f"`expand` needs a size for each of the {len(shape)} dims of {format_shape(shape)}, but "
-                         f"gets {len(sizes)}", arg="sizes", code=codes.E0306,
+    if new < 0 or not sizes:
+        raise ShapeError(f"`expand` needs a size for each of the {len(shape)} dims of {format_shape(shape)} (and at "
+                         f"least one), but gets {len(sizes)}", arg="sizes", code=codes.E0306,
                          help="use -1 for the dims to keep; expand can only add dims in front")
     if any(map(_is_keep, sizes[:new])):
         raise ShapeError(f"-1 keeps an existing dim, but `expand({', '.join(map(format_size, sizes))})` puts it on "

@@ -9,7 +9,16 @@ from __future__ import annotations
 from .. import codes
 from ..kinds import LayerKind
 from ..pysource import literal
-from ..schema import NON_NEGATIVE, Choice, Field, Float, Schema, Tuple, one_or_tuple, optional
+from ..schema import (
+    NON_NEGATIVE,
+    Choice,
+    Field,
+    Float,
+    Schema,
+    Tuple,
+    one_or_tuple,
+    optional,
+)
 from ..shapes import ShapeError, expand, format_shape, require
 from ..sizes import at_least, compare, format_size
 from . import as_arg, input_sizes, python_dim
@@ -41,7 +50,7 @@ def _padded(name: str, shape, pad: tuple, mode: str, arg: str):
         if mode in _LIMIT:
             slack, relation = _LIMIT[mode]
             for side in (left, right):
-                require(at_least(shape[dim] + slack - 1, side), lambda side=side, dim=dim: ShapeError(
+                require(at_least(shape[dim] + slack - 1, side), lambda side=side, dim=dim, relation=relation: ShapeError(
                     f"mode {mode!r} needs each side's padding ({format_size(side)}) to be {relation} the size of "
                     f"dim {dim} ({format_size(shape[dim])}, input {format_shape(shape)})", arg=arg, code=codes.E0406,
                     help="pad less, or use mode 'replicate' or 'constant'"))
@@ -112,10 +121,10 @@ def _crop_infer(args, inputs):
 
 
 def _crop_emit(args, names, inputs):
-    """`x[..., 4:-4, 4:-4]`: a sized slice per spatial dim that shrinks, the larger half cut at the end."""
+    """`x[:, :, 4:-4, 4:-4]`: a slice per spatial dim that shrinks, the larger half cut at the end."""
     x, like = inputs
     spelled = input_sizes(names, inputs)
-    items = []
+    items = [":", ":"]
     for a, b in zip(x[2:], like[2:]):
         cut = a - b
         if compare(cut, 0) is True:
@@ -126,7 +135,7 @@ def _crop_emit(args, names, inputs):
             items.append(f"{python_dim(cut // 2, spelled)}:{python_dim(cut // 2 + b, spelled)}")
     while items and items[-1] == ":":
         items.pop()
-    return f"{names[0]}[..., {', '.join(items)}]" if items else names[0]
+    return f"{names[0]}[{', '.join(items)}]" if items else names[0]
 
 
 CENTER_CROP = LayerKind(

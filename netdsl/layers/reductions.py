@@ -31,7 +31,8 @@ def _reduce_infer(args, inputs):
 
 
 def _logsumexp_infer(args, inputs):
-    if args.dim == ():
+    # torch reduces dim=() to one value, like sum, but then cannot write it without keepdim.
+    if args.dim == () and inputs[0] and not args.keepdim:
         raise ShapeError("`logsumexp` needs the dims to reduce, but dim=() names none", arg="dim", code=codes.E0402,
                          help="name them, e.g. dim=-1")
     return _reduce_infer(args, inputs)

@@ -1,4 +1,5 @@
-"""Resampling: upsample (nn.Upsample), interpolate (F.interpolate), pixel_shuffle, pixel_unshuffle."""
+"""Resampling: upsample (nn.Upsample), interpolate (F.interpolate), pixel_shuffle, pixel_unshuffle; and
+channel_shuffle, which rearranges channels as pixel_shuffle rearranges them into space."""
 
 from __future__ import annotations
 
@@ -110,6 +111,24 @@ def _shuffle_kind(name: str, field: str, up: bool) -> LayerKind:
         label=lambda args, inputs: f"{name}({getattr(args, field)})", doc=f"torch.{module}")
 
 
+def _channel_shuffle_infer(args, inputs):
+    (shape,) = inputs
+    if len(shape) < 3:
+        raise ShapeError(f"`channel_shuffle` expects [N, C, *spatial] (at least 3-D), but receives {len(shape)}-D "
+                         f"{format_shape(shape)}", code=codes.E0404)
+    require(divides(args.groups, shape[1]), lambda: ShapeError(
+        f"`channel_shuffle` needs the channels ({format_size(shape[1])}) divisible by groups={args.groups} "
+        f"(input {format_shape(shape)})", arg="groups", code=codes.E0302,
+        help="use the groups of the grouped convolution before it"))
+    return shape
+
+
+CHANNEL_SHUFFLE = LayerKind(
+    name="channel_shuffle", schema=Schema({"groups": Field(Int(gt=0))}), infer=_channel_shuffle_infer,
+    prefix="shuffle", positional=("groups",), module="nn.ChannelShuffle",
+    module_args=lambda args, inputs: ((args.groups,), {}), label=lambda args, inputs: f"channel_shuffle({args.groups})",
+    doc="torch.nn.ChannelShuffle (ShuffleNet): channels in `groups` groups, interleaved")
+
 KINDS = (
     LayerKind(name="upsample", schema=_RESAMPLE, infer=_resample_infer("upsample"), prefix="upsample",
               positional=("size", "scale_factor", "mode", "align_corners"),
@@ -125,4 +144,5 @@ KINDS = (
               label=_label("interpolate"), doc="torch.nn.functional.interpolate; the same arguments as upsample"),
     _shuffle_kind("pixel_shuffle", "upscale_factor", True),
     _shuffle_kind("pixel_unshuffle", "downscale_factor", False),
+    CHANNEL_SHUFFLE,
 )
