@@ -52,7 +52,8 @@ def _padded(name: str, shape, pad: tuple, mode: str, arg: str):
             for side in (left, right):
                 require(at_least(shape[dim] + slack - 1, side), lambda side=side, dim=dim, relation=relation: ShapeError(
                     f"mode {mode!r} needs each side's padding ({format_size(side)}) to be {relation} the size of "
-                    f"dim {dim} ({format_size(shape[dim])}, input {format_shape(shape)})", arg=arg, code=codes.E0406,
+                    f"dim {dim}, which is {format_size(shape[dim])} (input {format_shape(shape)})", arg=arg,
+                    code=codes.E0406,
                     help="pad less, or use mode 'replicate' or 'constant'"))
         out[dim] = shape[dim] + left + right
     return tuple(out)
