@@ -28,6 +28,13 @@ def spatial_input(kind: str, shape: Shape, d: int) -> int:
     return len(shape) - d - 1
 
 
+def least_rank(kind: str, shape: Shape, rank: int, layout: str) -> None:
+    """Check an input of at least `rank` dims; `layout` names them in the message ("[N, C, *spatial]")."""
+    if len(shape) < rank:
+        raise ShapeError(f"`{kind}` expects {layout} (at least {rank}-D), but receives {len(shape)}-D "
+                         f"{format_shape(shape)}", code=codes.E0404)
+
+
 def channels_of(kind: str, field: str, d: int) -> Inferred:
     """`field` (in_channels, num_features) is the channel dim of a [N, C, *d spatial] input."""
     def read(args, inputs):

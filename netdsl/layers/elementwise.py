@@ -11,7 +11,8 @@ from .. import codes
 from ..kinds import LayerKind
 from ..pysource import literal
 from ..schema import INT, Either, Field, Float, Nothing, Schema, format_value
-from ..shapes import ShapeError, broadcast, format_shape
+from ..shapes import ShapeError, broadcast
+from . import least_rank
 
 _NUMBER = Either((INT, Float()))
 
@@ -63,11 +64,8 @@ MASKED_FILL = LayerKind(
 
 def _triangle(name: str) -> LayerKind:
     def infer(args, inputs):
-        (shape,) = inputs
-        if len(shape) < 2:
-            raise ShapeError(f"`{name}` takes a matrix or a batch of them (at least 2-D), but receives "
-                             f"{len(shape)}-D {format_shape(shape)}", code=codes.E0404)
-        return shape
+        least_rank(name, inputs[0], 2, "a matrix or a batch of them")
+        return inputs[0]
 
     def emit(args, names, inputs):
         return f"torch.{name}({names[0]}" + (f", diagonal={args.diagonal}" if args.diagonal else "") + ")"

@@ -30,7 +30,7 @@ from ..sizes import (
     maximum,
     simpler,
 )
-from . import input_sizes, minimum, python_dim
+from . import input_sizes, least_rank, minimum, python_dim
 
 # ---------------------------------------------------------------- getitem
 
@@ -174,8 +174,7 @@ GETITEM = LayerKind(
 
 def _narrow_infer(args, inputs):
     (shape,) = inputs
-    if not shape:
-        raise ShapeError("`narrow` needs a tensor with at least one dim, but receives a scalar []", code=codes.E0404)
+    least_rank("narrow", shape, 1, "a tensor with a dim to narrow")
     dim = normalize_dim(args.dim, len(shape))
     size = shape[dim]
     start = args.start if _non_negative(args.start, "the start") else size + args.start

@@ -20,7 +20,7 @@ from ..schema import (
 )
 from ..shapes import ShapeError, divides, fixed_size, format_shape, numel, require
 from ..sizes import at_least, compare, format_size
-from . import channels_of
+from . import channels_of, least_rank
 
 _NORM_FIELDS = dict(eps=Field(Float(gt=0), 1e-5), momentum=Field(optional(Float()), 0.1), affine=Field(Bool(), True),
                     track_running_stats=Field(Bool(), True))
@@ -154,11 +154,8 @@ GROUPNORM = LayerKind(
 
 
 def _lrn_infer(args, inputs):
-    (shape,) = inputs
-    if len(shape) < 3:
-        raise ShapeError(f"`local_response_norm` normalizes across the channels of [N, C, *spatial] (at least 3-D), "
-                         f"but receives {len(shape)}-D {format_shape(shape)}", code=codes.E0404)
-    return shape
+    least_rank("local_response_norm", inputs[0], 3, "[N, C, *spatial] to normalize across channels")
+    return inputs[0]
 
 
 LOCAL_RESPONSE_NORM = LayerKind(

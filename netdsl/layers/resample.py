@@ -21,6 +21,7 @@ from ..schema import (
 )
 from ..shapes import ShapeError, divides, expand, format_shape, numel, require
 from ..sizes import at_least, format_size, scale
+from . import least_rank
 
 MODES = ("nearest", "nearest-exact", "linear", "bilinear", "bicubic", "trilinear", "area")
 # Modes that only work on one rank (torch: "Got 4D input, but linear mode needs 3D input").
@@ -113,9 +114,7 @@ def _shuffle_kind(name: str, field: str, up: bool) -> LayerKind:
 
 def _channel_shuffle_infer(args, inputs):
     (shape,) = inputs
-    if len(shape) < 3:
-        raise ShapeError(f"`channel_shuffle` expects [N, C, *spatial] (at least 3-D), but receives {len(shape)}-D "
-                         f"{format_shape(shape)}", code=codes.E0404)
+    least_rank("channel_shuffle", shape, 3, "[N, C, *spatial]")
     require(divides(args.groups, shape[1]), lambda: ShapeError(
         f"`channel_shuffle` needs the channels ({format_size(shape[1])}) divisible by groups={args.groups} "
         f"(input {format_shape(shape)})", arg="groups", code=codes.E0302,
