@@ -203,7 +203,7 @@ class _Planner:
         """(name, its value in each use): the block's parameters, then its input shapes' symbols
         (self.positions: a symbol's dim in its pattern)."""
         first = self.graphs[0].graph
-        found = {name: [g.graph.params.get(name) for g in self.graphs] for name in first.params}
+        found = {name: [g.parameters.get(name) for g in self.graphs] for name in first.params}
         self.positions: dict[str, int] = {}
         for declared in first.inputs:
             for position, dim in enumerate(declared.shape or ()):
@@ -271,7 +271,7 @@ class _Planner:
         graph = self.graphs[0].graph
         params = []
         for name in graph.params:
-            values = [g.graph.params.get(name) for g in self.graphs]
+            values = [g.parameters.get(name) for g in self.graphs]
             params.append(name if len({_key(v) for v in values}) > 1 else f"{name}={literal(values[0])}")
         inputs = []
         for declared in graph.inputs:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from . import registry
 from .block_classes import BlockClass, plan_block_classes
 from .checker import CheckedGraph, LayerResult
+from .program import Program
 from .pysource import (
     INDENT,
     KNOWN_GLOBALS,
@@ -35,7 +36,6 @@ from .pysource import (
     statement,
     wrap,
 )
-from .program import Program
 from .recipes import block_recipe
 from .shapes import format_shape
 from .sizes import Size, format_size, python_size
@@ -258,7 +258,7 @@ def _block_names(checked: list[CheckedGraph]):
 
 def _doc(checked: CheckedGraph) -> str:
     graph = checked.graph
-    params = ", ".join(f"{k}={literal(v)}" for k, v in graph.params.items())
+    params = ", ".join(f"{k}={literal(v)}" for k, v in checked.parameters.items())
     inputs = ", ".join(f"{name} {format_shape(shape)}" for name, shape in checked.input_shapes.items())
     total = checked.params + checked.frozen
     text = (f"{graph.kind.title()} {graph.name}({params}): {inputs} -> {format_shape(checked.output_shape)}, "

@@ -10,8 +10,7 @@ retired: its number is never given another meaning.
 from __future__ import annotations
 
 import enum
-import textwrap
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 class Severity(str, enum.Enum):
@@ -24,7 +23,12 @@ class Code:
     code: str
     severity: Severity
     title: str
-    explanation: str
+    text: str = field(repr=False)   # as written below; dedented when read (not at every start-up)
+
+    @property
+    def explanation(self) -> str:
+        import textwrap
+        return textwrap.dedent(self.text).strip()
 
     def __str__(self) -> str:
         return self.code
@@ -36,7 +40,7 @@ RETIRED: dict[str, str] = {}   # code → why it is no longer reported
 
 def _code(code: str, title: str, explanation: str) -> Code:
     severity = Severity.WARNING if code.startswith("W") else Severity.ERROR
-    entry = Code(code, severity, title, textwrap.dedent(explanation).strip())
+    entry = Code(code, severity, title, explanation)
     CATALOGUE[code] = entry
     return entry
 
@@ -53,22 +57,26 @@ E0101 = _code("E0101", "unexpected character", """
     """)
 
 E0102 = _code("E0102", "unexpected token", """
-    The parser found a word or symbol where the grammar does not allow it: a missing `)` or `,`,
-    a `->` with no layer after it, a keyword in the wrong place.
+    The parser found a word or symbol where the grammar does not allow it, and no more specific
+    syntax error (E0107-E0119) explains it. The message says what was expected.
 
-        x -> conv2d(16, 3 -> relu
+        x -> linear(10) -> ]
 
-    The message says what was expected; here the call is not closed: `x -> conv2d(16, 3) -> relu`.
+    Write one of the expected tokens: here a layer after `->`, such as `x -> linear(10) -> relu`.
     """)
 
-E0103 = _code("E0103", "unexpected end of file", """
-    The file ends in the middle of a definition, typically because a `}` or `)` is missing.
+E0103 = _code("E0103", "network or block not closed", """
+    A `{` that opens a network's or block's body has no matching `}`: the file ends, or the next
+    definition starts, inside the body. The error points where the `}` goes and notes the `{`.
+
+        block Up(c: int) {
+            input x
+            output x -> conv_transpose2d(c, 2, stride=2)
 
         network Net() {
-            input x: [N, 4]
-            x -> linear(2) -> output
+            ...
 
-    Close every `{` and `(`: add the final `}`.
+    Close the body after its last statement: add `}` before `network Net`.
     """)
 
 E0104 = _code("E0104", "expression nested too deeply", """
@@ -94,6 +102,126 @@ E0106 = _code("E0106", "`output` is not the last stage", """
         x -> linear(10) -> output -> relu
 
     Move `-> output` to the end: `x -> linear(10) -> relu -> output`.
+    """)
+
+E0107 = _code("E0107", "unterminated string", """
+    A string opened with `'` or `"` is not closed on its line (strings do not span lines).
+
+        x -> conv2d(16, 3, padding='same) -> relu
+
+    Close it: `padding='same'`.
+    """)
+
+E0108 = _code("E0108", "another language's arrow", """
+    A chain is written with `->`; `=>` (or the character `→`) is not an arrow in a spec.
+
+        x => linear(10)
+
+    Write `x -> linear(10)`.
+    """)
+
+E0109 = _code("E0109", "misspelt keyword", """
+    A word close to a keyword (`network`, `block`, `import`, `from`, `input`, `output`) stands
+    where only the keyword fits.
+
+        netwrok Net() {
+
+    Spell the keyword: `network Net() {`.
+    """)
+
+E0110 = _code("E0110", "Python syntax in a spec", """
+    A spec is not Python: there is no `def`, `class`, `return` or `lambda`, a body is written in
+    braces rather than after `:`, and `import` takes a quoted path to a .net file, not a module.
+
+        def ConvBlock(c):
+            return conv2d(c, 3)
+
+    Write a block and use it as a layer: `block ConvBlock(c: int) { input x  output x -> conv2d(c, 3) }`,
+    then `x -> ConvBlock(16)`. A network gives its result with `output`, not `return`.
+    """)
+
+E0111 = _code("E0111", "malformed definition header", """
+    A network or block is declared `network Name(name: type = default, ...) {`: the parameter list
+    is required (even empty), and each parameter has a type after `:`.
+
+        network Classifier(classes = 10) {
+
+    Write `network Classifier(classes: int = 10) {`. The types are int, float, bool and str.
+    """)
+
+E0112 = _code("E0112", "stray separator", """
+    A `,` where nothing follows it (two in a row, right after `(`), or a `,` or `;` between
+    statements: statements are separated by line breaks.
+
+        x -> conv2d(16,, 3)
+
+    Remove it: `x -> conv2d(16, 3)`.
+    """)
+
+E0113 = _code("E0113", "argument without a value", """
+    A keyword argument (or a parameter default) has `=` but no value.
+
+        x -> linear(10, bias=)
+
+    Give it a value (`bias=false`), or leave it out to use its default.
+    """)
+
+E0114 = _code("E0114", "missing `->`", """
+    Two stages of a chain follow each other without the `->` between them, or a statement starts
+    with a layer: the `->` that would have continued the statement before it is missing. A line
+    break ends a statement, so a layer on the next line needs a leading `->`.
+
+        x -> conv2d(16, 3) relu -> output
+
+    Insert `->`: `x -> conv2d(16, 3) -> relu -> output`.
+    """)
+
+E0115 = _code("E0115", "repeat without parentheses", """
+    A repeated layer or block is written with its parentheses: `* n` applies to a call.
+
+        x -> DenseLayer * 6
+
+    Write `x -> DenseLayer() * 6`.
+    """)
+
+E0116 = _code("E0116", "unbalanced brackets", """
+    A `(` or `[` is still open where the statement or the body ends (the error points at the
+    bracket, and a note at where the parser noticed), or a `)`, `]` or `}` closes nothing or the
+    wrong kind of bracket.
+
+        x -> conv2d(16, 3 -> relu
+
+    Close it where its contents end: `x -> conv2d(16, 3) -> relu`; remove a closing bracket that
+    closes nothing.
+    """)
+
+E0117 = _code("E0117", "statement ended by a line break", """
+    A line break ends a statement, except inside brackets, after a token that cannot end one (`->`,
+    `=`, `,`, an operator) and before a line that starts with `->` or an operator. Here the
+    statement is incomplete where its line ends.
+
+        output
+            x -> relu
+
+    Continue it on the same line (`output x -> relu`), or break the line after an operator or before
+    a `->`.
+    """)
+
+E0118 = _code("E0118", "missing `,`", """
+    Two items of an argument list or shape follow each other without a `,`.
+
+        input x: [N 3 32 32]
+
+    Separate them: `input x: [N, 3, 32, 32]`.
+    """)
+
+E0119 = _code("E0119", "a value spelt as in Python", """
+    The literals are `true`, `false` and `None`; `True`, `False`, `none` or `null` are names, and
+    none is defined.
+
+        x -> conv2d(16, 3, bias=False)
+
+    Write `bias=false`.
     """)
 
 # ---------------------------------------------------------------- E02xx names and structure
@@ -495,6 +623,25 @@ E0328 = _code("E0328", "size arithmetic that cannot be expressed", """
     Divide by an integer or a parameter with a value.
     """)
 
+E0329 = _code("E0329", "arguments in PyTorch's order", """
+    netdsl infers a layer's input size (`in_channels`, `in_features`, `embed_dim`, `input_size`) from the
+    incoming tensor, so a call leaves it out: `conv2d(out_channels, kernel_size, ...)`. Written in
+    PyTorch's order, with the inferred size first, the arguments shift by one place and do not fit.
+
+        x -> linear(1024, 10)          # x is [N, 1024]: reads out_features=1024, bias=10
+
+    Drop the inferred size: `linear(10)` (the fix does).
+    """)
+
+E0330 = _code("E0330", "a `where` condition that does not compare sizes", """
+    A `where` clause states which input sizes a network or block is meant for; each condition compares
+    sizes: the symbols of the input shapes, parameters and numbers, with `+ - * // %`.
+
+        input x: [N, C, H, W] where x > 0          # x is a tensor, not a size
+
+    Compare sizes: `where H % 16 == 0, W >= 32`.
+    """)
+
 # ---------------------------------------------------------------- E04xx shapes
 
 E0401 = _code("E0401", "shape error", """
@@ -674,6 +821,41 @@ E0420 = _code("E0420", "a result with no elements", """
     Check the bounds (negative ones count from the end of the dim: `x[..., 2:-2]`).
     """)
 
+E0421 = _code("E0421", "the input sizes do not satisfy the `where` clause", """
+    A `where` condition is false: for every size (`where 8 > 16`, or conditions that contradict each
+    other), or for the sizes given with `--input`.
+
+        input x: [N, 3, H, W] where H % 16 == 0
+        $ netdsl check unet.net --input H=200      # 200 is not a multiple of 16
+
+    Give sizes that satisfy the clause (`--input H=208`), or correct the condition.
+    """)
+
+E0422 = _code("E0422", "the network fails for a size its `where` clause allows", """
+    A network's `where` clause says which input sizes it is meant for, and netdsl proves that the
+    network is well-formed for every one of them. This error gives the smallest size the clause allows
+    that breaks a layer, the layer, and what the network accepts instead.
+
+        input x: [N, 3, H, W] where H % 4 == 0
+        ...three 2×2 poolings and a concat with a skip...    # needs H a multiple of 8
+
+    Narrow the clause to what the network accepts (`where H % 8 == 0`), or change the layer that breaks.
+    """)
+
+E0423 = _code("E0423", "a block's `where` clause does not hold at a call", """
+    A block's `where` clause is a requirement on the tensors it is called with. At this call the sizes
+    break it (for sizes that are symbols of the network's input, it is a requirement on them instead,
+    stated in what the network accepts).
+
+        block Down(out: int) {
+            input x: [N, C, H, W] where H % 2 == 0
+            ...
+        }
+        x -> Down(8)        # x is [N, 3, 31, 31]
+
+    Pass a tensor whose sizes satisfy the clause (pad or crop it), or relax the block's clause.
+    """)
+
 # ---------------------------------------------------------------- W01xx warnings
 
 W0101 = _code("W0101", "tensor never used", """
@@ -733,6 +915,40 @@ W0107 = _code("W0107", "accepted sizes could not be determined", """
     mixes them), or a float scale factor that is not a small exact fraction. Nothing is claimed about
     these sizes; checking with fixed sizes (`--input H=224`) gives an exact answer for them.
     """)
+
+W0108 = _code("W0108", "call that reads like PyTorch's argument order", """
+    The first positional argument is the size netdsl infers from the input, the call fits PyTorch's
+    order (the inferred size first), and in netdsl's order it puts a channel-like number (16 or more)
+    where a small argument such as a kernel size goes: almost always PyTorch's habit.
+
+        x -> conv2d(3, 64, 3)          # x has 3 channels: reads out_channels=3, kernel_size=64, stride=3
+
+    Drop the inferred size (`conv2d(64, 3)`); if the call means what netdsl reads, write that argument
+    by keyword (`conv2d(3, kernel_size=64, stride=3)`) and the warning goes.
+    """)
+
+W0109 = _code("W0109", "linear over the last dim of a convolution's output", """
+    `linear` works on the last dim. On a convolution's [N, C, H, W] output that is W, so the layer mixes
+    pixels of one row, not channels — and the mistake surfaces layers later at a merge.
+
+        x -> conv2d(16, 3) -> linear(10)
+
+    Flatten first (`-> flatten -> linear(10)`), pool (`-> adaptive_avg_pool2d(1) -> flatten`), or move
+    the channels last (`-> permute(0, 2, 3, 1) -> linear(10)`) if a per-pixel linear layer is meant.
+    """)
+
+W0110 = _code("W0110", "a `where` clause that could not be proved", """
+    netdsl proves a network's `where` clause by solving it together with what every layer needs of the
+    input sizes. A condition that relates several sizes other than by equality (`where H >= W`,
+    `where H * W <= 4096`), or sizes that are not floor-affine, cannot be solved that way: the sizes it
+    concerns are then neither proved nor refuted.
+
+        input x: [N, 3, H, W] where H >= W
+
+    Fix the sizes with `--input` to check them exactly, or state the clause per size (`where H >= 32,
+    W >= 32`).
+    """)
+
 
 # ---------------------------------------------------------------- W09xx about netdsl's own comments
 

@@ -21,11 +21,6 @@ from pathlib import Path
 from .program import InputError
 from .suggest import did_you_mean
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
-
 
 @dataclass(frozen=True)
 class Settings:
@@ -86,10 +81,20 @@ DEFAULT = Config(Settings())
 def _table(path: Path) -> dict | None:
     """The [tool.netdsl] table of a pyproject.toml, or None when it has none."""
     try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise InputError(f"{path}: cannot read: {error.strerror or error}") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+    except UnicodeDecodeError as error:
+        raise InputError(f"{path}: not valid TOML: {error}") from None
+    if "tool.netdsl" not in text and "\n[tool]" not in f"\n{text}":
+        return None   # no [tool.netdsl] table (nor a bare [tool] one): no TOML parser to import and run
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
         raise InputError(f"{path}: not valid TOML: {error}") from None
     table = document.get("tool", {}).get("netdsl")
     if table is not None and not isinstance(table, dict):

@@ -266,7 +266,7 @@ class _Builder:
     def details(self, layer: LayerResult, kind: str, pytorch: str | None, error: str | None) -> Details:
         node = layer.node
         diagnostic = next((render_human(d) for d in self.errors if d.span is not None
-                           and d.span.source is node.span.source
+                           and d.span.source == node.span.source
                            and node.span.start <= d.span.start < max(node.span.end, node.span.start + 1)), None)
         return Details(kind, pytorch, tuple(format_shape(s) for s in layer.inputs or ()), format_shape(layer.shape),
                        layer.params, layer.frozen, layer.buffers, _macs(layer.macs), error=error,

@@ -31,12 +31,9 @@ def literal_spelling(name: str) -> str | None:
 
 
 def missing_arrow(span: Span) -> tuple[Fix, ...]:
-    """A layer name written right after a call on the same line (`linear(5) relu`): a `->` is missing.
-    Nothing but a statement boundary can sit between the two, so inserting `->` is what was meant."""
-    line_start = span.source.text.rfind("\n", 0, span.start) + 1
-    before = span.source.text[line_start:span.start].rstrip()
-    if not before or not (before.endswith(")") or re.search(r"\w$", before)):
-        return ()
+    """A layer written where a statement starts, after a statement that ends in an expression
+    (`linear(5) relu`, or `relu` first on the next line): a `->` is missing before it. Inserted there, it
+    continues the statement before, on the same line or as a leading `->` on the next."""
     return (Fix(f"insert `->` before `{span.text}`", (Edit(Span(span.source, span.start, span.start), "-> "),)),)
 
 

@@ -8,7 +8,7 @@ sensible specs teaches users to ignore warnings (and `-W error` would reject tho
 from __future__ import annotations
 
 from . import codes, registry
-from .checker import CheckedGraph, LayerResult
+from .checker import CheckedGraph, LayerResult, pytorch_habit
 from .diagnostics import Diagnostics, Note
 from .kinds import Role
 from .shapes import format_shape
@@ -45,6 +45,10 @@ class _Linter:
         for layer in checked.layers:
             if layer.inner is not None:
                 self.graph(layer.inner)
+            if layer.node.reading is not None and layer.args is not None:
+                self.pytorch_order(layer)
+            if _role(layer) is Role.LINEAR:
+                self.linear_over_width(layer, layers)
             producer = layers.get(layer.node.inputs[0]) if len(layer.node.inputs) == 1 else None
             if producer is not None:
                 self.repeated_activation(producer, layer)
@@ -72,6 +76,37 @@ class _Linter:
                     notes=tuple(Note(f"the branch ends at `{s.node.variable or s.node.kind}`, which nothing uses",
                                      s.node.span) for s in _sinks(node.name, consumers)[:3]),
                     help="connect the branch to the output, or remove it")
+
+    def pytorch_order(self, layer: LayerResult) -> None:
+        """W0108: a valid call that reads like PyTorch's order and puts a channel-like number (16 or
+        more) where netdsl's second positional argument, a small one such as a kernel, goes."""
+        kind, node = _kind(layer), layer.node
+        second = node.args.values[kind.positional[1]]
+        if type(second) is not int or second < 16:
+            return
+        habit = pytorch_habit(kind, node, layer.inputs)
+        if habit is not None:
+            message, meant, fixes = habit
+            self.diagnostics.warning(codes.W0108, message.replace("is in PyTorch's", "reads like PyTorch's"),
+                                     node.span, help=f"write `{meant}`, or write `{kind.positional[1]}=` by keyword "
+                                     "if netdsl's reading is meant", fixes=fixes)
+
+    def linear_over_width(self, layer: LayerResult, layers: dict[str, LayerResult]) -> None:
+        """W0109: `linear` on a convolution's [N, C, *spatial] output works on the last spatial dim."""
+        if layer.inputs is None or len(layer.inputs[0]) < 3 or len(layer.node.inputs) != 1:
+            return
+        origin = layers.get(layer.node.inputs[0])
+        while origin is not None and _role(origin) not in (Role.CONV, Role.POOL) and len(origin.node.inputs) == 1 \
+                and origin.inputs is not None and origin.inputs[0] == origin.shape:
+            origin = layers.get(origin.node.inputs[0])   # through shape-preserving layers (relu, batchnorm)
+        if origin is None or _role(origin) not in (Role.CONV, Role.POOL):
+            return
+        shape = format_shape(layer.inputs[0])
+        self.diagnostics.warning(
+            codes.W0109, f"`linear` works on the last dim of {shape}, the width of `{origin.node.kind}`'s output, "
+            "not on its channels", layer.node.span, notes=(Note(f"`{origin.node.kind}` gives {shape}", origin.node.span),),
+            help="flatten first (`-> flatten -> linear(...)`), pool (`-> adaptive_avg_pool2d(1) -> flatten`), or "
+                 "move the channels last (`-> permute(0, 2, 3, 1)`) for a per-pixel linear layer")
 
     def activation_before_output(self, checked: CheckedGraph, layers: dict[str, LayerResult]) -> None:
         """W0104: relu/dropout as the very last layer after a linear classifier."""

@@ -12,15 +12,15 @@ from typing import Any
 from . import codes, registry
 from . import syntax as ast
 from .arguments import ArgError, Signature, bind, validate
-from .diagnostics import Diagnostics, Note
+from .diagnostics import Diagnostic, Diagnostics, Note, Severity
 from .folding import MAX_INT, FoldError, fold, negate
-from .ir import Graph, Input, Node, RepeatCopy
+from .ir import Assumption, Graph, Input, Node, PyTorchReading, RepeatCopy
 from .kinds import CannotUnpack, LayerKind
 from .program import Program
 from .resolve import Resolution, resolve
 from .schema import Bool, Field, Float, Int, Schema, Text, format_value
-from .scopes import POISON, Binding, Naming, Scope, Tensor, block_prefix, labels
-from .sizes import Size, symbol
+from .scopes import POISON, Binding, Naming, Scope, Tensor, block_prefix
+from .sizes import Size, relate, substitute, symbol, symbol_name
 from .source import Span
 from .suggest import nearest
 
@@ -50,6 +50,7 @@ class _Lowerer:
         self.program = program
         self.diagnostics = diagnostics
         self.sizes: dict[str, int] = {}    # symbols of the network's input shapes fixed by `--input`
+        self.deferred: list[Diagnostic] = []   # argument errors the checker reports (see pytorch_reading)
         self.resolutions: dict[int, Resolution] = {}
         self.active: list[str] = []        # blocks being instantiated: recursion detection
         self.layers = 0                    # layers made so far, in blocks and repeats too
@@ -77,14 +78,14 @@ class _Lowerer:
 
     def instantiate(self, definition: ast.Definition, params: dict[str, Any]) -> Graph:
         resolution = self.resolution(definition)
-        names = {call.label.name for call in labels(definition.body) if id(call.label) not in resolution.reported}
-        scope = Scope(definition, Naming(names))
+        outer = frozenset().union(*(v.symbols() for v in params.values() if isinstance(v, Size)))
+        scope = Scope(definition, Naming(resolution.labels), outer=outer)
         for name, param in resolution.params.items():
             scope.env[name] = Binding(params.get(name, POISON), param.name.span, "param")
         for statement in definition.body:
             self.statement(scope, statement)
         return Graph(definition.name.name, definition.kind, dict(params), tuple(scope.inputs), tuple(scope.nodes),
-                     scope.output, definition.span)
+                     scope.output, definition.span, tuple(scope.assumptions), frozenset(scope.defined))
 
     def signature(self, definition: ast.Definition) -> Signature:
         params = self.resolution(definition).params
@@ -131,6 +132,8 @@ class _Lowerer:
         if isinstance(statement, ast.InputStmt):
             for decl in statement.decls:
                 self.input_decl(scope, decl)
+            for condition in statement.conditions:
+                self.size_condition(scope, condition)
         elif isinstance(statement, ast.Assign):
             self.bind_tensor(scope, statement.target, self.expression(scope, statement.value))
         elif isinstance(statement, ast.Unpack):
@@ -164,7 +167,8 @@ class _Lowerer:
             for dim in decl.shape.dims:
                 if isinstance(dim, ast.Var) and dim.name not in scope.env:
                     fixed = self.sizes.get(dim.name) if scope.definition.kind == "network" else None
-                    scope.env[dim.name] = Binding(symbol(dim.name) if fixed is None else fixed, dim.span, "dim")
+                    value = symbol(scope.pattern_symbol(dim.name)) if fixed is None else fixed
+                    scope.env[dim.name] = Binding(value, dim.span, "dim")
                 value = self.expression(scope, dim)
                 if value is POISON:
                     return
@@ -178,6 +182,56 @@ class _Lowerer:
             scope.env[decl.name.name] = Binding(Tensor(decl.name.name), decl.name.span, "tensor")
             scope.inputs.append(Input(decl.name.name, shape, decl.span))
             scope.naming.use(decl.name.name)
+
+    def size_condition(self, scope: Scope, condition: ast.SizeCondition) -> None:
+        """A `where` condition: settled now when it can be (an error when false), else kept on the graph.
+        In a network, `H == 224` fixes H as `--input H=224` would."""
+        sides = [self.expression(scope, side) for side in (condition.left, condition.right)]
+        if any(side is POISON for side in sides):
+            return
+        for side, expr in zip(sides, (condition.left, condition.right)):
+            if not (isinstance(side, Size) or type(side) is int):
+                what = "a tensor" if isinstance(side, Tensor) else format_value(side)
+                self.diagnostics.error(codes.E0330, f"a `where` condition compares sizes, but `{expr.span.text}` is "
+                                       f"{what}", expr.span,
+                                       help="compare the symbols of the input shapes and numbers, e.g. `where H % 8 == 0`")
+                return
+        if condition.op == "==" and scope.definition.kind == "network":
+            # `where W == H // 2` defines W; `where H == W` defines W (the name on the left reads first).
+            for (name, value), other in ((self.defined_by(scope, condition.right, sides[1]), sides[0]),
+                                         (self.defined_by(scope, condition.left, sides[0]), sides[1])):
+                if name is not None and not (isinstance(other, Size) and symbol_name(value) in other.symbols()):
+                    self.pin(scope, name, other)
+                    return
+        left, right = sides
+        truth = relate(left, condition.op, right)
+        if truth is False:
+            given = [f"{name} = {value}" for name, value in self.sizes.items() if name in _names_in(condition)]
+            why = f"for {', '.join(given)} (`--input`)" if given else "for any sizes"
+            self.diagnostics.error(codes.E0421, f"`where {condition.span.text}` does not hold {why}", condition.span,
+                                   help="give sizes that satisfy it" if given else "correct the condition")
+        elif any(isinstance(side, Size) for side in sides):   # kept when true too: it names the sizes it is about
+            scope.assumptions.append(Assumption(left, condition.op, right, condition.span))
+
+    @staticmethod
+    def defined_by(scope: Scope, expr: ast.Expr, value: Any) -> tuple[str | None, Any]:
+        """(name, symbol) when `expr` is an input size still free to be defined by a `where` equality."""
+        binding = scope.env.get(expr.name) if isinstance(expr, ast.Var) else None
+        if binding is None or binding.role != "dim" or symbol_name(value) is None:
+            return None, None
+        return expr.name, value
+
+    def pin(self, scope: Scope, name: str, value: Any) -> None:
+        """`where H == 224` or `where W == H` in a network: the size is that value from here on, in the
+        inputs declared so far too (as `--input H=224` would make it)."""
+        binding = scope.env[name]
+        fixed = {symbol_name(binding.value): value}
+        scope.defined.add(name)
+        scope.env[name] = replace(binding, value=value)
+        scope.inputs = [replace(i, shape=tuple(substitute(d, fixed) for d in i.shape) if i.shape else i.shape)
+                        for i in scope.inputs]
+        scope.assumptions = [replace(a, left=substitute(a.left, fixed), right=substitute(a.right, fixed))
+                             for a in scope.assumptions]
 
     def bind_tensor(self, scope: Scope, name: ast.Ident, value: Any) -> None:
         if id(name) in self.resolution(scope.definition).reported:
@@ -271,7 +325,9 @@ class _Lowerer:
 
     def chain(self, scope: Scope, chain: ast.Chain, unpacking: Unpacking) -> Any:
         value = self.expression(scope, chain.head)
-        if value is not POISON and not isinstance(value, Tensor):
+        if id(chain.head) in self.resolution(scope.definition).reported:
+            value = POISON
+        elif value is not POISON and not isinstance(value, Tensor):
             self.diagnostics.error(codes.E0315, f"a chain starts from a tensor, not the value {format_value(value)}",
                                    chain.head.span)
             value = POISON
@@ -332,8 +388,13 @@ class _Lowerer:
                 return POISON
             return self.block_call(scope, visible[name], call, tensors, positional, keywords)
         # Arguments are checked even after an upstream error: independent mistakes are all reported.
-        args = None if failed else self.layer_args(kind, positional, keywords, call.span, spans := {})
-        if args is None or POISON in tensors:
+        reading = None if failed else self.pytorch_reading(kind, positional, keywords, call.span)
+        args = None if failed else self.layer_args(kind, positional, keywords, call.span, spans := {},
+                                                   deferred=reading is not None)
+        if reading is not None and args is None:
+            reading = replace(reading, errors=tuple(self.deferred))
+            self.deferred.clear()
+        if (args is None and reading is None) or POISON in tensors:
             return POISON
         expected = kind.inputs
         if (not tensors and expected != 0) or (expected is not None and len(tensors) != expected):
@@ -351,22 +412,36 @@ class _Lowerer:
                                        "tensor", call.span, help=str(reason))
                 return POISON
             return tuple(self.add_node(scope, kind, piece, spans, inputs, call.span, None) for piece in pieces)
-        return self.add_node(scope, kind, args, spans, inputs, call.span, call.label)
+        return self.add_node(scope, kind, args, spans, inputs, call.span, call.label, reading)
 
     def layer_args(self, kind: LayerKind, positional: list, keywords: list, span: Span,
-                   spans: dict[str, Span] | None = None):
-        signature = Signature(f"`{kind.name}`", kind.schema, kind.positional, kind.aliases)
+                   spans: dict[str, Span] | None = None, deferred: bool = False):
+        """The validated arguments, or None after reporting why (deferred: kept in self.deferred for the
+        checker, which reports them unless the call turns out to be in PyTorch's argument order)."""
+        signature = kind.signature
         bound = bind(signature, positional, keywords, span)
-        for error in bound.errors:
-            self.error(error)
         if spans is not None:
             spans.update(bound.spans)
-        if bound.errors:
-            return None
-        args, errors = validate(signature, bound.values, bound.spans, span)
+        args, errors = (None, bound.errors) if bound.errors else validate(signature, bound.values, bound.spans, span)
         for error in errors:
-            self.error(error)
+            if deferred:
+                self.deferred.append(Diagnostic(error.code.code, Severity.ERROR, error.message, error.span,
+                                                help=error.help, fixes=error.fixes))
+            else:
+                self.error(error)
         return args
+
+    def pytorch_reading(self, kind: LayerKind, positional: list, keywords: list, span: Span) -> PyTorchReading | None:
+        """The call bound in PyTorch's argument order — the size netdsl infers first — when the kind
+        infers a size it does not take by position and that order binds (two positionals at least)."""
+        if not kind.inferred or kind.inferred[0].field in kind.positional or len(positional) < 2 \
+                or (kind.positional and kind.positional[0].startswith("*")):
+            return None
+        order = (kind.inferred[0].field, *kind.positional)
+        signature = Signature(f"`{kind.name}`", kind.schema, order, kind.aliases)
+        bound = bind(signature, positional, keywords, span)
+        args, errors = (None, bound.errors) if bound.errors else validate(signature, bound.values, bound.spans, span)
+        return None if errors else PyTorchReading(args, positional[0][1], len(positional))
 
     def block_call(self, scope: Scope, definition: ast.Definition, call: ast.Call, tensors: list[Tensor],
                    positional: list, keywords: list) -> Any:
@@ -419,14 +494,27 @@ class _Lowerer:
         return scope.naming.fresh(prefix)
 
     def add_node(self, scope: Scope, kind: LayerKind, args: Any, arg_spans: dict[str, Span],
-                 inputs: list[str], span: Span, label: ast.Ident | None) -> Tensor:
+                 inputs: list[str], span: Span, label: ast.Ident | None, reading: PyTorchReading | None = None) -> Tensor:
         self.layers += 1
         if self.layers > MAX_LAYERS:
             raise _TooMuchWork(self.repeats[0].span if self.repeats else span, f"{MAX_LAYERS:,} layers")
         node = Node(self.node_name(scope, kind.prefix, label), kind.name, args, tuple(inputs), span, arg_spans,
-                    repeat=scope.repeat)
+                    repeat=scope.repeat, reading=reading)
         scope.nodes.append(node)
         return Tensor(node.name)
+
+
+def _names_in(condition: ast.SizeCondition) -> set[str]:
+    names, pending = set(), [condition.left, condition.right]
+    while pending:
+        expr = pending.pop()
+        if isinstance(expr, ast.Var):
+            names.add(expr.name)
+        elif isinstance(expr, ast.BinOp):
+            pending += [expr.left, expr.right]
+        elif isinstance(expr, ast.Neg):
+            pending.append(expr.operand)
+    return names
 
 
 def lower_block(program: Program, definition: ast.Definition, params: dict[str, Any],

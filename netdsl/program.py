@@ -69,6 +69,24 @@ def decode_source(data: bytes, path: str) -> SourceFile:
     return SourceFile(path, text)
 
 
+_PARSED: dict[tuple[str, str], ast.Module] = {}
+_PARSED_LIMIT = 64
+
+
+def _parsed(source: SourceFile) -> ast.Module:
+    """The file's AST, parsed once for each text: an editor re-checks on every keystroke, and the files
+    a spec imports rarely change meanwhile. (The AST keeps the SourceFile of its first parse: the same
+    path and text.)"""
+    key = (source.path, source.text)
+    module = _PARSED.pop(key, None)
+    if module is None:
+        module = parse(source)
+        if len(_PARSED) >= _PARSED_LIMIT:
+            del _PARSED[next(iter(_PARSED))]   # the least recently used
+    _PARSED[key] = module
+    return module
+
+
 class _Loader:
     def __init__(self, diagnostics: Diagnostics, root_dir: Path | None):
         self.diagnostics = diagnostics
@@ -80,7 +98,7 @@ class _Loader:
 
     def load(self, source: SourceFile, here: Path | None) -> tuple[dict[str, ast.Definition], tuple[str, ...]] | None:
         try:
-            module = parse(source)
+            module = _parsed(source)
         except CompileError as error:
             self.diagnostics.add(error.diagnostic)
             return None

@@ -38,7 +38,7 @@ def specializes(recipe: CheckedGraph, use: CheckedGraph) -> dict[str, Dim] | Non
     call equal once they are put in), or None when the use is not the recipe."""
     binding: dict[str, Dim] = {}
     for name, value in recipe.graph.params.items():
-        given = use.graph.params.get(name)
+        given = use.parameters.get(name)
         if isinstance(value, Size):
             binding[symbol_name(value)] = given
         elif type(value) is not type(given) or value != given:
@@ -66,8 +66,8 @@ def _same_layer(recipe: LayerResult, use: LayerResult, binding: dict[str, Dim]) 
         return False
     if not all(_agree(_bound(s, binding), t) for s, t in zip((recipe.shape, *recipe.inputs), (use.shape, *use.inputs))):
         return False
-    if a.block is not None:
-        return _bound(tuple(a.args.values()), binding) == tuple(b.args.values())
+    if a.block is not None:   # the parameters as each call bound them
+        return _bound(tuple(recipe.args.values()), binding) == tuple(use.args.values())
     return tuple(_bound(v, binding) for v in recipe.args.values.values()) == tuple(use.args.values.values())
 
 

@@ -6,17 +6,18 @@ instantiates the definition without reporting them again (it skips what `Resolut
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from . import codes, registry
 from . import syntax as ast
-from .diagnostics import Diagnostics, Note
+from .diagnostics import Diagnostics, Edit, Fix, Note
 from .fixes import literal_spelling, missing_arrow, respell
 from .names import check_python_name
 from .program import Program
 from .scopes import labels
 from .source import Span
 from .suggest import nearest
+from .syntax import LINE_BREAK_RULE
 
 PARAM_TYPES = ("int", "float", "bool", "str")
 
@@ -26,6 +27,7 @@ class Resolution:
     """What resolution found wrong in one definition: the AST nodes whose errors are reported."""
     reported: set[int] = field(default_factory=set)   # id() of Var, Call, Param and Ident nodes
     params: dict[str, ast.Param] = field(default_factory=dict)   # the well-formed parameters
+    labels: set[str] = field(default_factory=set)     # the layer names written in the body (well formed)
 
 
 @dataclass
@@ -43,6 +45,7 @@ class _Resolver:
         self.result = Resolution()
         self.outputs: list[Span] = []
         self.later = _later_definitions(definition)
+        self.unknown: dict[str, int] = {}   # an unknown layer name → the index of its error in diagnostics.items
 
     def run(self) -> Resolution:
         for param in self.definition.params:
@@ -101,6 +104,7 @@ class _Resolver:
                 bad.append(label)
             else:
                 seen[label.name] = label
+        self.result.labels = set(seen)
         return bad
 
     def duplicate(self, ident: ast.Ident, previous: _Name) -> None:
@@ -134,6 +138,9 @@ class _Resolver:
                     else:
                         self.expression(dim)
                 self.define(decl.name)
+            for condition in statement.conditions:
+                self.expression(condition.left)
+                self.expression(condition.right)
         elif isinstance(statement, ast.Assign):
             self.expression(statement.value)
             self.define(statement.target)
@@ -145,10 +152,75 @@ class _Resolver:
             self.expression(statement.value)
             self.output(statement.span)
         elif isinstance(statement, ast.ChainStmt):
-            self.chain(statement.chain)
+            if not self.starts_with_layer(statement) and not self.arguments_after_break(statement):
+                self.expression(statement.chain.head)
+            self.stages(statement.chain.stages, last=True)
             if not isinstance(statement.chain.stages[-1], ast.OutputStage):
                 self.diagnostics.warning(codes.W0102, "the result of this chain is never used", statement.span,
                                          help="assign it (`h = x -> ...`) or end it with `-> output`")
+
+    def starts_with_layer(self, statement: ast.ChainStmt) -> bool:
+        """`relu -> output` as a statement, typically after `x -> conv2d(16, 3)` on the same line or the
+        line before: the `->` that would have continued that statement is missing (E0114)."""
+        head = statement.chain.head
+        name = head.name if isinstance(head, ast.Var) else head.func.name if isinstance(head, ast.Call) and \
+            all(self.constant(arg.value) for arg in head.args) else None
+        if name is None or name in self.names or not (registry.lookup(name, plugins=False) or name in self.visible):
+            return False
+        self.result.reported.add(id(head))
+        span = head.span if isinstance(head, ast.Var) else head.func.span
+        before = self.statement_before(statement)
+        if before is None or isinstance(before, ast.InputStmt):
+            self.diagnostics.error(codes.E0114, f"`{name}` is a layer, not a tensor: a chain starts from a tensor",
+                                   span, help=f"write `x -> {name}`, where `x` is a tensor")
+            return True
+        line, before_line = span.line_col[0], before.span.source.line_col(before.span.end)[0]
+        notes = () if line == before_line else (
+            Note(f"the line break after line {before_line} ends the statement there: {LINE_BREAK_RULE}"),)
+        self.diagnostics.error(codes.E0114, f"`->` is missing before `{name}`", span,
+                               label=f"`{name}` is a layer, not a tensor", notes=notes,
+                               help=f"write `-> {name}` to continue the chain of line {before_line}",
+                               fixes=missing_arrow(span))
+        return True
+
+    def arguments_after_break(self, statement: ast.ChainStmt) -> bool:
+        """`y = x -> conv2d` and, on the next line, `(16, 3) -> relu`: the line break ended the statement
+        before what were meant as the layer's arguments (E0117)."""
+        before = self.statement_before(statement)
+        value = before.chain if isinstance(before, ast.ChainStmt) else getattr(before, "value", None)
+        layer = value.stages[-1] if isinstance(value, ast.Chain) else None
+        if not isinstance(layer, ast.Call) or layer.parens or not statement.span.text.startswith("(") \
+                or not self.constant(statement.chain.head):
+            return False
+        self.result.reported |= {id(layer), id(statement.chain.head)}
+        text, start, end = layer.span.source.text, statement.span.start, statement.chain.head.span.end
+        while text.count("(", start, end) > text.count(")", start, end):   # `(16)`: the head is `16`
+            end = text.index(")", end) + 1
+        name, arguments = layer.func.name, text[start:end]
+        join = Edit(Span(layer.span.source, layer.span.end, start), "")
+        self.diagnostics.error(codes.E0117, f"the line break after `{name}` ends its statement: the `(` on the next "
+                               "line starts a new one", Span(layer.span.source, start, end),
+                               label="a new statement starts here",
+                               notes=(Note(LINE_BREAK_RULE),
+                                      Note(f"the statement ends here, after `{name}`", layer.span)),
+                               help=f"to call `{name}` with these arguments, put `(` right after `{name}`",
+                               fixes=(Fix(f"join `{arguments}` to `{name}`", (join,)),))
+        return True
+
+    def statement_before(self, statement: ast.Statement) -> ast.Statement | None:
+        body = self.definition.body
+        index = next(i for i, s in enumerate(body) if s is statement)
+        return body[index - 1] if index else None
+
+    def constant(self, expr: ast.Expr) -> bool:
+        """Whether expr names no tensor: `linear(10)` or `conv2d(c, (3, 3))` as opposed to `relu(x)`."""
+        if isinstance(expr, ast.Var):
+            return expr.name in self.names and self.names[expr.name].role != "tensor"
+        if isinstance(expr, (ast.TupleExpr, ast.Neg, ast.BinOp)):
+            parts = expr.items if isinstance(expr, ast.TupleExpr) else (expr.operand,) if isinstance(expr, ast.Neg) \
+                else (expr.left, expr.right)
+            return all(self.constant(part) for part in parts)
+        return isinstance(expr, ast.Literal)
 
     def output(self, span: Span) -> None:
         if self.outputs:
@@ -207,14 +279,8 @@ class _Resolver:
             return
         literal = literal_spelling(var.name)
         if literal is not None:
-            self.diagnostics.error(codes.E0201, f"undefined name `{var.name}`", var.span,
-                                   help=f"did you mean `{literal}`? (true, false and None are the literals)",
-                                   fixes=respell(var.span, literal))
-            return
-        arrow = missing_arrow(var.span)
-        if arrow and (registry.lookup(var.name, plugins=False) or var.name in self.visible):
-            self.diagnostics.error(codes.E0201, f"undefined name `{var.name}`", var.span,
-                                   help=f"`{var.name}` is a layer: is a `->` missing before it?", fixes=arrow)
+            self.diagnostics.error(codes.E0119, f"`{var.name}` is written `{literal}` in a spec", var.span,
+                                   help="the literals are `true`, `false` and `None`", fixes=respell(var.span, literal))
             return
         suggestion = nearest(var.name, self.names)
         self.diagnostics.error(codes.E0201, f"undefined name `{var.name}`", var.span,
@@ -243,11 +309,24 @@ class _Resolver:
             self.result.reported.add(id(call))
             if nearest(name, self.program.unresolved):
                 return   # a failed (perhaps misspelt) import of it is already reported
-            suggestion = nearest(name, [*registry.all_kinds(), *(n for n, d in self.visible.items() if d.kind == "block")])
+            if name in self.unknown:
+                self.also_used(self.unknown[name], call.func.span)
+                return
+            self.unknown[name] = len(self.diagnostics.items)
+            blocks = (n for n, d in self.visible.items() if d.kind == "block")
+            suggestion = nearest(name, [*registry.all_kinds(), *blocks, "output"])
             self.diagnostics.error(codes.E0202, f"unknown layer or block `{name}`", call.func.span,
                                    help=f"did you mean `{suggestion}`?" if suggestion else
                                    "see `netdsl layers` for the available layers",
                                    fixes=respell(call.func.span, suggestion))
+
+    def also_used(self, index: int, span: Span) -> None:
+        """A later use of an unknown layer name: one error per misspelling, the other uses as its notes,
+        and its fix respells them all."""
+        first = self.diagnostics.items[index]
+        fixes = tuple(Fix(f.message, (*f.edits, Edit(span, f.edits[0].replacement))) for f in first.fixes)
+        self.diagnostics.items[index] = replace(first, notes=(*first.notes, Note(f"`{span.text}` is also used here",
+                                                                                 span)), fixes=fixes)
 
 
 def _later_definitions(definition: ast.Definition) -> dict[str, Span]:

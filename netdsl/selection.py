@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path
 
-from .checker import CheckedGraph
 from . import codes
+from .checker import CheckedGraph
 from .diagnostics import Diagnostic, Edit, Fix, Severity
 from .program import InputError
 from .source import SourceFile, Span
@@ -165,26 +165,26 @@ def apply(diagnostics: Sequence[Diagnostic], root: SourceFile, selection: Select
     dropped (comments in imported files count too), unused suppressions reported, then the selection
     applied. Only comments in `root` inside a `verified` span — a definition whose every warning was
     looked for — can be unused: elsewhere a warning may depend on parameters not checked this time."""
-    comments: dict[tuple[int, int], Suppression] = {}
-    sources = {id(d.span.source): d.span.source for d in diagnostics if d.span}
-    sources[id(root)] = root
+    comments: dict[tuple[SourceFile, int], Suppression] = {}
+    sources = {d.span.source: d.span.source for d in diagnostics if d.span}
+    sources[root] = root
     for source in sources.values():
         for suppression in suppressions(source):
-            comments[id(source), suppression.line] = suppression
-    used: dict[tuple[int, int], set[str]] = {}
+            comments[source, suppression.line] = suppression
+    used: dict[tuple[SourceFile, int], set[str]] = {}
     kept = []
     for diagnostic in diagnostics:
-        key = (id(diagnostic.span.source), diagnostic.span.line_col[0]) if diagnostic.span else None
+        key = (diagnostic.span.source, diagnostic.span.line_col[0]) if diagnostic.span else None
         suppression = comments.get(key)
         if (suppression is not None and diagnostic.severity is Severity.WARNING
                 and diagnostic.code in (code for code, _ in suppression.codes)):
             used.setdefault(key, set()).add(diagnostic.code)
         else:
             kept.append(diagnostic)
-    for (source_id, line), suppression in comments.items():
+    for (source, line), suppression in comments.items():
         start = suppression.comment.start
-        if source_id == id(root) and any(s.source is root and s.start <= start < s.end for s in verified):
-            unused = _unused(suppression, used.get((source_id, line), set()))
+        if source == root and any(s.source == root and s.start <= start < s.end for s in verified):
+            unused = _unused(suppression, used.get((source, line), set()))
             kept += [unused] if unused else []
     kept.sort(key=_order)
     return [d for d in kept if selection.reports(d, d.span.source.path if d.span else root.path)]

@@ -20,6 +20,7 @@ from .sizes import (
     Size,
     SymbolicSizeError,
     broadcasts,
+    ceildiv,
     compare,
     equal_dims,
     format_size,
@@ -103,10 +104,6 @@ def format_shape(shape: Shape | None) -> str:
     return "[" + ", ".join(format_size(d) for d in shape) + "]"
 
 
-def is_known(dim: Dim) -> bool:
-    return isinstance(dim, int)
-
-
 def numel(shape: Shape) -> Dim:
     """Element count: an int, or a size formula when a dim is symbolic."""
     total: Dim = 1
@@ -144,7 +141,7 @@ def pool_output_size(size: Dim, kernel: int, stride: int, padding: int, dilation
     n = size + 2 * padding - span - 1
     if not ceil_mode:
         return n // stride + 1
-    out = (n + stride - 1) // stride + 1
+    out = ceildiv(n, stride) + 1
     if isinstance(size, int):
         return out - 1 if (out - 1) * stride >= size + padding else out
     threshold = span + 1 - padding
@@ -182,17 +179,13 @@ def mismatch_help(rank: int, diffs: list[tuple[int, Dim, Dim]]) -> str | None:
         stride = f"stride {ratio}" if ratio else "a matching stride"
         return f"channels and spatial size both differ: project the shortcut, e.g. with a 1×1 convolution with {stride}"
     if concrete and len(concrete) == len([d for d in dims if d != 1]) and all(abs(x - y) == 1 for x, y in concrete):
-        return ("the spatial sizes differ by 1: an odd size was halved (rounding down) and doubled again; "
-                "use input sizes that stay even at every downsampling")
+        return ("the spatial sizes differ by 1: an odd size halved (rounding down) and doubled again, or a "
+                "transposed convolution that needs output_padding=1; sizes that stay even at every downsampling "
+                "avoid the first")
     if ratio and ratio > 1:
         return (f"the spatial sizes differ by a factor of {ratio}: was one tensor taken after a pooling or "
                 "strided layer and the other before it?")
     return None
-
-
-def same_size(x: Dim, y: Dim, error: Callable[[], ShapeError]) -> None:
-    """Require x == y (a requirement on the input sizes when undecided)."""
-    require(compare(x, y), error)
 
 
 def broadcast(a: Shape, b: Shape) -> Shape:

@@ -16,9 +16,14 @@ Printing uses Python's notation (`16*(H//4)*(W//4)`, `H % 2`), the same everywhe
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from fractions import Fraction
-from typing import Union
+from contextvars import ContextVar
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Union
+
+if TYPE_CHECKING:
+    from fractions import (
+        Fraction,  # imported where used: off the start-up of concrete specs
+    )
 
 # A symbol's smallest value: sizes of tensors a network is applied to are at least 1.
 SYMBOL_MINIMUM = 1
@@ -102,7 +107,36 @@ class Max:
         return hash(self.key)
 
 
-Atom = Union[Symbol, Floor, Scaled, Max]
+class Quotient:
+    """numerator // divisor by a symbolic divisor: only in a block's recipe (code generation), where a
+    parameter such as a stride stays a symbol; it becomes a floor once the divisor is a number."""
+
+    __slots__ = ("numerator", "divisor", "key")
+
+    def __init__(self, numerator, divisor: Size):
+        self.numerator, self.divisor = numerator, divisor
+        self.key = (4, numerator.key if isinstance(numerator, Size) else numerator, divisor.key)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Quotient) and other.key == self.key
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+
+# Set while a block's recipe is checked: a size may be divided by a symbol (see Quotient).
+_symbolic_division: ContextVar[bool] = ContextVar("symbolic_division", default=False)
+
+
+def allowing_symbolic_division(allowed: bool):
+    return _symbolic_division.set(allowed)
+
+
+def reset_symbolic_division(token) -> None:
+    _symbolic_division.reset(token)
+
+
+Atom = Union[Symbol, Floor, Scaled, Max, Quotient]
 Monomial = tuple  # tuple[tuple[Atom, int], ...]: atoms with powers, sorted by atom key
 Dim = Union[int, "Size"]
 
@@ -121,12 +155,17 @@ def _mono_mul(a: Monomial, b: Monomial) -> Monomial:
 class Size:
     """A canonical polynomial over atoms. Never constant: operations return an `int` when they can."""
 
-    __slots__ = ("_hash", "key", "terms")
+    __slots__ = ("_hash", "_key", "terms")
 
     def __init__(self, terms: tuple):
         self.terms = terms  # ((monomial, coefficient), ...), sorted, no zero coefficients, not constant
-        self.key = tuple((_mono_key(m), c) for m, c in terms)
-        self._hash = hash(self.key)
+        self._key = None    # computed when compared or hashed: most sizes are only built and printed
+
+    @property
+    def key(self) -> tuple:
+        if self._key is None:
+            self._key = tuple((_mono_key(m), c) for m, c in self.terms)
+        return self._key
 
     # ------------------------------------------------------------ construction
 
@@ -173,7 +212,9 @@ class Size:
         return (-self) + other
 
     def __mul__(self, other) -> Dim:
-        if not isinstance(other, (int, Size)) or isinstance(other, bool):
+        if type(other) is int:   # the common case (an element count): the terms keep their order
+            return Size(tuple((m, c * other) for m, c in self.terms)) if other else 0
+        if not isinstance(other, Size):
             return NotImplemented
         product: dict = {}
         for m1, c1 in self.terms:
@@ -185,12 +226,16 @@ class Size:
     __rmul__ = __mul__
 
     def __floordiv__(self, other) -> Dim:
+        if isinstance(other, Size) and _symbolic_division.get():
+            return Size._from({((Quotient(self, other), 1),): 1})
         return floordiv(self, _divisor(other, self))
 
     def __mod__(self, other) -> Dim:
         return self - other * floordiv(self, _divisor(other, self))
 
     def __rfloordiv__(self, other):
+        if type(other) is int and _symbolic_division.get():
+            return Size._from({((Quotient(other, self), 1),): 1})
         raise SymbolicSizeError(f"{format_value(other)} cannot be divided by the symbolic size {format_size(self)}")
 
     __rmod__ = __rfloordiv__
@@ -215,7 +260,7 @@ class Size:
         return isinstance(other, Size) and other.key == self.key
 
     def __hash__(self) -> int:
-        return self._hash
+        return hash(self.key)
 
     def __bool__(self) -> bool:
         raise SymbolicSizeError(f"whether {format_size(self)} is zero depends on the sizes")
@@ -268,6 +313,8 @@ def format_value(value) -> str:
 def _atom_operands(atom) -> tuple:
     if isinstance(atom, Max):
         return atom.operands
+    if isinstance(atom, Quotient):
+        return atom.numerator, atom.divisor
     return (atom.numerator,) if isinstance(atom, (Floor, Scaled)) else ()
 
 
@@ -289,10 +336,6 @@ def _terms(value: Dim) -> tuple:
 def symbol(name: str) -> Size:
     """The size named `name` (an identifier)."""
     return Size.symbol(name)
-
-
-def is_symbolic(value) -> bool:
-    return isinstance(value, Size)
 
 
 def floordiv(value: Dim, divisor: int) -> Dim:
@@ -349,6 +392,7 @@ def scale(value: Dim, factor: float) -> Dim:
     as 2, 0.5 or 1.5, stays floor-affine; others become an atom evaluated like torch."""
     if isinstance(value, int):
         return math.floor(value * factor)
+    from fractions import Fraction
     exact = Fraction(factor)
     if exact.denominator <= 1 << 16 and exact.numerator < 1 << 16:
         return floordiv(value * exact.numerator, exact.denominator)
@@ -378,6 +422,11 @@ def _atom_value(atom: Atom, binding: dict[str, Dim]) -> Dim:
     if isinstance(atom, Max):
         a, b = (substitute(v, binding) for v in atom.operands)
         return max(a, b) if isinstance(a, int) and isinstance(b, int) else maximum(a, b)
+    if isinstance(atom, Quotient):
+        numerator, divisor = substitute(atom.numerator, binding), substitute(atom.divisor, binding)
+        if isinstance(divisor, int):
+            return floordiv(numerator, _divisor(divisor, numerator))
+        return Size._from({((Quotient(numerator, divisor), 1),): 1})
     numerator = substitute(atom.numerator, binding)
     if isinstance(atom, Floor):
         return floordiv(numerator, atom.divisor)
@@ -430,6 +479,8 @@ def _atom_bounds(atom: Atom) -> tuple[float, float]:
     if isinstance(atom, Max):
         (alo, ahi), (blo, bhi) = (bounds(v) for v in atom.operands)
         return max(alo, blo), max(ahi, bhi)
+    if isinstance(atom, Quotient):
+        return -math.inf, math.inf
     lo, hi = bounds(atom.numerator)
     if isinstance(atom, Floor):
         return (math.floor(lo / atom.divisor) if math.isfinite(lo) else lo,
@@ -440,10 +491,10 @@ def _atom_bounds(atom: Atom) -> tuple[float, float]:
 
 @dataclass(frozen=True)
 class Condition:
-    """`left == right`, `left >= right`, or `left` and `right` broadcast (equal, or one of them 1),
-    undecided for symbolic sizes: it holds for some of them."""
+    """`left == right`, `left != right`, `left >= right`, or `left` and `right` broadcast (equal, or one
+    of them 1), undecided for symbolic sizes: it holds for some of them."""
     difference: Size   # left − right
-    relation: str      # "==", ">=" or "broadcast"
+    relation: str      # "==", "!=", ">=" or "broadcast"
     left: Dim
     right: Dim
 
@@ -456,6 +507,8 @@ class Condition:
     def holds(self, binding: dict[str, int]) -> bool:
         if self.relation == ">=":
             return evaluate(self.difference, binding) >= 0
+        if self.relation == "!=":
+            return evaluate(self.difference, binding) != 0
         return any(evaluate(d, binding) == 0 for d in self.differences())
 
     def symbols(self) -> set[str]:
@@ -535,14 +588,37 @@ def at_least(left: Dim, right: Dim) -> Truth:
     return Condition(difference, ">=", *_sides(difference))
 
 
+def relate(left: Dim, op: str, right: Dim) -> Truth:
+    """`left op right` for a comparison written in a spec (== != < <= > >=): True, False, or the Condition."""
+    if op == "==":
+        return compare(left, right)
+    if op == "!=":
+        equal = compare(left, right)
+        return (not equal) if isinstance(equal, bool) else replace(equal, relation="!=")
+    if op in (">=", ">"):
+        return at_least(left, right + int(op == ">"))
+    return at_least(right, left + int(op == "<"))
+
+
 def simpler(a: Dim, b: Dim) -> Dim:
-    """Of two sizes required to be equal, the one that reads more simply (H rather than 8*(H//8))."""
-    return min((a, b), key=lambda v: (not isinstance(v, int), len(format_size(v))))
+    """Of two sizes required to be equal, the one that reads more simply (H rather than 8*(H//8), H//4
+    rather than 2*(H//8)): a number, else fewer terms, atoms and coefficients, nested floors counted."""
+    if a is b or isinstance(a, int):
+        return a
+    return b if isinstance(b, int) or _weight(b) < _weight(a) else a
+
+
+def _weight(value: Size) -> int:
+    return sum(1 + (coefficient != 1) + sum(power * (1 + (_weight(atom.numerator) if isinstance(atom, (Floor, Scaled))
+                                                          and isinstance(atom.numerator, Size) else 0))
+                                            for atom, power in monomial)
+               for monomial, coefficient in value.terms)
 
 
 def slope(value: Dim) -> Fraction | None:
     """s with d(x + P) − d(x) = s·P for a floor-affine size in one symbol (H//4 + 1: 1/4); None when it
     is not floor-affine (a product of symbols, a max, a scale torch rounds in double precision)."""
+    from fractions import Fraction
     if isinstance(value, int):
         return Fraction(0)
     total = Fraction(0)
@@ -559,7 +635,7 @@ def slope(value: Dim) -> Fraction | None:
             if inner is None:
                 return None
             total += c * inner / atom.divisor
-        else:
+        else:   # Scaled, Max, Quotient: not floor-affine
             return None
     return total
 
@@ -694,7 +770,8 @@ def _format_term(monomial, c: int, names) -> str:
     for atom, power in monomial:
         factor = _format_atom(atom, len(monomial) == 1 and power == 1 and c == 1, names)
         factors += [factor] * power
-    return "*".join(([str(c)] if c != 1 else []) + factors)
+    # Python source (names given) is spaced as ruff format writes it: `C * t`, `k // 2`.
+    return (" * " if names is not None else "*").join(([str(c)] if c != 1 else []) + factors)
 
 
 def _is_product(value: Size) -> bool:
@@ -707,6 +784,12 @@ def _format_atom(atom: Atom, alone: bool, names) -> str:
         return atom.name if names is None else names[atom.name]
     if isinstance(atom, Max):
         return f"max({', '.join(format_size(v, names) for v in atom.operands)})"
+    if isinstance(atom, Quotient):
+        parts = [format_size(v, names) for v in (atom.numerator, atom.divisor)]
+        parts = [f"({p})" if isinstance(v, Size) and (len(v.terms) > 1 or _is_product(v)) else p
+                 for p, v in zip(parts, (atom.numerator, atom.divisor))]
+        slash = " // " if names is not None else "//"
+        return f"{parts[0]}{slash}{parts[1]}" if alone else f"({parts[0]}{slash}{parts[1]})"
     inner = format_size(atom.numerator, names)
     if isinstance(atom.numerator, Size) and (len(atom.numerator.terms) > 1 or _is_product(atom.numerator)):
         inner = f"({inner})"
@@ -714,40 +797,5 @@ def _format_atom(atom: Atom, alone: bool, names) -> str:
         return f"{'math.floor' if names is not None else 'floor'}({inner} * {atom.factor!r})"
     if isinstance(atom, Max):
         return f"max({', '.join(format_size(v, names) for v in atom.operands)})"
-    text = f"{inner}//{atom.divisor}"
+    text = f"{inner}{' // ' if names is not None else '//'}{atom.divisor}"
     return text if alone else f"({text})"
-
-
-# ---------------------------------------------------------------- parsing (for tests and round trips)
-
-def parse_size(text: str) -> Dim:
-    """The size a printed size stands for: `16*(H//4)*(W//4)`, `H % 2`, `(H + 1)//2 - 1`.
-    Parsed with Python's own expression grammar (`ast`), never evaluated; only integers, names
-    and + - * // % are accepted."""
-    import ast
-    tree = ast.parse(text, mode="eval").body
-    return _from_tree(tree)
-
-
-def _from_tree(node) -> Dim:
-    import ast
-    if isinstance(node, ast.Constant) and type(node.value) is int:
-        return node.value
-    if isinstance(node, ast.Name):
-        return Size.symbol(node.id)
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-        return -_from_tree(node.operand)
-    if isinstance(node, ast.BinOp):
-        left, right = _from_tree(node.left), _from_tree(node.right)
-        operators = {ast.Add: lambda: left + right, ast.Sub: lambda: left - right,
-                     ast.Mult: lambda: left * right, ast.FloorDiv: lambda: _int_divide(left, right, floordiv),
-                     ast.Mod: lambda: _int_divide(left, right, lambda a, b: a - b * floordiv(a, b))}
-        if type(node.op) in operators:
-            return operators[type(node.op)]()
-    raise ValueError(f"not a size expression: {ast.dump(node)}")
-
-
-def _int_divide(left: Dim, right: Dim, operation) -> Dim:
-    if not isinstance(right, int) or right <= 0:
-        raise ValueError("sizes are divided by positive integers only")
-    return operation(left, right)

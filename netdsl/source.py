@@ -3,19 +3,28 @@
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 
 @dataclass(frozen=True, eq=False)
 class SourceFile:
+    """A file's path and text; two SourceFiles are the same file when both agree (parses are cached
+    by them, so spans may point at an equal SourceFile rather than the same object)."""
     path: str
     text: str = field(repr=False)
-    _line_starts: list[int] = field(init=False, repr=False)
 
-    def __post_init__(self) -> None:
-        starts = [0]
-        starts.extend(i + 1 for i, ch in enumerate(self.text) if ch == "\n")
-        object.__setattr__(self, "_line_starts", starts)
+    def __eq__(self, other) -> bool:
+        return isinstance(other, SourceFile) and (other is self or (other.path, other.text) == (self.path, self.text))
+
+    def __hash__(self) -> int:
+        return hash((self.path, self.text))
+
+    @cached_property
+    def _line_starts(self) -> list[int]:
+        """Computed when a position is first shown: an editor's re-check of a clean file never needs it."""
+        return [0, *(match.end() for match in re.finditer("\n", self.text))]
 
     def line_col(self, offset: int) -> tuple[int, int]:
         """1-based line and column of a character offset."""

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
-
 
 def nearest(name: str, candidates) -> str | None:
     """The closest spelling among candidates (case-insensitive equality first)."""
@@ -11,6 +9,7 @@ def nearest(name: str, candidates) -> str | None:
     lowered = {c.lower(): c for c in candidates}
     if name.lower() in lowered and lowered[name.lower()] != name:
         return lowered[name.lower()]
+    import difflib  # only when something is misspelt: off the start-up
     matches = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
     return matches[0] if matches else None
 

@@ -29,8 +29,8 @@ class Row:
 
 def describe(layer: LayerResult) -> str:
     node = layer.node
-    if node.block is not None:
-        args = ", ".join(f"{k}={format_value(v)}" for k, v in node.args.items())
+    if node.block is not None:   # the parameters as this call bound them
+        args = ", ".join(f"{k}={format_value(v)}" for k, v in (layer.args or node.args).items())
         return f"{node.kind}({args})"
     if layer.inputs is None or layer.args is None:
         return node.kind

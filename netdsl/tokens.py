@@ -28,18 +28,17 @@ def lex(text: str) -> list[Token]:
     """Every token of text with its offsets. A character no terminal matches is skipped, so text that
     is being typed still lexes."""
     found: list[Token] = []
-    offset, gap = 0, 0
+    offset, end = 0, 0
     while offset < len(text):
         try:
             for token in lark_parser().lex(text[offset:], dont_ignore=True):
                 value, start = str(token), offset + token.start_pos
-                if not value.strip():          # whitespace: remember its line breaks
-                    gap += value.count("\n")
-                    continue
+                if not value.strip():
+                    continue   # whitespace: its line breaks are counted from the text (the post-lexer drops some)
                 kind = _KINDS.get(token.type) or ("keyword" if value.isalpha() else "op")
-                found.append(Token(kind, value, start, start + len(value), gap))
-                gap = 0
+                found.append(Token(kind, value, start, start + len(value), text.count("\n", end, start)))
+                end = start + len(value)
             break
         except UnexpectedCharacters as error:
-            offset += error.pos_in_stream + 1  # never whitespace: the gap before it is already counted
+            offset += error.pos_in_stream + 1
     return found

@@ -31,10 +31,12 @@ def fixes_of(text: str) -> list[tuple[str, str, str]]:
     ("x -> conv2d(4, kernal=3) -> output", "E0310", "replace `kernal` with `kernel`",
      "x -> conv2d(4, kernel=3) -> output"),
     ("y = x -> relu\n    yy -> output", "E0201", "replace `yy` with `y`", "y = x -> relu\n    y -> output"),
-    ("x -> conv2d(4, 3, bias=False) -> output", "E0201", "replace `False` with `false`",
+    ("x -> conv2d(4, 3, bias=False) -> output", "E0119", "replace `False` with `false`",
      "x -> conv2d(4, 3, bias=false) -> output"),
-    ("x -> conv2d(4, 3) relu -> output", "E0201", "insert `->` before `relu`",
+    ("x -> conv2d(4, 3) relu -> output", "E0114", "insert `->` before `relu`",
      "x -> conv2d(4, 3) -> relu -> output"),
+    ("y = x -> conv2d(4, 3)\n    relu -> output", "E0114", "insert `->` before `relu`",
+     "y = x -> conv2d(4, 3)\n    -> relu -> output"),
 ])
 def test_a_fix_is_offered_and_its_result_checks(body, code, message, fixed):
     offered = {(c, m): after for c, m, after in fixes_of(NET.format(body=body))}

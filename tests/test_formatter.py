@@ -125,4 +125,4 @@ def test_fmt_check_diff_and_in_place(tmp_path, capsys):
 
 def test_fmt_reports_a_syntax_error(capsys):
     code, _, err = run_cli(capsys, "fmt", "--check", "specs/errors/missing_paren.net")
-    assert code == 1 and "error[E0102]" in err
+    assert code == 1 and "error[E0116]" in err

@@ -3,6 +3,8 @@ that round-trips, and agreement with integer arithmetic at random concrete sizes
 
 from __future__ import annotations
 
+import ast
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -17,11 +19,44 @@ from netdsl.sizes import (
     evaluate,
     exact_quotient,
     format_size,
-    parse_size,
     scale,
     substitute,
     symbol,
 )
+
+# ---------------------------------------------------------------- reading printed sizes back
+
+
+def parse_size(text: str):
+    """The size a printed size stands for: `16*(H//4)*(W//4)`, `H % 2`, `(H + 1)//2 - 1`.
+    Parsed with Python's own expression grammar (`ast`), never evaluated; only integers, names
+    and + - * // % are accepted."""
+    tree = ast.parse(text, mode="eval").body
+    return _from_tree(tree)
+
+
+def _from_tree(node):
+    if isinstance(node, ast.Constant) and type(node.value) is int:
+        return node.value
+    if isinstance(node, ast.Name):
+        return symbol(node.id)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        return -_from_tree(node.operand)
+    if isinstance(node, ast.BinOp):
+        left, right = _from_tree(node.left), _from_tree(node.right)
+        operators = {ast.Add: lambda: left + right, ast.Sub: lambda: left - right,
+                     ast.Mult: lambda: left * right, ast.FloorDiv: lambda: _int_divide(left, right, lambda a, b: a // b),
+                     ast.Mod: lambda: _int_divide(left, right, lambda a, b: a % b)}
+        if type(node.op) in operators:
+            return operators[type(node.op)]()
+    raise ValueError(f"not a size expression: {ast.dump(node)}")
+
+
+def _int_divide(left, right, operation):
+    if not isinstance(right, int) or right <= 0:
+        raise ValueError("sizes are divided by positive integers only")
+    return operation(left, right)
+
 
 H, W, N, L, C = (symbol(name) for name in "HWNLC")
 

@@ -3,25 +3,9 @@
 from __future__ import annotations
 
 from .. import codes
-from ..kinds import LayerKind, Role
-from ..schema import (
-    INT,
-    POSITIVE,
-    PROBABILITY,
-    Choice,
-    Field,
-    Float,
-    Schema,
-    format_value,
-)
-from ..shapes import (
-    ShapeError,
-    divides,
-    fixed_size,
-    format_shape,
-    normalize_dim,
-    require,
-)
+from ..kinds import LayerKind, Recognise, Role
+from ..schema import INT, POSITIVE, PROBABILITY, Choice, Field, Float, Schema, format_value
+from ..shapes import ShapeError, divides, fixed_size, format_shape, normalize_dim, require
 from ..sizes import compare, format_size
 
 
@@ -30,6 +14,7 @@ def _same_shape(args, inputs):
 
 
 def _pointwise(name: str, module: str, prefix: str | None = None, role: Role = Role.NONE, infer=_same_shape,
+               calls: tuple[str, ...] = (),
                **fields) -> LayerKind:
     options = tuple(fields)
 
@@ -39,7 +24,8 @@ def _pointwise(name: str, module: str, prefix: str | None = None, role: Role = R
 
     return LayerKind(
         name=name, schema=Schema(fields), infer=infer, prefix=prefix or name, positional=options, module=module,
-        module_args=lambda args, inputs: ((), args.changed(*options)), label=label, doc=f"torch.{module}", role=role)
+        module_args=lambda args, inputs: ((), args.changed(*options)), label=label, doc=f"torch.{module}", role=role,
+        recognise=Recognise(calls))
 
 
 def _dropout2d_infer(args, inputs):
@@ -52,6 +38,15 @@ def _dropout2d_infer(args, inputs):
     return shape
 
 
+def _torch_function(name: str) -> tuple[str, ...]:
+    """The function as torch, torch.nn.functional and a tensor method spell it."""
+    return f"torch.{name}", f"torch.nn.functional.{name}", f"Tensor.{name}"
+
+
+def _functional(name: str) -> tuple[str, ...]:
+    return (f"torch.nn.functional.{name}",)
+
+
 def _softmax_kind(name: str, module: str) -> LayerKind:
     def infer(args, inputs):
         normalize_dim(args.dim, len(inputs[0]))
@@ -60,7 +55,8 @@ def _softmax_kind(name: str, module: str) -> LayerKind:
     return LayerKind(
         name=name, schema=Schema({"dim": Field(INT)}), infer=infer, prefix=name, positional=("dim",), module=module,
         module_args=lambda args, inputs: ((), {"dim": args.dim}), label=lambda args, inputs: f"{name}(dim={args.dim})",
-        doc=f"torch.{module}; dim is required (torch's implicit dim is deprecated)", role=Role.SQUASH)
+        doc=f"torch.{module}; dim is required (torch's implicit dim is deprecated)", role=Role.SQUASH,
+        recognise=Recognise(_torch_function(name)))
 
 
 def _hardtanh_infer(args, inputs):
@@ -117,26 +113,29 @@ PRELU = LayerKind(
     role=Role.ACTIVATION)
 
 KINDS = (
-    _pointwise("relu", "nn.ReLU", role=Role.ACTIVATION),
-    _pointwise("leaky_relu", "nn.LeakyReLU", role=Role.ACTIVATION, negative_slope=Field(Float(), 0.01)),
-    _pointwise("elu", "nn.ELU", role=Role.ACTIVATION, alpha=Field(Float(), 1.0)),
-    _pointwise("gelu", "nn.GELU", role=Role.ACTIVATION, approximate=Field(Choice(("none", "tanh")), "none")),
-    _pointwise("silu", "nn.SiLU", role=Role.ACTIVATION),
-    _pointwise("relu6", "nn.ReLU6", role=Role.ACTIVATION),
-    _pointwise("hardtanh", "nn.Hardtanh", role=Role.ACTIVATION, infer=_hardtanh_infer,
+    _pointwise("relu", "nn.ReLU", role=Role.ACTIVATION, calls=_torch_function("relu")),
+    _pointwise("leaky_relu", "nn.LeakyReLU", role=Role.ACTIVATION, calls=("torch.nn.functional.leaky_relu",),
+               negative_slope=Field(Float(), 0.01)),
+    _pointwise("elu", "nn.ELU", role=Role.ACTIVATION, calls=("torch.nn.functional.elu",), alpha=Field(Float(), 1.0)),
+    _pointwise("gelu", "nn.GELU", role=Role.ACTIVATION, calls=("torch.nn.functional.gelu",),
+               approximate=Field(Choice(("none", "tanh")), "none")),
+    _pointwise("silu", "nn.SiLU", role=Role.ACTIVATION, calls=("torch.nn.functional.silu",)),
+    _pointwise("relu6", "nn.ReLU6", role=Role.ACTIVATION, calls=_functional("relu6")),
+    _pointwise("hardtanh", "nn.Hardtanh", role=Role.ACTIVATION, infer=_hardtanh_infer, calls=_functional("hardtanh"),
                min_val=Field(Float(), -1.0), max_val=Field(Float(), 1.0)),
-    _pointwise("hardswish", "nn.Hardswish", role=Role.ACTIVATION),
-    _pointwise("mish", "nn.Mish", role=Role.ACTIVATION),
-    _pointwise("softplus", "nn.Softplus", role=Role.ACTIVATION, beta=Field(Float(), 1.0),
-               threshold=Field(Float(), 20.0)),
-    _pointwise("selu", "nn.SELU", role=Role.ACTIVATION),
-    _pointwise("celu", "nn.CELU", role=Role.ACTIVATION, infer=_celu_infer, alpha=Field(Float(), 1.0)),
+    _pointwise("hardswish", "nn.Hardswish", role=Role.ACTIVATION, calls=_functional("hardswish")),
+    _pointwise("mish", "nn.Mish", role=Role.ACTIVATION, calls=_functional("mish")),
+    _pointwise("softplus", "nn.Softplus", role=Role.ACTIVATION, calls=_functional("softplus"),
+               beta=Field(Float(), 1.0), threshold=Field(Float(), 20.0)),
+    _pointwise("selu", "nn.SELU", role=Role.ACTIVATION, calls=_torch_function("selu")[:2]),
+    _pointwise("celu", "nn.CELU", role=Role.ACTIVATION, infer=_celu_infer, calls=_torch_function("celu")[:2],
+               alpha=Field(Float(), 1.0)),
     PRELU,
-    _pointwise("glu", "nn.GLU", infer=_glu_infer, dim=Field(INT, -1)),
-    _pointwise("sigmoid", "nn.Sigmoid", role=Role.SQUASH),
-    _pointwise("hardsigmoid", "nn.Hardsigmoid", role=Role.SQUASH),
-    _pointwise("logsigmoid", "nn.LogSigmoid", role=Role.SQUASH),
-    _pointwise("tanh", "nn.Tanh", role=Role.SQUASH),
+    _pointwise("glu", "nn.GLU", infer=_glu_infer, calls=_functional("glu"), dim=Field(INT, -1)),
+    _pointwise("sigmoid", "nn.Sigmoid", role=Role.SQUASH, calls=_torch_function("sigmoid")),
+    _pointwise("hardsigmoid", "nn.Hardsigmoid", role=Role.SQUASH, calls=_functional("hardsigmoid")),
+    _pointwise("logsigmoid", "nn.LogSigmoid", role=Role.SQUASH, calls=_functional("logsigmoid")),
+    _pointwise("tanh", "nn.Tanh", role=Role.SQUASH, calls=_torch_function("tanh")),
     _pointwise("identity", "nn.Identity", prefix="id"),
     _pointwise("dropout", "nn.Dropout", prefix="drop", role=Role.DROPOUT, p=Field(PROBABILITY, 0.5)),
     LayerKind(name="dropout2d", schema=Schema({"p": Field(PROBABILITY, 0.5)}), infer=_dropout2d_infer, prefix="drop",

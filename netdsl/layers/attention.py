@@ -11,7 +11,7 @@ order), after the 1, 2 or 3 attention inputs: `multihead_attention(x, causal, 8,
 from __future__ import annotations
 
 from .. import codes
-from ..kinds import Inferred, LayerKind
+from ..kinds import CannotImport, Inferred, LayerKind, Recognise, TensorArg
 from ..pysource import literal
 from ..schema import POSITIVE, PROBABILITY, Bool, Field, Float, Schema, optional
 from ..shapes import (
@@ -61,11 +61,12 @@ def _embedding(args, inputs):
     return fixed_size("multihead_attention", "embedding features", inputs[0][-1])
 
 
-def _divisors_help(embed) -> str:
-    if not isinstance(embed, int):
+def _divisors_help(embed, heads) -> str:
+    """The head counts nearest the written one that divide the embedding size."""
+    if not isinstance(embed, int) or not isinstance(heads, int):
         return "use a num_heads dividing the embedding size"
-    divisors = [h for h in range(1, min(embed, 64) + 1) if embed % h == 0]
-    return f"use a num_heads dividing {embed}, e.g. {', '.join(map(str, divisors[-4:]))}"
+    divisors = sorted((h for h in range(1, embed + 1) if embed % h == 0), key=lambda h: (abs(h - heads), -h))
+    return f"use a num_heads dividing {embed}: {' or '.join(map(str, divisors[:3]))}"
 
 
 def _check_masks(args, query, key, masks: dict) -> None:
@@ -100,7 +101,7 @@ def _infer(args, inputs):
     rank, embed = len(query), args.embed_dim
     require(divides(args.num_heads, embed), lambda: ShapeError(
         f"embed_dim {format_size(embed)} is not divisible by num_heads={format_size(args.num_heads)}",
-        arg="num_heads", code=codes.E0302, help=_divisors_help(embed)))
+        arg="num_heads", code=codes.E0302, help=_divisors_help(embed, args.num_heads)))
     seq, batch = (1, 0) if args.batch_first and rank == 3 else (0, 1)
     require(compare(key[seq], value[seq]), lambda: ShapeError(
         f"key and value need the same sequence length, but key is {format_shape(key)} and value is "
@@ -150,6 +151,20 @@ def _call(module: str, names: tuple[str, ...], args) -> str:
     return f"{module}({', '.join(_roles(args, names))}{masks}{causal}, need_weights=False)[0]"
 
 
+def _bind(arguments: dict) -> tuple[tuple[TensorArg, ...], dict]:
+    """The module's forward(query, key, value, key_padding_mask, need_weights, attn_mask, ...,
+    is_causal): the masks become the last inputs; need_weights and average_attn_weights only concern
+    element [1], the weights."""
+    masks = tuple(m for m in _MASKS if arguments.get(m) is not None)
+    for mask in masks:
+        if not isinstance(arguments[mask], TensorArg):
+            raise CannotImport(f"`{mask}` is a constant, not a tensor the model computes or takes")
+    query, key, value = arguments["query"], arguments["key"], arguments["value"]
+    attending = (query,) if query == key == value else (query, key) if key == value else (query, key, value)
+    flags = {m: True for m in masks} | ({"is_causal": True} if arguments.get("is_causal") else {})
+    return (*attending, *(arguments[m] for m in masks)), flags
+
+
 MULTIHEAD_ATTENTION = LayerKind(
     name="multihead_attention",
     schema=Schema(dict(num_heads=Field(POSITIVE), dropout=Field(PROBABILITY, 0.0), bias=Field(Bool(), True),
@@ -163,7 +178,11 @@ MULTIHEAD_ATTENTION = LayerKind(
     params=_params, macs=_macs, module="nn.MultiheadAttention", module_args=_module_args, call=_call,
     label=lambda args, inputs: f"multihead_attention({format_size(args.embed_dim)}, heads={args.num_heads})",
     doc="torch.nn.MultiheadAttention; 1 input: self-attention, 2: query and key=value, 3: query, key, value; "
-        "attn_mask=true / key_padding_mask=true: the masks follow as the last inputs")
+        "attn_mask=true / key_padding_mask=true: the masks follow as the last inputs",
+    recognise=Recognise(
+        bind=_bind, results=lambda path: {} if path == (0,) else None,
+        attributes=lambda module: {"bias": module.in_proj_bias is not None,
+                                   "add_bias_kv": module.bias_k is not None}))
 
 
 # ---------------------------------------------------------------- scaled_dot_product_attention
@@ -240,6 +259,8 @@ SDPA = LayerKind(
     macs=_sdpa_macs, functional=_sdpa_emit,
     label=lambda args, inputs: "scaled_dot_product_attention" + ("(causal)" if args.is_causal else ""),
     doc="F.scaled_dot_product_attention(q, k, v[, attn_mask]): softmax(q kᵀ · scale + mask) v over [..., L, E]; "
-        "is_causal masks the future; batch dims broadcast")
+        "is_causal masks the future; batch dims broadcast",
+    recognise=Recognise(("torch.nn.functional.scaled_dot_product_attention(query, key, value, attn_mask=None, "
+                         "dropout_p=0.0, is_causal=False, scale=None, enable_gqa=False)",)))
 
 KINDS = (MULTIHEAD_ATTENTION, SDPA)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from .. import codes
-from ..kinds import LayerKind
+from ..kinds import LayerKind, Role
 from ..schema import (
     NON_NEGATIVE,
     POSITIVE,
@@ -48,19 +48,23 @@ def _schema(d: int, transpose: bool) -> Schema:
     return Schema(fields)
 
 
-def _groups_help(channels, out_channels) -> str:
-    if not (isinstance(channels, int) and isinstance(out_channels, int)):
+def _groups_help(channels, out_channels, groups) -> str:
+    """The nearest groups that divide both counts; a depthwise intent (groups = out_channels) stays
+    depthwise: groups = in_channels, when that divides out_channels."""
+    if not all(isinstance(v, int) for v in (channels, out_channels, groups)):
         return "groups must divide both channel counts"
+    if groups == out_channels and out_channels % channels == 0:
+        return f"for a depthwise convolution use groups={channels} (one group per input channel)"
     common = math.gcd(channels, out_channels)
-    choices = [str(g) for g in range(common, 0, -1) if common % g == 0]
-    return f"groups must divide both {channels} and {out_channels}: use groups={' or '.join(choices[:3])}"
+    choices = sorted((g for g in range(1, common + 1) if common % g == 0), key=lambda g: (abs(g - groups), -g))
+    return f"groups must divide both {channels} and {out_channels}: use groups={' or '.join(map(str, choices[:3]))}"
 
 
 def _check_groups(args) -> None:
     for what, value in (("input channels", args.in_channels), ("out_channels", args.out_channels)):
         require(divides(args.groups, value), lambda what=what, value=value: ShapeError(
             f"groups={format_size(args.groups)} must divide the {what} ({format_size(value)})", arg="groups",
-            code=codes.E0302, help=_groups_help(args.in_channels, args.out_channels)))
+            code=codes.E0302, help=_groups_help(args.in_channels, args.out_channels, args.groups)))
 
 
 def _check_padding_mode(args, spatial, kernel, dilation) -> None:
@@ -128,7 +132,7 @@ def _conv_kind(d: int) -> LayerKind:
                      macs=macs, positional=("out_channels", "kernel_size", "stride", "padding", "dilation", "groups",
                                             "bias", "padding_mode"),
                      aliases={"kernel": "kernel_size"}, inferred=(channels_of(name, "in_channels", d),),
-                     module=f"nn.Conv{d}d", module_args=module_args, label=label,
+                     module=f"nn.Conv{d}d", module_args=module_args, label=label, role=Role.CONV,
                      doc=f"torch.nn.Conv{d}d; in_channels is inferred")
 
 
@@ -174,7 +178,7 @@ def _conv_transpose_kind(d: int) -> LayerKind:
                      macs=macs, positional=("out_channels", "kernel_size", "stride", "padding", "output_padding",
                                             "groups", "bias", "dilation", "padding_mode"),
                      aliases={"kernel": "kernel_size"}, inferred=(channels_of(name, "in_channels", d),),
-                     module=f"nn.ConvTranspose{d}d", module_args=module_args, label=label,
+                     module=f"nn.ConvTranspose{d}d", module_args=module_args, label=label, role=Role.CONV,
                      doc=f"torch.nn.ConvTranspose{d}d; in_channels is inferred")
 
 

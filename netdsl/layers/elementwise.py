@@ -8,11 +8,12 @@ their mask is boolean is the spec's responsibility (torch raises otherwise).
 from __future__ import annotations
 
 from .. import codes
-from ..kinds import LayerKind
+from ..kinds import LayerKind, Recognise
 from ..pysource import literal
 from ..schema import INT, Either, Field, Float, Nothing, Schema, format_value
 from ..shapes import ShapeError, broadcast
 from . import least_rank
+from .axes import methods
 
 _NUMBER = Either((INT, Float()))
 
@@ -20,7 +21,7 @@ _NUMBER = Either((INT, Float()))
 def _unary(name: str, doc: str) -> LayerKind:
     return LayerKind(name=name, schema=Schema({}), infer=lambda args, inputs: inputs[0], prefix=name,
                      functional=lambda args, names, inputs: f"torch.{name}({names[0]})",
-                     label=lambda args, inputs: name, doc=doc)
+                     label=lambda args, inputs: name, doc=doc, recognise=Recognise(methods(name)))
 
 
 def _clamp_infer(args, inputs):
@@ -40,7 +41,8 @@ CLAMP = LayerKind(
     infer=_clamp_infer, prefix="clamp", positional=("min", "max"),
     functional=lambda args, names, inputs: f"torch.clamp({names[0]}, {_clamp_bounds(args)})",
     label=lambda args, inputs: f"clamp({_clamp_bounds(args)})",
-    doc="torch.clamp: min, max or both (a number each); min > max gives max everywhere, as torch")
+    doc="torch.clamp: min, max or both (a number each); min > max gives max everywhere, as torch",
+    recognise=Recognise(methods("clamp")))
 
 
 def _where_infer(args, inputs):
@@ -52,14 +54,16 @@ WHERE = LayerKind(
     name="where", schema=Schema({}), infer=_where_infer, prefix="where", inputs=3,
     functional=lambda args, names, inputs: f"torch.where({', '.join(names)})",
     label=lambda args, inputs: "where", doc="torch.where(condition, a, b): a where the boolean condition holds, else "
-                                            "b; the three shapes broadcast")
+                                            "b; the three shapes broadcast",
+    recognise=Recognise(("torch.where(condition, input, other)",)))
 
 MASKED_FILL = LayerKind(
     name="masked_fill", schema=Schema({"value": Field(_NUMBER)}), infer=lambda args, inputs: broadcast(*inputs),
     prefix="fill", inputs=2, positional=("value",),
     functional=lambda args, names, inputs: f"{names[0]}.masked_fill({names[1]}, {literal(args.value)})",
     label=lambda args, inputs: f"masked_fill({format_value(args.value)})",
-    doc="torch.Tensor.masked_fill(mask, value): `x -> masked_fill(mask, -1e9)`; the shapes broadcast")
+    doc="torch.Tensor.masked_fill(mask, value): `x -> masked_fill(mask, -1e9)`; the shapes broadcast",
+    recognise=Recognise(tuple(f"{call}(input, mask, value)" for call in methods("masked_fill"))))
 
 
 def _triangle(name: str) -> LayerKind:
@@ -75,7 +79,7 @@ def _triangle(name: str) -> LayerKind:
                      positional=("diagonal",), functional=emit,
                      label=lambda args, inputs: name + (f"({args.diagonal})" if args.diagonal else ""),
                      doc=f"torch.{name}: the {part} triangle of the last two dims (diagonal=0: the main one), "
-                         f"the rest zero")
+                         f"the rest zero", recognise=Recognise(methods(name)))
 
 
 KINDS = (

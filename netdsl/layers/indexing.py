@@ -7,7 +7,7 @@ is almost always a mistake, and every size in netdsl is at least 1 (E0420).
 from __future__ import annotations
 
 from .. import codes
-from ..kinds import LayerKind
+from ..kinds import LayerKind, Recognise
 from ..schema import (
     INT,
     POSITIVE,
@@ -31,6 +31,7 @@ from ..sizes import (
     simpler,
 )
 from . import input_sizes, least_rank, minimum, python_dim
+from .axes import methods
 
 # ---------------------------------------------------------------- getitem
 
@@ -164,7 +165,7 @@ def _getitem_infer(args, inputs):
 
 GETITEM = LayerKind(
     name="getitem", schema=Schema({"index": Field(Index())}), infer=_getitem_infer, prefix="getitem",
-    positional=("index",),
+    positional=("index",), operator="[]",
     functional=lambda args, names, inputs: f"{names[0]}[{index_text(args.index, input_sizes(names, inputs))}]",
     label=lambda args, inputs: f"[{index_text(args.index)}]",
     doc="x[index] with Python's syntax: ints, slices start:stop:step (negative bounds from the end), None, ...")
@@ -198,7 +199,8 @@ NARROW = LayerKind(
     name="narrow", schema=Schema(dict(dim=Field(INT), start=Field(Int(symbolic=True)), length=Field(POSITIVE))),
     infer=_narrow_infer, prefix="narrow", positional=("dim", "start", "length"), functional=_narrow_emit,
     label=lambda args, inputs: f"narrow({args.dim}, {format_size(args.start)}, {format_size(args.length)})",
-    doc="torch.narrow: `length` elements of dim from `start` (negative: from the end)")
+    doc="torch.narrow: `length` elements of dim from `start` (negative: from the end)",
+    recognise=Recognise(methods("narrow")))
 
 
 # ---------------------------------------------------------------- expand
@@ -263,6 +265,7 @@ EXPAND = LayerKind(
     name="expand", schema=Schema({"sizes": Field(Anything())}), infer=_expand_infer, prefix="expand",
     positional=("*sizes",), functional=_expand_emit,
     label=lambda args, inputs: f"expand({', '.join(map(format_size, args.sizes))})",
-    doc="torch.Tensor.expand: dims of size 1 enlarged, new dims in front, -1 keeps a dim (no copy)")
+    doc="torch.Tensor.expand: dims of size 1 enlarged, new dims in front, -1 keeps a dim (no copy)",
+    recognise=Recognise(("Tensor.expand",)))
 
 KINDS = (GETITEM, NARROW, EXPAND)

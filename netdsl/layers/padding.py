@@ -7,7 +7,7 @@ Padding is non-negative: torch's negative padding crops, which a spec writes as 
 from __future__ import annotations
 
 from .. import codes
-from ..kinds import LayerKind
+from ..kinds import LayerKind, Recognise
 from ..pysource import literal
 from ..schema import (
     NON_NEGATIVE,
@@ -79,7 +79,7 @@ PAD = LayerKind(
     infer=_pad_infer, prefix="pad", positional=("pad", "mode", "value"), functional=_pad_emit,
     label=lambda args, inputs: f"pad({as_arg(args.pad)}" + (f", {args.mode}" if args.mode != "constant" else "") + ")",
     doc="torch.nn.functional.pad: (left, right) pairs from the last dim backwards; modes constant (with value), "
-        "reflect, replicate, circular")
+        "reflect, replicate, circular", recognise=Recognise(("torch.nn.functional.pad",)))
 
 
 def _padding_layer(style: str, module: str, mode: str, d: int) -> LayerKind:

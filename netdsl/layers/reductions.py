@@ -4,7 +4,7 @@ argmax/argmin (the indices)."""
 from __future__ import annotations
 
 from .. import codes
-from ..kinds import LayerKind
+from ..kinds import LayerKind, Recognise
 from ..schema import (
     INT,
     Bool,
@@ -17,7 +17,7 @@ from ..schema import (
     format_value,
 )
 from ..shapes import ShapeError, numel
-from .axes import DIMS_OR_NONE, resolve_dims
+from .axes import DIMS_OR_NONE, methods, resolve_dims
 
 _ONE_DIM_OR_NONE = Either((INT, Nothing()))
 
@@ -50,8 +50,9 @@ def _dim_text(args) -> str:
 
 
 def _reduction(name: str, torch_name: str, doc: str, dims_type=DIMS_OR_NONE, infer=_reduce_infer,
-               dim_required: bool = False, **extra: Field) -> LayerKind:
-    """extra: arguments between dim and keepdim (std's correction)."""
+               dim_required: bool = False, calls: tuple[str, ...] = (), **extra: Field) -> LayerKind:
+    """extra: arguments between dim and keepdim (std's correction); calls: where torch's parameter list is
+    not the kind's positional arguments (`netdsl import`, kinds.Recognise)."""
     options = tuple(extra)
 
     def emit(args, names, inputs):
@@ -71,11 +72,17 @@ def _reduction(name: str, torch_name: str, doc: str, dims_type=DIMS_OR_NONE, inf
     fields = dict(dim=Field(dims_type) if dim_required else Field(dims_type, None), **extra, keepdim=Field(Bool(), False))
     return LayerKind(
         name=name, schema=Schema(fields), infer=infer, prefix=name, positional=("dim", *options, "keepdim"),
-        functional=emit, macs=lambda args, inputs, output: numel(inputs[0]), label=label, doc=doc)
+        functional=emit, macs=lambda args, inputs, output: numel(inputs[0]), label=label, doc=doc,
+        recognise=Recognise(calls or methods(torch_name)))
 
 
 def _over(torch_name: str, what: str = "") -> str:
     return f"torch.{torch_name}{what} over dim (an int, a tuple, or all dims when omitted)"
+
+
+def _keyword_correction(name: str) -> tuple[str, ...]:
+    """torch.std(x, dim, *, correction=1, keepdim=False): a third positional argument would be `unbiased`."""
+    return tuple(f"{call}(input, dim=None)" for call in methods(name))
 
 
 _CORRECTION = Field(Either((INT, Float())), 1)
@@ -90,8 +97,10 @@ KINDS = (
     _reduction("min", "amin", _over("amin", " (the values; argmin gives the indices)")),
     _reduction("amax", "amax", _over("amax")),
     _reduction("amin", "amin", _over("amin")),
-    _reduction("std", "std", _over("std", " with correction=1 (Bessel's), as torch"), correction=_CORRECTION),
-    _reduction("var", "var", _over("var", " with correction=1 (Bessel's), as torch"), correction=_CORRECTION),
+    _reduction("std", "std", _over("std", " with correction=1 (Bessel's), as torch"), correction=_CORRECTION,
+               calls=_keyword_correction("std")),
+    _reduction("var", "var", _over("var", " with correction=1 (Bessel's), as torch"), correction=_CORRECTION,
+               calls=_keyword_correction("var")),
     _reduction("logsumexp", "logsumexp", "torch.logsumexp over dim (an int or a tuple; required)",
                dims_type=Either((INT, Tuple(INT))), infer=_logsumexp_infer, dim_required=True),
     _reduction("argmax", "argmax", "torch.argmax: the index of the largest value along dim (over the flattened "

@@ -41,7 +41,7 @@ class Index:
         self.occurrences: list[Occurrence] = []
         for source, visible in program.scopes.items():
             for definition in dict.fromkeys(visible.values()):
-                if definition.span.source is source:
+                if definition.span.source == source:
                     self._definition(definition, visible)
         self._imports(program)
 

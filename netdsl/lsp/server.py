@@ -226,7 +226,7 @@ def on_document_symbol(ls: NetdslServer, params: lsp.DocumentSymbolParams) -> li
     source = state.analysis.source
     symbols = []
     for definition in state.analysis.program.scopes.get(source, {}).values():
-        if definition.span.source is not source:
+        if definition.span.source != source:
             continue
         children = [lsp.DocumentSymbol(s.name, _SYMBOL_KINDS[s.kind], _range(s.span), _range(s.span), detail=s.kind)
                     for s in state.index.symbols_of(definition)]
