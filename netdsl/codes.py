@@ -815,10 +815,10 @@ E0420 = _code("E0420", "a result with no elements", """
     tensor, but every layer after it would compute nothing, so netdsl treats it as the mistake it
     almost always is: every size is at least 1.
 
-        input x: [N, 3, 8]
-        x -> getitem((Ellipsis, (6, 2, None)))      # x[..., 6:2]: selects nothing
+        input x: [N, 8]
+        x -> getitem(((None, None, None), (6, 2, None)))      # x[:, 6:2]: selects nothing
 
-    Check the bounds (negative ones count from the end of the dim: `x[..., 2:-2]`).
+    Check the bounds (negative ones count from the end of the dim: `x[:, 2:-2]`).
     """)
 
 E0421 = _code("E0421", "the input sizes do not satisfy the `where` clause", """

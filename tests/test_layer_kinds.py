@@ -51,7 +51,8 @@ network Decoder() {
 
 def test_multihead_attention_takes_its_masks_as_inputs():
     lines = _forward_lines(_source(CAUSAL_ENCODER))
-    assert lines[:2] == ["causal = torch.ones(6, 6, dtype=torch.bool)", "causal = torch.triu(causal, diagonal=1)"]
+    assert lines[:2] == ["causal = torch.ones(6, 6, dtype=torch.bool, device=x.device)",
+                         "causal = torch.triu(causal, diagonal=1)"]
     assert _one_line(lines[2:]) == ("y=self.attn1(x,x,x,attn_mask=causal,key_padding_mask=padding,is_causal=True,"
                                      "need_weights=False)[0]returny")
     built = netdsl.build_module(CAUSAL_ENCODER).eval()
@@ -135,7 +136,7 @@ def test_tensors_made_from_sizes_need_no_input_and_math_reads_like_torch():
     }
     """
     lines = _forward_lines(_source(spec))
-    assert lines[0] == "positions = torch.arange(5)"
+    assert lines[0] == "positions = torch.arange(5, device=x.device)"
     assert "scale = torch.std(x, dim=-1, correction=0, keepdim=True)" in lines
     assert "scale = torch.clamp(scale, min=1e-05)" in lines
     built = netdsl.build_module(spec)

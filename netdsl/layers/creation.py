@@ -1,7 +1,7 @@
 """Tensors made from sizes alone, with no tensor input: ones, zeros, arange (`causal = ones(L, L) -> tril`).
 
-Their sizes may be symbols of the network's inputs (`L`); generated code writes such a size by its
-name, which the code generator defines from the inputs.
+Their sizes may be symbols of the inputs (`L`); generated code reads such a size off the inputs of the
+class it is in (`x.size(1)`): the code generator passes a kind with no tensor input those inputs.
 """
 
 from __future__ import annotations
@@ -23,14 +23,16 @@ from ..schema import (
 )
 from ..shapes import ShapeError, require
 from ..sizes import Size, at_least, format_size
-from . import python_dim
+from . import input_sizes, python_dim
 
 DTYPES = ("float32", "float64", "float16", "bfloat16", "int64", "int32", "bool")
 _DTYPE = Field(optional(Choice(DTYPES)), None)
 
 
-def _dtype_text(args) -> str:
-    return f", dtype=torch.{args.dtype}" if args.dtype is not None else ""
+def _options(args, names: tuple[str, ...]) -> str:
+    """dtype, and the device of the class's first input (a mask must be where the tensors it masks are)."""
+    return (f", dtype=torch.{args.dtype}" if args.dtype is not None else "") + \
+        (f", device={names[0]}.device" if names else "")
 
 
 def _filled(name: str) -> LayerKind:
@@ -42,8 +44,9 @@ def _filled(name: str) -> LayerKind:
         return tuple(args.size)
 
     def emit(args, names, inputs):
-        sizes = ", ".join(python_dim(s, {}) for s in args.size) or "()"
-        return f"torch.{name}({sizes}{_dtype_text(args)})"
+        spelled = input_sizes(names, inputs)
+        sizes = ", ".join(python_dim(s, spelled) for s in args.size) or "()"
+        return f"torch.{name}({sizes}{_options(args, names)})"
 
     return LayerKind(
         name=name, schema=Schema(dict(size=Field(Anything()), dtype=_DTYPE)), infer=infer, prefix=name,
@@ -81,7 +84,8 @@ def _arange_infer(args, inputs):
 def _arange_emit(args, names, inputs):
     start, end, step = _limits(args)
     written = [end] if start == 0 and step == 1 else [start, end] if step == 1 else [start, end, step]
-    return f"torch.arange({', '.join(python_dim(v, {}) for v in written)}{_dtype_text(args)})"
+    spelled = input_sizes(names, inputs)
+    return f"torch.arange({', '.join(python_dim(v, spelled) for v in written)}{_options(args, names)})"
 
 
 ARANGE = LayerKind(
