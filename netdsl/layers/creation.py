@@ -10,17 +10,7 @@ import math
 
 from .. import codes
 from ..kinds import LayerKind
-from ..schema import (
-    Anything,
-    Choice,
-    Either,
-    Field,
-    Float,
-    Int,
-    Schema,
-    format_value,
-    optional,
-)
+from ..schema import Anything, Choice, Either, Field, Float, Int, Schema, format_value, optional
 from ..shapes import ShapeError, require
 from ..sizes import Size, at_least, format_size
 from . import input_sizes, python_dim

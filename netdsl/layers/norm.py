@@ -6,18 +6,7 @@ import math
 
 from .. import codes
 from ..kinds import Inferred, LayerKind
-from ..schema import (
-    POSITIVE,
-    Bool,
-    Either,
-    Field,
-    Float,
-    Int,
-    Schema,
-    Tuple,
-    format_value,
-    optional,
-)
+from ..schema import POSITIVE, Bool, Either, Field, Float, Int, Schema, Tuple, format_value, optional
 from ..shapes import ShapeError, divides, fixed_size, format_shape, numel, require
 from ..sizes import at_least, compare, format_size
 from . import channels_of, least_rank

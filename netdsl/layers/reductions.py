@@ -5,17 +5,7 @@ from __future__ import annotations
 
 from .. import codes
 from ..kinds import LayerKind, Recognise
-from ..schema import (
-    INT,
-    Bool,
-    Either,
-    Field,
-    Float,
-    Nothing,
-    Schema,
-    Tuple,
-    format_value,
-)
+from ..schema import INT, Bool, Either, Field, Float, Nothing, Schema, Tuple, format_value
 from ..shapes import ShapeError, numel
 from .axes import DIMS_OR_NONE, methods, resolve_dims
 
