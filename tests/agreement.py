@@ -51,6 +51,8 @@ def spec_text(name: str, case: Case) -> str:
     unpacked = args.pop("outputs", None)
     index = args.pop("index", None) if unpacked is not None else None
     written = [f"x{i}" for i in range(len(case.shapes))]
+    if ORACLE[name].grouped_state and len(written) > 2:
+        written = [written[0], "(" + ", ".join(written[1:]) + ")"]
     for argument in order[:case.positional]:
         value = args[argument.lstrip("*")]
         written += map(spec_value, value) if argument.startswith("*") else [spec_value(value)]
@@ -105,6 +107,22 @@ def _mean_shortcut(case: Case, d: int) -> bool:
         (s if o is None else o) == 1 for s, o in zip(x[-d:], expand(case.args["output_size"], d)))
 
 
+def _ignored_causal_mask(case: Case) -> bool:
+    """multihead_attention with is_causal, an attn_mask of the wrong shape and no key_padding_mask: torch then
+    drops the mask unchecked (need_weights=False hands is_causal to scaled_dot_product_attention)."""
+    args, shapes = case.args, case.shapes
+    if not (args.get("is_causal") and args.get("attn_mask")) or args.get("key_padding_mask"):
+        return False
+    query, mask = shapes[0], shapes[-1]
+    key = shapes[1] if len(shapes) > 2 else query
+    batched = len(query) == 3
+    seq = 1 if args.get("batch_first") and batched else 0
+    if len(query) not in (2, 3) or len(key) <= seq:
+        return False
+    heads = args["num_heads"] * (query[1 - seq] if batched else 1)
+    return len(mask) in (2, 3) and mask not in ((query[seq], key[seq]), (heads, query[seq], key[seq]))
+
+
 @dataclass(frozen=True)
 class Stricter:
     reason: str
@@ -136,6 +154,8 @@ STRICTER = [
              lambda name, case, ours: "E0321" in ours.codes and any(0 in shape for shape in case.shapes)),
     Stricter("more positional arguments than the kind takes: the rest must be named (torch takes more)",
              lambda name, case, ours: "E0312" in ours.codes),
+    Stricter("multihead_attention with is_causal and an attn_mask of the wrong shape (torch drops the mask "
+             "unchecked: is_causal is a hint)", _kinds({"multihead_attention"}, _ignored_causal_mask)),
     Stricter("a reshape to a 0-D tensor: `()` is not a value a spec can write",
              _kinds({"reshape", "view"}, lambda case: case.args.get("shape") == ())),
     # Without weights or running statistics torch never compares num_features/num_channels with the input.

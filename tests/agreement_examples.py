@@ -51,4 +51,7 @@ PINNED: dict[str, list[Case]] = {
     "multihead_attention": [Case({"num_heads": 2, "add_zero_attn": True}, ((3, 2, 6), (4, 2, Symbol("S6"))))],
     # a dilated window entirely in the padding: torch gives -inf and its backward corrupts memory
     "maxpool1d": [Case({"kernel_size": 2, "stride": 2, "padding": 1, "dilation": 2}, ((3, 3, 1),))],
+    # with batch_first and a batch equal to the layer count, a right initial state was taken for a swapped one
+    **{name: [Case({"hidden_size": 1, "batch_first": True}, ((1, 1, 1), (1, 1, 1)))] for name in ("rnn", "gru")},
+    "lstm": [Case({"hidden_size": 2, "batch_first": True}, ((2, 3, 1), (1, 2, 2), (1, 2, 2)))],
 }

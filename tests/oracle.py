@@ -42,6 +42,7 @@ class Op:
     indices: bool = False                        # the input holds integer ids below num_embeddings
     pieces: bool = False                         # returns several tensors, which a spec unpacks into names
     sizes: str | None = None                     # the argument listing sizes, which may name input symbols
+    grouped_state: bool = False                  # inputs after the first are written as one tuple: (h0, c0)
 
 
 class PythonRejects(ValueError):
@@ -260,14 +261,22 @@ _LSTM_RESULTS = {**_RESULTS, "hidden": lambda out: out[1][0]}
 
 
 def _recurrent(class_name: str) -> Op:
+    """forward(input, h_0) — (h_0, c_0) for an LSTM, written `lstm(x, (h0, c0), ...)` — the state optional."""
     inferred = {"input_size": _last}
     results = _LSTM_RESULTS if class_name == "LSTM" else _RESULTS
 
     def make(args, shapes):
         options = {k: v for k, v in args.items() if k != "returns"}
         module = getattr(nn, class_name)(**_with_inferred(options, shapes, inferred))
-        return _module(module, results[args.get("returns", "output")])
-    return Op(make, ("hidden_size", "num_layers"), inferred)
+        pick = results[args.get("returns", "output")]
+
+        def forward(training, x, *state):
+            module.train(training)
+            if not state:
+                return pick(module(x))
+            return pick(module(x, tuple(state) if class_name == "LSTM" else state[0]))
+        return Call(module, forward)
+    return Op(make, ("hidden_size", "num_layers"), inferred, grouped_state=class_name == "LSTM")
 
 
 def _roles(items: tuple) -> tuple:
@@ -275,17 +284,27 @@ def _roles(items: tuple) -> tuple:
     return {1: lambda: items * 3, 2: lambda: (items[0], items[1], items[1])}.get(len(items), lambda: items)()
 
 
+_MASKS = ("attn_mask", "key_padding_mask")   # attn_mask=true / key_padding_mask=true: the last inputs are these
+
+
 def _attention() -> Op:
+    """nn.MultiheadAttention's forward(query, key, value, key_padding_mask=, attn_mask=, is_causal=); the spec's
+    result is the attention output alone, which need_weights=False asks for (is_causal is then honoured)."""
     inferred = {"embed_dim": _last}
 
     def make(args, shapes):
-        _, key, value = _roles(tuple(shapes))
+        masks = [m for m in _MASKS if args.get(m)]
+        roles = len(shapes) - len(masks)
+        _, key, value = _roles(tuple(shapes[:roles]))
         sizes = {"kdim": key[-1] if key else 1, "vdim": value[-1] if value else 1}
-        module = nn.MultiheadAttention(**_with_inferred(args, shapes, inferred), **sizes)
+        options = {k: v for k, v in args.items() if k not in (*_MASKS, "is_causal")}
+        module = nn.MultiheadAttention(**_with_inferred(options, shapes, inferred), **sizes)
+        causal = {"is_causal": args["is_causal"]} if "is_causal" in args else {}
 
         def forward(training, *tensors):
             module.train(training)
-            return module(*_roles(tensors))[0]   # (attention output, attention weights)
+            given = dict(zip(masks, tensors[roles:]))
+            return module(*_roles(tensors[:roles]), **given, **causal, need_weights=False)[0]
         return Call(module, forward)
     return Op(make, ("num_heads", "dropout", "bias", "add_bias_kv", "add_zero_attn"), inferred)
 

@@ -28,6 +28,8 @@ TORCH_MESSAGES = re.compile("|".join([
     r"^Expected at least \d+ dimensions for input tensor but received \d+$",
     r"^expected \d+D (or \d+D )?input \(got \d+D input\)$",                          # batchnorm
     r"^(RNN|LSTM|GRU): Expected input to be 2D or 3D, got \d+D( tensor)? instead$",
+    r"^For (unbatched 2|batched 3)-D input, hx (and cx )?should also be \d-D but got ",         # an initial state
+    r"^Expected hidden(\[[01]\])? size \(\d+, (\d+, )?\d+\), got \[",
     r"^(max_pool\dd: )?Expected \d+D or \d+D \(batch mode\) tensor with optional 0 dim batch size for input",
     r"^non-empty \d+D or \d+D \(batch mode\) tensor expected for input$",
     r"^Expected \d+D or \d+D \(batch mode\) tensor with possibly 0 batch size and other non-zero dimensions",
@@ -37,6 +39,13 @@ TORCH_MESSAGES = re.compile("|".join([
     r"^Feature dropout requires at least \d+ dimensions in the input$",
     r"^pixel_(un)?shuffle expects input to have at least 3 dimensions",
     r"^query should be unbatched 2D or batched 3D tensor but received \d+-D query tensor$",
+    # multihead_attention's masks
+    r"^For (un)?batched \([23]-D\) `query`, expected `(key_padding_mask|attn_mask)` to be `None`",
+    r"^Expected `attn_mask` shape to be ",
+    r"^Expected key_padded_mask\.shape\[[01]\] to be \d+, but got \d+$",
+    r"^The shape of the [23]D attn_mask is ",
+    r"^attn_mask's dimension \d+ is not supported$",
+    r"^Need attn_mask if specifying the is_causal hint",
     r"^Input Error: Only 3D, 4D and 5D input Tensors supported \(got \d+D\) for the modes",
     r"^Got \d+D input, but \w+ mode needs \d+D input$",
     r"^Input and (scale_factor|output) must have the same number of spatial dimensions",
