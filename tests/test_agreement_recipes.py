@@ -25,7 +25,7 @@ from torch_recipe import run_recipe
 from netdsl import registry
 from netdsl.checker import infer_layer
 from netdsl.schema import SchemaError
-from netdsl.shapes import ShapeError, conv_transpose_output_size, expand
+from netdsl.shapes import ShapeError
 
 KINDS = registry.all_kinds()
 RECIPE_ONLY = {
@@ -39,24 +39,6 @@ RECIPE_ONLY = {
 TOTAL = int(os.environ.get("NETDSL_AGREEMENT_EXAMPLES", "1500"))
 PER_KIND = max(10, TOTAL // max(len(GENERATORS), 1))
 STATS: dict[str, Counter] = defaultdict(Counter)
-
-
-def _transpose_output(case: Case, d: int) -> tuple:
-    defaults = (("kernel_size", 1), ("stride", 1), ("padding", 0), ("output_padding", 0), ("dilation", 1))
-    per_dim = zip(case.shapes[0][-d:], *(expand(case.args.get(k, default), d) for k, default in defaults))
-    return tuple(conv_transpose_output_size(*values) for values in per_dim)
-
-
-def _empty_area(case: Case) -> bool:
-    scale, spatial = case.args.get("scale_factor"), case.shapes[0][2:]
-    return case.args.get("mode") == "area" and scale is not None and "size" not in case.args and any(
-        int(s * f) == 0 for s, f in zip(spatial, expand(scale, len(spatial))))
-
-
-def _mean_shortcut(case: Case, d: int) -> bool:
-    x = case.shapes[0]
-    return len(x) not in (d + 1, d + 2) and all(
-        (s if o is None else o) == 1 for s, o in zip(x[-d:], expand(case.args["output_size"], d)))
 
 
 def _slice_sizes(case: Case) -> list[int]:
@@ -86,24 +68,8 @@ def _arange_length(case: Case) -> float:
     return math.ceil((end - start) / step) if step else 1
 
 
-def _ignored_causal_mask(case: Case) -> bool:
-    """multihead_attention with is_causal, an attn_mask of the wrong shape and no key_padding_mask: torch
-    then drops the mask unchecked (need_weights=False hands is_causal to SDPA); netdsl checks it."""
-    args, shapes = case.args, case.shapes
-    if not (args.get("is_causal") and args.get("attn_mask")) or args.get("key_padding_mask"):
-        return False
-    query, mask = shapes[0], shapes[-1]
-    key = shapes[1] if len(shapes) > 2 else query
-    batched = len(query) == 3
-    seq = 1 if args.get("batch_first") and batched else 0
-    if len(query) not in (2, 3) or len(key) <= seq:
-        return False
-    lq, ls = query[seq], key[seq]
-    heads = args["num_heads"] * (query[1 - seq] if batched else 1)
-    return len(mask) in (2, 3) and mask not in ((lq, ls), (heads, lq, ls))
-
-
 # Regions where netdsl is deliberately stricter than PyTorch: netdsl must reject, PyTorch is not asked.
+# (The kinds the oracle covers list theirs in agreement.py.)
 STRICTER: dict[str, tuple[str, Callable[[Case], bool]]] = {
     # Every size is at least 1 (E0420): torch returns empty tensors for these.
     "getitem": ("getitem with a slice that selects nothing", lambda case: 0 in _slice_sizes(case)),
@@ -113,33 +79,9 @@ STRICTER: dict[str, tuple[str, Callable[[Case], bool]]] = {
     # center_crop is netdsl's own op (its code is a slice, which checks nothing): crop [N, C, *spatial] to
     # a smaller or equal spatial size of a tensor of the same rank.
     "center_crop": ("center_crop of tensors that do not fit", _crop_mismatch),
-    "multihead_attention": ("multihead_attention with is_causal and a mask of the wrong shape",
-                            _ignored_causal_mask),
     # `a > b`, `x ** 2`: two operands, as Python's operators take (the registry's expression drops a third).
     **{name: (f"{name} of other than two operands", lambda case: len(case.shapes) + (case.args.get("scalar") is not None) != 2)
        for name in ("pow", "gt", "ge", "lt", "le", "eq", "ne")},
-    # torch only warns and then drops single elements instead of channels: almost always a mistake.
-    "dropout2d": ("dropout2d on input that is not 3-D or 4-D", lambda case: len(case.shapes[0]) not in (3, 4)),
-    # torch's CPU kernels return an empty tensor for a transposed 2d/3d convolution whose output size is
-    # 0; meta, conv_transpose1d and plain convolutions raise "output size is too small". netdsl raises.
-    **{f"conv_transpose{d}d": (f"conv_transpose{d}d with an output size of 0",
-                               lambda case, d=d: 0 in _transpose_output(case, d)) for d in (2, 3)},
-    # mode="area" is adaptive average pooling, which returns an empty tensor for an output size of 0
-    # where every other mode raises; netdsl raises for all modes.
-    **{name: (f"{name} in mode 'area' to an empty output", _empty_area) for name in ("interpolate", "upsample")},
-    # ATen computes an output size of 1 as a mean over the last d dims and skips the rank check, so any
-    # input of d or more dims passes; nn.AdaptiveAvgPool2d/3d document (and netdsl takes) [C, *] or [N, C, *].
-    **{f"adaptive_avg_pool{d}d": (f"adaptive_avg_pool{d}d to size 1 on input of the wrong rank",
-                                  lambda case, d=d: _mean_shortcut(case, d)) for d in (2, 3)},
-}
-
-
-# Regions where PyTorch's verdict depends on something other than shapes and arguments: skipped.
-NOT_STATIC: dict[str, tuple[str, Callable[[Case], bool]]] = {
-    # torch raises "expected more than 1 value per channel" in training mode only; eval mode runs.
-    **{f"batchnorm{d}d": ("batchnorm over a single value per channel (training mode only)",
-                          lambda case: len(case.shapes[0]) > 1 and math.prod(case.shapes[0]) // case.shapes[0][1] == 1)
-       for d in (1, 2, 3)},
 }
 
 
@@ -192,12 +134,10 @@ def check_agreement(name: str, case: Case) -> None:
     args, ours = netdsl_verdict(kind, case)
     stats = STATS[name]
     stats["cases"] += 1
-    for table, outcome in ((STRICTER, "stricter"), (NOT_STATIC, "not static")):
-        if name in table and table[name][1](case):
-            stats[outcome] += 1
-            if table is STRICTER:
-                assert isinstance(ours, Exception), f"{name}: {table[name][0]} must be rejected: {case}"
-            return
+    if name in STRICTER and STRICTER[name][1](case):
+        stats["stricter"] += 1
+        assert isinstance(ours, Exception), f"{name}: {STRICTER[name][0]} must be rejected: {case}"
+        return
     if isinstance(ours, Exception):
         if args is None:
             stats["invalid arguments"] += 1
