@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from . import registry
 from .block_classes import BlockClass, plan_block_classes
 from .checker import CheckedGraph, LayerResult
+from .initializers import INITIALIZERS
 from .program import Program
 from .pysource import (
     INDENT,
@@ -170,21 +171,32 @@ class _Generator:
                 f"{pad}super().__init__()"]
         modules: dict[str, str] = {}
         for layer in checked.layers:
-            kind = registry.lookup(layer.node.kind) if layer.inner is None else None
+            node = layer.node
+            if node.shares is not None:   # the module of its first application, called again
+                if node.shares in modules:
+                    modules[node.name] = modules[node.shares]
+                continue
+            kind = registry.lookup(node.kind) if node.is_layer else None
             if kind is not None and kind.functional is not None:
                 continue
-            attribute = modules[layer.node.name] = attributes.create(layer.node.name)
+            attribute = modules[node.name] = attributes.create(node.name)
+            if node.learnable is not None:
+                init += self.learnable(attribute, layer, fill, pad)
+                continue
             if layer.inner is not None:
                 cls, arguments = fill.block(layer)
                 constructor = f"{cls}({', '.join(f'{k}={fill.arg(v)}' for k, v in arguments.items())})"
             else:
                 constructor = self.constructor(kind, layer, fill)
             init += statement(pad, f"self.{attribute} = ", constructor)
-        live = checked.live()
+            init += [f"{pad}self.{attribute}.{weight} = self.{modules[node.tie]}.{weight}" for weight in layer.tied]
+        live = [layer for layer in checked.live() if layer.node.learnable is None]
         variables = _variables(checked, live, Namespace(self.reserved))
+        variables.update({layer.node.name: f"self.{modules[layer.node.name]}" for layer in checked.layers
+                          if layer.node.learnable is not None})
         signature = ["self", *(f"{variables[i.name]}: torch.Tensor" for i in checked.graph.inputs)]
         forward = wrap(INDENT, "def forward(", signature, ") -> torch.Tensor:")
-        unused = [layer.node.name for layer in checked.layers if layer not in live]
+        unused = [layer.node.name for layer in checked.layers if layer not in live and layer.node.learnable is None]
         if unused:
             forward.append(f"{pad}# not computed: the output does not depend on {', '.join(unused)}")
         for layer in live:
@@ -193,6 +205,32 @@ class _Generator:
             forward += statement(pad, f"{variables[layer.node.name]} = ", expr, f"# {comment}" if comment else "")
         forward.append(f"{pad}return {variables[checked.graph.output]}")
         return "\n".join([f"class {name}(nn.Module):", f'{INDENT}"""{doc}"""', "", *init, "", *forward])
+
+    def learnable(self, attribute: str, layer: LayerResult, fill, pad: str) -> list[str]:
+        """`self.W = nn.Parameter(torch.empty(64, 10))` and its `nn.init` call, or
+        `self.register_buffer("mask", torch.tril(torch.ones(8, 8)))`."""
+        node = layer.node
+        initializer = INITIALIZERS[node.learnable.init]
+        sizes = [fill.arg(size) for size in layer.shape]
+        written = {name: fill.arg(value) for name, value in initializer.arguments(node.args).items()}
+        expr = initializer.create(written, sizes, filled=layer.init is not None)
+        if layer.init is not None:   # the stages after the initialiser, as one expression
+            values = {"init": expr}
+            for stage in layer.init.layers:
+                names = tuple(f"({values[name]})" for name in stage.node.inputs)
+                values[stage.node.name] = registry.lookup(stage.node.kind).functional(stage.args, names, stage.inputs)
+            expr = values[layer.init.graph.output]
+        # The sizes and arguments may be constructor parameters of a block's class (or placeholders).
+        names = set(re.findall(r"[A-Za-z_]\w*", " ".join([*sizes, *written.values()])))
+        expr, used = checked_expression(expr, names, node.name)
+        self.imports |= {KNOWN_GLOBALS[n] for n in used}
+        target = f"self.{attribute}"
+        if node.learnable.buffer:
+            lines = statement(pad, "", f"self.register_buffer({literal(attribute)}, {expr})")
+        else:
+            lines = statement(pad, f"{target} = ", f"nn.Parameter({expr})")
+        filling = initializer.fill(written, target) if layer.init is None else None
+        return lines + (statement(pad, "", filling) if filling else [])
 
     def constructor(self, kind: registry.LayerKind, layer: LayerResult, fill: _Fill) -> str:
         positional, keywords = kind.module_args(layer.args, layer.inputs)
