@@ -10,6 +10,7 @@ from ..checker import CheckedGraph, LayerResult
 from ..pipeline import Analysis
 from ..shapes import format_dim, format_shape
 from ..source import Span
+from ..summary import describe
 from .index import Index, Symbol
 
 
@@ -84,15 +85,18 @@ def _counts(layer: LayerResult) -> str:
 def _layer(chosen: list[Use]) -> str:
     node = chosen[0].layer.node
     lines = [f"**{node.kind}** `{node.name}`"]
-    kind = registry.lookup(node.kind)
+    kind = registry.lookup(node.kind) if node.is_layer else None
     for use in chosen:
         layer = use.layer
         if use.where:
             lines.append(f"\n*{use.where}*")
+        if node.learnable is not None or node.shares is not None or layer.tied:
+            lines.append(f"{describe(layer)}  ")
         if layer.inputs is not None and layer.args is not None and kind is not None:
             lines.append(f"```python\n{pytorch_call(kind, layer.args, layer.inputs, node.inputs)}\n```")
-        ins = ", ".join(format_shape(s) for s in layer.inputs) if layer.inputs is not None else "unknown"
-        lines.append(f"input {ins} → output {format_shape(layer.shape) if layer.shape else 'unknown'}  ")
+        if node.learnable is None:
+            ins = ", ".join(format_shape(s) for s in layer.inputs) if layer.inputs is not None else "unknown"
+            lines.append(f"input {ins} → output {format_shape(layer.shape) if layer.shape else 'unknown'}  ")
         lines.append(f"error: {layer.error}" if layer.error else _counts(layer))
     if kind is not None and kind.doc:
         lines.append(f"\n{kind.doc}")
@@ -126,7 +130,8 @@ def tensor_shapes(analysis: Analysis, symbol: Symbol) -> list[tuple[str, str]]:
         if symbol.name in checked.input_shapes:
             found.append((format_shape(checked.input_shapes[symbol.name]), f"input{' ' + where if where else ''}"))
             continue
-        layer = next((layer for layer in reversed(checked.layers) if layer.node.variable == symbol.name), None)
+        layer = next((layer for layer in reversed(checked.layers) if layer.node.variable == symbol.name
+                      or layer.node.learnable is not None and layer.node.name == symbol.name), None)
         if layer is not None:
             shape = format_shape(layer.shape) if layer.shape is not None else "unknown"
             made = f"from `{layer.node.kind}` (`{layer.node.name}`) at {layer.node.span.short()}"
