@@ -71,6 +71,17 @@ class Node:
 
 
 @dataclass(frozen=True)
+class Assumption:
+    """A `where` condition on the input sizes that was not settled when lowering: `left op right` over
+    the graph's size symbols. A network's assumptions say which sizes it is meant for; a block's are
+    requirements on its caller's sizes."""
+    left: Any                      # a Size or int
+    op: str                        # == != < <= > >=
+    right: Any
+    span: Span                     # the condition in the spec
+
+
+@dataclass(frozen=True)
 class Graph:
     name: str
     kind: str                      # "network" or "block"
@@ -79,6 +90,8 @@ class Graph:
     nodes: tuple[Node, ...]        # in topological (source) order
     output: str | None             # the value returned; None when the spec has no output
     span: Span
+    assumptions: tuple[Assumption, ...] = ()
+    defined: frozenset[str] = frozenset()  # input sizes a `where` equality defines (H == 224, W == H)
 
     @cached_property
     def _by_name(self) -> dict[str, Node]:

@@ -61,4 +61,4 @@ def test_explain_prints_every_code_and_refuses_unknown_ones(capsys):
         status, out, _ = run_cli(capsys, "explain", code.lower())
         assert status == 0 and out.startswith(f"{code}: {entry.title}") and entry.explanation in out
     status, _, err = run_cli(capsys, "explain", "E0490")
-    assert status == 2 and "unknown code 'E0490'; did you mean E0419?" in err
+    assert status == 2 and "unknown code 'E0490'; did you mean E0430?" in err
