@@ -397,13 +397,14 @@ E0230 = _code("E0230", "unknown initialiser", """
     Use one of them: `param W: [64, 10] = kaiming_uniform(a=0.1)`.
     """)
 
-E0231 = _code("E0231", "parameter or buffer declared without shape or initialiser", """
-    A `param` or `buffer` declaration needs a shape and an initialiser: PyTorch has no default
-    (`torch.empty` leaves memory uninitialised), and netdsl makes none up.
+E0231 = _code("E0231", "parameter or buffer declared without a shape", """
+    A `param` or `buffer` declaration needs a shape: its sizes are numbers, the block's parameters or
+    the symbols of the block's input pattern. The initialiser may be left out (a parameter is then
+    `normal`, `torch.randn`; a buffer `zeros`), but when written it is a name or a call.
 
-        param b: [10]
+        param b
 
-    Say how it starts: `param b: [10] = zeros`, or `= normal(0, 0.02)`, `= kaiming_uniform(a=0.1)`.
+    Give the shape: `param b: [10]`, or `param b: [10] = zeros`.
     """)
 
 E0232 = _code("E0232", "reused layer given arguments", """

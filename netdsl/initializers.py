@@ -23,6 +23,7 @@ class Initializer:
     positional: tuple[str, ...] = ()
     factory: str | None = None      # a torch function that makes the tensor filled: `torch.zeros`
     function: str | None = None     # else a torch.nn.init function filling `torch.empty(...)`: `normal_`
+    plain: str | None = None        # the torch function it is with torch's default arguments: `torch.randn`
     min_dims: int = 0               # xavier and kaiming compute fan in and fan out from dims 0 and 1
     doc: str = ""
 
@@ -41,15 +42,16 @@ class Initializer:
         if self.factory == "torch.full":
             shape = f"({sizes[0]},)" if len(sizes) == 1 else f"({', '.join(sizes)})"
             return f"torch.full({shape}, {written['val']})"
-        if self.factory is not None:
-            return f"{self.factory}({', '.join(sizes) or '()'})"
+        factory = self.plain if self.plain is not None and not written else self.factory
+        if factory is not None:
+            return f"{factory}({', '.join(sizes) or '()'})"
         empty = f"torch.empty({', '.join(sizes) or '()'})"
         return self.fill(written, empty) if filled else empty
 
     def fill(self, written: dict[str, str], target: str) -> str | None:
         """The call that initialises `target` in place (`nn.init.normal_(self.W, std=0.02)`), or None when
         `create` makes the tensor filled."""
-        if self.function is None:
+        if self.function is None or self.plain is not None and not written:
             return None
         return f"nn.init.{self.function}({target}{''.join(f', {k}={v}' for k, v in written.items())})"
 
@@ -74,9 +76,9 @@ INITIALIZERS: dict[str, Initializer] = {i.name: i for i in (
     Initializer("constant", Schema(dict(val=Field(Float()))), ("val",), factory="torch.full",
                 doc="every element val (torch.full)"),
     Initializer("normal", Schema(dict(mean=Field(Float(), 0.0), std=Field(Float(ge=0.0), 1.0))), ("mean", "std"),
-                function="normal_", doc="nn.init.normal_(mean=0, std=1)"),
-    Initializer("uniform", _numbers(a=0.0, b=1.0), ("a", "b"), function="uniform_",
-                doc="nn.init.uniform_ on [a, b), a=0, b=1"),
+                function="normal_", plain="torch.randn", doc="nn.init.normal_(mean=0, std=1); torch.randn"),
+    Initializer("uniform", _numbers(a=0.0, b=1.0), ("a", "b"), function="uniform_", plain="torch.rand",
+                doc="nn.init.uniform_ on [a, b), a=0, b=1; torch.rand"),
     Initializer("trunc_normal", Schema(dict(mean=Field(Float(), 0.0), std=Field(Float(ge=0.0), 1.0),
                                             a=Field(Float(), -2.0), b=Field(Float(), 2.0))),
                 ("mean", "std", "a", "b"), function="trunc_normal_",
@@ -90,3 +92,9 @@ INITIALIZERS: dict[str, Initializer] = {i.name: i for i in (
     Initializer("kaiming_normal", _KAIMING, ("a", "mode", "nonlinearity"), function="kaiming_normal_", min_dims=2,
                 doc="nn.init.kaiming_normal_(a=0, mode='fan_in', nonlinearity='leaky_relu')"),
 )}
+
+
+def default(buffer: bool) -> Initializer:
+    """The initialiser of a declaration that names none: `param W: [C, out]` is `torch.randn(C, out)`, as
+    PyTorch's tutorials write a custom layer's weight; `buffer count: [1]` starts at zeros."""
+    return INITIALIZERS["zeros" if buffer else "normal"]

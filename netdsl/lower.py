@@ -14,7 +14,7 @@ from . import syntax as ast
 from .arguments import ArgError, Signature, bind, validate
 from .diagnostics import Diagnostic, Diagnostics, Note, Severity
 from .folding import MAX_INT, FoldError, fold, negate
-from .initializers import INITIALIZERS
+from .initializers import INITIALIZERS, default
 from .ir import Assumption, Graph, Input, Learnable, Node, PyTorchReading, RepeatCopy
 from .kinds import CannotUnpack, LayerKind
 from .program import Program
@@ -274,7 +274,7 @@ class _Lowerer:
     def initializer(self, scope: Scope, decl: ast.Learnable, shape: tuple):
         """((the initialiser, its validated arguments), their spans), or None after reporting why."""
         call = decl.init if isinstance(decl.init, ast.Call) else None
-        initializer = INITIALIZERS[call.func.name if call else decl.init.name]
+        initializer = default(decl.buffer) if decl.init is None else INITIALIZERS[call.func.name if call else decl.init.name]
         positional, keywords = [], []
         for arg in call.args if call else ():
             value = self.expression(scope, arg.value)
@@ -284,9 +284,10 @@ class _Lowerer:
                 positional.append((value, arg.span))
             else:
                 keywords.append((arg.name.name, arg.name.span, value, arg.span))
-        bound = bind(initializer.signature, positional, keywords, decl.init.span)
-        args, errors = (None, bound.errors) if bound.errors else \
-            validate(initializer.signature, bound.values, bound.spans, decl.init.span)
+        span = decl.span if decl.init is None else decl.init.span
+        bound = bind(initializer.signature, positional, keywords, span)
+        args, errors = (None, bound.errors) if bound.errors else validate(initializer.signature, bound.values,
+                                                                          bound.spans, span)
         for error in errors:
             self.error(error)
         if args is None:

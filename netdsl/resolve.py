@@ -192,13 +192,10 @@ class _Resolver:
             self.result.learnables.add(decl.name.name)
 
     def initializer(self, decl: ast.Learnable, noun: str) -> bool:
-        """Whether the declaration's initialiser is a known one (its arguments are resolved as values)."""
+        """Whether the declaration's initialiser is a known one or left out (its arguments are resolved as values)."""
         init = decl.init
-        if init is None:
-            self.diagnostics.error(codes.E0231, f"{noun} `{decl.name.name}` needs an initialiser", decl.span,
-                                   help="say how it starts, e.g. `= zeros`, `= normal(0, 0.02)` or "
-                                        "`= kaiming_uniform(a=0.1)`: PyTorch has no default")
-            return False
+        if init is None:   # the default (initializers.default)
+            return True
         if isinstance(init, ast.Var) or isinstance(init, ast.Call) and init.label is None:
             ident = init.func if isinstance(init, ast.Call) else ast.Ident(init.name, init.span)
             for arg in init.args if isinstance(init, ast.Call) else ():

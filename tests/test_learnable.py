@@ -1,0 +1,143 @@
+"""Parameters, buffers and shared weights (specs/custom_layers.net, specs/sharing.net) against modules
+written by hand in plain PyTorch: the same parameter count (parameters(), which counts a tied tensor
+once), the same state_dict keys and shapes in the same order, and the same outputs on the same weights."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from conftest import ROOT
+from spec_modules import checked, emitted_module
+from torch import nn
+
+import netdsl
+
+
+class MyLinear(nn.Module):
+    def __init__(self, in_units: int, units: int) -> None:
+        super().__init__()
+        self.W = nn.Parameter(torch.randn(in_units, units))
+        self.b = nn.Parameter(torch.zeros(units))
+
+    def forward(self, x):
+        return x @ self.W + self.b
+
+
+class TutorialMLP(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.hidden = MyLinear(20, 64)
+        self.head = MyLinear(64, 10)
+
+    def forward(self, x):
+        h = self.hidden(x)
+        h = h * torch.sigmoid(h)        # Swish
+        h = h - h.mean()                # CenteredLayer
+        return self.head(h)
+
+
+class Encoder(nn.Module):
+    def __init__(self, dim: int, in_features: int) -> None:
+        super().__init__()
+        self.fc1, self.fc2 = nn.Linear(in_features, dim), nn.Linear(dim, dim)
+
+    def forward(self, x):
+        return self.fc2(torch.relu(self.fc1(x)))
+
+
+class Siamese(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.register_buffer("temperature", torch.full((1,), 0.07))
+        self.encoder = Encoder(32, 64)
+        self.norm = nn.LayerNorm(32)
+
+    def forward(self, a, b):
+        ea, eb = self.norm(self.encoder(a)), self.norm(self.encoder(b))
+        return (ea * eb).sum(dim=1) / self.temperature
+
+
+class TiedLM(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.pos = nn.Parameter(nn.init.trunc_normal_(torch.empty(16, 64), std=0.02))
+        self.embed = nn.Embedding(1000, 64)
+        self.ln1 = nn.LayerNorm(64)
+        self.head = nn.Linear(64, 1000, bias=False)
+        self.head.weight = self.embed.weight
+
+    def forward(self, tokens):
+        return self.head(self.ln1(self.embed(tokens) + self.pos))
+
+
+def _inputs(name: str) -> tuple[torch.Tensor, ...]:
+    generator = torch.Generator().manual_seed(0)
+    if name == "TiedLM":
+        return (torch.randint(0, 1000, (3, 16), generator=generator),)
+    if name == "Siamese":
+        return torch.randn(3, 64, generator=generator), torch.randn(3, 64, generator=generator)
+    return (torch.randn(3, 20, generator=generator),)
+
+
+TWINS = [("custom_layers.net", TutorialMLP), ("sharing.net", Siamese), ("sharing.net", TiedLM)]
+
+
+@pytest.mark.parametrize(("spec", "twin"), TWINS, ids=[twin.__name__ for _, twin in TWINS])
+def test_specs_equal_their_hand_written_twins(spec, twin, tmp_path):
+    path = ROOT / "specs" / spec
+    graph = checked(path, twin.__name__)
+    reference = twin()
+    count = sum(p.numel() for p in reference.parameters())
+    assert graph.params == count
+    assert graph.buffers == sum(b.numel() for b in reference.buffers())
+    for generated in (emitted_module(path, twin.__name__, tmp_path), netdsl.build_module(path, twin.__name__)):
+        assert sum(p.numel() for p in generated.parameters()) == count
+        state, expected = generated.state_dict(), reference.state_dict()
+        assert [(k, v.shape) for k, v in state.items()] == [(k, v.shape) for k, v in expected.items()]
+        generated.load_state_dict(expected)
+        with torch.no_grad():
+            torch.testing.assert_close(generated(*_inputs(twin.__name__)), reference(*_inputs(twin.__name__)))
+
+
+def test_tied_weight_is_one_tensor_that_trains_once(tmp_path):
+    model = emitted_module(ROOT / "specs" / "sharing.net", "TiedLM", tmp_path)
+    assert model.head.weight is model.embed.weight
+    model(*_inputs("TiedLM")).sum().backward()
+    assert model.embed.weight.grad is not None and model.head.weight.grad is model.embed.weight.grad
+
+
+def test_a_shared_block_is_one_module_called_twice(tmp_path):
+    model = emitted_module(ROOT / "specs" / "sharing.net", "Siamese", tmp_path)
+    calls = []
+    model.encoder.register_forward_hook(lambda module, args, result: calls.append(args[0].shape))
+    model(*_inputs("Siamese"))
+    assert calls == [(3, 64), (3, 64)]
+    assert [name for name, _ in model.named_children()] == ["encoder", "norm"]
+
+
+INITIALISERS = [
+    ("", lambda t: t.copy_(torch.randn(t.shape))),   # a parameter's default: torch.randn
+    ("= zeros", nn.init.zeros_),
+    ("= ones", nn.init.ones_),
+    ("= constant(0.5)", lambda t: nn.init.constant_(t, 0.5)),
+    ("= normal(1, 0.02)", lambda t: nn.init.normal_(t, 1.0, 0.02)),
+    ("= uniform", lambda t: t.copy_(torch.rand(t.shape))),
+    ("= uniform(-0.1, 0.1)", lambda t: nn.init.uniform_(t, -0.1, 0.1)),
+    ("= trunc_normal(std=0.02, a=-0.04, b=0.04)", lambda t: nn.init.trunc_normal_(t, std=0.02, a=-0.04, b=0.04)),
+    ("= xavier_uniform", nn.init.xavier_uniform_),
+    ("= xavier_normal(gain=2)", lambda t: nn.init.xavier_normal_(t, gain=2.0)),
+    ("= kaiming_uniform(a=0.1)", lambda t: nn.init.kaiming_uniform_(t, a=0.1)),
+    ("= kaiming_normal(mode='fan_out', nonlinearity='relu')",
+     lambda t: nn.init.kaiming_normal_(t, mode="fan_out", nonlinearity="relu")),
+]
+
+
+@pytest.mark.parametrize(("init", "reference"), INITIALISERS, ids=[i or "default" for i, _ in INITIALISERS])
+def test_initialisers_draw_what_torch_nn_init_draws(init, reference):
+    """Under the same seed the generated parameter holds exactly the values of torch's own call."""
+    source = f"network Init() {{\n    input x: [N, 4]\n    param W: [4, 6] {init}\n    output x @ W\n}}\n"
+    torch.manual_seed(7)
+    built = netdsl.build_module(source)
+    torch.manual_seed(7)
+    expected = reference(torch.empty(4, 6))
+    torch.testing.assert_close(built.W.detach(), expected, rtol=0, atol=0)
