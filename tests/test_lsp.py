@@ -114,6 +114,20 @@ def test_hover_on_a_tensor_and_on_a_block_call(client, work):
     assert f"parameters: {up.params:,} · MACs: {up.macs:,}" in value
 
 
+def test_hover_on_parameters_and_definition_of_a_reused_label(client, work):
+    uri = uri_of(work, "specs/sharing.net")
+    text = (work / "specs/sharing.net").read_text()
+    assert open_document(client, uri, text) == []
+    value = client.request("textDocument/hover", {"textDocument": {"uri": uri},
+                                                  "position": position(text, "pos ->")})["contents"]["value"]
+    assert "**pos**: tensor\n`[16, 64]` `parameter [16, 64] = trunc_normal(std=0.02)`" in value
+    reused = position(text, "encoder -> norm")
+    [label] = client.request("textDocument/definition", {"textDocument": {"uri": uri}, "position": reused})
+    assert label["range"]["start"] == position(text, "encoder: Encoder")
+    value = client.request("textDocument/hover", {"textDocument": {"uri": uri}, "position": reused})["contents"]["value"]
+    assert "= Encoder(dim=32), shared with `encoder`" in value and "parameters: 0" in value
+
+
 def test_inlay_hints_give_the_shape_at_the_end_of_each_chain_line(client, work):
     uri = uri_of(work, "specs/lenet.net")
     hints = client.request("textDocument/inlayHint", {"textDocument": {"uri": uri}, "range": {

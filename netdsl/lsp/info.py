@@ -116,7 +116,8 @@ def _block(chosen: list[Use], analysis: Analysis) -> str:
     for use in chosen:
         layer = use.layer
         args = ", ".join(f"{k}={v}" for k, v in node.args.items())
-        lines.append(f"{'*' + use.where + '*: ' if use.where else ''}`{node.name}` = {node.kind}({args})  ")
+        lines.append(f"{'*' + use.where + '*: ' if use.where else ''}`{node.name}` = {node.kind}({args})"
+                     f"{f', shared with `{node.shares}`' if node.shares else ''}  ")
         ins = ", ".join(format_shape(s) for s in layer.inputs) if layer.inputs is not None else "unknown"
         lines.append(f"input {ins} → output {format_shape(layer.shape) if layer.shape else 'unknown'}  ")
         lines.append(_counts(layer))
@@ -134,7 +135,8 @@ def tensor_shapes(analysis: Analysis, symbol: Symbol) -> list[tuple[str, str]]:
                       or layer.node.learnable is not None and layer.node.name == symbol.name), None)
         if layer is not None:
             shape = format_shape(layer.shape) if layer.shape is not None else "unknown"
-            made = f"from `{layer.node.kind}` (`{layer.node.name}`) at {layer.node.span.short()}"
+            made = f"from `{layer.node.kind}` (`{layer.node.name}`) at {layer.node.span.short()}" \
+                if layer.node.learnable is None else f"`{describe(layer)}`"
             found.append((shape, made + (f" {where}" if where else "")))
     return found
 
