@@ -446,7 +446,9 @@ class _Lowerer:
                                        f"got {format_value(count)}", stage.count.span)
                 return POISON
             self.repeats.append(stage)
-            enclosing = scope.repeat
+            enclosing, enclosing_label = scope.repeat, scope.repeat_label
+            if stage.label is not None:
+                scope.repeat_label = stage.label.name
             try:
                 for index in range(count):
                     self.count_work(stage.span)
@@ -455,7 +457,7 @@ class _Lowerer:
                         value = self.stage(scope, inner, value, None)
             finally:
                 self.repeats.pop()
-                scope.repeat = enclosing
+                scope.repeat, scope.repeat_label = enclosing, enclosing_label
             return value
         return self.call(scope, stage, [value], unpacking)
 
@@ -644,7 +646,7 @@ class _Lowerer:
             scope.naming.use(label.name)
             scope.labelled[label.name] = label.name
             return label.name
-        return scope.naming.fresh(prefix)
+        return scope.naming.fresh(scope.repeat_label or prefix)
 
     def add_node(self, scope: Scope, kind: LayerKind, args: Any, arg_spans: dict[str, Span],
                  inputs: list[str], span: Span, label: ast.Ident | None, reading: PyTorchReading | None = None,
