@@ -52,6 +52,7 @@ class _Resolver:
         self.later = _later_definitions(definition)
         self.unknown: dict[str, int] = {}   # an unknown layer name → the index of its error in diagnostics.items
         self.layers: dict[str, Span] = {}   # the layer labels met so far: a later use applies that layer again
+        self.repeating = 0                  # inside how many repeats: a label there names one layer per copy
 
     def run(self) -> Resolution:
         for param in self.definition.params:
@@ -315,7 +316,9 @@ class _Resolver:
                 self.output(stage.span)
             elif isinstance(stage, ast.Repeat):
                 self.expression(stage.count)
+                self.repeating += 1
                 self.stages(stage.stages, last=False)
+                self.repeating -= 1
             else:
                 self.call(stage)
 
@@ -350,7 +353,8 @@ class _Resolver:
                 self.expression(arg.value)
         name = call.func.name
         if call.label is not None and id(call.label) not in self.result.reported:
-            self.layers.setdefault(call.label.name, call.label.span)
+            if not self.repeating:
+                self.layers.setdefault(call.label.name, call.label.span)
         elif name in self.layers:   # `b -> enc`: the layer labelled `enc` applied again
             self.result.reuses.add(id(call))
             return
@@ -376,6 +380,11 @@ class _Resolver:
                 self.also_used(self.unknown[name], call.func.span)
                 return
             self.unknown[name] = len(self.diagnostics.items)
+            if any(r.label.name == name for r in labels(self.definition.body)):   # a repeat's, or one inside a repeat
+                self.diagnostics.error(codes.E0202, f"`{name}` names a layer in each copy of a repeat, not one layer "
+                                       "to apply again", call.func.span, help="label a layer outside a repeat to "
+                                       "share it (`enc: Block(64)`), or repeat it again with a name of its own")
+                return
             blocks = (n for n, d in self.visible.items() if d.kind == "block")
             suggestion = nearest(name, [*registry.all_kinds(), *blocks, "output"])
             self.diagnostics.error(codes.E0202, f"unknown layer or block `{name}`", call.func.span,

@@ -141,3 +141,17 @@ def test_initialisers_draw_what_torch_nn_init_draws(init, reference):
     torch.manual_seed(7)
     expected = reference(torch.empty(4, 6))
     torch.testing.assert_close(built.W.detach(), expected, rtol=0, atol=0)
+
+
+def test_a_label_applied_in_a_repeat_shares_one_layer_across_the_copies():
+    source = ("network Shared() {\n    input x: [N, 8]\n    h = x -> enc: linear(8)\n"
+              "    h -> (enc -> relu) * 2 -> linear(2) -> output\n}\n")
+    assert netdsl.check_text(source).network().params == 8 * 8 + 8 + 8 * 2 + 2
+    model = netdsl.build_module(source)
+    calls = []
+    model.enc.register_forward_hook(lambda module, args, result: calls.append(module))
+    x = torch.randn(3, 8)
+    expected = model.fc1(torch.relu(model.enc(torch.relu(model.enc(model.enc(x))))))
+    calls.clear()
+    torch.testing.assert_close(model(x), expected)
+    assert len(calls) == 3 and sum(p.numel() for p in model.parameters()) == 90
