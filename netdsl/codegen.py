@@ -16,6 +16,7 @@ Naming schemes (all deterministic, all through `Namespace`):
 
 from __future__ import annotations
 
+import ast as python_ast
 import keyword
 import re
 from dataclasses import dataclass
@@ -39,7 +40,7 @@ from .pysource import (
 )
 from .recipes import block_recipe
 from .shapes import format_shape
-from .sizes import Size, format_size, python_size
+from .sizes import Size, format_size, python_size, symbol_name
 
 # ------------------------------------------------------------------ variables
 
@@ -199,10 +200,13 @@ class _Generator:
         unused = [layer.node.name for layer in checked.layers if layer not in live and layer.node.learnable is None]
         if unused:
             forward.append(f"{pad}# not computed: the output does not depend on {', '.join(unused)}")
+        sizes, named = self.input_sizes(checked, variables), set()
+        body = []
         for layer in live:
-            expr = self.expression(layer, modules, variables)
+            expr = self.expression(layer, modules, variables, sizes, named)
             comment = fill.shape(layer.shape)
-            forward += statement(pad, f"{variables[layer.node.name]} = ", expr, f"# {comment}" if comment else "")
+            body += statement(pad, f"{variables[layer.node.name]} = ", expr, f"# {comment}" if comment else "")
+        forward += [f"{pad}{name} = {sizes[name]}" for name in sorted(named)] + body
         forward.append(f"{pad}return {variables[checked.graph.output]}")
         return "\n".join([f"class {name}(nn.Module):", f'{INDENT}"""{doc}"""', "", *init, "", *forward])
 
@@ -241,7 +245,20 @@ class _Generator:
         self.imports.add("from torch import nn")  # the class statement itself uses nn.Module
         return f"{kind.module}({', '.join(items)})"
 
-    def expression(self, layer: LayerResult, modules: dict[str, str], variables: dict[str, str]) -> str:
+    def input_sizes(self, checked: CheckedGraph, variables: dict[str, str]) -> dict[str, str]:
+        """The symbols that are dims of forward's inputs, as it reads them ({"N": "x.size(0)"}): a layer may
+        name one that is not a dim of its own inputs (`cls -> expand(N, -1, -1)`), then forward defines it."""
+        taken = {*variables.values(), *self.reserved, "self"}
+        sizes: dict[str, str] = {}
+        for tensor in checked.graph.inputs:
+            for d, size in enumerate(checked.input_shapes[tensor.name]):
+                name = symbol_name(size)
+                if name is not None and name.isidentifier() and not keyword.iskeyword(name) and name not in taken:
+                    sizes.setdefault(name, f"{variables[tensor.name]}.size({d})")
+        return sizes
+
+    def expression(self, layer: LayerResult, modules: dict[str, str], variables: dict[str, str],
+                   sizes: dict[str, str], named: set[str]) -> str:
         node = layer.node
         names = tuple(variables[i] for i in node.inputs)
         if layer.inner is not None:
@@ -253,8 +270,9 @@ class _Generator:
             expr = kind.call(f"self.{modules[node.name]}", names, layer.args)
         else:
             return f"self.{modules[node.name]}({', '.join(names)})"
-        expr, used = checked_expression(expr, {*names, "self"}, kind.name)
+        expr, used = checked_expression(expr, {*names, "self", *sizes}, kind.name)
         self.imports |= {KNOWN_GLOBALS[n] for n in used}
+        named |= {n.id for n in python_ast.walk(python_ast.parse(expr)) if isinstance(n, python_ast.Name)} & set(sizes)
         return expr
 
     def source(self, header: list[str]) -> str:
