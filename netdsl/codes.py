@@ -1000,6 +1000,18 @@ W0109 = _code("W0109", "linear over the last dim of a convolution's output", """
     the channels last (`-> permute(0, 2, 3, 1) -> linear(10)`) if a per-pixel linear layer is meant.
     """)
 
+W0111 = _code("W0111", "a parameter that fixes the batch to 1", """
+    A parameter with a dim of size 1 (a class token `[1, 1, dim]`) meets a batch of inputs in a layer
+    that does not broadcast, such as `cat`: the network then accepts a batch of 1 only, and PyTorch
+    raises for any other ("Sizes of tensors must match except in dimension 1").
+
+        param cls: [1, 1, 64] = zeros
+        tokens = cat(cls, patches, dim=1)          # patches is [N, 64, 64]
+
+    Expand the parameter over the batch first, as ViT does: `cat(cls -> expand(N, -1, -1), patches,
+    dim=1)` (a view, no copy: the parameter is still one tensor).
+    """)
+
 W0110 = _code("W0110", "a `where` clause that could not be proved", """
     netdsl proves a network's `where` clause by solving it together with what every layer needs of the
     input sizes. A condition that relates several sizes other than by equality (`where H >= W`,
