@@ -58,7 +58,7 @@ class Initializer:
     def describe(self, args: Args) -> str:
         """`normal(std=0.02)`, `zeros`: as a spec writes it, defaults left out."""
         changed = self.arguments(args)
-        if not self.schema.fields:
+        if not changed:
             return self.name
         return f"{self.name}({', '.join(f'{k}={format_value(v)}' for k, v in changed.items())})"
 
