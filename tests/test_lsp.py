@@ -202,6 +202,23 @@ def test_completion_of_layers_blocks_arguments_and_tensors(client, work):
     assert {"h", "x", "width", "linear", "Gate"} <= set(body)
 
 
+def test_completion_of_initialisers_parameters_and_tie(client, work):
+    uri = uri_of(work, "specs/completing_params.net")
+    text = ("network M() {\n    input x: [N, 16]\n    param W: [16, 8] = \n"
+            "    e = x -> embed: embedding(100, 16)\n    h = x @ W -> linear(100, )\n}\n")
+    open_document(client, uri, text)
+
+    def labels(needle, delta):
+        result = client.request("textDocument/completion", {"textDocument": {"uri": uri},
+                                                             "position": position(text, needle, delta)})
+        return {item["label"]: item for item in result["items"]}
+    initialisers = labels("[16, 8] = ", 10)
+    assert {"zeros", "normal", "trunc_normal", "kaiming_uniform"} <= set(initialisers) and "linear" not in initialisers
+    arguments = labels("linear(100, ", 12)
+    assert arguments["tie"]["insertText"] == "tie=" and {"W", "x", "e"} <= set(arguments)
+    assert {"param", "buffer"} <= set(labels("    h = x", 4))
+
+
 def test_code_actions_apply_the_fixes_of_diagnostics(client, work):
     uri = uri_of(work, "specs/errors/lenet_in_features.net")
     actions = client.request("textDocument/codeAction", {
