@@ -698,8 +698,8 @@ E0342 = _code("E0342", "initialiser stage that is not a stateless op", """
 
         buffer mask: [8, 8] = ones -> linear(8)
 
-    Apply only stateless ops (`tril`, `triu`, `softmax`, arithmetic with numbers), and declare the
-    shape the result has.
+    Apply only tensor functions (`tril`, `triu`, `transpose`: kinds that generated code writes as a
+    torch function, not a module), and declare the shape the result has.
     """)
 
 E0401 = _code("E0401", "shape error", """

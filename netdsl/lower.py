@@ -325,8 +325,8 @@ class _Lowerer:
                 else "is a block" if node.block is not None else f"is a module ({kind.module})"
             self.diagnostics.error(codes.E0342, f"`{node.kind}` {what}: the stages after an initialiser are "
                                    "tensor functions of the initialised tensor alone", node.span,
-                                   help="apply functions such as `tril`, `triu`, `transpose` or arithmetic with "
-                                        "numbers; a module belongs in forward")
+                                   help="apply tensor functions such as `tril`, `triu` or `transpose`; a module "
+                                        "belongs in forward")
             return POISON
         inner.output = value.ref
         return Graph(decl.name.name, "block", {}, tuple(inner.inputs), tuple(inner.nodes), value.ref, decl.span)

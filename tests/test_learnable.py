@@ -155,3 +155,14 @@ def test_a_label_applied_in_a_repeat_shares_one_layer_across_the_copies():
     calls.clear()
     torch.testing.assert_close(model(x), expected)
     assert len(calls) == 3 and sum(p.numel() for p in model.parameters()) == 90
+
+
+def test_stages_after_an_initialiser_run_once_at_construction():
+    source = ("network Init() {\n    input x: [N, 4]\n    param W: [4, 4] = normal(0, 0.5) -> transpose(0, 1)\n"
+              "    output x @ W\n}\n")
+    torch.manual_seed(3)
+    built = netdsl.build_module(source)
+    torch.manual_seed(3)
+    expected = nn.init.normal_(torch.empty(4, 4), 0.0, 0.5).transpose(0, 1)
+    torch.testing.assert_close(built.W.detach(), expected, rtol=0, atol=0)
+    assert isinstance(built.W, nn.Parameter) and built.W.is_leaf
