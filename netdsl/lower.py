@@ -245,7 +245,8 @@ class _Lowerer:
         shape = self.learnable_shape(scope, decl) if id(decl) not in resolution.reported else None
         init = self.initializer(scope, decl, shape) if shape is not None else None
         stages = self.init_stages(scope, decl, shape) if init is not None and decl.stages else None
-        if id(decl.name) in resolution.reported:
+        if id(decl.name) in resolution.reported:   # a duplicate keeps the first; an invalid name is unknown
+            scope.env.setdefault(decl.name.name, Binding(POISON, decl.name.span, "tensor"))
             return
         name = decl.name.name
         if init is None or stages is POISON:

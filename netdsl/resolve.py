@@ -191,6 +191,8 @@ class _Resolver:
             self.result.reported.add(id(decl.name))
         elif self.define(decl.name, noun):
             self.result.learnables.add(decl.name.name)
+        elif decl.name.name not in self.names:   # an invalid name, reported: its uses are not errors too
+            self.names[decl.name.name] = _Name("tensor", decl.name.span, used=True, noun=noun)
 
     def initializer(self, decl: ast.Learnable, noun: str) -> bool:
         """Whether the declaration's initialiser is a known one or left out (its arguments are resolved as values)."""
