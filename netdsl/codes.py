@@ -556,12 +556,15 @@ E0317 = _code("E0317", "arithmetic on values of the wrong type", """
     """)
 
 E0318 = _code("E0318", "unpacked names do not match the tensors", """
-    `a, b, c = ...` names as many tensors as the expression gives: `chunk`, `split` and `unbind` give
-    several, every other layer one.
+    `a, b, c = ...` names as many tensors as the expression gives, nested as it gives them: `chunk`,
+    `split` and `unbind` give several pieces; `rnn` and `gru` give (output, h_n) and `lstm` gives
+    (output, (h_n, c_n)), as in PyTorch; every other layer gives one.
 
         q, k, v = x -> chunk(2, dim=-1)
+        out, h = x -> lstm(64)              # the state is (h, c): `out, (h, c) = x -> lstm(64)`
 
-    Unpack as many names as there are pieces, or change the arguments.
+    Unpack as many names as there are tensors, nested as they are (`_` for one not needed), or change
+    the arguments.
     """)
 
 E0319 = _code("E0319", "too much expanded work", """
@@ -599,11 +602,13 @@ E0322 = _code("E0322", "tensor passed as an argument", """
     """)
 
 E0323 = _code("E0323", "wrong number of tensor inputs", """
-    A layer or block is given more or fewer tensors than it takes.
+    A layer or block is given more or fewer tensors than it takes, or not grouped as it takes them: an
+    LSTM's initial state is one argument, the pair `(h0, c0)`, as in PyTorch.
 
         y = linear(a, b, 10)
+        out = lstm(x, h0, c0, 64)          # lstm(x, (h0, c0), 64)
 
-    Give the number of tensors it takes; combine tensors first if needed.
+    Give the number of tensors it takes, grouped as it takes them; combine tensors first if needed.
     """)
 
 E0324 = _code("E0324", "`-p` integer too large", """
@@ -897,6 +902,19 @@ E0423 = _code("E0423", "a block's `where` clause does not hold at a call", """
         x -> Down(8)        # x is [N, 3, 31, 31]
 
     Pass a tensor whose sizes satisfy the clause (pad or crop it), or relax the block's clause.
+    """)
+
+E0424 = _code("E0424", "recurrent initial state of the wrong shape", """
+    An initial state given to `rnn`, `gru` or `lstm` (`h_0`, and `c_0` for an LSTM) must have exactly
+    the shape of the state the layer returns: [num_layers × directions, N, features] for a batched
+    input, [num_layers × directions, features] for an unbatched one. The batch is its second dim even
+    with `batch_first=true`; features is hidden_size (proj_size for an LSTM's h_0 when it projects).
+
+        input x: [N, 7, 32]
+        input h0: [1, N, 64]
+        out = gru(x, h0, 64, num_layers=2, batch_first=true)    # h0 needs 2 layers: [2, N, 64]
+
+    Give h0 one state per layer and direction, or change num_layers or bidirectional.
     """)
 
 # ---------------------------------------------------------------- W01xx warnings

@@ -140,7 +140,31 @@ def recurrent(draw, name: str) -> Case:
         options["proj_size"] = st.integers(0, hidden)
     if name == "rnn":
         options["nonlinearity"] = st.sampled_from(["tanh", "relu"])
-    return Case({"hidden_size": hidden, **some(draw, **options)}, (shape(draw, 1, 4, high=4),))
+    args = {"hidden_size": hidden, **some(draw, **options)}
+    x = shape(draw, 1, 4, high=4)
+    return Case(args, (x, *draw(st.sampled_from([(), initial_state(draw, name, args, x)]))))
+
+
+def initial_state(draw, name: str, args: dict, x: tuple) -> tuple:
+    """h_0 (and c_0 for an LSTM) shaped as torch wants them for input x, or now and then mistaken: the
+    layer count, the batch taken from the wrong dim (batch_first confusion), another size, another rank."""
+    states = args.get("num_layers", 1) * (2 if args.get("bidirectional") else 1)
+    batch = () if len(x) != 3 else (x[0] if args.get("batch_first") else x[1],)
+    hidden = args["hidden_size"]
+    shapes = [(states, *batch, args.get("proj_size") or hidden)] + ([(states, *batch, hidden)] if name == "lstm" else [])
+    if draw(st.integers(0, 3)) == 0:
+        which = draw(st.integers(0, len(shapes) - 1))
+        wrong = list(shapes[which])
+        mistake = draw(st.sampled_from(["layers", "swap", "size", "rank"]))
+        if mistake == "swap" and len(wrong) == 3:
+            wrong[0], wrong[1] = wrong[1], wrong[0]
+        elif mistake == "rank":
+            wrong = wrong[:1] + wrong[2:] if len(wrong) == 3 else wrong[:1] + [1] + wrong[1:]
+        else:
+            index = 0 if mistake == "layers" else draw(st.integers(0, len(wrong) - 1))
+            wrong[index] = draw(size(1, 5))
+        shapes[which] = tuple(wrong)
+    return tuple(shapes)
 
 
 @st.composite

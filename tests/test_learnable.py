@@ -166,3 +166,12 @@ def test_stages_after_an_initialiser_run_once_at_construction():
     expected = nn.init.normal_(torch.empty(4, 4), 0.0, 0.5).transpose(0, 1)
     torch.testing.assert_close(built.W.detach(), expected, rtol=0, atol=0)
     assert isinstance(built.W, nn.Parameter) and built.W.is_leaf
+
+
+def test_a_shared_recurrent_layer_unpacks_its_results_and_takes_a_state():
+    source = ("network RL() {\n    input a: [N, 5, 8], b: [N, 7, 8]\n    _, h0 = a -> enc: gru(16, batch_first=true)\n"
+              "    _, h = enc(b, h0)\n    output h\n}\n")
+    model = netdsl.build_module(source)
+    assert [name for name, _ in model.named_children()] == ["enc"]
+    a, b = torch.randn(2, 5, 8), torch.randn(2, 7, 8)
+    torch.testing.assert_close(model(a, b), model.enc(b, model.enc(a)[1])[1])
