@@ -40,7 +40,7 @@ from .pysource import (
     wrap,
 )
 from .recipes import block_recipe
-from .shapes import format_shape
+from .shapes import Shape, format_shape
 from .sizes import Size, format_size, python_size, symbol_name
 
 # ------------------------------------------------------------------ variables
@@ -224,10 +224,11 @@ class _Generator:
         unused = [layer.node.name for layer in checked.layers if layer not in live and layer.node.learnable is None]
         if unused:
             forward.append(f"{pad}# not computed: the output does not depend on {', '.join(unused)}")
+        sources = tuple((variables[i.name], checked.input_shapes[i.name]) for i in checked.graph.inputs)
         sizes, named = self.input_sizes(checked, variables), set()
         body = []
         for layer in live:
-            expr = self.expression(layer, modules, variables, sizes, named)
+            expr = self.expression(layer, modules, variables, sources, sizes, named)
             if layer.node.results:
                 target, expr, shapes = _unpacked(registry.lookup(layer.node.kind), layer, expr, variables)
             else:
@@ -286,14 +287,20 @@ class _Generator:
         return sizes
 
     def expression(self, layer: LayerResult, modules: dict[str, str], variables: dict[str, str],
-                   sizes: dict[str, str], named: set[str]) -> str:
+                   sources: tuple[tuple[str, Shape], ...], sizes: dict[str, str], named: set[str]) -> str:
+        """sources: the class's input variables and shapes, from which a kind with no tensor input
+        (`ones(L, L)`) reads its symbolic sizes; sizes: those symbols as variables forward defines when
+        used (`N` in `cls -> expand(N, -1, -1)`), collected in named."""
         node = layer.node
         names = tuple(variables[i] for i in node.inputs)
         if layer.inner is not None:
             return f"self.{modules[node.name]}({', '.join(names)})"
         kind = registry.lookup(node.kind)
         if kind.functional is not None:
-            expr = kind.functional(layer.args, names, layer.inputs)
+            shapes = layer.inputs
+            if kind.inputs == 0:
+                names, shapes = tuple(n for n, _ in sources), tuple(s or () for _, s in sources)
+            expr = kind.functional(layer.args, names, shapes)
         elif kind.call is not None:
             expr = kind.call(f"self.{modules[node.name]}", names, layer.args)
         else:   # an LSTM's initial state is one argument: self.lstm(x, (h0, c0))

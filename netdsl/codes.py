@@ -427,8 +427,9 @@ E0301 = _code("E0301", "written size differs from the inferred one", """
     """)
 
 E0302 = _code("E0302", "size not divisible", """
-    An argument must divide a size: `groups` the channel counts, `num_groups` the channels,
-    `num_heads` the embedding size, the pixel-shuffle factor the channels or spatial sizes.
+    An argument must divide a size: `groups` the channel counts (convolutions, `channel_shuffle`),
+    `num_groups` the channels, `num_heads` the embedding size, the pixel-shuffle factor the channels or
+    spatial sizes, the key/value heads the query heads (`enable_gqa`); `glu` halves a dim of even size.
 
         x -> conv2d(64, 3, groups=3)     # x has 32 channels
 
@@ -460,7 +461,9 @@ E0305 = _code("E0305", "pooling padding larger than half the kernel", """
     """)
 
 E0306 = _code("E0306", "invalid size list", """
-    `reshape`/`view` take positive sizes, symbols and at most one `-1`; `permute` takes dim indices.
+    `reshape`/`view` take positive sizes, symbols and at most one `-1`; `expand` positive sizes,
+    symbols, and `-1` to keep one of the input's dims, one size per dim (new dims in front); `ones` and
+    `zeros` positive sizes and symbols; `permute` takes dim indices.
 
         x -> reshape(N, -1, -1)
 
@@ -470,7 +473,10 @@ E0306 = _code("E0306", "invalid size list", """
 E0307 = _code("E0307", "arguments that contradict each other", """
     Two arguments cannot both hold: `size` and `scale_factor` together, `align_corners` with a mode
     that does not interpolate, `proj_size` not below `hidden_size`, a `padding_idx` outside the
-    embeddings, a tuple whose length is not the number of spatial dims.
+    embeddings, a tuple whose length is not the number of spatial dims, `hardtanh`'s `max_val` not above
+    `min_val`, a padding `value` in a mode other than 'constant', attention's `is_causal` with an explicit
+    mask (`scaled_dot_product_attention`) or without one (`multihead_attention`), `prod` keeping a dim
+    it does not name.
 
         x -> upsample(size=64, scale_factor=2)
 
@@ -479,7 +485,7 @@ E0307 = _code("E0307", "arguments that contradict each other", """
 
 E0308 = _code("E0308", "too few values to normalize", """
     A normalization layer needs more than one value per group or channel (PyTorch raises "expected
-    more than 1 value per channel").
+    more than 1 value per channel"); instance norm more than one spatial element per channel.
 
         x -> groupnorm(4)     # x is [1, 4]: one value per group
 
@@ -495,7 +501,8 @@ E0310 = _code("E0310", "unknown argument", """
     """)
 
 E0311 = _code("E0311", "missing argument", """
-    A required argument (or block parameter without a default) is not given.
+    A required argument (or block parameter without a default) is not given; `clamp` needs `min`,
+    `max` or both.
 
         x -> linear()
 
@@ -752,8 +759,9 @@ E0405 = _code("E0405", "a size that weights depend on is symbolic", """
     """)
 
 E0406 = _code("E0406", "window does not fit the input", """
-    A kernel or pooling window is larger than the (padded) input, the output would be empty, or the
-    padding mode needs more input than there is.
+    A kernel or pooling window is larger than the (padded) input, the output would be empty, the
+    padding mode needs more input than there is (reflect: padding smaller than the size; circular: at
+    most the size), or `center_crop` would crop a tensor to a larger size.
 
         x -> maxpool2d(4)    # x is [N, 8, 2, 2]
 
@@ -813,8 +821,10 @@ E0412 = _code("E0412", "split sections do not add up", """
     """)
 
 E0413 = _code("E0413", "attention inputs of different lengths or batches", """
-    Multi-head attention needs keys and values of one sequence length, and query, key and value of
-    one batch size.
+    Attention needs keys and values of one sequence length, queries and keys of one feature size
+    (`scaled_dot_product_attention`), query, key and value of one batch size, and masks of the shapes
+    torch documents (`multihead_attention`: attn_mask [L, S] or [N·num_heads, L, S], key_padding_mask
+    [N, S]).
 
         multihead_attention(q, k, v, 8)   # k is [L, N, E], v is [S, N, E]
 
@@ -822,7 +832,8 @@ E0413 = _code("E0413", "attention inputs of different lengths or batches", """
     """)
 
 E0414 = _code("E0414", "index out of range", """
-    An index along a dim lies outside its size (or outside the pieces of a split).
+    An index along a dim lies outside its size (or outside the pieces of a split), or a `narrow` runs
+    past the end of the dim.
 
         x -> select(1, 10)      # dim 1 has size 4
 
@@ -867,6 +878,17 @@ E0419 = _code("E0419", "the rank depends on a symbolic size", """
         x -> squeeze -> linear(4)           # with N = 1, squeeze removes N too
 
     Name the dims to squeeze: `squeeze(dim=1)`.
+    """)
+
+E0420 = _code("E0420", "a result with no elements", """
+    A slice, `narrow`, `arange`, `ones` or `zeros` would give a dim of size 0. PyTorch returns an empty
+    tensor, but every layer after it would compute nothing, so netdsl treats it as the mistake it
+    almost always is: every size is at least 1.
+
+        input x: [N, 8]
+        x -> getitem(((None, None, None), (6, 2, None)))      # x[:, 6:2]: selects nothing
+
+    Check the bounds (negative ones count from the end of the dim: `x[:, 2:-2]`).
     """)
 
 E0421 = _code("E0421", "the input sizes do not satisfy the `where` clause", """

@@ -146,7 +146,7 @@ class LayerKind:
     optional_inputs: tuple = ()
     # Pooling kinds: (kernel, stride, padding, dilation), one entry per spatial dim.
     window: Callable[[Args], tuple[tuple[int, ...], ...]] | None = None
-    operator: str | None = None                 # tensor arithmetic written with this operator (+, -, ...)
+    operator: str | None = None                 # tensor arithmetic written with this operator (+, -, ...; "[]": x[...])
     params: Callable[[Args, tuple[Shape, ...]], int] = _no_count         # trainable parameters
     buffers: Callable[[Args, tuple[Shape, ...]], int] = _no_count        # e.g. batchnorm running stats
     frozen_params: Callable[[Args, tuple[Shape, ...]], int] = _no_count  # requires_grad=False
@@ -157,7 +157,8 @@ class LayerKind:
     # How forward calls the module when it is not `self.<name>(inputs...)`, e.g. taking one element
     # of an LSTM's (output, (h, c)) result: call(module_expression, input_names, args) → expression.
     call: Callable[[str, tuple[str, ...], Args], str] | None = None
-    # ...or, for stateless tensor ops, a forward expression over the input variable names.
+    # ...or, for stateless tensor ops, a forward expression over the input variable names. A kind with
+    # no tensor input (inputs=0: ones, arange) gets the enclosing class's inputs, to read sizes off.
     functional: Callable[[Args, tuple[str, ...], tuple[Shape, ...]], str] | None = None
     label: Callable[[Args, tuple[Shape, ...]], str] | None = None
     doc: str = ""

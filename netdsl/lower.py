@@ -515,10 +515,11 @@ class _Lowerer:
         if (args is None and reading is None) or POISON in tensors or owner is POISON:
             return POISON
         flat, expected = flatten(tuple(tensors)), kind.inputs
-        if not flat or (expected is not None and len(flat) not in kind.input_counts()):
-            wanted = "a tensor input" if expected in (1, None) else f"{expected} tensor inputs"
-            optional = f", and optionally {nested(kind.optional_inputs, str)}," if kind.optional_inputs else ""
-            self.diagnostics.error(codes.E0323, f"`{name}` needs {wanted}{optional} but gets {len(flat)}", call.span,
+        if (not flat and expected != 0) or (expected is not None and len(flat) not in kind.input_counts()):
+            wanted = "a tensor input" if expected in (1, None) else "no tensor input" if expected == 0 else \
+                f"{expected} tensor inputs"
+            optional = f", and optionally {nested(kind.optional_inputs, str)}" if kind.optional_inputs else ""
+            self.diagnostics.error(codes.E0323, f"`{name}` needs {wanted}{optional}, but gets {len(flat)}", call.span,
                                    help=f"write `{call_form(kind)}`" if kind.optional_inputs else
                                    f"write `x -> {name}` or `{name}(x)`" if expected == 1 else None)
             return POISON

@@ -1,4 +1,4 @@
-"""Parameters, buffers and shared weights (specs/custom_layers.net, specs/sharing.net) against modules
+"""Parameters, buffers and shared weights (specs/custom_layers.net, sharing.net, vit.net) against modules
 written by hand in plain PyTorch: the same parameter count (parameters(), which counts a tied tensor
 once), the same state_dict keys and shapes in the same order, and the same outputs on the same weights."""
 
@@ -23,15 +23,27 @@ class MyLinear(nn.Module):
         return x @ self.W + self.b
 
 
+class MyLayerNorm(nn.Module):
+    def __init__(self, dim: int, eps: float = 1e-5) -> None:
+        super().__init__()
+        self.gamma, self.beta, self.eps = nn.Parameter(torch.ones(dim)), nn.Parameter(torch.zeros(dim)), eps
+
+    def forward(self, x):
+        mean, std = x.mean(dim=-1, keepdim=True), x.std(dim=-1, keepdim=True)
+        return self.gamma * (x - mean) / (std + self.eps) + self.beta
+
+
 class TutorialMLP(nn.Module):
     def __init__(self) -> None:
         super().__init__()
         self.hidden = MyLinear(20, 64)
+        self.norm = MyLayerNorm(64)
         self.head = MyLinear(64, 10)
 
     def forward(self, x):
         h = self.hidden(x)
         h = h * torch.sigmoid(h)        # Swish
+        h = self.norm(h)
         h = h - h.mean()                # CenteredLayer
         return self.head(h)
 
@@ -70,27 +82,57 @@ class TiedLM(nn.Module):
         return self.head(self.ln1(self.embed(tokens) + self.pos))
 
 
+class EncoderBlock(nn.Module):
+    def __init__(self, dim: int, heads: int, hidden: int) -> None:
+        super().__init__()
+        self.ln1, self.attn1 = nn.LayerNorm(dim), nn.MultiheadAttention(dim, heads, batch_first=True)
+        self.ln2, self.fc1, self.fc2 = nn.LayerNorm(dim), nn.Linear(dim, hidden), nn.Linear(hidden, dim)
+
+    def forward(self, x):
+        h = self.ln1(x)
+        a = x + self.attn1(h, h, h, need_weights=False)[0]
+        return a + self.fc2(nn.functional.gelu(self.fc1(self.ln2(a))))
+
+
+class ViT(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.cls = nn.Parameter(torch.zeros(1, 1, 64))
+        self.pos = nn.Parameter(nn.init.trunc_normal_(torch.empty(1, 65, 64), std=0.02))
+        self.conv1 = nn.Conv2d(3, 64, 4, stride=4)
+        self.encoder_block1, self.encoder_block2 = EncoderBlock(64, 4, 128), EncoderBlock(64, 4, 128)
+        self.ln1, self.head = nn.LayerNorm(64), nn.Linear(64, 10)
+
+    def forward(self, x):
+        patches = self.conv1(x).flatten(2).transpose(1, 2)
+        tokens = torch.cat((self.cls.expand(x.shape[0], -1, -1), patches), dim=1) + self.pos
+        return self.head(self.ln1(self.encoder_block2(self.encoder_block1(tokens)))[:, 0])
+
+
 def _inputs(name: str) -> tuple[torch.Tensor, ...]:
     generator = torch.Generator().manual_seed(0)
     if name == "TiedLM":
         return (torch.randint(0, 1000, (3, 16), generator=generator),)
+    if name == "ViT":
+        return (torch.randn(3, 3, 32, 32, generator=generator),)
     if name == "Siamese":
         return torch.randn(3, 64, generator=generator), torch.randn(3, 64, generator=generator)
     return (torch.randn(3, 20, generator=generator),)
 
 
-TWINS = [("custom_layers.net", TutorialMLP), ("sharing.net", Siamese), ("sharing.net", TiedLM)]
+TWINS = [("custom_layers.net", TutorialMLP), ("sharing.net", Siamese), ("sharing.net", TiedLM), ("vit.net", ViT)]
 
 
 @pytest.mark.parametrize(("spec", "twin"), TWINS, ids=[twin.__name__ for _, twin in TWINS])
 def test_specs_equal_their_hand_written_twins(spec, twin, tmp_path):
     path = ROOT / "specs" / spec
     graph = checked(path, twin.__name__)
-    reference = twin()
+    reference = twin().eval()
     count = sum(p.numel() for p in reference.parameters())
     assert graph.params == count
     assert graph.buffers == sum(b.numel() for b in reference.buffers())
     for generated in (emitted_module(path, twin.__name__, tmp_path), netdsl.build_module(path, twin.__name__)):
+        generated.eval()
         assert sum(p.numel() for p in generated.parameters()) == count
         state, expected = generated.state_dict(), reference.state_dict()
         assert [(k, v.shape) for k, v in state.items()] == [(k, v.shape) for k, v in expected.items()]
@@ -175,3 +217,14 @@ def test_a_shared_recurrent_layer_unpacks_its_results_and_takes_a_state():
     assert [name for name, _ in model.named_children()] == ["enc"]
     a, b = torch.randn(2, 5, 8), torch.randn(2, 7, 8)
     torch.testing.assert_close(model(a, b), model.enc(b, model.enc(a)[1])[1])
+
+
+def test_a_causal_mask_buffer_is_built_once_by_its_stages():
+    source = ("block Causal(T: int) {\n    input x: [N, T, T]\n    buffer mask: [T, T] = ones -> tril\n"
+              "    blocked = mask -> eq(0.0)\n    output x -> masked_fill(blocked, -1e9)\n}\n"
+              "network Net() {\n    input x: [N, 8, 8]\n    x -> causal: Causal(8) -> output\n}\n")
+    model = netdsl.build_module(source)
+    assert [(k, tuple(v.shape)) for k, v in model.state_dict().items()] == [("causal.mask", (8, 8))]
+    torch.testing.assert_close(model.causal.mask, torch.tril(torch.ones(8, 8)), rtol=0, atol=0)
+    x = torch.randn(2, 8, 8)
+    torch.testing.assert_close(model(x), x.masked_fill(torch.tril(torch.ones(8, 8)) == 0, -1e9))

@@ -45,7 +45,8 @@ def run_call(kind: registry.LayerKind, args, shapes: tuple, device: str, dtype: 
         with torch.device(device):
             module = resolve(kind.module)(*positional, **keywords)
     names = tuple(f"x{i}" for i in range(len(shapes)))
-    scope = {"torch": torch, "F": torch.nn.functional, "m": module,
+    # `self` is the module whose forward the expression is part of (dropout reads self.training).
+    scope = {"torch": torch, "F": torch.nn.functional, "m": module, "self": torch.nn.Module(),
              **{n: torch.zeros(s, dtype=dtype, device=device) for n, s in zip(names, shapes)}}
     if kind.functional is not None:
         expression = kind.functional(args, names, shapes)
