@@ -24,6 +24,8 @@ from oracle import ORACLE, Op
 from torch_verdict import Trace, assert_same, counts, exercise, inputs, rejection
 
 import netdsl
+from netdsl import registry
+from netdsl.checker import infer_layer
 from netdsl.shapes import expand
 from netdsl.sizes import substitute
 
@@ -229,6 +231,16 @@ def run_oracle(op: Op, args: dict, shapes, tensors, weights: dict | None,
     return exercise(call.forward, call.module, tensors, strip=False, backward=backward), sizes
 
 
+def declared_weights(name: str, case: Case) -> dict[str, tuple] | None:
+    """The shapes of the tensors a kind declares (`LayerKind.weights`: what `tie=` shares), for a case netdsl
+    accepts; None for a kind that declares none."""
+    kind = registry.lookup(name)
+    if kind.weights is None:
+        return None
+    args, _ = infer_layer(kind, kind.schema.validate(case.args), case.shapes)
+    return {weight: tuple(shape) for weight, shape in kind.weights(args, case.shapes).items()}
+
+
 def check_concrete(name: str, case: Case) -> tuple[str, Accepted | Rejected]:
     """The outcome class of one concrete case, and netdsl's verdict; AssertionError on a disagreement."""
     op, text = ORACLE[name], spec_text(name, case)
@@ -257,6 +269,11 @@ def check_concrete(name: str, case: Case) -> tuple[str, Accepted | Rejected]:
     shape = tuple(theirs.outputs["eval"].shape)
     assert (ours.shape, ours.counts) == (shape, sizes), (
         f"(shape, counts) netdsl {ours.shape, ours.counts} vs PyTorch {shape, sizes}\n  {where}")
+    declared = declared_weights(name, case)
+    # the built module's parameters: by name and shape, those of the oracle's module (loaded above)
+    parameters = {k.split(".", 1)[1]: tuple(p.shape) for k, p in network.named_parameters()}
+    assert declared is None or declared == parameters, (
+        f"declared weights {declared} vs PyTorch's parameters {parameters}\n  {where}")
     outcome = "both accept"
     if not theirs.accepted("train") or "backward" in theirs.outputs:
         reason = next((e.reason for e in TRAINING_ONLY if e.applies(name, case, Rejected((), ()))), None)
