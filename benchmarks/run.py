@@ -1,5 +1,6 @@
 """netdsl benchmarks (issue #7). Measurements, not tests: medians over repeated runs, and ratios taken
-within the same run. Writes docs/benchmarks.md.
+within the same run. Writes docs/benchmarks.md, and its figures as JSON to docs/benchmarks.json (with the
+machine, versions and date), which docs/performance.md and docs/robustness.md quote.
 
     python benchmarks/run.py                 # the full run (a few minutes)
     python benchmarks/run.py --repeats 3 --max-layers 10000 --out /tmp/b.md   # quicker
@@ -32,6 +33,7 @@ SPECS = ("lenet", "alexnet_imagenet", "vgg16", "resnet18", "unet")
 # The specs with a hand-written torch twin in tests/reference_models.py.
 TORCH_TWINS = ("lenet", "alexnet_imagenet", "vgg16", "resnet18")
 RESULTS: dict[tuple[str, str], tuple[float, float]] = {}   # (spec or layers, command) → (seconds, bytes)
+IMPORTS: dict[str, float | None] = {}                       # module → cumulative import time in ms
 TORCH_CHILD = """
 import sys, torch
 sys.path.insert(0, "tests")
@@ -104,6 +106,7 @@ def import_times(spec: str = "specs/lenet.net") -> list[str]:
             cumulative.setdefault(name.strip(), int(total) / 1000)   # first (outermost) import wins
     shown = ("netdsl", "netdsl.cli", "netdsl.pipeline", "netdsl.parser", "lark", "interegular", "pydantic",
              "pydantic_core", "netdsl.layers.conv", "importlib.metadata", "graphviz", "torch")
+    IMPORTS.update({name: cumulative.get(name) for name in shown})
     lines = ["| module (with what it imports) | cumulative import time |", "|---|---:|"]
     lines += [f"| `{name}` | {cumulative[name]:.1f} ms |" if name in cumulative else f"| `{name}` | not imported |"
               for name in shown]
@@ -240,11 +243,26 @@ def machine() -> str:
             f"Python {platform.python_version()}; {versions}")
 
 
+def json_results() -> dict:
+    """The measured figures, in the units the documentation quotes them in."""
+    results: dict = {"cold": {}, "in_process_check_ms": {}, "forward_ratio": {}, "import_ms": IMPORTS}
+    for (subject, measure), (value, size) in RESULTS.items():
+        if measure == "check":
+            results["in_process_check_ms"][subject] = round(value * 1000, 1)
+        elif measure == "forward ratio":
+            results["forward_ratio"][subject] = round(value, 3)
+        else:
+            results["cold"].setdefault(subject, {})[measure] = {"wall_ms": round(value * 1000),
+                                                                "peak_rss_mib": round(size / 2**20)}
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=7, help="runs per cold-process measurement")
     parser.add_argument("--max-layers", type=int, default=100_000)
     parser.add_argument("--out", default=str(ROOT / "docs" / "benchmarks.md"))
+    parser.add_argument("--json", default=str(ROOT / "docs" / "benchmarks.json"))
     options = parser.parse_args()
     command = "python benchmarks/run.py" + "".join(
         f" {flag} {value}" for flag, value, default in (("--repeats", options.repeats, 7),
@@ -276,6 +294,9 @@ def main() -> None:
         *targets(), "",
     ]
     Path(options.out).write_text("\n".join(sections), encoding="utf-8")
+    sys.path.insert(0, str(ROOT / "tests"))
+    from run_report import write_report
+    write_report(options.json, "benchmarks", {"command": command, "results": json_results()})
     print("\n".join(sections))
 
 

@@ -239,9 +239,12 @@ class _Builder:
             if value is None:
                 continue
             operand = None
-            if ordered:
-                operand = node.block.inputs[position].name if node.block is not None else \
-                    _ORDINALS[position] if position < len(_ORDINALS) else f"{position + 1}th"
+            if ordered and node.block is not None:
+                # a block input whose declaration failed (an undefined size) is missing: no name to show
+                declared = node.block.inputs
+                operand = declared[position].name if position < len(declared) else None
+            elif ordered:
+                operand = _ORDINALS[position] if position < len(_ORDINALS) else f"{position + 1}th"
             status = ERROR if error else UNCHECKED if value.shape is None else OK
             self.edges.append(Edge(value.source, target, "?" if value.shape is None else format_shape(value.shape),
                                    value.tensor, operand, position != main, status, dict(value.entries)))

@@ -3,23 +3,41 @@ arguments as a spec would pass them, and input shapes — for test_agreement.py 
 
 Draws stay small (sizes ≤ ~10) so that edge cases are common: kernels larger than the input,
 outputs of size 0 or below, groups that do not divide, wrong ranks, unbatched inputs.
+`variants` then varies any kind's case alike: arguments written positionally, an inferred size written
+out, symbolic dims, zero-size dims.
 A kind registered without an entry in GENERATORS fails test_every_kind_has_a_generator.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from hypothesis import strategies as st
+from oracle import Op
+
+
+class Symbol(str):
+    """A symbolic size in a case's shapes (or in a reshape target): `S3` stands for sizes ≥ 2."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"Symbol({str(self)!r})"
 
 
 @dataclass(frozen=True)
 class Case:
-    args: dict[str, Any]
-    shapes: tuple[tuple[int, ...], ...]
-    dtype: str = "float32"            # "long" for index inputs (embedding)
+    args: dict[str, Any]                       # spec argument names → values
+    shapes: tuple[tuple[int | Symbol, ...], ...]
+    positional: int = 0                        # how many arguments the spec writes positionally
+    dtype: str = "float32"                     # inputs of the recipe-checked kinds (test_agreement_recipes.py)
+
+    def __repr__(self) -> str:  # pasteable into an @example
+        extra = f", positional={self.positional}" if self.positional else ""
+        extra += f", dtype={self.dtype!r}" if self.dtype != "float32" else ""
+        return f"Case({self.args!r}, {self.shapes!r}{extra})"
 
 
 # ---------------------------------------------------------------- building blocks
@@ -182,11 +200,13 @@ def broadcastable(draw, a: tuple[int, ...]) -> tuple[int, ...]:
 @st.composite
 def elementwise(draw) -> Case:
     a = shape(draw, 0, 4, high=4)
+    scalar = {"scalar": draw(st.one_of(st.integers(-3, 3), FLOATS)), **some(draw, scalar_first=st.booleans())}
+    if not draw(st.integers(0, 9)):   # now and then one operand too few or too many
+        return draw(st.sampled_from([Case({}, (a,)), Case(scalar, (a, a)), Case({}, (a, a, a))]))
     if draw(st.booleans()):
         b = broadcastable(draw, a)
         return Case({}, (a, b) if draw(st.booleans()) else (b, a))
-    scalar = draw(st.one_of(st.integers(-3, 3), FLOATS))
-    return Case({"scalar": scalar, **some(draw, scalar_first=st.booleans())}, (a,))
+    return Case(scalar, (a,))
 
 
 @st.composite
@@ -272,3 +292,68 @@ GENERATORS: dict[str, Callable[[], st.SearchStrategy[Case]]] = {
 from agreement_graph_generators import GRAPH_GENERATORS
 
 GENERATORS.update(GRAPH_GENERATORS)
+
+
+# ---------------------------------------------------------------- variants of any kind's case
+
+def leading(positional: tuple[str, ...], args: dict) -> int:
+    """How many of the written arguments can be written positionally: the run of them at the start of the
+    positional order (a variadic `*shape` is one, spread)."""
+    count = 0
+    for name in positional:
+        if name.lstrip("*") not in args:
+            break
+        count += 1
+    return count
+
+
+@st.composite
+def symbolic(draw, case: Case, op: Op) -> Case:
+    """Some dims of size ≥ 2 become symbols; equal sizes share one (`S3`), so that dims that must agree do.
+    An argument of sizes (a reshape target) names the same symbols where it has the same sizes."""
+    places = [(i, j) for i, shape in enumerate(case.shapes) for j, size in enumerate(shape)
+              if isinstance(size, int) and size >= 2]
+    if not places or has_symbols(case):
+        return case
+    chosen = draw(st.sets(st.sampled_from(places), min_size=1))
+    shapes = tuple(tuple(Symbol(f"S{size}") if (i, j) in chosen else size for j, size in enumerate(shape))
+                   for i, shape in enumerate(case.shapes))
+    symbols = {case.shapes[i][j] for i, j in chosen}
+    args = dict(case.args)
+    if op.sizes and isinstance(args.get(op.sizes), tuple):
+        args[op.sizes] = tuple(Symbol(f"S{s}") if s in symbols else s for s in args[op.sizes])
+    return replace(case, shapes=shapes, args=args)
+
+
+def has_symbols(case: Case) -> bool:
+    return any(isinstance(size, Symbol) for shape in case.shapes for size in shape)
+
+
+@st.composite
+def zero_size(draw, case: Case) -> Case:
+    places = [(i, j) for i, shape in enumerate(case.shapes) for j in range(len(shape))]
+    if not places or has_symbols(case):   # a symbol may also stand in the arguments (a reshape target)
+        return case
+    i, j = draw(st.sampled_from(places))
+    shapes = list(case.shapes)
+    shapes[i] = shapes[i][:j] + (0,) + shapes[i][j + 1:]
+    return replace(case, shapes=tuple(shapes))
+
+
+@st.composite
+def variants(draw, case: Case, op: Op) -> Case:
+    """Now and then an inferred size written out (usually the right one), symbolic or zero-size dims; then
+    some leading arguments written positionally."""
+    args = dict(case.args)
+    unwritten = sorted(set(op.inferred) - set(args))
+    if unwritten and not draw(st.integers(0, 7)):
+        name = draw(st.sampled_from(unwritten))
+        size = op.inferred[name](case.shapes)
+        args[name] = size + draw(st.sampled_from([0, 0, 0, 1])) if isinstance(size, int) else size
+    case = replace(case, args=args)
+    form = draw(st.sampled_from(["plain"] * 14 + ["symbolic"] * 5 + ["zero"]))
+    if form == "symbolic":
+        case = draw(symbolic(case, op))
+    elif form == "zero":
+        case = draw(zero_size(case))
+    return replace(case, positional=draw(st.integers(0, leading(op.positional, args))))

@@ -1,7 +1,8 @@
 """Agreement generators for the graph kinds (issue #3): joins and splits, axis ops, reductions, resampling,
 embedding, recurrent layers and attention. Merged into agreement_generators.GENERATORS.
 
-`outputs` (how many names a spec unpacks) is never drawn: like in_channels it is netdsl's own assertion.
+`outputs` (how many names a spec unpacks the pieces into) is drawn now and then; it is often not the
+number of pieces.
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ def joined(draw, stack: bool = False) -> Case:
 def pieces(draw, first: str | None) -> Case:
     x = shape(draw, 1, 3, high=9)
     args = {"dim": _dim(draw, len(x)), "index": draw(st.integers(-4, 4))}
+    if not draw(st.integers(0, 3)):   # unpacked into this many names (a spec's `a, b = x -> chunk(2)`)
+        args["outputs"] = draw(size(2, 5))
     if first == "chunks":
         args["chunks"] = draw(size(1, 5))
     elif first:
@@ -126,15 +129,15 @@ def embedding(draw) -> Case:
     num = draw(size(1, 8))
     args = {"num_embeddings": num, "embedding_dim": draw(size(1, 5)),
             **some(draw, padding_idx=st.integers(-num - 1, num), max_norm=st.floats(0.5, 2.0),
-                   scale_grad_by_freq=st.booleans())}
-    return Case(args, (shape(draw, 0, 3),), dtype="long")
+                   norm_type=st.floats(0.5, 3.0), scale_grad_by_freq=st.booleans(), sparse=st.booleans())}
+    return Case(args, (shape(draw, 0, 3),))
 
 
 @st.composite
 def recurrent(draw, name: str) -> Case:
     hidden = draw(size(1, 5))
     returns = ["output", "hidden"] + (["cell"] if name == "lstm" else [])
-    options = dict(num_layers=size(1, 3), bias=st.booleans(), batch_first=st.booleans(),
+    options = dict(num_layers=size(1, 3), bias=st.booleans(), batch_first=st.booleans(), dropout=st.floats(0, 1),
                    bidirectional=st.booleans(), returns=st.sampled_from(returns))
     if name == "lstm":
         options["proj_size"] = st.integers(0, hidden)
@@ -183,7 +186,8 @@ def attention(draw) -> Case:
     value = tuple(_varied(draw, tuple(memory), None)) + (draw(size(1, 6)),)
     shapes = draw(st.sampled_from([(query,), (query, key), (query, key, value)]))
     return Case({"num_heads": heads, "batch_first": batch_first,
-                 **some(draw, bias=st.booleans(), add_bias_kv=st.booleans(), add_zero_attn=st.booleans())}, shapes)
+                 **some(draw, bias=st.booleans(), add_bias_kv=st.booleans(), add_zero_attn=st.booleans(),
+                        dropout=st.floats(0, 1))}, shapes)
 
 
 @st.composite

@@ -1,3 +1,4 @@
+import json
 import os
 import subprocess
 import sys
@@ -32,6 +33,13 @@ def golden(request):
         assert path.exists(), f"missing golden {path}; run pytest --update-goldens and review it"
         assert text == path.read_text(encoding="utf-8"), f"output differs from {path}"
     return compare
+
+
+def layer_kinds(capsys) -> dict[str, dict]:
+    """Every registered kind as `netdsl layers --format json` describes it (name → its entry)."""
+    code, out, _ = run_cli(capsys, "layers", "--format", "json")
+    assert code == 0
+    return {layer["name"]: layer for layer in json.loads(out)["layers"]}
 
 
 def run_cli(capsys, *argv: str) -> tuple[int, str, str]:

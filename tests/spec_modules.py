@@ -89,3 +89,12 @@ def random_inputs(graph, sizes: dict[str, int], seed: int = 0) -> list[torch.Ten
 def expected_shape(graph, sizes: dict[str, int]) -> tuple:
     """The static output shape at `sizes` (exact: every symbol is given a size)."""
     return substitute(graph.output_shape, sizes)
+
+
+def with_weights_of(module: torch.nn.Module, twin: torch.nn.Module) -> torch.nn.Module:
+    """module carrying a hand-written twin's parameters and buffers, matched in order (the layers come in
+    the same order)."""
+    ours, theirs = module.state_dict(), list(twin.state_dict().values())
+    assert [v.shape for v in ours.values()] == [v.shape for v in theirs], "the twin's layers differ"
+    module.load_state_dict(dict(zip(ours, theirs)))
+    return module

@@ -36,6 +36,19 @@ def test_golden_modules(name, capsys, golden):
     golden(ROOT / "tests" / "cases" / f"{name}.py", out)
 
 
+def test_the_golden_lenet_computes_what_a_hand_written_lenet_computes(tmp_path):
+    """The golden file is netdsl's own output; PyTorch says whether it is right."""
+    import torch
+    from reference_models import lenet
+    from spec_modules import import_source, with_weights_of
+    golden = import_source((ROOT / "tests" / "cases" / "lenet.py").read_text(encoding="utf-8"), tmp_path, "golden_lenet")
+    twin = lenet().eval()
+    module = with_weights_of(golden.LeNet().eval(), twin)
+    x = torch.randn(3, 1, 32, 32)
+    with torch.no_grad():
+        torch.testing.assert_close(module(x), twin(x), rtol=0, atol=0)
+
+
 def test_every_spec_generates_ruff_clean_deterministic_code(tmp_path, capsys):
     for spec in SPECS:
         first = run_cli(capsys, "build", str(spec.relative_to(ROOT)))

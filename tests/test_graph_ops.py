@@ -1,22 +1,11 @@
-"""The graph-issue layer kinds against PyTorch: for each case the static shape, the parameter count and
-the registry's own construction recipe (module + module_args + call, or functional) are executed on the
-meta device, so a wrong shape rule or a wrong constructor argument fails here."""
+"""The graph-issue layer kinds on hand-picked cases, each checked like an agreement case (agreement.py):
+netdsl's shape, counts and built module against the independent oracle (oracle.py) on the CPU."""
 
 import pytest
-import torch  # the suite requires torch: CI installs it, a missing torch must fail
-from torch_recipe import run_recipe
+from agreement import Rejected, check_case, netdsl_verdict, spec_text
+from agreement_generators import Case
 
-from netdsl import registry
-from netdsl.checker import infer_layer
-from netdsl.shapes import ShapeError
-
-
-def run_torch(kind, args, shapes):
-    """(output shape, parameters) of the registry's recipe on the meta device; embeddings read indices."""
-    dtype = torch.long if kind.module == "nn.Embedding" else torch.float32
-    out, module = run_recipe(kind, args, tuple(shapes), "meta", dtype)
-    return tuple(out.shape), sum(p.numel() for p in module.parameters()) if module is not None else 0
-
+import netdsl
 
 CASES = [
     ("concat", {"dim": 1}, [(2, 3, 4, 4), (2, 5, 4, 4)]),
@@ -78,11 +67,7 @@ CASES = [
 
 @pytest.mark.parametrize("name, written, shapes", CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
 def test_kind_matches_torch(name, written, shapes):
-    kind = registry.lookup(name)
-    args, static = infer_layer(kind, kind.schema.validate(written), tuple(shapes))
-    shape, parameters = run_torch(kind, args, shapes)
-    assert static == shape
-    assert kind.params(args, tuple(shapes)) == parameters
+    assert check_case(name, Case(written, tuple(shapes))) == "both accept"
 
 
 # Static errors where PyTorch raises too: each rule refuses what torch refuses.
@@ -109,19 +94,14 @@ REJECTED = [
 
 @pytest.mark.parametrize("name, written, shapes, words", REJECTED, ids=[f"{c[0]}-{i}" for i, c in enumerate(REJECTED)])
 def test_kind_rejects_like_torch(name, written, shapes, words):
-    kind = registry.lookup(name)
-    args = kind.schema.validate(written)
-    with pytest.raises(ShapeError) as caught:
-        infer_layer(kind, args, tuple(shapes))
-    assert words in caught.value.message
-    args = args.replace(**{i.field: i.read(args, tuple(shapes)) for i in kind.inferred})
-    with pytest.raises((RuntimeError, ValueError, AssertionError, IndexError, TypeError)):
-        run_torch(kind, args, shapes)
+    case = Case(written, tuple(shapes))
+    verdict = netdsl_verdict(spec_text(name, case))
+    assert isinstance(verdict, Rejected) and words in verdict.messages[0]
+    assert check_case(name, case) == "both reject"
 
 
 def test_chunk_without_index_asks_for_unpacking():
-    kind = registry.lookup("chunk")
-    with pytest.raises(ShapeError) as caught:
-        infer_layer(kind, kind.schema.validate({"chunks": 3, "dim": -1}), ((2, 9),))
-    assert caught.value.message == "`chunk` returns 3 tensors ([2, 3], [2, 3], [2, 3])"
-    assert caught.value.help.startswith("unpack them: `a, b, c = x -> chunk(...)`")
+    analysis = netdsl.check_text("network T() { input x: [2, 9]  output x -> chunk(3, dim=-1) }")
+    (error,) = analysis.diagnostics.sorted()
+    assert error.message == "`chunk` returns 3 tensors ([2, 3], [2, 3], [2, 3])"
+    assert error.help.startswith("unpack them: `a, b, c = x -> chunk(...)`")

@@ -228,6 +228,24 @@ def test_lenet_golden_dot(golden):
     golden(ROOT / "tests" / "cases" / "lenet.dot", render(netdsl.check_file("specs/lenet.net").network()).source)
 
 
+def test_the_golden_dot_shows_pytorchs_shapes_and_counts():
+    """The golden is netdsl's own output; a hand-written LeNet run by PyTorch says whether it is right:
+    the shape on each layer's outgoing edge, and each layer's parameter count."""
+    import torch
+    from reference_models import lenet as hand_written
+    dot = (ROOT / "tests" / "cases" / "lenet.dot").read_text(encoding="utf-8")
+    edges = re.findall(r'^\t(\w+) -> \S+ \[label="\[N, ([\d, ]+)\]"', dot, re.MULTILINE)   # from each layer
+    counts = dict(re.findall(r'^\t(\w+) \[label=<.*?\1 · ([\d,]+) params', dot, re.MULTILINE))
+    x, model = torch.empty(2, 1, 32, 32, device="meta"), hand_written().to("meta")
+    expected = []
+    for layer in model:
+        x = layer(x)
+        expected.append(", ".join(map(str, x.shape[1:])))
+    assert [shape for _, shape in edges] == expected
+    assert [int(counts[name].replace(",", "")) if name in counts else 0 for name, _ in edges] == \
+        [sum(p.numel() for p in layer.parameters()) for layer in model]
+
+
 def test_rankdir():
     assert lenet().graph["rankdir"] == "TB"
     assert lenet(rankdir="LR").graph["rankdir"] == "LR"

@@ -40,6 +40,16 @@ def test_grouped_conv_and_norm_macs():
     assert totals.buffers == 33 and totals.param_bytes == (288 + 32 + 33) * 4
 
 
+def _resnet_tiny_parameters() -> int:
+    """specs/resnet_tiny.net counted by hand: conv k×k×in×out (+ out for a bias), batchnorm 2C, linear in×out + out."""
+    def conv(c_in, c_out, bias=False):
+        return 9 * c_in * c_out + (c_out if bias else 0)
+
+    def residual(c):   # two 3×3 convs without bias, two batchnorms, squeeze-excitation c → c/4 → c
+        return 2 * conv(c, c) + 2 * 2 * c + (c * (c // 4) + c // 4) + ((c // 4) * c + c)
+    return conv(3, 16, bias=True) + 2 * 16 + 2 * residual(16) + conv(16, 32, bias=True) + residual(32) + 32 * 10 + 10
+
+
 def test_summary_table_nests_blocks(capsys):
     code, out, err = run_cli(capsys, "summary", "specs/resnet_tiny.net", "--batch", "8")
     assert code == 0 and err == ""
@@ -47,8 +57,9 @@ def test_summary_table_nests_blocks(capsys):
     assert lines[0] == "ResNetTiny  (input x: [8, 3, 32, 32]; batch N=8, float32)"
     assert any(line.startswith("residual1 ") and "Residual(channels=16)" in line for line in lines)
     assert any(line.startswith("    fc1 ") and "linear(16→4)" in line for line in lines)   # inside SqueezeExcite
+    assert _resnet_tiny_parameters() == 34_202
     assert "Parameters:         34,202 (trainable 34,202, non-trainable 0)" in lines
-    assert out == format_summary(check_file("specs/resnet_tiny.net").network(), 8, "float32")
+    assert out == format_summary(check_file("specs/resnet_tiny.net").network(), 8, "float32")   # a regression test
 
 
 def test_summary_json(capsys):

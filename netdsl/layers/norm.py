@@ -33,8 +33,18 @@ def _channels(kind: str, field: str, ranks: tuple[int, ...] | None) -> Inferred:
 def _batchnorm_kind(d: int) -> LayerKind:
     name = f"batchnorm{d}d"
     fields = dict(num_features=Field(optional(POSITIVE), None), **_NORM_FIELDS)
+
+    def infer(args, inputs):
+        (shape,) = inputs
+        if not args.track_running_stats:   # torch then normalizes with the batch's own statistics, in eval mode too
+            require(at_least(numel(tuple(s for i, s in enumerate(shape) if i != 1)), 2), lambda: ShapeError(
+                f"`{name}` without running statistics over {format_shape(shape)} normalizes single values (torch "
+                f"raises: expected more than 1 value per channel)", arg="track_running_stats", code=codes.E0308,
+                help="use a larger batch, or track_running_stats=true"))
+        return shape
+
     return LayerKind(
-        name=name, schema=Schema(fields), infer=lambda args, inputs: inputs[0], prefix="bn",
+        name=name, schema=Schema(fields), infer=infer, prefix="bn",
         positional=tuple(fields), inferred=(_channels(name, "num_features", {1: (2, 3), 2: (4,), 3: (5,)}[d]),),
         params=lambda args, inputs: 2 * args.num_features if args.affine else 0,
         buffers=lambda args, inputs: 2 * args.num_features + 1 if args.track_running_stats else 0,

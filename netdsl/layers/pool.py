@@ -75,8 +75,10 @@ def _pool_kind(d: int, mode: str) -> LayerKind:
         extras = args.changed("stride", "padding", "dilation" if mode == "max" else "count_include_pad", "ceil_mode")
         return f"{name}({times(args.kernel_size)}" + "".join(f", {k} {times(v)}" for k, v in extras.items()) + ")"
 
+    # torch's order; MaxPool's fifth parameter is return_indices, which a spec does not have: name ceil_mode.
+    positional = tuple(fields)[:4] if mode == "max" else tuple(fields)
     return LayerKind(name=name, schema=Schema(fields), infer=infer, prefix="pool", macs=macs,
-                     positional=tuple(fields), aliases={"kernel": "kernel_size"}, window=window,
+                     positional=positional, aliases={"kernel": "kernel_size"}, window=window,
                      module=f"nn.{mode.title()}Pool{d}d",
                      module_args=lambda args, inputs: ((args.kernel_size,), args.changed(*options)), label=label,
                      doc=f"torch.nn.{mode.title()}Pool{d}d; stride defaults to the kernel size", role=Role.POOL,

@@ -105,6 +105,11 @@ def _reshape_kind(name: str, calls: tuple[str, ...]) -> LayerKind:
 # ---------------------------------------------------------------- element-wise arithmetic
 
 def _elementwise_infer(args, inputs):
+    operands = len(inputs) + (args.scalar is not None)
+    if operands != 2:
+        given = f"{len(inputs)} tensor{'s' * (len(inputs) != 1)}" + (" and a number" if args.scalar is not None else "")
+        raise ShapeError(f"an arithmetic operator takes two operands (two tensors, or a tensor and a number), but gets "
+                         f"{given}", code=codes.E0323)
     if len(inputs) == 1:
         return inputs[0]
     a, b = inputs

@@ -1,0 +1,320 @@
+"""The independent oracle: for every spec layer kind, how PyTorch computes it, written from PyTorch's
+documented API (https://pytorch.org/docs/stable/nn.html) and nothing else.
+
+It never imports netdsl. The only knowledge it shares with the product is the spec's argument names, which
+are PyTorch's (README: "Arguments read like PyTorch") except for a few spec-only ones handled here by name
+(`returns`, `index`, `scalar`, `scalar_first`). Each entry says:
+- which `nn` class or `torch`/`F` function computes the kind, and how the written arguments reach it; an
+  argument the spec leaves out is left out here too, so PyTorch's own default applies;
+- the sizes the spec infers (in_channels, in_features, input_size, embed_dim, ...), derived here from the
+  input shapes; when the spec writes one anyway, PyTorch is given the written value;
+- the spec's positional order: PyTorch's, without the inferred sizes (docs/language.md) — except the
+  norms, whose written size keeps its place, as in PyTorch — up to the first PyTorch parameter the spec
+  does not have.
+
+`make(args, shapes)` returns a `Call`: the module holding the weights (None for stateless ops) and the
+forward function. Any exception is PyTorch's verdict; `torch_verdict.py` tells its rejections from bugs here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+Shape = tuple[int, ...]
+
+
+@dataclass
+class Call:
+    module: nn.Module | None                     # its parameters and buffers; None for a stateless op
+    forward: Callable[..., torch.Tensor]         # forward(training, *tensors) → the output tensor
+
+
+@dataclass(frozen=True)
+class Op:
+    make: Callable[[dict, tuple[Shape, ...]], Call]
+    positional: tuple[str, ...] = ()             # "*name": the positional arguments gathered into one tuple
+    inferred: dict[str, Callable[[tuple[Shape, ...]], object]] = field(default_factory=dict)
+    indices: bool = False                        # the input holds integer ids below num_embeddings
+    pieces: bool = False                         # returns several tensors, which a spec unpacks into names
+    sizes: str | None = None                     # the argument listing sizes, which may name input symbols
+    grouped_state: bool = False                  # inputs after the first are written as one tuple: (h0, c0)
+
+
+class PythonRejects(ValueError):
+    """The Python a user would write for the spec fails around the PyTorch call: `a, b = torch.chunk(x, 3)`
+    unpacks another number of pieces, `torch.chunk(x, 3)[i]` has no piece i, `+` lacks an operand.
+    A rejection of the spec, like PyTorch's own."""
+
+
+def _module(module: nn.Module, pick: Callable = lambda out: out) -> Call:
+    def forward(training: bool, *tensors):
+        module.train(training)
+        return pick(module(*tensors))
+    return Call(module, forward)
+
+
+def _function(fn: Callable[..., torch.Tensor]) -> Call:
+    return Call(None, fn)
+
+
+def _with_inferred(args: dict, shapes, inferred: dict) -> dict:
+    """The written arguments, plus every inferred size the spec did not write."""
+    return {**{name: size(shapes) for name, size in inferred.items()}, **args}
+
+
+def _nn(class_name: str, inferred: dict | None = None, positional: tuple[str, ...] = ()) -> Op:
+    inferred = inferred or {}
+
+    def make(args, shapes):
+        return _module(getattr(nn, class_name)(**_with_inferred(args, shapes, inferred)))
+    return Op(make, positional, inferred)
+
+
+def _channels(d: int) -> Callable[[tuple[Shape, ...]], int]:
+    """The channel dim of [N, C, *spatial] or unbatched [C, *spatial] (torch reads C at -(d+1)). An input
+    without such a dim gets 1: the module is sized, and PyTorch's forward then rejects the rank."""
+    return lambda shapes: shapes[0][-d - 1] if len(shapes[0]) > d else 1
+
+
+def _dim1(shapes) -> int:
+    """num_features / num_channels: dim 1 of [N, C, ...]."""
+    return shapes[0][1] if len(shapes[0]) > 1 else 1
+
+
+def _last(shapes) -> int:
+    return shapes[0][-1] if shapes[0] else 1
+
+
+# ---------------------------------------------------------------- convolution, pooling, linear, norms
+
+def _convolutions() -> dict[str, Op]:
+    ops = {}
+    for d in (1, 2, 3):
+        ops[f"conv{d}d"] = _nn(f"Conv{d}d", {"in_channels": _channels(d)},
+                               ("out_channels", "kernel_size", "stride", "padding", "dilation", "groups", "bias",
+                                "padding_mode"))
+        ops[f"conv_transpose{d}d"] = _nn(f"ConvTranspose{d}d", {"in_channels": _channels(d)},
+                                         ("out_channels", "kernel_size", "stride", "padding", "output_padding",
+                                          "groups", "bias", "dilation", "padding_mode"))
+    return ops
+
+
+def _pools() -> dict[str, Op]:
+    ops = {}
+    for d in (1, 2, 3):
+        # MaxPool's fifth parameter is return_indices, which the spec does not have.
+        ops[f"maxpool{d}d"] = _nn(f"MaxPool{d}d", positional=("kernel_size", "stride", "padding", "dilation"))
+        ops[f"avgpool{d}d"] = _nn(f"AvgPool{d}d", positional=(
+            "kernel_size", "stride", "padding", "ceil_mode", "count_include_pad", "divisor_override")[:5 + (d > 1)])
+        for mode in ("Avg", "Max"):
+            ops[f"adaptive_{mode.lower()}_pool{d}d"] = _nn(f"Adaptive{mode}Pool{d}d", positional=("output_size",))
+    return ops
+
+
+def _norms() -> dict[str, Op]:
+    # `batchnorm2d(64)`, as PyTorch's habit has it: num_features keeps its place (checked against the input).
+    ops = {f"batchnorm{d}d": _nn(f"BatchNorm{d}d", {"num_features": _dim1},
+                                 ("num_features", "eps", "momentum", "affine", "track_running_stats")) for d in (1, 2, 3)}
+    # normalized_shape defaults to the last dim (README); nn.LayerNorm has no default.
+    ops["layernorm"] = _nn("LayerNorm", {"normalized_shape": lambda shapes: tuple(shapes[0][-1:])},
+                           ("normalized_shape", "eps", "elementwise_affine", "bias"))
+    ops["groupnorm"] = _nn("GroupNorm", {"num_channels": _dim1}, ("num_groups", "num_channels", "eps", "affine"))
+    return ops
+
+
+# ---------------------------------------------------------------- element-wise
+
+def _functional(fn: Callable, positional: tuple[str, ...] = (), stochastic: bool = False) -> Op:
+    """A stateless torch function taking the input first and the written arguments as keywords;
+    stochastic functions (dropout) also take `training`."""
+    def make(args, shapes):
+        if stochastic:
+            return _function(lambda training, x: fn(x, training=training, **args))
+        return _function(lambda training, x: fn(x, **args))
+    return Op(make, positional)
+
+
+def _pointwise() -> dict[str, Op]:
+    return {
+        "relu": _functional(F.relu), "silu": _functional(F.silu), "sigmoid": _functional(torch.sigmoid),
+        "tanh": _functional(torch.tanh), "identity": _nn("Identity"),
+        "leaky_relu": _functional(F.leaky_relu, ("negative_slope",)),
+        "elu": _functional(F.elu, ("alpha",)),
+        "gelu": _functional(F.gelu, ("approximate",)),
+        "dropout": _functional(F.dropout, ("p",), stochastic=True),
+        "dropout2d": _functional(F.dropout2d, ("p",), stochastic=True),
+        "softmax": _functional(torch.softmax, ("dim",)),
+        "log_softmax": _functional(torch.log_softmax, ("dim",)),
+    }
+
+
+_OPERATORS = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
+              "div": lambda a, b: a / b}
+
+
+def _arithmetic(operator: Callable) -> Op:
+    """`a + b` of two tensors, or of a tensor and the spec's `scalar` (on the left with scalar_first)."""
+    def make(args, shapes):
+        def forward(training, *tensors):
+            operands = list(tensors)
+            if args.get("scalar") is not None:
+                operands.insert(0 if args.get("scalar_first") else 1, args["scalar"])
+            if len(operands) != 2:
+                raise PythonRejects(f"a binary operator with {len(operands)} operands")
+            return operator(*operands)
+        return _function(forward)
+    return Op(make)
+
+
+# ---------------------------------------------------------------- shapes and axes
+
+def _method(name: str, variadic: str | None = None, positional: tuple[str, ...] = ()) -> Op:
+    """torch.<name>(x, **args); a variadic argument (reshape's sizes, permute's dims) is the tensor method's
+    one tuple argument: x.reshape((2, 3))."""
+    def make(args, shapes):
+        if variadic:
+            return _function(lambda training, x: getattr(x, name)(args[variadic]))
+        return _function(lambda training, x: getattr(torch, name)(x, **args))
+    return Op(make, (f"*{variadic}",) if variadic else positional)
+
+
+def _squeeze() -> Op:
+    def make(args, shapes):
+        if args.get("dim") is None:
+            return _function(lambda training, x: torch.squeeze(x))
+        return _function(lambda training, x: torch.squeeze(x, args["dim"]))
+    return Op(make, ("dim",))
+
+
+def _reduction(fn: Callable, all_dims) -> Op:
+    """torch.mean/sum/amax over `dim`; without dim, over every dim (mean and sum take dim=None for that,
+    amax takes dim=())."""
+    def make(args, shapes):
+        dim = args["dim"] if args.get("dim") is not None else all_dims
+        return _function(lambda training, x: fn(x, dim=dim, keepdim=args.get("keepdim", False)))
+    return Op(make, ("dim", "keepdim"))
+
+
+def _joiner(fn: Callable) -> Op:
+    def make(args, shapes):
+        return _function(lambda training, *tensors: fn(tensors, **args))
+    return Op(make, ("dim",))
+
+
+def _pieces(fn: Callable, first: str | None) -> Op:
+    """torch.chunk/split/unbind return a tuple; the spec takes piece `index`. A case's `outputs` is the
+    number of names the spec unpacks them into (`a, b = x -> chunk(2)`), which Python checks against the
+    pieces (`a, b = torch.chunk(x, 2)`)."""
+    def make(args, shapes):
+        options = {k: v for k, v in args.items() if k not in ("index", "outputs")}
+
+        def forward(training, x):
+            pieces = fn(x, **options)
+            if args.get("outputs") is not None and args["outputs"] != len(pieces):
+                raise PythonRejects(f"{args['outputs']} names for {len(pieces)} pieces")
+            if args.get("index") is None or not -len(pieces) <= args["index"] < len(pieces):
+                raise PythonRejects(f"no piece {args.get('index')} of {len(pieces)}")
+            return pieces[args["index"]]
+        return _function(forward)
+    return Op(make, ((first,) if first else ()) + ("dim",), pieces=True)
+
+
+def _tensor_ops() -> dict[str, Op]:
+    return {
+        "flatten": _nn("Flatten", positional=("start_dim", "end_dim")),
+        # The sizes may name the input's symbols (`reshape(N, -1)`); the harness binds them first.
+        "reshape": replace(_method("reshape", "shape"), sizes="shape"),
+        "view": replace(_method("view", "shape"), sizes="shape"),
+        **{name: _arithmetic(operator) for name, operator in _OPERATORS.items()},
+        "concat": _joiner(torch.cat), "cat": _joiner(torch.cat), "stack": _joiner(torch.stack),
+        "chunk": _pieces(torch.chunk, "chunks"), "split": _pieces(torch.split, "split_size_or_sections"),
+        "unbind": _pieces(torch.unbind, None),
+        "matmul": Op(lambda args, shapes: _function(lambda training, a, b: torch.matmul(a, b))),
+        "transpose": _method("transpose", positional=("dim0", "dim1")),
+        "permute": _method("permute", "dims"),
+        "unsqueeze": _method("unsqueeze", positional=("dim",)),
+        "squeeze": _squeeze(),
+        "select": _method("select", positional=("dim", "index")),
+        "mean": _reduction(torch.mean, None), "sum": _reduction(torch.sum, None),
+        "max": _reduction(torch.amax, ()),   # README: `max` is torch.amax, the values without the indices
+    }
+
+
+# ---------------------------------------------------------------- resampling, embedding, sequences
+
+def _resampling() -> dict[str, Op]:
+    resample = ("size", "scale_factor", "mode", "align_corners")
+    interpolate = Op(lambda args, shapes: _function(lambda training, x: F.interpolate(x, **args)), resample)
+    return {"upsample": _nn("Upsample", positional=resample), "interpolate": interpolate,
+            "pixel_shuffle": _nn("PixelShuffle", positional=("upscale_factor",)),
+            "pixel_unshuffle": _nn("PixelUnshuffle", positional=("downscale_factor",))}
+
+
+# torch returns (output, h_n), and (output, (h_n, c_n)) for an LSTM; `returns` names one of them.
+_RESULTS = {"output": lambda out: out[0], "hidden": lambda out: out[1], "cell": lambda out: out[1][1]}
+_LSTM_RESULTS = {**_RESULTS, "hidden": lambda out: out[1][0]}
+
+
+def _recurrent(class_name: str) -> Op:
+    """forward(input, h_0) — (h_0, c_0) for an LSTM, written `lstm(x, (h0, c0), ...)` — the state optional."""
+    inferred = {"input_size": _last}
+    results = _LSTM_RESULTS if class_name == "LSTM" else _RESULTS
+
+    def make(args, shapes):
+        options = {k: v for k, v in args.items() if k != "returns"}
+        module = getattr(nn, class_name)(**_with_inferred(options, shapes, inferred))
+        pick = results[args.get("returns", "output")]
+
+        def forward(training, x, *state):
+            module.train(training)
+            if not state:
+                return pick(module(x))
+            return pick(module(x, tuple(state) if class_name == "LSTM" else state[0]))
+        return Call(module, forward)
+    return Op(make, ("hidden_size", "num_layers"), inferred, grouped_state=class_name == "LSTM")
+
+
+def _roles(items: tuple) -> tuple:
+    """query, key, value from one input (self-attention), two (key = value) or three (README)."""
+    return {1: lambda: items * 3, 2: lambda: (items[0], items[1], items[1])}.get(len(items), lambda: items)()
+
+
+_MASKS = ("attn_mask", "key_padding_mask")   # attn_mask=true / key_padding_mask=true: the last inputs are these
+
+
+def _attention() -> Op:
+    """nn.MultiheadAttention's forward(query, key, value, key_padding_mask=, attn_mask=, is_causal=); the spec's
+    result is the attention output alone, which need_weights=False asks for (is_causal is then honoured)."""
+    inferred = {"embed_dim": _last}
+
+    def make(args, shapes):
+        masks = [m for m in _MASKS if args.get(m)]
+        roles = len(shapes) - len(masks)
+        _, key, value = _roles(tuple(shapes[:roles]))
+        sizes = {"kdim": key[-1] if key else 1, "vdim": value[-1] if value else 1}
+        options = {k: v for k, v in args.items() if k not in (*_MASKS, "is_causal")}
+        module = nn.MultiheadAttention(**_with_inferred(options, shapes, inferred), **sizes)
+        causal = {"is_causal": args["is_causal"]} if "is_causal" in args else {}
+
+        def forward(training, *tensors):
+            module.train(training)
+            given = dict(zip(masks, tensors[roles:]))
+            return module(*_roles(tensors[:roles]), **given, **causal, need_weights=False)[0]
+        return Call(module, forward)
+    return Op(make, ("num_heads", "dropout", "bias", "add_bias_kv", "add_zero_attn"), inferred)
+
+
+ORACLE: dict[str, Op] = {
+    **_convolutions(), **_pools(),
+    "linear": _nn("Linear", {"in_features": _last}, ("out_features", "bias")),
+    **_norms(), **_pointwise(), **_tensor_ops(), **_resampling(),
+    "embedding": Op(_nn("Embedding").make, ("num_embeddings", "embedding_dim", "padding_idx", "max_norm", "norm_type",
+                                             "scale_grad_by_freq", "sparse"), indices=True),
+    "rnn": _recurrent("RNN"), "lstm": _recurrent("LSTM"), "gru": _recurrent("GRU"),
+    "multihead_attention": _attention(),
+}
