@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -61,6 +62,10 @@ class Graph:
     nodes: tuple[Node, ...]        # in topological (source) order
     output: str | None             # the value returned; None when the spec has no output
     span: Span
+    # A block whose structure depends on its input sizes (`if C == out` on its input pattern): lowered
+    # when the checker knows them. specialize(parameter values, pattern symbol → size, call notes) gives
+    # the block lowered with them (None after reporting why not); this graph has its inputs only.
+    specialize: Callable[[dict, dict, tuple], Graph | None] | None = field(default=None, compare=False, repr=False)
 
     @cached_property
     def _by_name(self) -> dict[str, Node]:

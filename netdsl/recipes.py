@@ -22,8 +22,9 @@ def block_recipe(program: Program, use: CheckedGraph) -> CheckedGraph | None:
     if definition is None:
         return None
     params = {name: symbol(name) if type(value) is int else value for name, value in block.params.items()}
-    graph = lower_block(program, definition, params, Diagnostics())
-    if graph is None:
+    diagnostics = Diagnostics()
+    graph = lower_block(program, definition, params, diagnostics)
+    if graph is None or diagnostics.has_errors:   # e.g. an `if` on a parameter: structure needs its value
         return None
     shapes = {}
     for declared in graph.inputs:

@@ -67,6 +67,12 @@ class Scope:
     # Symbols of the caller that the block's parameter values use (`ConvBN(C * t)`): the block's own
     # input-pattern symbols of those names are renamed (C → C_1), so that neither captures the other.
     outer: frozenset[str] = frozenset()
+    # A block instantiated at a call may wait for its input sizes when a condition needs them (`if C ==
+    # out`: lower.py's deferral). `pattern` binds the pattern's names (as written) when it is lowered again;
+    # `symbols` is each pattern name's symbol (renamed as above).
+    deferrable: bool = False
+    pattern: dict[str, object] = field(default_factory=dict)
+    symbols: dict[str, str] = field(default_factory=dict)
 
     def pattern_symbol(self, name: str) -> str:
         if name not in self.outer:
@@ -93,7 +99,8 @@ def labels(body) -> list[ast.Call]:
         if isinstance(node, ast.Call) and node.label is not None:
             found.append(node)
         if isinstance(node, (ast.Call, ast.Repeat, ast.Chain, ast.BinOp, ast.Neg, ast.TupleExpr, ast.Arg,
-                             ast.Assign, ast.Unpack, ast.OutputStmt, ast.ChainStmt)):
+                             ast.Assign, ast.Unpack, ast.OutputStmt, ast.ChainStmt, ast.IfStage, ast.ForStage,
+                             ast.Conditional, ast.Not, ast.Subscript, ast.Slice)):
             children = []
             for value in vars(node).values():
                 children += value if isinstance(value, tuple) else [value]
