@@ -66,6 +66,9 @@ class Graph:
     # when the checker knows them. specialize(parameter values, pattern symbol → size, call notes) gives
     # the block lowered with them (None after reporting why not); this graph has its inputs only.
     specialize: Callable[[dict, dict, tuple], Graph | None] | None = field(default=None, compare=False, repr=False)
+    # The test (as written) and outcome of each `if` and `a if test else b` of this graph's own body, in
+    # the order lowering met them: uses with the same decisions have the same structure (one class each).
+    decisions: tuple[tuple[str, bool], ...] = field(default=(), compare=False)
 
     @cached_property
     def _by_name(self) -> dict[str, Node]:

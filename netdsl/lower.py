@@ -87,17 +87,17 @@ class _Lowerer:
     # ------------------------------------------------------------ definitions
 
     def instantiate(self, definition: ast.Definition, params: dict[str, Any], deferrable: bool = False,
-                    pattern: dict[str, Any] | None = None) -> Graph:
+                    pattern: dict[str, Any] | None = None, replay: tuple[tuple[str, bool], ...] | None = None) -> Graph:
         resolution = self.resolution(definition)
         outer = frozenset().union(*(v.symbols() for v in params.values() if isinstance(v, Size)))
         scope = Scope(definition, Naming(resolution.labels), outer=outer, deferrable=deferrable,
-                      pattern=pattern or {})
+                      pattern=pattern or {}, replay=None if replay is None else [truth for _, truth in replay])
         for name, param in resolution.params.items():
             scope.env[name] = Binding(params.get(name, POISON), param.name.span, "param")
         for statement in definition.body:
             self.statement(scope, statement)
         return Graph(definition.name.name, definition.kind, dict(params), tuple(scope.inputs), tuple(scope.nodes),
-                     scope.output, definition.span)
+                     scope.output, definition.span, decisions=tuple(scope.decisions))
 
     def signature(self, definition: ast.Definition) -> Signature:
         params = self.resolution(definition).params
@@ -248,7 +248,7 @@ class _Lowerer:
             truth = self.truth(scope, expr.operand, "not")
             return POISON if truth is None else not truth
         if isinstance(expr, ast.Conditional):
-            truth = self.truth(scope, expr.test)
+            truth = self.decide(scope, expr.test)
             return POISON if truth is None else self.expression(scope, expr.then if truth else expr.otherwise,
                                                                 unpacking)
         if isinstance(expr, ast.Subscript):
@@ -339,7 +339,7 @@ class _Lowerer:
                 scope.repeat = enclosing
             return value
         if isinstance(stage, ast.IfStage):
-            truth = self.truth(scope, stage.test)
+            truth = self.decide(scope, stage.test)
             for inner in () if truth is None else stage.then if truth else stage.otherwise:
                 value = self.stage(scope, inner, value, None)
             return POISON if truth is None else value
@@ -470,6 +470,20 @@ class _Lowerer:
 
     # ------------------------------------------------------------ structure decided at spec time
 
+    def decide(self, scope: Scope, test: ast.Expr) -> bool | None:
+        """The outcome of an `if` or a conditional expression, recorded; a recipe replays a use's outcomes
+        (its sizes are symbols: see recipes.block_recipe)."""
+        if scope.replay is not None:
+            if not scope.replay:
+                self.diagnostics.error(codes.E0340, "the recipe takes more decisions than its use", test.span)
+                return None
+            truth = scope.replay.pop(0)
+        else:
+            truth = self.truth(scope, test)
+        if truth is not None:
+            scope.decisions.append((" ".join(test.span.text.split()), truth))
+        return truth
+
     def truth(self, scope: Scope, expr: ast.Expr, operator: str | None = None) -> bool | None:
         """The value of a condition (`if`, `a if test else b`, an operand of and/or/not): true or false,
         or None after reporting why not."""
@@ -532,7 +546,7 @@ class _Lowerer:
                     span = stage.iterable.items[index].span if isinstance(stage.iterable, ast.TupleExpr) else source
                     self.diagnostics.error(codes.E0343, f"item {index} of `{source.text}` is {format_value(item)}, "
                                            f"but the loop unpacks {len(names)} values ({written})", span,
-                                           notes=self.declared(scope, stage.iterable),
+                                           notes=self.declared(scope, stage.iterable, index),
                                            help=f"give every item {len(names)} values")
                     return POISON
                 for target, part in zip(names, item if len(names) > 1 else (item,)):
@@ -547,9 +561,17 @@ class _Lowerer:
                     scope.env[name] = binding
         return value
 
-    def declared(self, scope: Scope, expr: ast.Expr) -> tuple[Note, ...]:
+    def declared(self, scope: Scope, expr: ast.Expr, item: int | None = None) -> tuple[Note, ...]:
+        """Where the parameter a loop goes over is declared, or the item of its default that is wrong."""
         binding = scope.env.get(expr.name) if isinstance(expr, ast.Var) else None
-        return (Note(f"`{expr.name}` is declared here", binding.span),) if binding and binding.role == "param" else ()
+        if binding is None or binding.role != "param":
+            return ()
+        param = self.resolution(scope.definition).params.get(expr.name)
+        default = param.default if param is not None else None
+        if item is not None and isinstance(default, ast.TupleExpr) and item < len(default.items) and \
+                scope.definition.kind == "network":
+            return (Note(f"item {item} of `{expr.name}`'s default", default.items[item].span),)
+        return (Note(f"`{expr.name}` is declared here", binding.span),)
 
     def value_function(self, call: ast.Call, tensors: list, positional: list, keywords: list, failed: bool) -> Any:
         """`range(n)`: a tuple of integers, for `for i in range(n) { ... }`."""
@@ -670,12 +692,13 @@ class _Lowerer:
 
 
 def lower_block(program: Program, definition: ast.Definition, params: dict[str, Any],
-                diagnostics: Diagnostics) -> Graph | None:
-    """Instantiate a block with the given parameter values (sizes may be symbols: a block's recipe)."""
+                diagnostics: Diagnostics, decisions: tuple[tuple[str, bool], ...] | None = None) -> Graph | None:
+    """Instantiate a block with the given parameter values (sizes may be symbols: a block's recipe), its
+    conditions taking the given outcomes when there are some."""
     lowerer = _Lowerer(program, diagnostics)
     lowerer.active.append(definition.name.name)
     try:
-        return lowerer.instantiate(definition, params)
+        return lowerer.instantiate(definition, params, replay=decisions)
     except _TooMuchWork:
         return None
 

@@ -14,7 +14,8 @@ from .sizes import Dim, Size, compare, substitute, symbol, symbol_name
 
 def block_recipe(program: Program, use: CheckedGraph) -> CheckedGraph | None:
     """The recipe of the block `use` is an instantiation of; None when it has none (a parameter that
-    decides structure, such as a repeat count, or a rule that needs numbers). Parameters that are not
+    decides structure, such as a repeat count, or a rule that needs numbers). Its `if`s go as they went
+    in the use (the recipe of one structure of the block). Parameters that are not
     integers keep the values of this use; an input without a shape pattern gets a symbol per dim, named
     after the input (`skip_1`)."""
     block = use.graph
@@ -23,8 +24,8 @@ def block_recipe(program: Program, use: CheckedGraph) -> CheckedGraph | None:
         return None
     params = {name: symbol(name) if type(value) is int else value for name, value in block.params.items()}
     diagnostics = Diagnostics()
-    graph = lower_block(program, definition, params, diagnostics)
-    if graph is None or diagnostics.has_errors:   # e.g. an `if` on a parameter: structure needs its value
+    graph = lower_block(program, definition, params, diagnostics, block.decisions)
+    if graph is None or diagnostics.has_errors or graph.decisions != block.decisions:
         return None
     shapes = {}
     for declared in graph.inputs:

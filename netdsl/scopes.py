@@ -73,6 +73,8 @@ class Scope:
     deferrable: bool = False
     pattern: dict[str, object] = field(default_factory=dict)
     symbols: dict[str, str] = field(default_factory=dict)
+    decisions: list[tuple[str, bool]] = field(default_factory=list)   # each condition and its outcome, in order
+    replay: list[bool] | None = None   # outcomes to take instead of evaluating conditions (a recipe's)
 
     def pattern_symbol(self, name: str) -> str:
         if name not in self.outer:
