@@ -18,10 +18,10 @@ from .source import SourceFile
 __version__ = "0.1.0"
 
 __all__ = ["Analysis", "Diagnostic", "InputError", "NetdslError", "Severity", "build_module", "check_file",
-           "check_text", "diagram", "generate_source"]
+           "check_text", "diagram", "from_module", "generate_source"]
 
 # Loaded on first use: `import netdsl` (and `netdsl check`) stay free of the builder and of torch.
-_LAZY = {"build_module": "builder", "NetdslError": "builder"}
+_LAZY = {"build_module": "builder", "NetdslError": "builder", "from_module": "importing"}
 
 
 def __getattr__(name: str):

@@ -16,6 +16,7 @@ small dyadic fraction) are reported as "could not determine", with the reason â€
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -23,13 +24,16 @@ from typing import TYPE_CHECKING
 
 from . import codes
 from .checker import CheckedGraph, Constraint, LayerResult
-from .diagnostics import Diagnostics, Note
+from .diagnostics import Diagnostic, Diagnostics, Note, Severity
+from .ir import Assumption
 from .sizes import (
+    Condition,
     Dim,
     Floor,
     Max,
     Size,
     Symbol,
+    relate,
     slope,
     substitute,
     symbol,
@@ -154,13 +158,29 @@ class Answer:
 
 
 @dataclass(frozen=True)
+class Declared:
+    """What a network's `where` clause allows for one symbol (or several it makes equal), and the
+    smallest allowed sizes the network does not accept, if any."""
+    symbols: tuple[str, ...]
+    sizes: SizeSet | None                       # None: the clause could not be solved (`unknown` says why)
+    conditions: tuple[Assumption, ...]
+    counterexample: dict[str, int] | None = None
+    unknown: str | None = None
+    proved: bool | None = None                  # None: what the network accepts is itself undetermined
+
+    def words(self) -> str:
+        return ", ".join(c.span.text for c in self.conditions)
+
+
+@dataclass(frozen=True)
 class Accepted:
     answers: tuple[Answer, ...]
     free: tuple[str, ...]             # input symbols no layer constrains
+    declared: tuple[Declared, ...] = ()
 
     @property
     def restricted(self) -> bool:
-        return any(a.sizes is None or not a.sizes.everything or a.tied for a in self.answers)
+        return bool(self.declared) or any(a.sizes is None or not a.sizes.everything or a.tied for a in self.answers)
 
     def words(self) -> str:
         parts = [a.words() for a in self.answers if a.sizes is not None]
@@ -236,15 +256,25 @@ def _period(value: Dim) -> int | None:
 
 @dataclass
 class _Requirement:
-    """A requirement in one symbol: differences[0] >= 0 (">="), or one of the differences == 0."""
-    constraint: Constraint
+    """A requirement in one symbol: differences[0] >= 0 (">="), != 0 ("!="), or one of the differences
+    == 0; a layer's (constraint) or a `where` condition's (assumption)."""
+    constraint: Constraint | None
     differences: tuple[Dim, ...]
     relation: str
+    assumption: Assumption | None = None
 
     def holds(self, evaluators, x: int) -> bool:
         if self.relation == ">=":
             return evaluators[0](x) >= 0
+        if self.relation == "!=":
+            return evaluators[0](x) != 0
         return any(evaluate(x) == 0 for evaluate in evaluators)
+
+    def origin(self) -> str:
+        if self.constraint is None:
+            return f"`where {self.assumption.span.text}`"
+        layer = self.constraint.node
+        return f"`{layer.kind}` at {layer.span.short()} needs {self.constraint.requirement.condition}, which"
 
 
 def _threshold(relation: str, slope: Fraction, period: int, evaluate) -> int:
@@ -268,10 +298,7 @@ def _solve(name: str, requirements: list[_Requirement]) -> tuple[SizeSet | None,
         for difference in requirement.differences:
             rate, own = slope(difference), _period(difference)
             if rate is None or own is None:
-                layer = requirement.constraint.node
-                return None, (f"`{layer.kind}` at {layer.span.short()} needs "
-                              f"{requirement.constraint.requirement.condition}, which is not a floor-affine "
-                              f"function of {name}"), []
+                return None, f"{requirement.origin()} is not a floor-affine function of {name}", []
             period = math.lcm(period, own)
             evaluate = _evaluator(difference, name)
             own_evaluators.append(evaluate)
@@ -377,7 +404,8 @@ def accepted_sizes(checked: CheckedGraph) -> Accepted:
     constrained = set(answers) | set(ties)
     order = {name: i for i, name in enumerate(inputs)}
     ordered = sorted(answers.values(), key=lambda a: order.get(a.symbol, len(order)))
-    return Accepted(tuple(ordered), tuple(n for n in inputs if n not in constrained))
+    accepted = Accepted(tuple(ordered), tuple(n for n in inputs if n not in constrained))
+    return replace(accepted, declared=tuple(_declared(checked.graph.assumptions, accepted)))
 
 
 def _answer(name: str, requirements: list[_Requirement], tied: tuple[str, ...]) -> Answer:
@@ -398,6 +426,114 @@ def _answer(name: str, requirements: list[_Requirement], tied: tuple[str, ...]) 
     return Answer(name, sizes, tied, tuple(reasons))
 
 
+# ---------------------------------------------------------------- the `where` clause
+
+def _declared(assumptions: tuple[Assumption, ...], accepted: Accepted) -> list[Declared]:
+    """A network's `where` clause, solved per symbol and checked against what the network accepts: the
+    smallest allowed sizes it rejects, if any. (Equalities that define a size, `W == H`, were already
+    substituted when lowering.)"""
+    single: dict[str, list[Assumption]] = {}
+    related: list[set[str]] = []   # sizes that conditions relate, merged where they overlap
+    for assumption in assumptions:
+        names = _members(assumption)
+        if len(names) == 1:
+            single.setdefault(next(iter(names)), []).append(assumption)
+            continue
+        for group in [g for g in related if g & names]:
+            related.remove(group)
+            names |= group
+        related.append(names)
+    declared = []
+    for names in related:
+        own = tuple(a for a in assumptions if _members(a) <= names)
+        symbols = tuple(sorted(names))
+        if names <= set(accepted.free):   # the network accepts every size of these: nothing to prove
+            declared.append(Declared(symbols, None, own, proved=True))
+            continue
+        counterexample = _search(symbols, own, accepted)
+        relation = next(a for a in own if len(_members(a)) > 1)
+        declared.append(Declared(symbols, None, own, counterexample, proved=False if counterexample else None,
+                                 unknown=None if counterexample else
+                                 f"`where {relation.span.text}` relates several sizes"))
+    for name, own in single.items():
+        if any(name in group for group in related):
+            continue
+        requirements = [_Requirement(None, c.differences(), c.relation, a)
+                        for a in own if isinstance(c := relate(a.left, a.op, a.right), Condition)]
+        sizes, unknown, _ = _solve(name, requirements)
+        answer = accepted.answer(name)
+        undetermined = answer is not None and answer.sizes is None
+        counterexample = None if undetermined else _rejected(sizes, name, answer)
+        proved = None if sizes is None or undetermined else not sizes.empty and counterexample is None
+        declared.append(Declared((name,), sizes, tuple(own), counterexample, unknown, proved))
+    return _unequal(declared, accepted)
+
+
+def _search(names: tuple[str, ...], conditions: tuple[Assumption, ...], accepted: Accepted) -> dict[str, int] | None:
+    """Sizes that conditions relating several symbols allow but the network rejects, smallest first,
+    among small sizes (a counterexample found is one; none found proves nothing)."""
+    per_symbol = {2: 64, 3: 16}.get(len(names))
+    if per_symbol is None:
+        return None
+    for values in sorted(itertools.product(range(1, per_symbol + 1), repeat=len(names)), key=sum):
+        binding = dict(zip(names, values))
+        if all(_holds(a, binding) for a in conditions) and not _accepts(accepted, binding):
+            return binding
+    return None
+
+
+def _holds(assumption: Assumption, binding: dict[str, int]) -> bool:
+    left, right = (substitute(side, binding) for side in (assumption.left, assumption.right))
+    return relate(left, assumption.op, right) is True
+
+
+def _accepts(accepted: Accepted, binding: dict[str, int]) -> bool:
+    """Whether the network accepts these sizes (True where its answer is undetermined: no refutation)."""
+    for name, value in binding.items():
+        answer = accepted.answer(name)
+        if answer is None or answer.sizes is None:
+            continue
+        equal = [binding[n] for n in (answer.symbol, *answer.tied) if n in binding]
+        if value not in answer.sizes or any(v != value for v in equal):
+            return False
+    return True
+
+
+def _members(assumption: Assumption) -> set[str]:
+    return set().union(*(_symbols(v) for v in (assumption.left, assumption.right)))
+
+
+def _rejected(allowed: SizeSet | None, name: str, answer: Answer | None) -> dict[str, int] | None:
+    """The smallest size in `allowed` that the network does not accept."""
+    if allowed is None or allowed.empty or answer is None:
+        return None   # nothing allowed (E0421), or every size accepted
+    accepts = answer.sizes
+    limit = max(allowed.start, *allowed.extra, *allowed.missing, accepts.start, *accepts.extra, *accepts.missing) \
+        + math.lcm(allowed.modulus, accepts.modulus) + 1
+    x = next((x for x in range(1, limit + 1) if x in allowed and x not in accepts), None)
+    return None if x is None else {name: x}
+
+
+def _unequal(declared: list[Declared], accepted: Accepted) -> list[Declared]:
+    """Two parts of the clause that allow different sizes for symbols the layers need equal (`H % 8 == 0,
+    W % 8 == 0` where a layer needs H == W): the first such pair is a counterexample."""
+    for index, part in enumerate(declared):
+        if not part.proved:
+            continue
+        group = accepted.answer(part.symbols[0])
+        for other in declared[index + 1:]:
+            if not other.proved or group is None or accepted.answer(other.symbols[0]) is not group:
+                continue
+            x = part.sizes.smallest()
+            y = next((y for y in range(1, x + 2 * other.sizes.modulus + other.sizes.start + len(other.sizes.extra) + 2)
+                      if y in other.sizes and y != x), None)
+            if y is not None:
+                declared[index] = replace(part, proved=False, counterexample={**{m: x for m in part.symbols},
+                                                                              **{m: y for m in other.symbols}})
+                break
+    return declared
+
+
 # ---------------------------------------------------------------- reporting
 
 def report_accepted(checked: CheckedGraph, accepted: Accepted, diagnostics: Diagnostics) -> None:
@@ -406,6 +542,16 @@ def report_accepted(checked: CheckedGraph, accepted: Accepted, diagnostics: Diag
         diagnostics.warning(codes.W0107, f"could not determine which {_listing(names)} `{checked.graph.name}` "
                             f"accepts: {reason}", _declaring_input(checked, names[0]),
                             help=f"fix the sizes to check them exactly, e.g. `--input {names[0]}=32`")
+    for part in accepted.declared:
+        names = _listing(list(part.symbols))
+        if part.unknown is not None:
+            diagnostics.warning(codes.W0110, f"could not prove `{checked.graph.name}` for every {names} its `where` "
+                                f"clause allows: {part.unknown}", part.conditions[0].span,
+                                help=f"fix the sizes to check them exactly, e.g. `--input {part.symbols[0]}=32`")
+        elif part.sizes is not None and part.sizes.empty:
+            diagnostics.error(codes.E0421, f"no {names} satisfies `where {part.words()}`", part.conditions[0].span,
+                              notes=tuple(Note("this condition", c.span) for c in part.conditions[1:]),
+                              help="the conditions contradict each other: correct one of them")
     for answer in accepted.answers:
         declared = _declaring_input(checked, answer.symbol)
         if answer.sizes is not None and answer.sizes.empty:
@@ -441,7 +587,7 @@ def rejected_sizes(checked: CheckedGraph, accepted: Accepted, sizes: dict[str, i
     """The sizes given with `--input` that the network does not accept: (symbol, size, its answer).
     None after reporting names that are not symbols of the inputs (E0418)."""
     symbols = [n for s in checked.input_shapes.values() for d in s or () for n in _symbols(d)]
-    unknown = [name for name in sizes if name not in symbols]
+    unknown = [name for name in sizes if name not in symbols and name not in checked.graph.defined]
     for name in unknown:
         where = checked.graph.inputs[0].span if checked.graph.inputs else checked.graph.span
         diagnostics.error(codes.E0418, f"`--input {name}`: the inputs of `{checked.graph.name}` have no size "
@@ -459,10 +605,9 @@ def rejected_sizes(checked: CheckedGraph, accepted: Accepted, sizes: dict[str, i
 
 
 def explain_rejection(checked: CheckedGraph, rejected: list[tuple[str, int, Answer]], sizes: dict[str, int],
-                      concrete: list, diagnostics: Diagnostics) -> None:
+                      concrete: list[Diagnostic], diagnostics: Diagnostics) -> None:
     """Report sizes outside the accepted set: the errors the network gives at those sizes (`concrete`,
-    from checking with them), each with what the network accepts and the nearest accepted sizes; where
-    the concrete check passes (netdsl is deliberately stricter on symbols), the requirement that fails."""
+    from checking with them), each with what the network accepts and the nearest accepted sizes."""
     notes, fixes = [], []
     for name, value, answer in rejected:
         below, above = answer.sizes.nearest(value)
@@ -471,12 +616,31 @@ def explain_rejection(checked: CheckedGraph, rejected: list[tuple[str, int, Answ
         fixes.append(f"use {nearest}" if batch or not above else
                      f"pad {name} from {value} to {above}" + (f" or crop it to {below}" if below else ""))
         notes.append(Note(f"`{checked.graph.name}` accepts {answer.words()}", _declaring_input(checked, name)))
-    help = "; ".join(fixes)
+    for error in _failures(checked, sizes, concrete):
+        diagnostics.add(replace(error, notes=(*error.notes, *notes), help="; ".join(fixes)))
+
+
+def explain_counterexample(checked: CheckedGraph, part: Declared, accepted: Accepted, concrete: list[Diagnostic],
+                           diagnostics: Diagnostics) -> None:
+    """E0422: the network fails at the smallest sizes its `where` clause allows but it does not accept."""
+    sizes = part.counterexample
+    given = ", ".join(f"{name} = {value}" for name, value in sizes.items())
+    answers = list(dict.fromkeys(accepted.answer(name) for name in sizes))
+    accepts = "; ".join(a.words() for a in answers if a is not None)
+    notes = [Note(f"`where {part.words()}` allows {given}", part.conditions[0].span)]
+    notes.append(Note(f"`{checked.graph.name}` accepts {accepts}", _declaring_input(checked, part.symbols[0])))
+    for error in _failures(checked, sizes, concrete):
+        diagnostics.error(codes.E0422, f"`{checked.graph.name}` fails for {given}, which its `where` clause "
+                          f"allows: {error.message}", error.span, notes=(*error.notes, *notes),
+                          help=f"narrow the clause to what it accepts ({accepts}), or change this layer")
+
+
+def _failures(checked: CheckedGraph, sizes: dict[str, int], concrete: list[Diagnostic]) -> list[Diagnostic]:
+    """The errors at the given sizes: the concrete check's, or, where that passes (netdsl is
+    deliberately stricter on symbols), the requirements that fail."""
     if concrete:
-        for error in concrete:
-            diagnostics.add(replace(error, notes=(*error.notes, *notes), help=help))
-        return
-    seen = set()
+        return concrete
+    failures, seen = [], set()
     for constraint in checked.constraints:
         condition = constraint.requirement.condition
         if not condition.symbols() <= set(sizes) or condition.holds(sizes) or constraint.node.span in seen:
@@ -485,8 +649,9 @@ def explain_rejection(checked: CheckedGraph, rejected: list[tuple[str, int, Answ
         error = constraint.requirement.error()
         span = constraint.node.arg_spans.get(error.arg, constraint.node.span) if error.arg else constraint.node.span
         given = ", ".join(f"{n} = {v}" for n, v in sizes.items() if n in condition.symbols())
-        diagnostics.error(error.code, f"with {given}, {error.message}", span, notes=(*constraint.context, *notes),
-                          help=help)
+        failures.append(Diagnostic(error.code.code, Severity.ERROR, f"with {given}, {error.message}", span,
+                                   notes=constraint.context))
+    return failures
 
 
 # ---------------------------------------------------------------- the statement `check` prints
@@ -541,6 +706,11 @@ def format_accepted(checked: CheckedGraph, accepted: Accepted) -> str:
         if floor > implied:
             binding = [(r.layer, r.where.split(",")[0]) for r in minimums if r.sizes.start == floor]
             lines.append(f"  {answer.symbol} â‰¥ {floor}: {_places(binding)}")
+    proved = [p for p in accepted.declared if p.proved]
+    if proved:
+        conditions = dict.fromkeys(c.span.text for p in proved for c in p.conditions)
+        names = _listing([n for p in proved for n in p.symbols])
+        lines.append(f"  where {', '.join(conditions)}: proved for every such {names}")
     return "\n".join(lines) + "\n"
 
 

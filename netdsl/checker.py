@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from . import codes, registry
 from .diagnostics import Diagnostics, Edit, Fix, Note
 from .fixes import inferred_argument
-from .ir import Graph, Node
+from .ir import Assumption, Graph, Node
 from .kinds import LayerKind
 from .schema import Args, SchemaError, format_value
 from .shapes import (
@@ -33,6 +33,7 @@ from .sizes import (
     allowing_symbolic_division,
     compare,
     format_size,
+    relate,
     reset_symbolic_division,
     substitute,
     symbol_name,
@@ -234,6 +235,13 @@ class _Checker:
                                        node.span, notes=(Note(f"`{declared.name}` is declared here", declared.span),
                                                          *context))
                 return LayerResult(node, inputs, None, error=problem)
+        for assumption in block.assumptions:
+            problem = _unmet(block, assumption, binding)
+            if problem:
+                self.diagnostics.error(codes.E0423, problem, node.span,
+                                       notes=(Note("the `where` clause is here", assumption.span), *context),
+                                       help="pass sizes that satisfy it, or relax the block's `where` clause")
+                return LayerResult(node, inputs, None, error=problem)
         if block.specialize is not None:   # its structure depends on these sizes (`if C == out`)
             block = block.specialize(arguments, binding, (call_note, *context))
             if block is None:
@@ -377,6 +385,20 @@ def _match(pattern: Shape | None, actual: Shape, binding: dict[str, object]) -> 
         require(truth, lambda problem=problem: ShapeError(
             f"the block input {format_shape(pattern)} does not match {format_shape(actual)}: {problem}",
             code=codes.E0408))
+    return None
+
+
+def _unmet(block: Graph, assumption: Assumption, binding: dict[str, object]) -> str | None:
+    """Why a call breaks the block's `where` condition for every size (None when it may hold: then the
+    condition is collected as a requirement on the caller's sizes)."""
+    left, right = substitute(assumption.left, binding), substitute(assumption.right, binding)
+    message = f"block `{block.name}` needs `{assumption.span.text}` (its `where` clause)"
+    try:
+        require(relate(left, assumption.op, right), lambda: ShapeError(message, code=codes.E0423))
+    except ShapeError:
+        names = sorted(set().union(*(v.symbols() for v in (assumption.left, assumption.right) if isinstance(v, Size))))
+        here = ", ".join(f"{name} = {format_size(binding[name])}" for name in names if name in binding)
+        return f"{message}, but here {here}" if here else message
     return None
 
 

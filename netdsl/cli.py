@@ -506,6 +506,27 @@ def _common(parser: argparse.ArgumentParser) -> None:
                              "FORCE_COLOR forces it)")
 
 
+def _import_command(commands) -> None:
+    """`netdsl import`: an existing PyTorch model → a spec (netdsl.importing; needs torch)."""
+    parser = commands.add_parser("import", help="write the spec of an existing PyTorch nn.Module (needs torch)")
+    parser.add_argument("target", metavar="TARGET",
+                        help="path/to/file.py:name or package.module:name: an nn.Module, a class constructed "
+                             "without arguments, or a function returning a module")
+    parser.add_argument("--input", dest="shapes", action="append", required=True, metavar="SHAPE",
+                        help="the shape of forward's input, e.g. '[N, 3, 224, 224]' (once per input)")
+    parser.add_argument("-o", "--output", metavar="FILE",
+                        help="write the spec to FILE (default: stdout); nothing is written when the import fails")
+    parser.add_argument("--name", help="the network's name (default: TARGET's name)")
+    parser.add_argument("--plugin", action="append", default=[], metavar="MODULE",
+                        help="import a Python module that registers layer kinds (repeatable)")
+
+    def run(options) -> int:
+        from .importing.command import run_import
+        _load_plugins(options, DEFAULT)
+        return EXIT_OK if run_import(options) else EXIT_SPEC_ERROR
+    parser.set_defaults(run=run, format="human")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="netdsl", description="Check, compile and draw PyTorch model specs.")
     parser.add_argument("--version", action="version", version=f"netdsl {__version__}")
@@ -593,6 +614,7 @@ def build_parser() -> argparse.ArgumentParser:
     completion = commands.add_parser("completion", help="print a shell completion script (bash, zsh or fish)")
     completion.add_argument("shell", choices=["bash", "zsh", "fish"])
     completion.set_defaults(run=run_completion)
+    _import_command(commands)
     return parser
 
 

@@ -626,6 +626,15 @@ E0329 = _code("E0329", "arguments in PyTorch's order", """
     Drop the inferred size: `linear(10)` (the fix does).
     """)
 
+E0330 = _code("E0330", "a `where` condition that does not compare sizes", """
+    A `where` clause states which input sizes a network or block is meant for; each condition compares
+    sizes: the symbols of the input shapes, parameters and numbers, with `+ - * // %`.
+
+        input x: [N, C, H, W] where x > 0          # x is a tensor, not a size
+
+    Compare sizes: `where H % 16 == 0, W >= 32`.
+    """)
+
 # Structure decided at spec time: conditionals and loops (docs/language.md).
 
 E0340 = _code("E0340", "condition that cannot be decided when the spec is checked", """
@@ -847,6 +856,41 @@ E0419 = _code("E0419", "the rank depends on a symbolic size", """
     Name the dims to squeeze: `squeeze(dim=1)`.
     """)
 
+E0421 = _code("E0421", "the input sizes do not satisfy the `where` clause", """
+    A `where` condition is false: for every size (`where 8 > 16`, or conditions that contradict each
+    other), or for the sizes given with `--input`.
+
+        input x: [N, 3, H, W] where H % 16 == 0
+        $ netdsl check unet.net --input H=200      # 200 is not a multiple of 16
+
+    Give sizes that satisfy the clause (`--input H=208`), or correct the condition.
+    """)
+
+E0422 = _code("E0422", "the network fails for a size its `where` clause allows", """
+    A network's `where` clause says which input sizes it is meant for, and netdsl proves that the
+    network is well-formed for every one of them. This error gives the smallest size the clause allows
+    that breaks a layer, the layer, and what the network accepts instead.
+
+        input x: [N, 3, H, W] where H % 4 == 0
+        ...three 2×2 poolings and a concat with a skip...    # needs H a multiple of 8
+
+    Narrow the clause to what the network accepts (`where H % 8 == 0`), or change the layer that breaks.
+    """)
+
+E0423 = _code("E0423", "a block's `where` clause does not hold at a call", """
+    A block's `where` clause is a requirement on the tensors it is called with. At this call the sizes
+    break it (for sizes that are symbols of the network's input, it is a requirement on them instead,
+    stated in what the network accepts).
+
+        block Down(out: int) {
+            input x: [N, C, H, W] where H % 2 == 0
+            ...
+        }
+        x -> Down(8)        # x is [N, 3, 31, 31]
+
+    Pass a tensor whose sizes satisfy the clause (pad or crop it), or relax the block's clause.
+    """)
+
 # ---------------------------------------------------------------- W01xx warnings
 
 W0101 = _code("W0101", "tensor never used", """
@@ -926,6 +970,18 @@ W0109 = _code("W0109", "linear over the last dim of a convolution's output", """
 
     Flatten first (`-> flatten -> linear(10)`), pool (`-> adaptive_avg_pool2d(1) -> flatten`), or move
     the channels last (`-> permute(0, 2, 3, 1) -> linear(10)`) if a per-pixel linear layer is meant.
+    """)
+
+W0110 = _code("W0110", "a `where` clause that could not be proved", """
+    netdsl proves a network's `where` clause by solving it together with what every layer needs of the
+    input sizes. A condition that relates several sizes other than by equality (`where H >= W`,
+    `where H * W <= 4096`), or sizes that are not floor-affine, cannot be solved that way: the sizes it
+    concerns are then neither proved nor refuted.
+
+        input x: [N, 3, H, W] where H >= W
+
+    Fix the sizes with `--input` to check them exactly, or state the clause per size (`where H >= 32,
+    W >= 32`).
     """)
 
 

@@ -54,6 +54,17 @@ class Node:
 
 
 @dataclass(frozen=True)
+class Assumption:
+    """A `where` condition on the input sizes that was not settled when lowering: `left op right` over
+    the graph's size symbols. A network's assumptions say which sizes it is meant for; a block's are
+    requirements on its caller's sizes."""
+    left: Any                      # a Size or int
+    op: str                        # == != < <= > >=
+    right: Any
+    span: Span                     # the condition in the spec
+
+
+@dataclass(frozen=True)
 class Graph:
     name: str
     kind: str                      # "network" or "block"
@@ -62,6 +73,8 @@ class Graph:
     nodes: tuple[Node, ...]        # in topological (source) order
     output: str | None             # the value returned; None when the spec has no output
     span: Span
+    assumptions: tuple[Assumption, ...] = ()
+    defined: frozenset[str] = frozenset()  # input sizes a `where` equality defines (H == 224, W == H)
     # A block whose structure depends on its input sizes (`if C == out` on its input pattern): lowered
     # when the checker knows them. specialize(parameter values, pattern symbol → size, call notes) gives
     # the block lowered with them (None after reporting why not); this graph has its inputs only.

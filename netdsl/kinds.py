@@ -40,6 +40,42 @@ class CannotUnpack(Exception):
     """Raised by an `unpack` hook when the call gives one tensor; the message is the help to show."""
 
 
+class CannotImport(Exception):
+    """Raised by a `Recognise` hook when a PyTorch call has no equivalent in the kind (an attention mask,
+    a slice); the message says what is not supported."""
+
+
+@dataclass(frozen=True)
+class TensorArg:
+    """A tensor among the arguments a `Recognise.bind` hook receives: `name` tells tensors apart."""
+    name: str
+
+
+@dataclass(frozen=True)
+class Recognise:
+    """How `netdsl import` finds the kind in a model traced by torch.fx: the inverse of `module`,
+    `functional` and `call`. By default a module of the class `module` names is the kind, each argument
+    read from the module attribute of the same name (a tensor-or-None attribute such as `bias` gives a
+    bool), and a call binds the kind's `positional` arguments after its tensor inputs, with the schema's
+    defaults. The importer leaves out inferred sizes and arguments equal to their defaults, and checks
+    what it read by building the module again from it."""
+    # Functions, tensor methods and operators that compute the kind, as dotted names ("torch.relu",
+    # "torch.nn.functional.relu", "Tensor.relu" for a method, "operator.add"), each with its Python
+    # parameter list where it is not `input` followed by the kind's positional arguments with the schema's
+    # defaults: "torch.flatten(input, start_dim=0, end_dim=-1)" (torch's default is not nn.Flatten's).
+    # A parameter the kind does not have must keep its default, unless a `bind` hook takes the arguments.
+    calls: tuple[str, ...] = ()
+    # Where torch's arguments do not correspond to the kind's name for name: the bound arguments of a
+    # call, or of a module's forward (tensors given as TensorArg, defaults filled in) → (the tensors the
+    # layer consumes, the kind's arguments). It replaces the default binding, defaults check included.
+    bind: Callable[[dict[str, Any]], tuple[tuple[TensorArg, ...], dict[str, Any]]] | None = None
+    # Arguments a module holds under other names (module → {argument: value}); the rest are read by name.
+    attributes: Callable[[Any], dict[str, Any]] | None = None
+    # Kinds whose torch call returns several tensors: the index path of one of them → the arguments that
+    # make the layer stand for it (LSTM: (1, 0) → returns="hidden"); None where the path is no tensor.
+    results: Callable[[tuple[int, ...]], dict[str, Any] | None] | None = None
+
+
 def _no_count(args: Args, inputs: tuple[Shape, ...]) -> int:
     return 0
 
@@ -81,6 +117,7 @@ class LayerKind:
     functional: Callable[[Args, tuple[str, ...], tuple[Shape, ...]], str] | None = None
     label: Callable[[Args, tuple[Shape, ...]], str] | None = None
     doc: str = ""
+    recognise: Recognise = Recognise()          # how `netdsl import` finds it in a traced PyTorch model
 
     @cached_property
     def signature(self) -> Signature:
@@ -101,4 +138,8 @@ class LayerKind:
                    if n.lstrip("*") not in self.schema.fields]
         if unknown:
             raise ValueError(f"layer kind {self.name!r} names arguments it does not have: {unknown}")
+        names = (call.partition("(")[0] for call in self.recognise.calls)
+        malformed = [n for n in names if "." not in n or not all(part.isidentifier() for part in n.split("."))]
+        if malformed:
+            raise ValueError(f"layer kind {self.name!r} recognises calls that are not dotted names: {malformed}")
         return self

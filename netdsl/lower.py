@@ -14,13 +14,13 @@ from . import syntax as ast
 from .arguments import ArgError, Signature, bind, validate
 from .diagnostics import Diagnostic, Diagnostics, Note, Severity
 from .folding import MAX_INT, VALUE_FUNCTIONS, FoldError, Undecidable, fold, negate, value_range
-from .ir import Graph, Input, Node, PyTorchReading, RepeatCopy
+from .ir import Assumption, Graph, Input, Node, PyTorchReading, RepeatCopy
 from .kinds import CannotUnpack, LayerKind
 from .program import Program
 from .resolve import Resolution, resolve
 from .schema import Anything, Bool, Field, Float, Int, Schema, Text, Tuple, format_value
 from .scopes import POISON, Binding, Naming, Scope, Tensor, block_prefix
-from .sizes import Size, symbol
+from .sizes import Size, relate, substitute, symbol, symbol_name
 from .source import Span
 from .suggest import nearest
 
@@ -97,7 +97,8 @@ class _Lowerer:
         for statement in definition.body:
             self.statement(scope, statement)
         return Graph(definition.name.name, definition.kind, dict(params), tuple(scope.inputs), tuple(scope.nodes),
-                     scope.output, definition.span, decisions=tuple(scope.decisions))
+                     scope.output, definition.span, tuple(scope.assumptions), frozenset(scope.defined),
+                     decisions=tuple(scope.decisions))
 
     def signature(self, definition: ast.Definition) -> Signature:
         params = self.resolution(definition).params
@@ -144,6 +145,8 @@ class _Lowerer:
         if isinstance(statement, ast.InputStmt):
             for decl in statement.decls:
                 self.input_decl(scope, decl)
+            for condition in statement.conditions:
+                self.size_condition(scope, condition)
         elif isinstance(statement, ast.Assign):
             self.bind_tensor(scope, statement.target, self.expression(scope, statement.value))
         elif isinstance(statement, ast.Unpack):
@@ -195,6 +198,56 @@ class _Lowerer:
             scope.env[decl.name.name] = Binding(Tensor(decl.name.name), decl.name.span, "tensor")
             scope.inputs.append(Input(decl.name.name, shape, decl.span))
             scope.naming.use(decl.name.name)
+
+    def size_condition(self, scope: Scope, condition: ast.SizeCondition) -> None:
+        """A `where` condition: settled now when it can be (an error when false), else kept on the graph.
+        In a network, `H == 224` fixes H as `--input H=224` would."""
+        sides = [self.expression(scope, side) for side in (condition.left, condition.right)]
+        if any(side is POISON for side in sides):
+            return
+        for side, expr in zip(sides, (condition.left, condition.right)):
+            if not (isinstance(side, Size) or type(side) is int):
+                what = "a tensor" if isinstance(side, Tensor) else format_value(side)
+                self.diagnostics.error(codes.E0330, f"a `where` condition compares sizes, but `{expr.span.text}` is "
+                                       f"{what}", expr.span,
+                                       help="compare the symbols of the input shapes and numbers, e.g. `where H % 8 == 0`")
+                return
+        if condition.op == "==" and scope.definition.kind == "network":
+            # `where W == H // 2` defines W; `where H == W` defines W (the name on the left reads first).
+            for (name, value), other in ((self.defined_by(scope, condition.right, sides[1]), sides[0]),
+                                         (self.defined_by(scope, condition.left, sides[0]), sides[1])):
+                if name is not None and not (isinstance(other, Size) and symbol_name(value) in other.symbols()):
+                    self.pin(scope, name, other)
+                    return
+        left, right = sides
+        truth = relate(left, condition.op, right)
+        if truth is False:
+            given = [f"{name} = {value}" for name, value in self.sizes.items() if name in _names_in(condition)]
+            why = f"for {', '.join(given)} (`--input`)" if given else "for any sizes"
+            self.diagnostics.error(codes.E0421, f"`where {condition.span.text}` does not hold {why}", condition.span,
+                                   help="give sizes that satisfy it" if given else "correct the condition")
+        elif any(isinstance(side, Size) for side in sides):   # kept when true too: it names the sizes it is about
+            scope.assumptions.append(Assumption(left, condition.op, right, condition.span))
+
+    @staticmethod
+    def defined_by(scope: Scope, expr: ast.Expr, value: Any) -> tuple[str | None, Any]:
+        """(name, symbol) when `expr` is an input size still free to be defined by a `where` equality."""
+        binding = scope.env.get(expr.name) if isinstance(expr, ast.Var) else None
+        if binding is None or binding.role != "dim" or symbol_name(value) is None:
+            return None, None
+        return expr.name, value
+
+    def pin(self, scope: Scope, name: str, value: Any) -> None:
+        """`where H == 224` or `where W == H` in a network: the size is that value from here on, in the
+        inputs declared so far too (as `--input H=224` would make it)."""
+        binding = scope.env[name]
+        fixed = {symbol_name(binding.value): value}
+        scope.defined.add(name)
+        scope.env[name] = replace(binding, value=value)
+        scope.inputs = [replace(i, shape=tuple(substitute(d, fixed) for d in i.shape) if i.shape else i.shape)
+                        for i in scope.inputs]
+        scope.assumptions = [replace(a, left=substitute(a.left, fixed), right=substitute(a.right, fixed))
+                             for a in scope.assumptions]
 
     def bind_tensor(self, scope: Scope, name: ast.Ident, value: Any) -> None:
         if id(name) in self.resolution(scope.definition).reported:
@@ -689,6 +742,19 @@ class _Lowerer:
                     repeat=scope.repeat, reading=reading)
         scope.nodes.append(node)
         return Tensor(node.name)
+
+
+def _names_in(condition: ast.SizeCondition) -> set[str]:
+    names, pending = set(), [condition.left, condition.right]
+    while pending:
+        expr = pending.pop()
+        if isinstance(expr, ast.Var):
+            names.add(expr.name)
+        elif isinstance(expr, ast.BinOp):
+            pending += [expr.left, expr.right]
+        elif isinstance(expr, ast.Neg):
+            pending.append(expr.operand)
+    return names
 
 
 def lower_block(program: Program, definition: ast.Definition, params: dict[str, Any],

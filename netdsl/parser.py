@@ -192,7 +192,15 @@ class _ToAst:
 
     # -- statements
     def input_stmt(self, meta, children):
-        return ast.InputStmt(tuple(children), self._span(meta))
+        *decls, conditions = children
+        return ast.InputStmt(tuple(decls), self._span(meta), conditions or ())
+
+    def where_clause(self, meta, children):
+        return tuple(children)
+
+    def size_condition(self, meta, children):
+        left, op, right = children
+        return ast.SizeCondition(left, str(op), right, self._span(meta))
 
     def input_decl(self, meta, children):
         name, shape = children

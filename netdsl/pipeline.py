@@ -9,6 +9,7 @@ from . import codes
 from .accepted import (
     Accepted,
     accepted_sizes,
+    explain_counterexample,
     explain_rejection,
     rejected_sizes,
     report_accepted,
@@ -53,6 +54,13 @@ def analyze(source: SourceFile, network: str | None = None, overrides: dict[str,
             gc.enable()
 
 
+def _errors_at(program: Program, name: str, given: dict[str, object], sizes: dict[str, int]):
+    """The network checked with some input sizes fixed: (the checked graph, its errors, all diagnostics)."""
+    scratch = Diagnostics()
+    concrete = check(lower(program, name, given, scratch, sizes), scratch)
+    return concrete, [d for d in scratch.items if d.severity is Severity.ERROR], scratch
+
+
 def _analyze(source: SourceFile, network: str | None, overrides: dict[str, object] | None,
              allow_outside_imports: bool, sizes: dict[str, int]) -> Analysis:
     overrides = overrides or {}
@@ -93,12 +101,14 @@ def _analyze(source: SourceFile, network: str | None, overrides: dict[str, objec
         analysis.accepted[name] = accepted
         report_accepted(checked, accepted, diagnostics)
         clean = not any(d.severity is Severity.ERROR for d in diagnostics.items[before:])
+        for part in accepted.declared if clean else ():
+            if part.counterexample and not set(part.counterexample) & set(sizes):
+                errors = _errors_at(program, name, given, part.counterexample)[1]
+                explain_counterexample(checked, part, accepted, errors, diagnostics)
         rejected = rejected_sizes(checked, accepted, sizes, diagnostics) if sizes and not fixed else None
         if rejected is not None and clean:
-            scratch = Diagnostics()
-            concrete = check(lower(program, name, given, scratch, sizes), scratch)
+            concrete, errors, scratch = _errors_at(program, name, given, sizes)
             if rejected:
-                errors = [d for d in scratch.items if d.severity is Severity.ERROR]
                 explain_rejection(checked, rejected, sizes, errors, diagnostics)
             else:
                 diagnostics.items += scratch.items

@@ -8,7 +8,7 @@ hold with `require(at_least(a, b), lambda: ShapeError(...))`.
 """
 
 from .codes import CATALOGUE as CODES
-from .kinds import CannotUnpack, Inferred, LayerKind, Role
+from .kinds import CannotImport, CannotUnpack, Inferred, LayerKind, Recognise, Role, TensorArg
 from .registry import register
 from .schema import (
     INT,
@@ -40,7 +40,8 @@ from .shapes import (
 )
 from .sizes import at_least, compare, format_size
 
-__all__ = ["CODES", "INT", "NON_NEGATIVE", "POSITIVE", "PROBABILITY", "Anything", "Bool", "CannotUnpack", "Choice",
-           "Either", "Field", "Float", "Inferred", "Int", "LayerKind", "Role", "Schema", "ShapeError", "Text", "Tuple",
+__all__ = ["CODES", "INT", "NON_NEGATIVE", "POSITIVE", "PROBABILITY", "Anything", "Bool", "CannotImport", "CannotUnpack",
+           "Choice", "Either", "Field", "Float", "Inferred", "Int", "LayerKind", "Recognise", "Role", "Schema", "ShapeError",
+           "TensorArg", "Text", "Tuple",
            "at_least", "compare", "divides", "expand", "fixed_size", "format_shape", "format_size", "normalize_dim",
            "numel", "one_or_tuple", "optional", "register", "require"]

@@ -76,6 +76,16 @@ class AcceptedSizeModel(BaseModel):
     unknown: str | None = Field(description="why the sizes could not be determined")
 
 
+class WhereModel(BaseModel):
+    """Part of a network's `where` clause: the sizes it allows for some symbols (several when it makes
+    them equal), and whether the network accepts every one of them."""
+    symbols: list[str]
+    conditions: list[str]
+    allows: str | None = Field(description="the allowed sizes in words; null when the clause could not be solved")
+    proved: bool | None = Field(description="the network accepts every allowed size; null when undetermined")
+    counterexample: dict[str, int] | None = Field(description="the smallest allowed sizes it does not accept")
+
+
 class NetworkModel(BaseModel):
     name: str
     parameters: dict[str, Any]
@@ -87,6 +97,7 @@ class NetworkModel(BaseModel):
     total_buffers: int | None
     total_macs: Count | None
     accepted_sizes: list[AcceptedSizeModel]
+    where: list[WhereModel]
 
 
 class FileModel(BaseModel):
@@ -124,6 +135,14 @@ def _arguments(row: Row) -> dict[str, Any]:
     return {k: _plain(v) for k, v in items}
 
 
+def _where(accepted: Accepted | None) -> list[WhereModel]:
+    return [WhereModel(symbols=list(part.symbols), conditions=[c.span.text for c in part.conditions],
+                       allows=part.sizes.words(part.symbols[0]) if part.sizes is not None else None,
+                       proved=part.proved,
+                       counterexample=part.counterexample)
+            for part in (accepted.declared if accepted else ())]
+
+
 def _accepted(accepted: Accepted | None) -> list[AcceptedSizeModel]:
     models = []
     for answer in accepted.answers if accepted else ():
@@ -158,7 +177,8 @@ def file_model(analysis: Analysis, diagnostics: list[Diagnostic]) -> FileModel:
             inputs={k: _shape(v) for k, v in checked.input_shapes.items()}, output_shape=_shape(checked.output_shape),
             layers=layers, complete=complete, total_params=checked.params if complete else None,
             total_buffers=checked.buffers if complete else None, total_macs=_plain(checked.macs) if complete else None,
-            accepted_sizes=_accepted(analysis.accepted.get(checked.graph.name))))
+            accepted_sizes=_accepted(analysis.accepted.get(checked.graph.name)),
+            where=_where(analysis.accepted.get(checked.graph.name))))
     ok = not any(d.severity.value == "error" for d in diagnostics)
     return FileModel(path=analysis.source.path, ok=ok, networks=networks,
                      diagnostics=[diagnostic_model(d) for d in diagnostics])

@@ -140,6 +140,9 @@ class _Resolver:
                     else:
                         self.expression(dim)
                 self.define(decl.name)
+            for condition in statement.conditions:
+                self.expression(condition.left)
+                self.expression(condition.right)
         elif isinstance(statement, ast.Assign):
             self.expression(statement.value)
             self.define(statement.target)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import syntax as ast
-from .ir import Input, Node, RepeatCopy
+from .ir import Assumption, Input, Node, RepeatCopy
 from .source import Span
 
 
@@ -62,6 +62,8 @@ class Scope:
     env: dict[str, Binding] = field(default_factory=dict)
     nodes: list[Node] = field(default_factory=list)
     inputs: list[Input] = field(default_factory=list)
+    assumptions: list[Assumption] = field(default_factory=list)
+    defined: set[str] = field(default_factory=set)
     output: str | None = None
     repeat: RepeatCopy | None = None   # the copy of a repeat being expanded: recorded on the nodes it makes
     # Symbols of the caller that the block's parameter values use (`ConvBN(C * t)`): the block's own

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Union
 
 if TYPE_CHECKING:
@@ -491,10 +491,10 @@ def _atom_bounds(atom: Atom) -> tuple[float, float]:
 
 @dataclass(frozen=True)
 class Condition:
-    """`left == right`, `left >= right`, or `left` and `right` broadcast (equal, or one of them 1),
-    undecided for symbolic sizes: it holds for some of them."""
+    """`left == right`, `left != right`, `left >= right`, or `left` and `right` broadcast (equal, or one
+    of them 1), undecided for symbolic sizes: it holds for some of them."""
     difference: Size   # left − right
-    relation: str      # "==", ">=" or "broadcast"
+    relation: str      # "==", "!=", ">=" or "broadcast"
     left: Dim
     right: Dim
 
@@ -507,6 +507,8 @@ class Condition:
     def holds(self, binding: dict[str, int]) -> bool:
         if self.relation == ">=":
             return evaluate(self.difference, binding) >= 0
+        if self.relation == "!=":
+            return evaluate(self.difference, binding) != 0
         return any(evaluate(d, binding) == 0 for d in self.differences())
 
     def symbols(self) -> set[str]:
@@ -584,6 +586,18 @@ def at_least(left: Dim, right: Dim) -> Truth:
     if high < 0:
         return False
     return Condition(difference, ">=", *_sides(difference))
+
+
+def relate(left: Dim, op: str, right: Dim) -> Truth:
+    """`left op right` for a comparison written in a spec (== != < <= > >=): True, False, or the Condition."""
+    if op == "==":
+        return compare(left, right)
+    if op == "!=":
+        equal = compare(left, right)
+        return (not equal) if isinstance(equal, bool) else replace(equal, relation="!=")
+    if op in (">=", ">"):
+        return at_least(left, right + int(op == ">"))
+    return at_least(right, left + int(op == "<"))
 
 
 def simpler(a: Dim, b: Dim) -> Dim:

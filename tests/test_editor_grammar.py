@@ -40,7 +40,7 @@ def expected_scope(tokens, index: int, blocks: set[str]) -> str | None:
         return "string.quoted"
     if token.text in ("network", "block"):
         return "storage.type"
-    if token.text in ("input", "output"):
+    if token.text in ("input", "output") or token.text == "where" and token.kind == "keyword":
         return "keyword.other"
     if token.text in ("true", "false", "None"):
         return "constant.language"
@@ -48,6 +48,8 @@ def expected_scope(tokens, index: int, blocks: set[str]) -> str | None:
         return "keyword.operator.arrow"
     if token.kind == "name" and before in ("network", "block"):
         return "entity.name.type"
+    if token.kind == "name" and before == "->" and after == ":":   # `-> lstm: lstm(256)`: a layer's name
+        return "variable.other.label"
     if token.kind == "name" and token.text in blocks and (after == "(" or before == "->"):
         return "entity.name.function.block"
     if token.kind == "name" and registry.lookup(token.text, plugins=False) and (after == "(" or before == "->") \

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .. import codes
-from ..kinds import LayerKind, Role
+from ..kinds import LayerKind, Recognise, Role
 from ..schema import INT, PROBABILITY, Choice, Field, Float, Schema, format_value
 from ..shapes import ShapeError, format_shape, normalize_dim
 
@@ -12,7 +12,8 @@ def _same_shape(args, inputs):
     return inputs[0]
 
 
-def _pointwise(name: str, module: str, prefix: str | None = None, role: Role = Role.NONE, **fields) -> LayerKind:
+def _pointwise(name: str, module: str, prefix: str | None = None, role: Role = Role.NONE, calls: tuple[str, ...] = (),
+               **fields) -> LayerKind:
     options = tuple(fields)
 
     def label(args, inputs):
@@ -21,7 +22,8 @@ def _pointwise(name: str, module: str, prefix: str | None = None, role: Role = R
 
     return LayerKind(
         name=name, schema=Schema(fields), infer=_same_shape, prefix=prefix or name, positional=options, module=module,
-        module_args=lambda args, inputs: ((), args.changed(*options)), label=label, doc=f"torch.{module}", role=role)
+        module_args=lambda args, inputs: ((), args.changed(*options)), label=label, doc=f"torch.{module}", role=role,
+        recognise=Recognise(calls))
 
 
 def _dropout2d_infer(args, inputs):
@@ -34,6 +36,11 @@ def _dropout2d_infer(args, inputs):
     return shape
 
 
+def _torch_function(name: str) -> tuple[str, ...]:
+    """The function as torch, torch.nn.functional and a tensor method spell it."""
+    return f"torch.{name}", f"torch.nn.functional.{name}", f"Tensor.{name}"
+
+
 def _softmax_kind(name: str, module: str) -> LayerKind:
     def infer(args, inputs):
         normalize_dim(args.dim, len(inputs[0]))
@@ -42,17 +49,20 @@ def _softmax_kind(name: str, module: str) -> LayerKind:
     return LayerKind(
         name=name, schema=Schema({"dim": Field(INT)}), infer=infer, prefix=name, positional=("dim",), module=module,
         module_args=lambda args, inputs: ((), {"dim": args.dim}), label=lambda args, inputs: f"{name}(dim={args.dim})",
-        doc=f"torch.{module}; dim is required (torch's implicit dim is deprecated)", role=Role.SQUASH)
+        doc=f"torch.{module}; dim is required (torch's implicit dim is deprecated)", role=Role.SQUASH,
+        recognise=Recognise(_torch_function(name)))
 
 
 KINDS = (
-    _pointwise("relu", "nn.ReLU", role=Role.ACTIVATION),
-    _pointwise("leaky_relu", "nn.LeakyReLU", role=Role.ACTIVATION, negative_slope=Field(Float(), 0.01)),
-    _pointwise("elu", "nn.ELU", role=Role.ACTIVATION, alpha=Field(Float(), 1.0)),
-    _pointwise("gelu", "nn.GELU", role=Role.ACTIVATION, approximate=Field(Choice(("none", "tanh")), "none")),
-    _pointwise("silu", "nn.SiLU", role=Role.ACTIVATION),
-    _pointwise("sigmoid", "nn.Sigmoid", role=Role.SQUASH),
-    _pointwise("tanh", "nn.Tanh", role=Role.SQUASH),
+    _pointwise("relu", "nn.ReLU", role=Role.ACTIVATION, calls=_torch_function("relu")),
+    _pointwise("leaky_relu", "nn.LeakyReLU", role=Role.ACTIVATION, calls=("torch.nn.functional.leaky_relu",),
+               negative_slope=Field(Float(), 0.01)),
+    _pointwise("elu", "nn.ELU", role=Role.ACTIVATION, calls=("torch.nn.functional.elu",), alpha=Field(Float(), 1.0)),
+    _pointwise("gelu", "nn.GELU", role=Role.ACTIVATION, calls=("torch.nn.functional.gelu",),
+               approximate=Field(Choice(("none", "tanh")), "none")),
+    _pointwise("silu", "nn.SiLU", role=Role.ACTIVATION, calls=("torch.nn.functional.silu",)),
+    _pointwise("sigmoid", "nn.Sigmoid", role=Role.SQUASH, calls=_torch_function("sigmoid")),
+    _pointwise("tanh", "nn.Tanh", role=Role.SQUASH, calls=_torch_function("tanh")),
     _pointwise("identity", "nn.Identity", prefix="id"),
     _pointwise("dropout", "nn.Dropout", prefix="drop", role=Role.DROPOUT, p=Field(PROBABILITY, 0.5)),
     LayerKind(name="dropout2d", schema=Schema({"p": Field(PROBABILITY, 0.5)}), infer=_dropout2d_infer, prefix="drop",

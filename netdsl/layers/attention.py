@@ -8,7 +8,7 @@ inferred from the last dims of query, key and value.
 from __future__ import annotations
 
 from .. import codes
-from ..kinds import Inferred, LayerKind
+from ..kinds import CannotImport, Inferred, LayerKind, Recognise, TensorArg
 from ..schema import POSITIVE, PROBABILITY, Bool, Field, Schema, optional
 from ..shapes import ShapeError, divides, fixed_size, format_shape, require
 from ..sizes import compare, format_size
@@ -97,6 +97,18 @@ def _call(module: str, names: tuple[str, ...], args) -> str:
     return f"{module}({', '.join(_roles(names))}, need_weights=False)[0]"
 
 
+def _bind(arguments: dict) -> tuple[tuple[TensorArg, ...], dict]:
+    """The module's forward(query, key, value, ...): masks are not expressible; need_weights and
+    average_attn_weights only concern element [1], the weights."""
+    for mask in ("key_padding_mask", "attn_mask"):
+        if arguments.get(mask) is not None:
+            raise CannotImport(f"`{mask}` is not supported: a spec's multihead_attention attends everywhere")
+    if arguments.get("is_causal"):
+        raise CannotImport("is_causal=True is not supported: a spec's multihead_attention attends everywhere")
+    query, key, value = arguments["query"], arguments["key"], arguments["value"]
+    return ((query,) if query == key == value else (query, key) if key == value else (query, key, value)), {}
+
+
 KINDS = (LayerKind(
     name="multihead_attention",
     schema=Schema(dict(num_heads=Field(POSITIVE), dropout=Field(PROBABILITY, 0.0), bias=Field(Bool(), True),
@@ -107,4 +119,8 @@ KINDS = (LayerKind(
     inferred=(Inferred("embed_dim", _embedding, "embedding features"),),
     params=_params, macs=_macs, module="nn.MultiheadAttention", module_args=_module_args, call=_call,
     label=lambda args, inputs: f"multihead_attention({format_size(args.embed_dim)}, heads={args.num_heads})",
-    doc="torch.nn.MultiheadAttention; 1 input: self-attention, 2: query and key=value, 3: query, key, value"),)
+    doc="torch.nn.MultiheadAttention; 1 input: self-attention, 2: query and key=value, 3: query, key, value",
+    recognise=Recognise(
+        bind=_bind, results=lambda path: {} if path == (0,) else None,
+        attributes=lambda module: {"bias": module.in_proj_bias is not None,
+                                   "add_bias_kv": module.bias_k is not None})),)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .. import codes
-from ..kinds import LayerKind
+from ..kinds import CannotImport, LayerKind, Recognise, TensorArg
 from ..schema import (
     INT,
     Anything,
@@ -104,6 +104,29 @@ def _reduce_infer(args, inputs):
     return tuple(s for d, s in enumerate(shape) if d not in dims)
 
 
+def _bind_index(arguments: dict) -> tuple[tuple[TensorArg, ...], dict]:
+    """torch.select(x, dim, index), and `x[i]` or `x[:, i]`: one index along one dim, full slices before it."""
+    if "key" not in arguments:
+        return (arguments["input"],), {"dim": arguments["dim"], "index": arguments["index"]}
+    key = arguments["key"] if isinstance(arguments["key"], tuple) else (arguments["key"],)
+    *before, index = key
+    if type(index) is not int or any(k != slice(None) for k in before):
+        raise CannotImport(f"indexing with [{', '.join(map(_index_text, key))}]: a spec can take one index along one "
+                           f"dim (`select(dim, index)`); slicing needs the language's slices (issue #14)")
+    return (arguments["input"],), {"dim": len(before), "index": index}
+
+
+def _index_text(key) -> str:
+    if isinstance(key, slice):
+        return ":".join("" if v is None else str(v) for v in (key.start, key.stop)) + \
+            (f":{key.step}" if key.step is not None else "")
+    return "..." if key is Ellipsis else str(key)
+
+
+def _methods(name: str) -> tuple[str, ...]:
+    return f"torch.{name}", f"Tensor.{name}"
+
+
 def _reduction(name: str, torch_name: str) -> LayerKind:
     def emit(args, names, inputs):
         dims = args.dim
@@ -117,31 +140,36 @@ def _reduction(name: str, torch_name: str) -> LayerKind:
         infer=_reduce_infer, prefix=name, positional=("dim", "keepdim"), functional=emit,
         macs=lambda args, inputs, output: numel(inputs[0]),
         label=lambda args, inputs: f"{name}({', '.join(filter(None, (_dim_text(args), 'keepdim' * args.keepdim)))})",
-        doc=f"torch.{torch_name} over dim (an int, a tuple, or all dims when omitted)")
+        doc=f"torch.{torch_name} over dim (an int, a tuple, or all dims when omitted)",
+        recognise=Recognise(_methods(torch_name)))
 
 
 KINDS = (
     LayerKind(name="transpose", schema=Schema(dict(dim0=Field(INT), dim1=Field(INT))), infer=_transpose_infer,
               prefix="transpose", positional=("dim0", "dim1"),
               functional=lambda args, names, inputs: f"{names[0]}.transpose({args.dim0}, {args.dim1})",
-              label=lambda args, inputs: f"transpose({args.dim0}, {args.dim1})", doc="torch.transpose: swap two dims"),
+              label=lambda args, inputs: f"transpose({args.dim0}, {args.dim1})", doc="torch.transpose: swap two dims",
+              recognise=Recognise(_methods("transpose"))),
     LayerKind(name="permute", schema=Schema({"dims": Field(Anything())}), infer=_permute_infer, prefix="permute",
               positional=("*dims",),
               functional=lambda args, names, inputs: f"{names[0]}.permute({', '.join(map(str, args.dims))})",
               label=lambda args, inputs: f"permute({', '.join(map(str, args.dims))})",
-              doc="torch.permute: reorder dims"),
+              doc="torch.permute: reorder dims", recognise=Recognise(_methods("permute"))),
     LayerKind(name="unsqueeze", schema=Schema({"dim": Field(INT)}), infer=_unsqueeze_infer, prefix="unsqueeze",
               positional=("dim",), functional=lambda args, names, inputs: f"{names[0]}.unsqueeze({args.dim})",
-              label=lambda args, inputs: f"unsqueeze({args.dim})", doc="torch.unsqueeze: insert a dim of size 1"),
+              label=lambda args, inputs: f"unsqueeze({args.dim})", doc="torch.unsqueeze: insert a dim of size 1",
+              recognise=Recognise(_methods("unsqueeze"))),
     LayerKind(name="squeeze", schema=Schema({"dim": Field(_DIMS_OR_NONE, None)}), infer=_squeeze_infer,
               prefix="squeeze", positional=("dim",),
               functional=lambda args, names, inputs: f"{names[0]}.squeeze({'' if args.dim is None else args.dim})",
-              label=lambda args, inputs: f"squeeze({_dim_text(args)})", doc="torch.squeeze: drop dims of size 1"),
+              label=lambda args, inputs: f"squeeze({_dim_text(args)})", doc="torch.squeeze: drop dims of size 1",
+              recognise=Recognise(_methods("squeeze"))),
     LayerKind(name="select", schema=Schema(dict(dim=Field(INT), index=Field(INT))), infer=_select_infer,
               prefix="select", positional=("dim", "index"),
               functional=lambda args, names, inputs: f"{names[0]}.select({args.dim}, {args.index})",
               label=lambda args, inputs: f"select({args.dim}, {args.index})",
-              doc="torch.select: one index along dim, that dim removed (select(0, -1): the last layer's hidden state)"),
+              doc="torch.select: one index along dim, that dim removed (select(0, -1): the last layer's hidden state)",
+              recognise=Recognise((*_methods("select"), "operator.getitem(input, key)"), bind=_bind_index)),
     _reduction("mean", "mean"),
     _reduction("sum", "sum"),
     # torch.max(x, dim) returns (values, indices); amax returns the values alone, over one or several dims.

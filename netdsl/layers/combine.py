@@ -8,7 +8,7 @@ emitted as `torch.chunk(...)[i]`.
 from __future__ import annotations
 
 from .. import codes
-from ..kinds import CannotUnpack, LayerKind
+from ..kinds import CannotUnpack, LayerKind, Recognise
 from ..schema import INT, POSITIVE, Either, Field, Schema, Tuple, optional
 from ..shapes import (
     ShapeError,
@@ -80,12 +80,13 @@ def _stack_infer(args, inputs):
     return shape[:dim] + (len(inputs),) + shape[dim:]
 
 
-def _joiner(name: str, infer, torch_name: str, doc: str) -> LayerKind:
+def _joiner(name: str, infer, torch_name: str, doc: str, calls: tuple[str, ...] = ()) -> LayerKind:
     return LayerKind(
         name=name, schema=Schema({"dim": Field(INT, 0)}), infer=infer, prefix="stack" if name == "stack" else "cat",
         positional=("dim",), inputs=None,
         functional=lambda args, names, inputs: f"torch.{torch_name}(({', '.join(names)},), dim={args.dim})",
-        label=lambda args, inputs: f"{name}({len(inputs)} tensors, dim={args.dim})", doc=doc)
+        label=lambda args, inputs: f"{name}({len(inputs)} tensors, dim={args.dim})", doc=doc,
+        recognise=Recognise(calls))
 
 
 # ---------------------------------------------------------------- several outputs
@@ -178,7 +179,9 @@ def _piece_kind(name: str, first: str | None, first_type, pieces, keeps_dim: boo
 
     return LayerKind(name=name, schema=Schema(fields), infer=_pieces_infer(name, pieces, keeps_dim), prefix=name,
                      positional=((first,) if first else ()) + ("dim",), unpack=_unpack(name), functional=emit,
-                     label=label, doc=doc)
+                     label=label, doc=doc, recognise=Recognise(
+                         (f"torch.{name}", f"Tensor.{name}"),
+                         results=lambda path: {"index": path[0]} if len(path) == 1 else None))
 
 
 # ---------------------------------------------------------------- matmul
@@ -211,12 +214,14 @@ MATMUL = LayerKind(
     name="matmul", schema=Schema({}), infer=_matmul_infer, prefix="matmul", inputs=2, operator="@",
     macs=lambda args, inputs, output: numel(output) * inputs[0][-1],
     functional=lambda args, names, inputs: f"torch.matmul({names[0]}, {names[1]})",
-    label=lambda args, inputs: "matmul", doc="torch.matmul (also `a @ b`): batch dims broadcast")
+    label=lambda args, inputs: "matmul", doc="torch.matmul (also `a @ b`): batch dims broadcast",
+    recognise=Recognise(tuple(f"{f}(input, other)" for f in ("torch.matmul", "Tensor.matmul", "operator.matmul"))))
 
 KINDS = (
-    _joiner("concat", _concat_infer, "cat", "torch.cat: sizes add up along dim"),
+    _joiner("concat", _concat_infer, "cat", "torch.cat: sizes add up along dim", ("torch.cat", "torch.concat")),
     _joiner("cat", _concat_infer, "cat", "alias of concat"),
-    _joiner("stack", _stack_infer, "stack", "torch.stack: equal shapes, a new dim of size len(inputs)"),
+    _joiner("stack", _stack_infer, "stack", "torch.stack: equal shapes, a new dim of size len(inputs)",
+            ("torch.stack",)),
     _piece_kind("chunk", "chunks", POSITIVE, _chunk_pieces, True,
                 "torch.chunk: `a, b, c = x -> chunk(3, dim=-1)`; pieces of ceil(size / chunks)"),
     _piece_kind("split", "split_size_or_sections", Either((POSITIVE, Tuple(POSITIVE))), _split_pieces, True,

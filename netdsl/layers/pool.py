@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from .. import codes
-from ..kinds import LayerKind, Role
+from ..kinds import LayerKind, Recognise, Role
 from ..schema import (
     NON_NEGATIVE,
     POSITIVE,
@@ -34,6 +34,9 @@ def _pool_kind(d: int, mode: str) -> LayerKind:
         if d > 1:
             fields["divisor_override"] = Field(optional(POSITIVE), None)
     options = tuple(fields)[1:]
+    # F.max_pool2d also takes return_indices (a tuple result), which must stay False.
+    parameters = ", ".join(["input", "kernel_size", *(f"{k}={f.default!r}" for k, f in fields.items() if k in options),
+                            *(["return_indices=False"] if mode == "max" else [])])
 
     def window(args):
         kernel = expand(args.kernel_size, d)
@@ -76,7 +79,8 @@ def _pool_kind(d: int, mode: str) -> LayerKind:
                      positional=tuple(fields), aliases={"kernel": "kernel_size"}, window=window,
                      module=f"nn.{mode.title()}Pool{d}d",
                      module_args=lambda args, inputs: ((args.kernel_size,), args.changed(*options)), label=label,
-                     doc=f"torch.nn.{mode.title()}Pool{d}d; stride defaults to the kernel size", role=Role.POOL)
+                     doc=f"torch.nn.{mode.title()}Pool{d}d; stride defaults to the kernel size", role=Role.POOL,
+                     recognise=Recognise((f"torch.nn.functional.{mode}_pool{d}d({parameters})",)))
 
 
 def _adaptive_kind(d: int, mode: str) -> LayerKind:
@@ -103,7 +107,9 @@ def _adaptive_kind(d: int, mode: str) -> LayerKind:
                      module=f"nn.Adaptive{mode.title()}Pool{d}d",
                      module_args=lambda args, inputs: ((args.output_size,), {}),
                      label=lambda args, inputs: f"{name}({times(args.output_size)})",
-                     doc=f"torch.nn.Adaptive{mode.title()}Pool{d}d")
+                     doc=f"torch.nn.Adaptive{mode.title()}Pool{d}d",
+                     recognise=Recognise((f"torch.nn.functional.{name}(input, output_size"
+                                          + (", return_indices=False)" if mode == "max" else ")"),)))
 
 
 KINDS = tuple(make(d, mode) for d in (1, 2, 3) for mode in ("max", "avg") for make in (_pool_kind, _adaptive_kind))

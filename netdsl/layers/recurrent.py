@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .. import codes
-from ..kinds import CannotUnpack, Inferred, LayerKind
+from ..kinds import CannotUnpack, Inferred, LayerKind, Recognise
 from ..schema import (
     NON_NEGATIVE,
     POSITIVE,
@@ -108,6 +108,9 @@ def _recurrent_kind(name: str, variant: Variant) -> LayerKind:
         return (f"{name}({format_size(args.input_size)}→{format_size(args.hidden_size)}"
                 + "".join(f", {k}={v}" for k, v in extras.items()) + f") {args.returns}")
 
+    # "[1][0]" → the index path (1, 0) into torch's (output, (h_n, c_n)).
+    paths = {tuple(int(i) for i in where.strip("[]").split("][")): choice for choice, where in variant.results.items()}
+
     def unpack(args, count: int):
         choices = " or ".join(f'returns="{c}"' for c in variant.results)
         raise CannotUnpack(f"`{name}` stands for one of torch's results: choose it with {choices}")
@@ -119,7 +122,8 @@ def _recurrent_kind(name: str, variant: Variant) -> LayerKind:
                                                                  args.changed(*options)),
         call=lambda module, names, args: f"{module}({names[0]}){variant.results[args.returns]}", unpack=unpack,
         label=label, doc=f"torch.{variant.module}; input_size is inferred; returns picks "
-        + " or ".join(variant.results))
+        + " or ".join(variant.results),
+        recognise=Recognise(results=lambda path: {"returns": paths[path]} if path in paths else None))
 
 
 KINDS = tuple(_recurrent_kind(name, variant) for name, variant in VARIANTS.items())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from .. import codes
-from ..kinds import LayerKind
+from ..kinds import LayerKind, Recognise
 from ..schema import (
     POSITIVE,
     Bool,
@@ -107,7 +107,8 @@ def _shuffle_kind(name: str, field: str, up: bool) -> LayerKind:
         name=name, schema=Schema({field: Field(Int(gt=0))}), infer=_shuffle_infer(name, up),
         prefix="shuffle" if up else "unshuffle", positional=(field,), module=module,
         module_args=lambda args, inputs: ((getattr(args, field),), {}),
-        label=lambda args, inputs: f"{name}({getattr(args, field)})", doc=f"torch.{module}")
+        label=lambda args, inputs: f"{name}({getattr(args, field)})", doc=f"torch.{module}",
+        recognise=Recognise((f"torch.nn.functional.{name}", f"torch.{name}")))
 
 
 KINDS = (
@@ -122,7 +123,10 @@ KINDS = (
               macs=lambda args, inputs, output: numel(output),
               functional=lambda args, names, inputs: f"F.interpolate({names[0]}" + "".join(
                   f", {k}={v!r}" for k, v in _options(args).items()) + ")",
-              label=_label("interpolate"), doc="torch.nn.functional.interpolate; the same arguments as upsample"),
+              label=_label("interpolate"), doc="torch.nn.functional.interpolate; the same arguments as upsample",
+              recognise=Recognise((
+                  "torch.nn.functional.interpolate(input, size=None, scale_factor=None, mode='nearest', "
+                  "align_corners=None, recompute_scale_factor=None, antialias=False)",))),
     _shuffle_kind("pixel_shuffle", "upscale_factor", True),
     _shuffle_kind("pixel_unshuffle", "downscale_factor", False),
 )

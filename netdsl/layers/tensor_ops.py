@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .. import codes
-from ..kinds import LayerKind, Role
+from ..kinds import CannotImport, LayerKind, Recognise, Role, TensorArg
 from ..schema import (
     INT,
     Anything,
@@ -36,7 +36,8 @@ FLATTEN = LayerKind(
     name="flatten", schema=Schema(dict(start_dim=Field(INT, 1), end_dim=Field(INT, -1))),
     infer=_flatten_infer, prefix="flatten", positional=("start_dim", "end_dim"), module="nn.Flatten",
     module_args=lambda args, inputs: ((), args.changed("start_dim", "end_dim")),
-    label=lambda args, inputs: "flatten", doc="torch.nn.Flatten (start_dim=1 keeps the batch dim)", role=Role.FLATTEN)
+    label=lambda args, inputs: "flatten", doc="torch.nn.Flatten (start_dim=1 keeps the batch dim)", role=Role.FLATTEN,
+    recognise=Recognise(tuple(f"{f}(input, start_dim=0, end_dim=-1)" for f in ("torch.flatten", "Tensor.flatten"))))
 
 
 def _is_minus_one(size) -> bool:
@@ -91,12 +92,12 @@ def _reshape_expression(method: str):
     return emit
 
 
-def _reshape_kind(name: str) -> LayerKind:
+def _reshape_kind(name: str, calls: tuple[str, ...]) -> LayerKind:
     return LayerKind(
         name=name, schema=Schema({"shape": Field(Anything())}), infer=_reshape_infer, prefix=name,
         positional=("*shape",), functional=_reshape_expression(name),
         label=lambda args, inputs: f"{name}({', '.join(map(format_size, args.shape))})",
-        doc=f"torch.Tensor.{name}: sizes, symbols and size arithmetic, or one -1")
+        doc=f"torch.Tensor.{name}: sizes, symbols and size arithmetic, or one -1", recognise=Recognise(calls))
 
 
 # ---------------------------------------------------------------- element-wise arithmetic
@@ -108,7 +109,20 @@ def _elementwise_infer(args, inputs):
     return broadcast(a, b)
 
 
-def _elementwise_kind(name: str, symbol: str, commutative: bool) -> LayerKind:
+def _bind_operands(arguments: dict) -> tuple[tuple[TensorArg, ...], dict]:
+    """`a + b`, `x * 2`, `2 - x`, torch.add(a, b): two tensors, or a tensor and a number on either side."""
+    extra = {k: v for k, v in arguments.items() if k not in ("input", "other")}
+    if extra not in ({}, {"alpha": 1}, {"rounding_mode": None}):
+        raise CannotImport(f"{', '.join(f'{k}={v!r}' for k, v in extra.items())} has no equivalent in a spec")
+    a, b = arguments["input"], arguments["other"]
+    if isinstance(a, TensorArg) and isinstance(b, TensorArg):
+        return (a, b), {}
+    if isinstance(a, TensorArg):
+        return (a,), {"scalar": b}
+    return (b,), {"scalar": a, "scalar_first": True}
+
+
+def _elementwise_kind(name: str, symbol: str, commutative: bool, calls: tuple[str, ...]) -> LayerKind:
     def emit(args, names, inputs):
         operands = list(names)
         if args.scalar is not None:
@@ -125,9 +139,19 @@ def _elementwise_kind(name: str, symbol: str, commutative: bool) -> LayerKind:
                                       scalar_first=Field(Bool(), False))),
         infer=_elementwise_infer, prefix=name, inputs=None, positional=("scalar", "scalar_first"), operator=symbol,
         commutative=commutative, functional=emit, label=label,
-        doc=f"`a {symbol} b` with torch broadcasting, or a tensor and a number")
+        doc=f"`a {symbol} b` with torch broadcasting, or a tensor and a number",
+        recognise=Recognise(calls, bind=_bind_operands))
 
 
-KINDS = (FLATTEN, _reshape_kind("reshape"), _reshape_kind("view"),
-         *(_elementwise_kind(n, s, c) for n, s, c in (("add", "+", True), ("sub", "-", False), ("mul", "*", True),
-                                                      ("div", "/", False))))
+def _operator_calls(name: str, operator: str, extra: str = "") -> tuple[str, ...]:
+    """`a + b` (operator.add), `a += b` (operator.iadd), torch.add(a, b) and a.add(b)."""
+    return (f"operator.{operator}(input, other)", f"operator.i{operator}(input, other)",
+            f"torch.{name}(input, other{extra})", f"Tensor.{name}(input, other{extra})")
+
+
+KINDS = (FLATTEN, _reshape_kind("reshape", ("torch.reshape", "Tensor.reshape")),
+         _reshape_kind("view", ("Tensor.view",)),
+         _elementwise_kind("add", "+", True, _operator_calls("add", "add", ", alpha=1")),
+         _elementwise_kind("sub", "-", False, _operator_calls("sub", "sub", ", alpha=1")),
+         _elementwise_kind("mul", "*", True, _operator_calls("mul", "mul")),
+         _elementwise_kind("div", "/", False, _operator_calls("div", "truediv", ", rounding_mode=None")))

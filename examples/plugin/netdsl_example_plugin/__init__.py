@@ -20,6 +20,7 @@ from netdsl.plugin import (
     Field,
     Inferred,
     LayerKind,
+    Recognise,
     Schema,
     fixed_size,
     format_size,
@@ -60,4 +61,7 @@ register(LayerKind(
     module="netdsl_example_plugin.modules.Dense",
     module_args=lambda args, inputs: ((args.in_features, args.out_features), args.changed("bias", "freeze")),
     label=lambda args, inputs: f"dense({format_size(args.in_features)}→{format_size(args.out_features)})",
-    doc="a linear layer with its own parameters (example plugin); freeze=true makes them non-trainable"))
+    doc="a linear layer with its own parameters (example plugin); freeze=true makes them non-trainable",
+    # For `netdsl import`: Dense keeps its sizes in its weight, not in attributes named like the arguments.
+    recognise=Recognise(attributes=lambda module: {"out_features": module.weight.shape[0],
+                                                   "freeze": not module.weight.requires_grad})))
