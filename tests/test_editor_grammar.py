@@ -42,6 +42,8 @@ def expected_scope(tokens, index: int, blocks: set[str]) -> str | None:
         return "storage.type"
     if token.text in ("input", "output") or token.text == "where" and token.kind == "keyword":
         return "keyword.other"
+    if token.kind == "keyword" and token.text in ("if", "else", "for", "in", "and", "or", "not"):
+        return "keyword.control"
     if token.text in ("true", "false", "None"):
         return "constant.language"
     if token.text == "->":
