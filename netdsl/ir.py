@@ -25,6 +25,7 @@ class RepeatCopy:
     repeat: Span                   # the repeat in the spec: the copies of one repeat share it
     index: int                     # 0-based
     count: int
+    run: int = 0                   # which time its definition ran the repeat: one in a `for` runs once per item
 
 
 @dataclass(frozen=True)

@@ -381,10 +381,11 @@ class _Lowerer:
                 return POISON
             self.repeats.append(stage)
             enclosing = scope.repeat
+            scope.repeat_runs += enclosing is None
             try:
                 for index in range(count):
                     self.count_work(stage.span)
-                    scope.repeat = enclosing or RepeatCopy(stage.span, index, count)
+                    scope.repeat = enclosing or RepeatCopy(stage.span, index, count, scope.repeat_runs)
                     for inner in stage.stages:
                         value = self.stage(scope, inner, value, None)
             finally:

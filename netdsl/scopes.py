@@ -66,6 +66,7 @@ class Scope:
     defined: set[str] = field(default_factory=set)
     output: str | None = None
     repeat: RepeatCopy | None = None   # the copy of a repeat being expanded: recorded on the nodes it makes
+    repeat_runs: int = 0               # outermost repeats expanded so far (RepeatCopy.run)
     # Symbols of the caller that the block's parameter values use (`ConvBN(C * t)`): the block's own
     # input-pattern symbols of those names are renamed (C → C_1), so that neither captures the other.
     outer: frozenset[str] = frozenset()

@@ -15,7 +15,10 @@ from spec_modules import import_source
 from torch import nn
 
 import netdsl
+from netdsl.drawing import build
 from netdsl.formatter import format_text
+from netdsl.lsp.index import Index
+from netdsl.lsp.info import hover
 from netdsl.shapes import format_shape
 
 MOBILENET_V2 = ROOT / "specs" / "mobilenet_v2.net"
@@ -229,3 +232,23 @@ def test_the_formatter_keeps_the_canonical_layout_of_structure():
     squeezed = STRUCTURE.replace("x[:, :, 1:-1, ::2]", "x [ : , :,1 : -1,: : 2 ]").replace("{\n        conv2d",
                                                                                           "{\n conv2d")
     assert format_text(squeezed) == STRUCTURE
+
+
+def test_hover_names_each_layer_a_loop_makes_and_its_loop_variables():
+    analysis = netdsl.check_file(MOBILENET_V2)
+    text, index = analysis.source.text, Index(analysis.program)
+    call, _ = hover(analysis, index, analysis.source.path, text.index("InvertedResidual(c, s, t)"))
+    assert re.findall(r"`(inverted_residual\d+)` = InvertedResidual\(out=(\d+)", call) == [
+        ("inverted_residual1", "16"), ("inverted_residual2", "24"), ("inverted_residual4", "32"),
+        ("inverted_residual7", "64"), ("inverted_residual11", "96"), ("inverted_residual14", "160"),
+        ("inverted_residual17", "320")]
+    variable, span = hover(analysis, index, analysis.source.path, text.index("c, s, t)"))
+    assert "loop variable `c`" in variable and span.text == "c"
+
+
+def test_a_repeat_inside_a_for_is_one_diagram_group_per_item():
+    diagram = build(netdsl.check_file(MOBILENET_V2).network(), ())
+    repeats = [(g.count, g.name) for g in diagram.groups if g.role == "repeat"]
+    assert repeats == [(2, "inverted_residual5 … inverted_residual6"), (3, "inverted_residual8 … inverted_residual10"),
+                       (2, "inverted_residual12 … inverted_residual13"),
+                       (2, "inverted_residual15 … inverted_residual16")]

@@ -15,7 +15,7 @@ from ..source import Span
 
 @dataclass(frozen=True)
 class Symbol:
-    kind: str                       # "network", "block", "param", "dim" or "tensor"
+    kind: str                       # "network", "block", "param", "dim", "tensor" or "loop" (a `for` name)
     name: str
     span: Span                      # the defining name
     owner: ast.Definition | None    # the definition a param, dim or tensor belongs to
@@ -118,6 +118,10 @@ class Index:
                 if node.name in local:
                     self._add(node.span, local[node.name])
                 continue
+            if isinstance(node, ast.ForStage):   # its names, used between its braces
+                for target in node.targets:
+                    local[target.name] = Symbol("loop", target.name, target.span, owner)
+                    self._add(target.span, local[target.name])
             if isinstance(node, ast.Call):
                 called = visible.get(node.func.name)
                 if called is not None:
