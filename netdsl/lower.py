@@ -380,8 +380,10 @@ class _Lowerer:
                                        f"got {format_value(count)}", stage.count.span)
                 return POISON
             self.repeats.append(stage)
-            enclosing = scope.repeat
+            enclosing, enclosing_label = scope.repeat, scope.repeat_label
             scope.repeat_runs += enclosing is None
+            if stage.label is not None:
+                scope.repeat_label = stage.label.name
             try:
                 for index in range(count):
                     self.count_work(stage.span)
@@ -390,7 +392,7 @@ class _Lowerer:
                         value = self.stage(scope, inner, value, None)
             finally:
                 self.repeats.pop()
-                scope.repeat = enclosing
+                scope.repeat, scope.repeat_label = enclosing, enclosing_label
             return value
         if isinstance(stage, ast.IfStage):
             truth = self.decide(scope, stage.test)
@@ -732,7 +734,7 @@ class _Lowerer:
         if label is not None and label.name in scope.naming.labels and label.name not in scope.naming.used:
             scope.naming.use(label.name)
             return label.name
-        return scope.naming.fresh(prefix)
+        return scope.naming.fresh(scope.repeat_label or prefix)
 
     def add_node(self, scope: Scope, kind: LayerKind, args: Any, arg_spans: dict[str, Span],
                  inputs: list[str], span: Span, label: ast.Ident | None, reading: PyTorchReading | None = None) -> Tensor:

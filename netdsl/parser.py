@@ -238,6 +238,8 @@ class _ToAst:
 
     def named_stage(self, meta, children):
         label, layer = children
+        if isinstance(layer, ast.Repeat):
+            return ast.Repeat(layer.stages, layer.count, layer.span, label=self._ident(label))
         return ast.Call(layer.func, layer.args, layer.span, layer.parens, label=self._ident(label))
 
     def output_stage(self, meta, children):

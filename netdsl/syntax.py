@@ -75,6 +75,7 @@ class Repeat:
     stages: tuple[Stage, ...]
     count: Expr
     span: Span
+    label: Ident | None = None  # `blocks: Block(64) * 3` names the copies blocks1, blocks2, blocks3
 
 
 @dataclass(frozen=True)
