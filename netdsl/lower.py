@@ -594,6 +594,7 @@ class _Lowerer:
             return POISON
         names = stage.targets
         saved = {target.name: scope.env.get(target.name) for target in names}
+        scope.loops += 1
         try:
             for index, item in enumerate(table):
                 self.count_work(stage.span)
@@ -610,6 +611,7 @@ class _Lowerer:
                 for inner in stage.stages:
                     value = self.stage(scope, inner, value, None)
         finally:
+            scope.loops -= 1
             for name, binding in saved.items():
                 if binding is None:
                     scope.env.pop(name, None)
@@ -731,6 +733,8 @@ class _Lowerer:
     # ------------------------------------------------------------ nodes
 
     def node_name(self, scope: Scope, prefix: str, label: ast.Ident | None) -> str:
+        if label is not None and scope.loops:   # once per item of a `for`: proj1, proj2, ...
+            return scope.naming.fresh(label.name)
         if label is not None and label.name in scope.naming.labels and label.name not in scope.naming.used:
             scope.naming.use(label.name)
             return label.name

@@ -68,6 +68,7 @@ class Scope:
     repeat: RepeatCopy | None = None   # the copy of a repeat being expanded: recorded on the nodes it makes
     repeat_label: str | None = None    # the name of a named repeat being expanded: its layers' prefix
     repeat_runs: int = 0               # outermost repeats expanded so far (RepeatCopy.run)
+    loops: int = 0                     # the `for` stages being expanded: a label inside one is a prefix
     # Symbols of the caller that the block's parameter values use (`ConvBN(C * t)`): the block's own
     # input-pattern symbols of those names are renamed (C → C_1), so that neither captures the other.
     outer: frozenset[str] = frozenset()

@@ -170,7 +170,7 @@ def test_for_walks_a_table_binding_each_row_and_names_stay_stable():
     network Net(config: tuple = ((16, 1), (32, 2), (64, 2))) {
         input x: [N, 3, 32, 32]
         x -> for width, stride in config { Stage(width, stride) -> relu }
-          -> for i in range(2) { linear(10 * (i + 1)) }
+          -> for i in range(2) { head: linear(10 * (i + 1)) }
           -> output
     }
     """
@@ -178,7 +178,7 @@ def test_for_walks_a_table_binding_each_row_and_names_stay_stable():
     assert analysis.ok, [d.message for d in analysis.diagnostics.items]
     network = analysis.network()
     assert [layer.node.name for layer in network.layers] == [
-        "stage1", "relu1", "stage2", "relu2", "stage3", "relu3", "fc1", "fc2"]
+        "stage1", "relu1", "stage2", "relu2", "stage3", "relu3", "head1", "head2"]
     assert format_shape(network.output_shape) == "[N, 64, 8, 20]"
 
 
