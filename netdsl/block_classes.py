@@ -165,8 +165,8 @@ def _recipe_doc(recipe: CheckedGraph) -> str:
     params = ", ".join(name if isinstance(value, Size) else f"{name}={literal(value)}"
                        for name, value in graph.params.items())
     inputs = ", ".join(f"{name} {format_shape(shape)}" for name, shape in recipe.input_shapes.items())
-    where = ", ".join(f"`{test}`" if truth else f"not `{test}`" for test, truth in graph.decisions)
-    text = f"Block {graph.name}({params})" + (f" where {where}" if where else "") + \
+    where = ", ".join(f"`{test}` is {'true' if truth else 'false'}" for test, truth in graph.decisions)
+    text = f"Block {graph.name}({params})" + (f" when {where}" if where else "") + \
         f": {inputs} -> {format_shape(recipe.output_shape)}."
     return text.replace("\\", "/").replace('"', "'")
 
