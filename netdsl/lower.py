@@ -765,13 +765,14 @@ def _names_in(condition: ast.SizeCondition) -> set[str]:
 
 
 def lower_block(program: Program, definition: ast.Definition, params: dict[str, Any],
-                diagnostics: Diagnostics, decisions: tuple[tuple[str, bool], ...] | None = None) -> Graph | None:
+                diagnostics: Diagnostics, decisions: tuple[tuple[str, bool], ...] | None = None,
+                pattern: dict[str, Any] | None = None) -> Graph | None:
     """Instantiate a block with the given parameter values (sizes may be symbols: a block's recipe), its
-    conditions taking the given outcomes when there are some."""
+    conditions taking the given outcomes when there are some, and `pattern` fixing input-pattern sizes."""
     lowerer = _Lowerer(program, diagnostics)
     lowerer.active.append(definition.name.name)
     try:
-        return lowerer.instantiate(definition, params, replay=decisions)
+        return lowerer.instantiate(definition, params, pattern=pattern, replay=decisions)
     except _TooMuchWork:
         return None
 

@@ -87,6 +87,11 @@ def test_an_if_decided_at_spec_time_writes_one_class_per_structure_without_branc
     assert [cls for cls, body in bodies.items() if "= x + " in body] == ["InvertedResidual3"]   # the skip
     assert [cls for cls, body in bodies.items() if "Inverted" in cls and body.count("ConvBNReLU(") == 2] == [
         "InvertedResidual2", "InvertedResidual3"]
+    # what a test that held says is used: with the skip, stride is 1 and the input has `out` channels
+    assert "def __init__(self, out: int, t: int)" in bodies["InvertedResidual3"]
+    assert "nn.Conv2d(out * t, out, kernel_size=1, bias=False)" in bodies["InvertedResidual3"]
+    assert "out = x + y  # [N, out, H, W]" in bodies["InvertedResidual3"]
+    assert "def __init__(self, out: int, stride: int, C: int)" in bodies["InvertedResidual"]   # t is 1
     # each row of the table instantiates its blocks in order, named stably after the block
     assert re.findall(r"self\.(inverted_residual\d+) =", source) == [f"inverted_residual{i}" for i in range(1, 18)]
 
