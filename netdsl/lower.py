@@ -705,7 +705,8 @@ class _Lowerer:
             scope = waiting.scope
             symbols = dict(scope.symbols)
             return Graph(definition.name.name, definition.kind, dict(params), tuple(scope.inputs), (), None,
-                         definition.span, specialize=lambda arguments, binding, context: self.specialize(
+                         definition.span, tuple(scope.assumptions), frozenset(scope.defined),
+                         specialize=lambda arguments, binding, context: self.specialize(
                              definition, arguments, {n: binding[s] for n, s in symbols.items() if s in binding},
                              context))
         finally:

@@ -257,3 +257,8 @@ def test_a_repeat_inside_a_for_is_one_diagram_group_per_item():
     assert repeats == [(2, "inverted_residual5 … inverted_residual6"), (3, "inverted_residual8 … inverted_residual10"),
                        (2, "inverted_residual12 … inverted_residual13"),
                        (2, "inverted_residual15 … inverted_residual16")]
+
+
+def test_a_block_whose_structure_waits_for_its_input_sizes_still_checks_its_where_clause():
+    text = SKIP.replace("input x: [N, C]", "input x: [N, C] where C >= 16")
+    assert [d.code for d in check(text).diagnostics.items] == ["E0423"]
