@@ -17,6 +17,7 @@ from torch import nn
 import netdsl
 from netdsl.drawing import build
 from netdsl.formatter import format_text
+from netdsl.lsp.completion import complete
 from netdsl.lsp.index import Index
 from netdsl.lsp.info import hover
 from netdsl.shapes import format_shape
@@ -262,3 +263,9 @@ def test_a_repeat_inside_a_for_is_one_diagram_group_per_item():
 def test_a_block_whose_structure_waits_for_its_input_sizes_still_checks_its_where_clause():
     text = SKIP.replace("input x: [N, C]", "input x: [N, C] where C >= 16")
     assert [d.code for d in check(text).diagnostics.items] == ["E0423"]
+
+
+def test_completion_after_an_arrow_offers_if_and_for():
+    text = "network Net() {\n    input x: [N, 8]\n    x -> \n}\n"
+    offered = {item.label for item in complete(text, text.index("-> ") + 3, {}, {})}
+    assert {"if", "for", "output", "relu"} <= offered
