@@ -218,7 +218,13 @@ class _ToAst:
 
     def unpack(self, meta, children):
         *names, value = children
-        return ast.Unpack(tuple(self._ident(n) for n in names), value, self._span(meta))
+        return ast.Unpack(self._targets(names), value, self._span(meta))
+
+    def target_group(self, meta, children):
+        return ast.TargetGroup(self._targets(children), self._span(meta))
+
+    def _targets(self, children) -> tuple:
+        return tuple(c if isinstance(c, ast.TargetGroup) else self._ident(c) for c in children)
 
     def chain_stmt(self, meta, children):
         head, *stages = children

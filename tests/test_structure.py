@@ -24,13 +24,12 @@ from netdsl.shapes import format_shape
 
 MOBILENET_V2 = ROOT / "specs" / "mobilenet_v2.net"
 CONFIG = ((1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1))
-Activation = nn.ReLU   # torchvision's is ReLU6; the spec says relu until the relu6 kind is on main
 
 
 class ConvBNReLU(nn.Sequential):
     def __init__(self, inputs: int, out: int, kernel: int = 3, stride: int = 1, groups: int = 1):
         super().__init__(nn.Conv2d(inputs, out, kernel, stride, (kernel - 1) // 2, groups=groups, bias=False),
-                         nn.BatchNorm2d(out), Activation())
+                         nn.BatchNorm2d(out), nn.ReLU6())
 
 
 class InvertedResidual(nn.Module):
