@@ -268,3 +268,20 @@ def test_completion_after_an_arrow_offers_if_and_for():
     text = "network Net() {\n    input x: [N, 8]\n    x -> \n}\n"
     offered = {item.label for item in complete(text, text.index("-> ") + 3, {}, {})}
     assert {"if", "for", "output", "relu"} <= offered
+
+
+def test_comparisons_powers_and_subscripts_on_tensors_are_layers_that_run_as_torch(tmp_path):
+    text = """
+    network Net() {
+        input x: [N, 8, 6]
+        m = (x > 0) * (x <= 1)
+        output (x ** 2 + m)[..., 1:-1, None] -> flatten
+    }
+    """
+    analysis = check(text)
+    assert analysis.ok, [d.message for d in analysis.diagnostics.items]
+    assert [layer.node.kind for layer in analysis.network().layers] == ["gt", "le", "mul", "pow", "add", "getitem",
+                                                                       "flatten"]
+    module = import_source(netdsl.generate_source(text), tmp_path, "generated_tensor_operators").Net()
+    x = torch.randn(2, 8, 6)
+    torch.testing.assert_close(module(x), (x ** 2 + (x > 0) * (x <= 1))[..., 1:-1, None].flatten(1))
