@@ -89,7 +89,7 @@ class Undecidable(FoldError):
     def __init__(self, symbols: set[str]):
         self.symbols = sorted(symbols)
         names = ", ".join(f"`{s}`" for s in self.symbols)
-        super().__init__(codes.E0340, f"depends on the size{'s' if len(self.symbols) > 1 else ''} {names}, "
+        super().__init__(codes.E0350, f"depends on the size{'s' if len(self.symbols) > 1 else ''} {names}, "
                          "unknown until the network runs")
 
 

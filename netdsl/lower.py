@@ -14,12 +14,14 @@ from . import syntax as ast
 from .arguments import ArgError, Signature, bind, validate
 from .diagnostics import Diagnostic, Diagnostics, Note, Severity
 from .folding import MAX_INT, VALUE_FUNCTIONS, FoldError, Undecidable, fold, negate, value_range
-from .ir import Assumption, Graph, Input, Node, PyTorchReading, RepeatCopy, ResultValue, result_value
+from .initializers import INITIALIZERS, default
+from .ir import Assumption, Graph, Input, Learnable, Node, PyTorchReading, RepeatCopy, ResultValue, result_value
 from .kinds import CannotUnpack, LayerKind, flatten, nested, shaped
 from .program import Program
 from .resolve import Resolution, resolve
 from .schema import Anything, Bool, Field, Float, Int, Schema, Text, Tuple, format_value
 from .scopes import POISON, Binding, Naming, Scope, Tensor, block_prefix
+from .shapes import format_shape
 from .sizes import Size, relate, substitute, symbol, symbol_name
 from .source import Span
 from .suggest import nearest
@@ -91,8 +93,9 @@ class _Lowerer:
                     pattern: dict[str, Any] | None = None, replay: tuple[tuple[str, bool], ...] | None = None) -> Graph:
         resolution = self.resolution(definition)
         outer = frozenset().union(*(v.symbols() for v in params.values() if isinstance(v, Size)))
-        scope = Scope(definition, Naming(resolution.labels), outer=outer, deferrable=deferrable,
-                      pattern=pattern or {}, replay=None if replay is None else [truth for _, truth in replay])
+        scope = Scope(definition, Naming(resolution.labels | resolution.learnables), outer=outer,
+                      deferrable=deferrable, pattern=pattern or {},
+                      replay=None if replay is None else [truth for _, truth in replay])
         for name, param in resolution.params.items():
             scope.env[name] = Binding(params.get(name, POISON), param.name.span, "param")
         for statement in definition.body:
@@ -158,6 +161,8 @@ class _Lowerer:
             self.set_output(scope, self.tensor_value(self.expression(scope, statement.value), statement.value.span))
         elif isinstance(statement, ast.ChainStmt):
             self.expression(scope, statement.chain)
+        elif isinstance(statement, ast.Learnable):
+            self.learnable(scope, statement)
 
     def unpack(self, scope: Scope, statement: ast.Unpack) -> list[Any]:
         """`a, b, c = x -> chunk(3)`: the last call makes one node per name (see LayerKind.unpack);
@@ -252,6 +257,101 @@ class _Lowerer:
                         for i in scope.inputs]
         scope.assumptions = [replace(a, left=substitute(a.left, fixed), right=substitute(a.right, fixed))
                              for a in scope.assumptions]
+
+    # ------------------------------------------------------------ parameters and buffers
+
+    def learnable(self, scope: Scope, decl: ast.Learnable) -> None:
+        """`param W: [C, out] = normal(0, 0.02)`: a node with no inputs whose value is the module's tensor."""
+        resolution = self.resolution(scope.definition)
+        shape = self.learnable_shape(scope, decl) if id(decl) not in resolution.reported else None
+        init = self.initializer(scope, decl, shape) if shape is not None else None
+        stages = self.init_stages(scope, decl, shape) if init is not None and decl.stages else None
+        if id(decl.name) in resolution.reported:   # a duplicate keeps the first; an invalid name is unknown
+            scope.env.setdefault(decl.name.name, Binding(POISON, decl.name.span, "tensor"))
+            return
+        name = decl.name.name
+        if init is None or stages is POISON:
+            scope.env[name] = Binding(POISON, decl.name.span, "tensor")
+            return
+        (initializer, args), spans = init
+        scope.naming.use(name)
+        scope.nodes.append(Node(name, "buffer" if decl.buffer else "parameter", args, (), decl.span, spans,
+                                repeat=scope.repeat,
+                                learnable=Learnable(decl.buffer, shape, initializer.name, stages)))
+        scope.env[name] = Binding(Tensor(name), decl.name.span, "tensor")
+
+    def learnable_shape(self, scope: Scope, decl: ast.Learnable) -> tuple | None:
+        dims = []
+        for dim in decl.shape.dims:
+            value = self.expression(scope, dim)
+            if value is POISON:
+                return None
+            if not (isinstance(value, Size) or type(value) is int and value > 0):
+                self.diagnostics.error(codes.E0321, f"a size in a shape must be a positive integer or a symbol, "
+                                       f"got {format_value(value)}", dim.span)
+                return None
+            dims.append(value)
+        return tuple(dims)
+
+    def initializer(self, scope: Scope, decl: ast.Learnable, shape: tuple):
+        """((the initialiser, its validated arguments), their spans), or None after reporting why."""
+        call = decl.init if isinstance(decl.init, ast.Call) else None
+        initializer = default(decl.buffer) if decl.init is None else INITIALIZERS[call.func.name if call else decl.init.name]
+        positional, keywords = [], []
+        for arg in call.args if call else ():
+            value = self.expression(scope, arg.value)
+            if value is POISON:
+                return None
+            if arg.name is None:
+                positional.append((value, arg.span))
+            else:
+                keywords.append((arg.name.name, arg.name.span, value, arg.span))
+        span = decl.span if decl.init is None else decl.init.span
+        bound = bind(initializer.signature, positional, keywords, span)
+        args, errors = (None, bound.errors) if bound.errors else validate(initializer.signature, bound.values,
+                                                                          bound.spans, span)
+        for error in errors:
+            self.error(error)
+        if args is None:
+            return None
+        if len(shape) < initializer.min_dims:
+            noun = "buffer" if decl.buffer else "parameter"
+            self.diagnostics.error(
+                codes.E0340, f"`{initializer.name}` needs a tensor of at least {initializer.min_dims} dims to compute "
+                f"fan in and fan out, but {noun} `{decl.name.name}` is {format_shape(shape)}", decl.init.span,
+                notes=(Note(f"`{decl.name.name}` is declared {len(shape)}-D here", decl.shape.span),
+                       Note("PyTorch raises: Fan in and fan out can not be computed for tensor with fewer than 2 "
+                            "dimensions")),
+                help="use `zeros`, `ones`, `normal(mean, std)` or `uniform(a, b)` for a vector or a scalar")
+            return None
+        return (initializer, args), dict(bound.spans)
+
+    def init_stages(self, scope: Scope, decl: ast.Learnable, shape: tuple) -> Graph | Any:
+        """The stages after an initialiser (`ones -> tril`), as a graph over one input, `init`: stateless
+        tensor ops of that tensor alone, which code generation applies once, in `__init__`."""
+        inner = Scope(scope.definition, Naming(set()), env=dict(scope.env))
+        inner.inputs.append(Input("init", shape, decl.init.span))
+        value: Any = Tensor("init")
+        for stage in decl.stages:
+            value = self.stage(inner, stage, value, None)
+        if not isinstance(value, Tensor):
+            return POISON
+        made = {"init"}
+        for node in inner.nodes:
+            kind = registry.lookup(node.kind) if node.is_layer else None
+            outside = next((i for i in node.inputs if i not in made), None)
+            made.add(node.name)
+            if kind is not None and kind.functional is not None and outside is None:
+                continue
+            what = f"uses `{outside}`, a tensor of the forward pass" if kind is not None and kind.functional \
+                else "is a block" if node.block is not None else f"is a module ({kind.module})"
+            self.diagnostics.error(codes.E0342, f"`{node.kind}` {what}: the stages after an initialiser are "
+                                   "tensor functions of the initialised tensor alone", node.span,
+                                   help="apply tensor functions such as `tril`, `triu` or `transpose`; a module "
+                                        "belongs in forward")
+            return POISON
+        inner.output = value.ref
+        return Graph(decl.name.name, "block", {}, tuple(inner.inputs), tuple(inner.nodes), value.ref, decl.span)
 
     def bind_tensor(self, scope: Scope, name: ast.Ident, value: Any) -> None:
         if id(name) in self.resolution(scope.definition).reported:
@@ -409,8 +509,12 @@ class _Lowerer:
     def call(self, scope: Scope, call: ast.Call, piped: list[Any], unpacking: Unpacking = None) -> Any:
         resolution = self.resolution(scope.definition)
         tensors, positional, keywords, failed = list(piped), [], [], False
+        tie: ast.Arg | None = None
         tensor_spans = [None] * len(piped)   # where each tensor argument is written (a group: its items')
         for arg in call.args:
+            if id(arg.value) in resolution.ties:
+                tie = arg
+                continue
             value = self.expression(scope, arg.value)
             failed |= value is POISON
             if arg.name is None and _tensors(value) and not positional:
@@ -428,12 +532,18 @@ class _Lowerer:
                 keywords.append((arg.name.name, arg.name.span, value, arg.span))
         if id(call) in resolution.reported:
             return POISON
+        if id(call) in resolution.reuses:
+            return self.reuse(scope, call, tensors, bool(positional or keywords or tie), failed, unpacking)
         name = call.func.name
         visible = self.program.visible_from(scope.definition)
         if name in VALUE_FUNCTIONS and name not in visible and call.parens:
             return self.value_function(call, tensors, positional, keywords, failed)
         kind = registry.lookup(name, plugins=name not in visible)
         if kind is None:
+            if tie is not None:
+                self.diagnostics.error(codes.E0341, f"block `{name}` has no weight that `tie=` can share", tie.span,
+                                       help="tie a layer inside the block, or one such as `linear` or `embedding`")
+                return POISON
             if failed or POISON in tensors or any(isinstance(t, tuple) for t in tensors):
                 return POISON
             return self.block_call(scope, visible[name], call, tensors, positional, keywords)
@@ -444,7 +554,8 @@ class _Lowerer:
         if reading is not None and args is None:
             reading = replace(reading, errors=tuple(self.deferred))
             self.deferred.clear()
-        if (args is None and reading is None) or POISON in tensors:
+        owner = self.tie_owner(scope, kind, tie) if tie is not None else None
+        if (args is None and reading is None) or POISON in tensors or owner is POISON:
             return POISON
         flat, expected = flatten(tuple(tensors)), kind.inputs
         if (not flat and expected != 0) or (expected is not None and len(flat) not in kind.input_counts()):
@@ -482,7 +593,66 @@ class _Lowerer:
                                        f"`{name}` gives one tensor", call.span, help=str(reason))
                 return POISON
             return tuple(self.add_node(scope, kind, piece, spans, inputs, call.span, None) for piece in pieces)
-        return self.add_node(scope, kind, args, spans, inputs, call.span, call.label, reading)
+        return self.add_node(scope, kind, args, spans, inputs, call.span, call.label, reading, tie=owner)
+
+    # ------------------------------------------------------------ sharing
+
+    def tie_owner(self, scope: Scope, kind: LayerKind, tie: ast.Arg) -> str | Any:
+        """The node whose weights `tie=label` shares, or POISON after reporting why it cannot."""
+        owner = scope.labelled.get(tie.value.name)
+        if owner is None:   # the labelled layer did not lower (its error is reported)
+            return POISON
+        if not kind.tieable:
+            tieable = [f"`{k.name}`" for k in registry.all_kinds().values() if k.tieable]
+            tieable = ", ".join(tieable[:-1]) + " and " + tieable[-1] if len(tieable) > 1 else tieable[0]
+            self.diagnostics.error(codes.E0341, f"`{kind.name}` has no weight that `tie=` can share", tie.span,
+                                   help=f"`tie=` shares the weight of {tieable} layers")
+            return POISON
+        return owner
+
+    def reuse(self, scope: Scope, call: ast.Call, tensors: list[Any], arguments: bool, failed: bool,
+              unpacking: Unpacking) -> Any:
+        """`b -> enc`: the layer or block call labelled `enc` applied again, as one module (its weights
+        counted once); a node that `shares` the first one's module. A recurrent layer's results unpack
+        as at its first use (`out, h = b -> enc`), and it may take an initial state (`enc(b, h0)`)."""
+        label = call.func.name
+        owner = scope.node(scope.labelled[label]) if label in scope.labelled else None
+        if arguments:
+            self.diagnostics.error(codes.E0232, f"`{label}` is the layer labelled here before: it takes no new "
+                                   "arguments", call.span,
+                                   notes=(Note(f"`{label}` is defined here", owner.span),) if owner else (),
+                                   help=f"write `-> {label}` to apply the same layer (same weights) again, or give "
+                                        "a new layer its own name")
+            return POISON
+        flat = flatten(tuple(tensors))
+        if failed or owner is None or POISON in flat:
+            return POISON
+        kind = registry.lookup(owner.kind) if owner.block is None else None
+        counts = (len(owner.block.inputs),) if kind is None else kind.input_counts()
+        if not flat or (counts is not None and len(flat) not in counts):
+            expected = " or ".join(map(str, counts or ()))
+            self.diagnostics.error(codes.E0323, f"`{label}` takes {expected} tensor input{'s' * (expected != '1')}, "
+                                   f"but gets {len(flat)}", call.span, notes=(Note(f"`{label}` is defined here",
+                                                                                  owner.span),))
+            return POISON
+        number = 2
+        while f"{label}_{number}" in scope.naming.used or f"{label}_{number}" in scope.naming.labels:
+            number += 1
+        name = f"{label}_{number}"
+        scope.naming.use(name)
+        results = tuple(ResultValue(r.name, name if r.value == owner.name else result_value(name, r.name))
+                        for r in owner.results)   # a recurrent layer's: the same results, under the new name
+        scope.nodes.append(Node(name, owner.kind, owner.args, tuple(t.ref for t in flat), call.span,
+                                owner.arg_spans, block=owner.block, repeat=scope.repeat, shares=owner.name,
+                                results=results))
+        targets = unpacking[1] if unpacking is not None and unpacking[0] is call else None
+        if targets is None or kind is None or not kind.results:
+            return Tensor(name)
+        problem = results_mismatch(kind, targets)
+        if problem is not None:
+            self.diagnostics.error(codes.E0318, problem[0], call.span, help=problem[1], fixes=problem[2])
+            return POISON
+        return tuple(matched(targets, shaped(kind.results, iter(Tensor(value) for value in scope.nodes[-1].values))))
 
     def layer_args(self, kind: LayerKind, positional: list, keywords: list, span: Span,
                    spans: dict[str, Span] | None = None, deferred: bool = False):
@@ -558,7 +728,7 @@ class _Lowerer:
         (its sizes are symbols: see recipes.block_recipe)."""
         if scope.replay is not None:
             if not scope.replay:
-                self.diagnostics.error(codes.E0340, "the recipe takes more decisions than its use", test.span)
+                self.diagnostics.error(codes.E0350, "the recipe takes more decisions than its use", test.span)
                 return None
             truth = scope.replay.pop(0)
         else:
@@ -575,17 +745,17 @@ class _Lowerer:
             return None if value is POISON else value
         if isinstance(value, Tensor):
             if operator is not None:
-                self.diagnostics.error(codes.E0344, f"`{operator}` decides structure between true and false when "
+                self.diagnostics.error(codes.E0354, f"`{operator}` decides structure between true and false when "
                                        "the spec is checked, but this is a tensor", expr.span,
                                        help="for an element-wise test, combine masks with `where`, or multiply "
                                        "them: `(x > 0) * (x < 1)`")
             else:
-                self.diagnostics.error(codes.E0341, "a tensor cannot decide structure: the test is decided when "
+                self.diagnostics.error(codes.E0351, "a tensor cannot decide structure: the test is decided when "
                                        "the spec is checked", expr.span,
                                        help="for an element-wise choice use `where(mask, a, b)`")
             return None
         what = f"an operand of `{operator}`" if operator else "a condition"
-        self.diagnostics.error(codes.E0341, f"{what} must be true or false, but this is {format_value(value)}",
+        self.diagnostics.error(codes.E0351, f"{what} must be true or false, but this is {format_value(value)}",
                                expr.span, help=f"compare it, e.g. `{expr.span.text} != 0`"
                                if type(value) in (int, float) or isinstance(value, Size) else None)
         return None
@@ -602,7 +772,7 @@ class _Lowerer:
     def undecidable(self, error: Undecidable, expr: ast.Expr) -> None:
         names = ", ".join(f"`{s}`" for s in error.symbols)
         fixed = ",".join(f"{s}=..." for s in error.symbols)
-        self.diagnostics.error(codes.E0340, f"`{expr.span.text}` cannot be decided when the spec is checked: it "
+        self.diagnostics.error(codes.E0350, f"`{expr.span.text}` cannot be decided when the spec is checked: it "
                                f"{error.message}", expr.span, label="decided when the spec is checked",
                                notes=self.context, help=f"give {names} a number in the input's shape, or fix "
                                f"it with `--input {fixed}`")
@@ -614,7 +784,7 @@ class _Lowerer:
             return POISON
         source = stage.iterable.span
         if not isinstance(table, tuple) or any(isinstance(item, Tensor) for item in table):
-            self.diagnostics.error(codes.E0342, f"`for` goes over a tuple, but `{source.text}` is "
+            self.diagnostics.error(codes.E0352, f"`for` goes over a tuple, but `{source.text}` is "
                                    f"{format_value(table)}", source,
                                    notes=self.declared(scope, stage.iterable),
                                    help="loop over a tuple of rows (a `tuple` parameter), or over `range(n)`")
@@ -628,7 +798,7 @@ class _Lowerer:
                 if len(names) > 1 and not (isinstance(item, tuple) and len(item) == len(names)):
                     written = ", ".join(n.name for n in names)
                     span = stage.iterable.items[index].span if isinstance(stage.iterable, ast.TupleExpr) else source
-                    self.diagnostics.error(codes.E0343, f"item {index} of `{source.text}` is {format_value(item)}, "
+                    self.diagnostics.error(codes.E0353, f"item {index} of `{source.text}` is {format_value(item)}, "
                                            f"but the loop unpacks {len(names)} values ({written})", span,
                                            notes=self.declared(scope, stage.iterable, index),
                                            help=f"give every item {len(names)} values")
@@ -765,11 +935,13 @@ class _Lowerer:
             return scope.naming.fresh(label.name)
         if label is not None and label.name in scope.naming.labels and label.name not in scope.naming.used:
             scope.naming.use(label.name)
+            scope.labelled[label.name] = label.name
             return label.name
         return scope.naming.fresh(scope.repeat_label or prefix)
 
     def add_node(self, scope: Scope, kind: LayerKind, args: Any, arg_spans: dict[str, Span],
-                 inputs: list[str], span: Span, label: ast.Ident | None, reading: PyTorchReading | None = None) -> Tensor:
+                 inputs: list[str], span: Span, label: ast.Ident | None, reading: PyTorchReading | None = None,
+                 tie: str | None = None) -> Tensor:
         self.layers += 1
         if self.layers > MAX_LAYERS:
             raise _TooMuchWork(self.repeats[0].span if self.repeats else span, f"{MAX_LAYERS:,} layers")
@@ -777,7 +949,7 @@ class _Lowerer:
         chosen = kind.chosen_result(args if args is not None else reading.args if reading is not None else None)
         results = tuple(ResultValue(r, name if r == chosen else result_value(name, r)) for r in kind.result_names)
         node = Node(name, kind.name, args, tuple(inputs), span, arg_spans, repeat=scope.repeat, reading=reading,
-                    results=results)
+                    results=results, tie=tie)
         scope.nodes.append(node)
         return Tensor(node.name)
 

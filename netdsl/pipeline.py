@@ -123,9 +123,9 @@ def _analyze(source: SourceFile, network: str | None, overrides: dict[str, objec
 
 
 def _structure_needs(program: Program, network: str, given: dict) -> bool:
-    """Whether a condition of the network cannot be decided while its input sizes are symbols (E0340)."""
+    """Whether a condition of the network cannot be decided while its input sizes are symbols (E0350)."""
     scratch = Diagnostics()
     graph = lower(program, network, given, scratch)
     if graph is not None:
         check(graph, scratch)
-    return any(d.code == codes.E0340.code for d in scratch.items)
+    return any(d.code == codes.E0350.code for d in scratch.items)

@@ -80,6 +80,10 @@ class Scope:
     symbols: dict[str, str] = field(default_factory=dict)
     decisions: list[tuple[str, bool]] = field(default_factory=list)   # each condition and its outcome, in order
     replay: list[bool] | None = None   # outcomes to take instead of evaluating conditions (a recipe's)
+    labelled: dict[str, str] = field(default_factory=dict)   # a layer label → its node (`b -> enc` reuses it)
+
+    def node(self, name: str) -> Node:
+        return next(n for n in reversed(self.nodes) if n.name == name)
 
     def pattern_symbol(self, name: str) -> str:
         if name not in self.outer:

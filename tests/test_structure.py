@@ -155,7 +155,7 @@ def test_and_does_not_evaluate_its_right_side_when_the_left_decides():
     }
     """
     assert kinds(text) == []
-    assert [d.code for d in check(text, stride=1).diagnostics.items] == ["E0340"]
+    assert [d.code for d in check(text, stride=1).diagnostics.items] == ["E0350"]
     analysis = check(text, stride=1, sizes={"C": 8})
     assert analysis.ok and [layer.node.kind for layer in analysis.network().layers] == ["relu"]
 
