@@ -6,11 +6,12 @@ class is written from the recipe: its constructor takes the symbols the construc
 computes derived sizes as Python expressions (`nn.Conv2d(C, C * t, 1)`), and each call passes its
 numbers: `InvertedResidual(t=6, out=24, C=16)`.
 
-Otherwise (a parameter decides structure, such as a repeat count) all uses are rendered once with every
-constructor argument replaced by a placeholder. When those renderings agree, each constructor argument
+Otherwise (a parameter decides structure, such as a repeat count or an `if`) all uses are rendered once with
+every constructor argument replaced by a placeholder; uses whose renderings differ have different structures
+and get a class each (`Block`, `Block2`, in order of first use). Among the uses of one structure, each constructor argument
 that differs between uses must equal, in every use, one of the block's parameters or one of the
 symbols of its declared input shapes; the class then takes those names as constructor parameters. Else
-the block gets one class per distinct instantiation, numbered in order of first use (`Block`, `Block2`).
+that structure gets one class per distinct instantiation, numbered on.
 """
 
 from __future__ import annotations
@@ -80,21 +81,33 @@ def plan_block_classes(networks: list[CheckedGraph], render: Render, namespace: 
 
 
 class _Recipes:
-    """Recipe classes, planned once per block: the class, or None when some use is not the recipe."""
+    """Recipe classes, planned once per block: one class per structure (uses whose `if`s went the same
+    way), or None when some use is not the recipe of its structure."""
 
     def __init__(self, uses: dict[str, list[LayerResult]], render: Render, namespace, recipe_of,
                  instances: dict[int, Instance]):
         self.uses, self.render, self.namespace, self.recipe_of = uses, render, namespace, recipe_of
         self.instances = instances
-        self.classes: dict[str, BlockClass | None] = {}
+        self.classes: dict[str, list[BlockClass] | None] = {}
 
-    def planned(self, block: str) -> BlockClass | None:
+    def planned(self, block: str) -> list[BlockClass] | None:
         if block not in self.classes:
-            self.classes[block] = self.plan(block)
+            structures: dict[tuple, list[LayerResult]] = {}
+            for call in self.uses[block]:
+                structures.setdefault(call.inner.graph.decisions, []).append(call)
+            classes = [self.plan(block, calls, number) for number, calls in enumerate(structures.values(), 1)]
+            self.classes[block] = None if None in classes else classes
         return self.classes[block]
 
-    def plan(self, block: str) -> BlockClass | None:
-        calls = self.uses[block]
+    def specialized(self, layer: LayerResult) -> tuple[BlockClass, dict] | None:
+        """The recipe class a nested block call is, and its binding."""
+        for cls in self.planned(layer.inner.graph.name) or ():
+            binding = specializes(cls.representative, layer.inner)
+            if binding is not None:
+                return cls, binding
+        return None
+
+    def plan(self, block: str, calls: list[LayerResult], number: int) -> BlockClass | None:
         recipe = self.recipe_of(calls[0].inner)
         if recipe is None:
             return None
@@ -105,11 +118,10 @@ class _Recipes:
         for layer in recipe.layers:
             if layer.inner is None:
                 continue
-            inner_class = self.planned(layer.inner.graph.name)
-            binding = specializes(inner_class.representative, layer.inner) if inner_class else None
-            if binding is None:
+            found = self.specialized(layer)
+            if found is None:
                 return None
-            nested[id(layer.inner)] = (inner_class, binding)
+            nested[id(layer.inner)] = found
         used = _UsedSymbols(self, nested)
         self.render(recipe, used)
         order = [*recipe.graph.params, *(n for shape in recipe.input_shapes.values() for d in shape
@@ -117,7 +129,7 @@ class _Recipes:
         needed = [name for name in dict.fromkeys(order) if name in used.symbols]
         namespace = self.namespace()
         names = {name: namespace.create(name) for name in needed}
-        cls = BlockClass(block, 1, recipe, tuple((names[n], "int") for n in needed), None, None,
+        cls = BlockClass(block, number, recipe, tuple((names[n], "int") for n in needed), None, None,
                          _recipe_doc(recipe), names)
         for inner_id, (inner_class, binding) in nested.items():
             self.instances[inner_id] = _instance(inner_class, binding)
@@ -153,7 +165,9 @@ def _recipe_doc(recipe: CheckedGraph) -> str:
     params = ", ".join(name if isinstance(value, Size) else f"{name}={literal(value)}"
                        for name, value in graph.params.items())
     inputs = ", ".join(f"{name} {format_shape(shape)}" for name, shape in recipe.input_shapes.items())
-    text = f"Block {graph.name}({params}): {inputs} -> {format_shape(recipe.output_shape)}."
+    where = ", ".join(f"`{test}` is {'true' if truth else 'false'}" for test, truth in graph.decisions)
+    text = f"Block {graph.name}({params})" + (f" when {where}" if where else "") + \
+        f": {inputs} -> {format_shape(recipe.output_shape)}."
     return text.replace("\\", "/").replace('"', "'")
 
 
@@ -190,13 +204,16 @@ def _annotation(values) -> str:
 
 
 class _Planner:
-    def __init__(self, calls: list[LayerResult], render: Render, lookup, namespace, describe):
-        self.calls, self.render, self.namespace, self.describe = calls, render, namespace, describe
+    def __init__(self, calls: list[LayerResult], render: Render, lookup, namespace, describe, recorded=None):
+        self.calls, self.render, self.lookup = calls, render, lookup
+        self.namespace, self.describe = namespace, describe
         self.graphs = [call.inner for call in calls]
-        self.recorded = []
-        for graph in self.graphs:
-            recorder = _Recorder(lookup)
-            self.recorded.append((render(graph, recorder), recorder.args, recorder.shapes))
+        self.recorded = recorded
+        if recorded is None:
+            self.recorded = []
+            for graph in self.graphs:
+                recorder = _Recorder(lookup)
+                self.recorded.append((render(graph, recorder), recorder.args, recorder.shapes))
         self.candidates = self._candidates()
 
     def _candidates(self) -> list[tuple[str, list]]:
@@ -222,20 +239,25 @@ class _Planner:
         names = [name for name, have in self.candidates if [_key(v) for v in have] == keys]
         return next((n for n in names if self.positions.get(n, -1) == position), names[0] if names else None)
 
-    def plan(self, instances: dict[int, Instance]) -> None:
-        texts = {text for text, _, _ in self.recorded}
-        columns = list(zip(*(args for _, args, _ in self.recorded))) if len(texts) == 1 else None
-        names = None
-        if columns is not None:
-            names = [None if len({_key(v) for v in column}) == 1 else self.name(list(column)) for column in columns]
-            if any(n is None and len({_key(v) for v in c}) > 1 for n, c in zip(names, columns)):
-                names = None
-        if names is None:
-            self.numbered(instances)
-        else:
-            self.merged(names, instances)
+    def plan(self, instances: dict[int, Instance], number: int = 1) -> int:
+        """Plan the classes, numbered from `number`; the next free number. Uses of several structures (a
+        block whose `if` went different ways) get one class per structure, in order of first use."""
+        texts = list(dict.fromkeys(text for text, _, _ in self.recorded))
+        if len(texts) > 1:
+            for text in texts:
+                chosen = [i for i, (written, _, _) in enumerate(self.recorded) if written == text]
+                structure = _Planner([self.calls[i] for i in chosen], self.render, self.lookup, self.namespace,
+                                     self.describe, [self.recorded[i] for i in chosen])
+                number = structure.plan(instances, number)
+            return number
+        columns = list(zip(*(args for _, args, _ in self.recorded)))
+        names = [None if len({_key(v) for v in column}) == 1 else self.name(list(column)) for column in columns]
+        if any(n is None and len({_key(v) for v in c}) > 1 for n, c in zip(names, columns)):
+            return self.numbered(instances, number)
+        self.merged(names, instances, number)
+        return number + 1
 
-    def merged(self, names: list[str | None], instances: dict[int, Instance]) -> None:
+    def merged(self, names: list[str | None], instances: dict[int, Instance], number: int) -> None:
         used = [name for name, _ in self.candidates if name in names]
         namespace = self.namespace()
         python = {name: namespace.create(name) for name in used}
@@ -245,7 +267,7 @@ class _Planner:
         comments = tuple(self.shape_text(list(column), python) for column in shapes)
         docs = {self.describe(graph) for graph in self.graphs}
         doc = docs.pop() if len(docs) == 1 else self.doc()
-        cls = BlockClass(self.graphs[0].graph.name, 1, self.graphs[0], params,
+        cls = BlockClass(self.graphs[0].graph.name, number, self.graphs[0], params,
                          tuple(python.get(n) if n else None for n in names), comments, doc)
         for index, graph in enumerate(self.graphs):
             instances[id(graph)] = Instance(cls, {python[n]: values[n][index] for n in used})
@@ -283,15 +305,16 @@ class _Planner:
         text += f", {totals.pop():,} parameters." if len(totals) == 1 else "."
         return text.replace("\\", "/").replace('"', "'")
 
-    def numbered(self, instances: dict[int, Instance]) -> None:
-        """Today's scheme: one class per distinct instantiation, numbered in order of first use."""
+    def numbered(self, instances: dict[int, Instance], number: int) -> int:
+        """One class per distinct instantiation, numbered in order of first use from `number`."""
         classes: dict[tuple, BlockClass] = {}
         for graph, (text, args, shapes) in zip(self.graphs, self.recorded):
             doc = self.describe(graph)
             comments = tuple(format_shape(s) for s in shapes)
             key = (text, tuple(_key(v) for v in args), comments, doc)
             if key not in classes:
-                classes[key] = BlockClass(graph.graph.name, len(classes) + 1, graph, (), (None,) * len(args),
+                classes[key] = BlockClass(graph.graph.name, number + len(classes), graph, (), (None,) * len(args),
                                           comments, doc)
             instances[id(graph)] = Instance(classes[key])
+        return number + len(classes)
 

@@ -342,6 +342,11 @@ class _Checker:
                                        notes=(Note("the `where` clause is here", assumption.span), *context),
                                        help="pass sizes that satisfy it, or relax the block's `where` clause")
                 return LayerResult(node, inputs, None, error=problem)
+        if block.specialize is not None:   # its structure depends on these sizes (`if C == out`)
+            block = block.specialize(arguments, binding, (call_note, *context))
+            if block is None:
+                return LayerResult(node, inputs, None, error="the block could not be lowered")
+            node = replace(node, block=block)
         outer = self.origins
         self.origins = {declared.name: self.source(name, shapes, graph)
                         for declared, name in zip(block.inputs, node.inputs)}

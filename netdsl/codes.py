@@ -714,6 +714,63 @@ E0342 = _code("E0342", "initialiser stage that is not a stateless op", """
     torch function, not a module), and declare the shape the result has.
     """)
 
+# Structure decided at spec time: conditionals and loops (docs/language.md).
+
+E0350 = _code("E0350", "condition that cannot be decided when the spec is checked", """
+    `if` and `a if test else b` choose a network's structure when the spec is checked, so their test
+    must have an answer then. A size that stays a symbol until the network runs (a network input's
+    `N`, `H` or `C`) has none: `C == 64` holds for some inputs only.
+
+        network Net() {
+            input x: [N, C, 32, 32]
+            x -> if C == 64 { relu } -> output
+        }
+
+    Give the size a number in the input's shape (`[N, 64, 32, 32]`), fix it with `--input C=64`, or
+    test a parameter instead.
+    """)
+
+E0351 = _code("E0351", "condition that is not true or false", """
+    The test of `if`, `a if test else b`, and the operands of `and`, `or` and `not` are `true` or
+    `false`: a comparison, or a `bool` parameter. A number is not a condition, and a tensor cannot
+    decide structure when the spec is checked.
+
+        x -> if stride { maxpool2d(2) }
+
+    Compare: `if stride != 1 { ... }`.
+    """)
+
+E0352 = _code("E0352", "`for` over something that is not a tuple", """
+    `-> for t, c in table { ... }` repeats stages once per item of a tuple: a configuration table
+    given as a tuple of tuples, a tuple literal, or `range(n)`.
+
+        block Stage(widths: int) {
+            input x
+            x -> for w in widths { linear(w) } -> output
+        }
+
+    Give a tuple (`widths: tuple = (64, 128)`), or loop over `range(n)`.
+    """)
+
+E0353 = _code("E0353", "item of a `for` loop of the wrong length", """
+    `for t, c, n, s in config` unpacks each item of `config` into four names, so every item must be a
+    tuple of four values.
+
+        config: tuple = ((1, 16, 1, 1), (6, 24, 2))
+
+    Give every row the same number of values as the names the loop unpacks.
+    """)
+
+E0354 = _code("E0354", "`and`, `or` or `not` on tensors", """
+    `and`, `or` and `not` decide structure when the spec is checked, between `true` and `false`; on a
+    tensor they have no meaning then (in PyTorch, `bool()` of a tensor with several elements raises).
+
+        mask = x > 0 and x < 1
+
+    For an element-wise test, compare and combine the masks with `where` or multiply them:
+    `(x > 0) * (x < 1)`.
+    """)
+
 E0401 = _code("E0401", "shape error", """
     A layer kind rejected its input shape (the default code of plugin kinds, which raise
     `ShapeError` without a code of their own).

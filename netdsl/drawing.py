@@ -179,21 +179,23 @@ class _Builder:
               level: int) -> _Value | None:
         """Add checked's layers; values are its inputs. Returns the value of its output."""
         values = dict(values)
-        repeats: dict[Span, tuple[str, int, list[LayerResult]]] = {}  # group id, its place, its layers
+        # each run of a repeat (one in a `for` runs once per item) → group id, its place, its layers
+        repeats: dict[tuple[Span, int], tuple[str, int, list[LayerResult]]] = {}
         for layer in checked.layers:
             node, where = layer.node, parent
             if node.repeat is not None and node.repeat.count > 1:
-                if node.repeat.repeat not in repeats:  # placed before the groups of its copies' blocks
-                    repeats[node.repeat.repeat] = (f"{prefix}*{len(repeats) + 1}", len(self.groups), [])
+                run = (node.repeat.repeat, node.repeat.run)
+                if run not in repeats:  # placed before the groups of its copies' blocks
+                    repeats[run] = (f"{prefix}*{len(repeats) + 1}", len(self.groups), [])
                     self.groups.append(None)
-                where, _, members = repeats[node.repeat.repeat]
+                where, _, members = repeats[run]
                 members.append(layer)
             path = prefix + node.name
             if layer.inner is not None and node.shares is None:   # a shared block is drawn where it is built
                 values[node.name] = self.block(layer, path, values, where, level)
             else:
                 values.update(self.leaf(layer, checked.graph, path, values, where))
-        for span, (group_id, place, members) in repeats.items():
+        for (span, _), (group_id, place, members) in repeats.items():
             self.groups[place] = self.repeat(group_id, span, members, parent, level)
         return values.get(checked.graph.output) if checked.graph.output is not None else None
 

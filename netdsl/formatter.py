@@ -2,13 +2,14 @@
 
 The layout: one statement per line, bodies indented by four spaces, one blank line between definitions
 (at most one anywhere), one space around `->`, `=` and binary operators, none inside brackets or around
-a keyword argument's `=`, a space after `,` and `:`. Trailing comments keep their column when there is
+a keyword argument's `=`, a space after `,` and `:` (none around a slice's `:`). Trailing comments keep their column when there is
 room (at least two spaces after the code) and are aligned with those on the lines around them.
 
 Line breaks inside a statement are the writer's choice and are kept: the formatter never joins lines,
 so it cannot join two statements even once newlines end statements. A break after `->` moves before it,
 a chain longer than the line is broken before a `->`, and continuation lines starting with `->` line up
-under the statement's first `->`.
+under the statement's first `->`. The stages between the braces of an `if` or `for` stage written over
+several lines are indented one level more than the line that opens the brace, which its `}` lines up with.
 """
 
 from __future__ import annotations
@@ -33,7 +34,8 @@ _BEFORE_SIGN = {"(", "[", ",", "=", ":", "->", "{", "output", *_BINARY}
 class _Code:
     token: Token
     depth: int            # bracket depth inside its statement
-    tight: bool = False   # a keyword argument's `=`, or a sign: no space after (or around)
+    tight: bool = False   # a keyword argument's `=`, a sign or a slice's `:`: no space after (or around)
+    braces: int = 0       # the `if`/`for` stage braces it is inside
 
 
 @dataclass
@@ -45,6 +47,7 @@ class _Line:
     comment: Token | None = None      # a trailing comment, or the whole line's comment
     blank: int = 0                    # blank lines before it
     indent: int = 0
+    opener: int | None = None         # the line that opened the innermost stage brace it is inside
 
 
 class _Layout:
@@ -71,6 +74,8 @@ class _Layout:
     def build(self, tokens: list[Token]) -> None:
         unit, level, depth, header, closed = -1, 0, 0, False, True
         previous: Token | None = None
+        brackets: list[str] = []     # the open brackets of the statement, innermost last
+        stages: list[int] = []       # the lines that opened the stage braces still open
         for token in _arrows_before_breaks(tokens):
             if token.kind == "comment":
                 if token.newlines == 0 and self.lines and self.lines[-1].code and self.lines[-1].comment is None:
@@ -82,21 +87,29 @@ class _Layout:
                 continue
             starts = token.start in self.unit_starts
             if starts:
-                unit, depth, previous = unit + 1, 0, None
+                unit, depth, previous, brackets, stages = unit + 1, 0, None, [], []
                 header = token.start in self.headers
             if token.start in self.closes:
-                unit, level, depth, previous = unit + 1, 0, 0, None
+                unit, level, depth, previous, brackets, stages = unit + 1, 0, 0, None, [], []
                 starts = True
             if starts or closed or token.newlines:
-                self.lines.append(_Line(unit, level, starts, blank=min(1, max(0, token.newlines - 1))))
+                self.lines.append(_Line(unit, level, starts, blank=min(1, max(0, token.newlines - 1)),
+                                        opener=stages[-1] if stages else None))
                 closed = False
             if token.text in _CLOSERS:
                 depth -= 1
+                brackets = brackets[:-1]
             tight = token.text == "=" and depth >= (2 if header else 1) or \
-                token.text == "-" and (previous is None or previous.text in _BEFORE_SIGN)
-            self.lines[-1].code.append(_Code(token, depth, tight))
+                token.text == "-" and (previous is None or previous.text in _BEFORE_SIGN) or \
+                token.text == ":" and brackets[-1:] == ["["]
+            self.lines[-1].code.append(_Code(token, depth, tight, len(stages)))
             if token.text in _OPENERS:
                 depth += 1
+                brackets.append(token.text)
+            if token.text == "{" and not header and level:
+                stages.append(len(self.lines) - 1)
+            elif token.text == "}" and stages:
+                stages.pop()
             if token.text == "{" and depth == 0 and header:
                 level, closed, header = 1, True, False
             previous = token
@@ -136,6 +149,9 @@ class _Layout:
         if line.first:
             return base
         head = line.code[0]
+        if line.opener is not None:    # inside the braces of an `if` or `for` stage
+            opened = self.indent(line.opener)
+            return opened if head.token.text == "}" else opened + INDENT + 2 * (head.token.text == "->")
         if head.token.text == "->" and head.depth == 0:
             return self.arrow_column(line.unit, base)
         return base + INDENT * max(1, head.depth + (head.token.text in _CLOSERS))
@@ -161,7 +177,8 @@ class _Layout:
         text, _ = _render(line.code)
         if line.indent + len(text) <= WIDTH:
             return [line]
-        arrows = [i for i, c in enumerate(line.code) if c.token.text == "->" and c.depth == 0 and i > 0]
+        arrows = [i for i, c in enumerate(line.code) if c.token.text == "->" and c.depth == 0 and not c.braces
+                  and i > 0]
         if line.first and arrows:
             arrows = arrows[1:]
         if not arrows:
@@ -255,11 +272,13 @@ def _render(codes: list[_Code]) -> tuple[str, list[int]]:
 
 def _space(left: _Code, right: _Code) -> bool:
     a, b = left.token, right.token
+    if b.text == ":" and right.tight:   # a slice's: `x[:, 1:-1]`
+        return a.text == ","
     if b.text in (",", ")", "]", ":") or a.text in _OPENERS:
         return False
     if left.tight or right.tight and b.text == "=":
         return False
-    return not (b.text == "(" and a.kind == "name")
+    return not (b.text in ("(", "[") and (a.kind == "name" or b.text == "[" and a.text in _CLOSERS))
 
 
 def format_text(text: str, path: str = "<string>") -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -24,6 +25,7 @@ class RepeatCopy:
     repeat: Span                   # the repeat in the spec: the copies of one repeat share it
     index: int                     # 0-based
     count: int
+    run: int = 0                   # which time its definition ran the repeat: one in a `for` runs once per item
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,13 @@ class Graph:
     span: Span
     assumptions: tuple[Assumption, ...] = ()
     defined: frozenset[str] = frozenset()  # input sizes a `where` equality defines (H == 224, W == H)
+    # A block whose structure depends on its input sizes (`if C == out` on its input pattern): lowered
+    # when the checker knows them. specialize(parameter values, pattern symbol → size, call notes) gives
+    # the block lowered with them (None after reporting why not); this graph has its inputs only.
+    specialize: Callable[[dict, dict, tuple], Graph | None] | None = field(default=None, compare=False, repr=False)
+    # The test (as written) and outcome of each `if` and `a if test else b` of this graph's own body, in
+    # the order lowering met them: uses with the same decisions have the same structure (one class each).
+    decisions: tuple[tuple[str, bool], ...] = field(default=(), compare=False)
 
     @cached_property
     def _by_name(self) -> dict[str, Node]:

@@ -13,13 +13,13 @@ from . import codes, registry
 from . import syntax as ast
 from .arguments import ArgError, Signature, bind, validate
 from .diagnostics import Diagnostic, Diagnostics, Note, Severity
-from .folding import MAX_INT, FoldError, fold, negate
+from .folding import MAX_INT, VALUE_FUNCTIONS, FoldError, Undecidable, fold, negate, value_range
 from .initializers import INITIALIZERS, default
 from .ir import Assumption, Graph, Input, Learnable, Node, PyTorchReading, RepeatCopy, ResultValue, result_value
 from .kinds import CannotUnpack, LayerKind, flatten, nested, shaped
 from .program import Program
 from .resolve import Resolution, resolve
-from .schema import Bool, Field, Float, Int, Schema, Text, format_value
+from .schema import Anything, Bool, Field, Float, Int, Schema, Text, Tuple, format_value
 from .scopes import POISON, Binding, Naming, Scope, Tensor, block_prefix
 from .shapes import format_shape
 from .sizes import Size, relate, substitute, symbol, symbol_name
@@ -34,8 +34,16 @@ MAX_REPEAT = 10_000
 MAX_LAYERS = 200_000
 MAX_WORK = 1_000_000
 MAX_BLOCK_DEPTH = 32
-_PARAM_SCHEMA_TYPES = {"int": Int(symbolic=True), "float": Float(), "bool": Bool(), "str": Text()}
+_PARAM_SCHEMA_TYPES = {"int": Int(symbolic=True), "float": Float(), "bool": Bool(), "str": Text(),
+                       "tuple": Tuple(Anything())}
 _DEFAULTED = object()   # a block parameter's default: an expression lowering evaluates
+
+
+class _NeedsShapes(Exception):
+    """Unwinds the lowering of a block whose condition needs its input sizes (see `block_call`)."""
+
+    def __init__(self, scope: Scope):
+        self.scope = scope
 
 
 class _TooMuchWork(Exception):
@@ -52,6 +60,8 @@ class _Lowerer:
     def __init__(self, program: Program, diagnostics: Diagnostics):
         self.program = program
         self.diagnostics = diagnostics
+        self.reports = diagnostics   # where resolution reports, also while a block's lowering is buffered
+        self.context: tuple[Note, ...] = ()   # the block calls around a block lowered at check time
         self.sizes: dict[str, int] = {}    # symbols of the network's input shapes fixed by `--input`
         self.deferred: list[Diagnostic] = []   # argument errors the checker reports (see pytorch_reading)
         self.resolutions: dict[int, Resolution] = {}
@@ -62,7 +72,7 @@ class _Lowerer:
 
     def resolution(self, definition: ast.Definition) -> Resolution:
         if id(definition) not in self.resolutions:
-            self.resolutions[id(definition)] = resolve(self.program, definition, self.diagnostics)
+            self.resolutions[id(definition)] = resolve(self.program, definition, self.reports)
         return self.resolutions[id(definition)]
 
     def error(self, error: ArgError | FoldError, span: Span | None = None) -> None:
@@ -79,16 +89,20 @@ class _Lowerer:
 
     # ------------------------------------------------------------ definitions
 
-    def instantiate(self, definition: ast.Definition, params: dict[str, Any]) -> Graph:
+    def instantiate(self, definition: ast.Definition, params: dict[str, Any], deferrable: bool = False,
+                    pattern: dict[str, Any] | None = None, replay: tuple[tuple[str, bool], ...] | None = None) -> Graph:
         resolution = self.resolution(definition)
         outer = frozenset().union(*(v.symbols() for v in params.values() if isinstance(v, Size)))
-        scope = Scope(definition, Naming(resolution.labels | resolution.learnables), outer=outer)
+        scope = Scope(definition, Naming(resolution.labels | resolution.learnables), outer=outer,
+                      deferrable=deferrable, pattern=pattern or {},
+                      replay=None if replay is None else [truth for _, truth in replay])
         for name, param in resolution.params.items():
             scope.env[name] = Binding(params.get(name, POISON), param.name.span, "param")
         for statement in definition.body:
             self.statement(scope, statement)
         return Graph(definition.name.name, definition.kind, dict(params), tuple(scope.inputs), tuple(scope.nodes),
-                     scope.output, definition.span, tuple(scope.assumptions), frozenset(scope.defined))
+                     scope.output, definition.span, tuple(scope.assumptions), frozenset(scope.defined),
+                     decisions=tuple(scope.decisions))
 
     def signature(self, definition: ast.Definition) -> Signature:
         params = self.resolution(definition).params
@@ -174,8 +188,11 @@ class _Lowerer:
             dims = []
             for dim in decl.shape.dims:
                 if isinstance(dim, ast.Var) and dim.name not in scope.env:
-                    fixed = self.sizes.get(dim.name) if scope.definition.kind == "network" else None
-                    value = symbol(scope.pattern_symbol(dim.name)) if fixed is None else fixed
+                    fixed = self.sizes.get(dim.name) if scope.definition.kind == "network" else \
+                        scope.pattern.get(dim.name)
+                    if fixed is None:
+                        scope.symbols[dim.name] = scope.pattern_symbol(dim.name)
+                    value = symbol(scope.symbols[dim.name]) if fixed is None else fixed
                     scope.env[dim.name] = Binding(value, dim.span, "dim")
                 value = self.expression(scope, dim)
                 if value is POISON:
@@ -374,6 +391,8 @@ class _Lowerer:
             return POISON if any(item is POISON for item in items) else items
         if isinstance(expr, ast.Neg):
             return self.arithmetic(scope, "-", None, self.expression(scope, expr.operand), expr)
+        if isinstance(expr, ast.BinOp) and expr.op in ("and", "or"):
+            return self.boolean(scope, expr)
         if isinstance(expr, ast.BinOp):
             left, right = self.expression(scope, expr.left), self.expression(scope, expr.right)
             return self.arithmetic(scope, expr.op, left, right, expr)
@@ -381,6 +400,15 @@ class _Lowerer:
             return self.call(scope, expr, [], unpacking)
         if isinstance(expr, ast.Chain):
             return self.chain(scope, expr, unpacking)
+        if isinstance(expr, ast.Not):
+            truth = self.truth(scope, expr.operand, "not")
+            return POISON if truth is None else not truth
+        if isinstance(expr, ast.Conditional):
+            truth = self.decide(scope, expr.test)
+            return POISON if truth is None else self.expression(scope, expr.then if truth else expr.otherwise,
+                                                                unpacking)
+        if isinstance(expr, ast.Subscript):
+            return self.subscript(scope, expr)
         raise TypeError(f"unknown expression {expr!r}")
 
     def arithmetic(self, scope: Scope, op: str, left: Any, right: Any, expr: ast.Expr) -> Any:
@@ -395,6 +423,11 @@ class _Lowerer:
             return POISON
         try:
             return negate(right) if left is None else fold(op, left, right)
+        except Undecidable as error:
+            if scope.deferrable:
+                raise _NeedsShapes(scope) from None
+            self.undecidable(error, expr)
+            return POISON
         except FoldError as error:
             self.error(error, expr.span)
             return POISON
@@ -451,18 +484,26 @@ class _Lowerer:
                 return POISON
             self.repeats.append(stage)
             enclosing, enclosing_label = scope.repeat, scope.repeat_label
+            scope.repeat_runs += enclosing is None
             if stage.label is not None:
                 scope.repeat_label = stage.label.name
             try:
                 for index in range(count):
                     self.count_work(stage.span)
-                    scope.repeat = enclosing or RepeatCopy(stage.span, index, count)
+                    scope.repeat = enclosing or RepeatCopy(stage.span, index, count, scope.repeat_runs)
                     for inner in stage.stages:
                         value = self.stage(scope, inner, value, None)
             finally:
                 self.repeats.pop()
                 scope.repeat, scope.repeat_label = enclosing, enclosing_label
             return value
+        if isinstance(stage, ast.IfStage):
+            truth = self.decide(scope, stage.test)
+            for inner in () if truth is None else stage.then if truth else stage.otherwise:
+                value = self.stage(scope, inner, value, None)
+            return POISON if truth is None else value
+        if isinstance(stage, ast.ForStage):
+            return self.loop(scope, stage, value)
         return self.call(scope, stage, [value], unpacking)
 
     def call(self, scope: Scope, call: ast.Call, piped: list[Any], unpacking: Unpacking = None) -> Any:
@@ -495,6 +536,8 @@ class _Lowerer:
             return self.reuse(scope, call, tensors, bool(positional or keywords or tie), failed, unpacking)
         name = call.func.name
         visible = self.program.visible_from(scope.definition)
+        if name in VALUE_FUNCTIONS and name not in visible and call.parens:
+            return self.value_function(call, tensors, positional, keywords, failed)
         kind = registry.lookup(name, plugins=name not in visible)
         if kind is None:
             if tie is not None:
@@ -672,19 +715,224 @@ class _Lowerer:
                                    f"{'s' if input_count != 1 else ''}, but gets {len(tensors)}", call.span,
                                    notes=tuple(Note("inputs are declared here", s.span) for s in declared))
             return POISON
-        self.active.append(name)
-        try:
-            graph = self.instantiate(definition, params)
-        finally:
-            self.active.pop()
+        graph = self.instantiate_call(definition, params)
         node = Node(self.node_name(scope, block_prefix(name), call.label), name, params,
                     tuple(t.ref for t in tensors), call.span, dict(bound.spans), block=graph, repeat=scope.repeat)
         scope.nodes.append(node)
         return Tensor(node.name)
 
+    # ------------------------------------------------------------ structure decided at spec time
+
+    def decide(self, scope: Scope, test: ast.Expr) -> bool | None:
+        """The outcome of an `if` or a conditional expression, recorded; a recipe replays a use's outcomes
+        (its sizes are symbols: see recipes.block_recipe)."""
+        if scope.replay is not None:
+            if not scope.replay:
+                self.diagnostics.error(codes.E0350, "the recipe takes more decisions than its use", test.span)
+                return None
+            truth = scope.replay.pop(0)
+        else:
+            truth = self.truth(scope, test)
+        if truth is not None:
+            scope.decisions.append((" ".join(test.span.text.split()), truth))
+        return truth
+
+    def truth(self, scope: Scope, expr: ast.Expr, operator: str | None = None) -> bool | None:
+        """The value of a condition (`if`, `a if test else b`, an operand of and/or/not): true or false,
+        or None after reporting why not."""
+        value = self.expression(scope, expr)
+        if value is POISON or type(value) is bool:
+            return None if value is POISON else value
+        if isinstance(value, Tensor):
+            if operator is not None:
+                self.diagnostics.error(codes.E0354, f"`{operator}` decides structure between true and false when "
+                                       "the spec is checked, but this is a tensor", expr.span,
+                                       help="for an element-wise test, combine masks with `where`, or multiply "
+                                       "them: `(x > 0) * (x < 1)`")
+            else:
+                self.diagnostics.error(codes.E0351, "a tensor cannot decide structure: the test is decided when "
+                                       "the spec is checked", expr.span,
+                                       help="for an element-wise choice use `where(mask, a, b)`")
+            return None
+        what = f"an operand of `{operator}`" if operator else "a condition"
+        self.diagnostics.error(codes.E0351, f"{what} must be true or false, but this is {format_value(value)}",
+                               expr.span, help=f"compare it, e.g. `{expr.span.text} != 0`"
+                               if type(value) in (int, float) or isinstance(value, Size) else None)
+        return None
+
+    def boolean(self, scope: Scope, expr: ast.BinOp) -> Any:
+        """`a and b`, `a or b` as Python evaluates them: the right operand only when the left does not
+        decide (so `stride == 1 and C == out` needs no answer about C when stride is 2)."""
+        left = self.truth(scope, expr.left, expr.op)
+        if left is None or left == (expr.op == "or"):
+            return POISON if left is None else left
+        right = self.truth(scope, expr.right, expr.op)
+        return POISON if right is None else right
+
+    def undecidable(self, error: Undecidable, expr: ast.Expr) -> None:
+        names = ", ".join(f"`{s}`" for s in error.symbols)
+        fixed = ",".join(f"{s}=..." for s in error.symbols)
+        self.diagnostics.error(codes.E0350, f"`{expr.span.text}` cannot be decided when the spec is checked: it "
+                               f"{error.message}", expr.span, label="decided when the spec is checked",
+                               notes=self.context, help=f"give {names} a number in the input's shape, or fix "
+                               f"it with `--input {fixed}`")
+
+    def loop(self, scope: Scope, stage: ast.ForStage, value: Any) -> Any:
+        """`-> for t, c in table { stages }`: the stages once per item, each name bound to its value."""
+        table = self.expression(scope, stage.iterable)
+        if table is POISON:
+            return POISON
+        source = stage.iterable.span
+        if not isinstance(table, tuple) or any(isinstance(item, Tensor) for item in table):
+            self.diagnostics.error(codes.E0352, f"`for` goes over a tuple, but `{source.text}` is "
+                                   f"{format_value(table)}", source,
+                                   notes=self.declared(scope, stage.iterable),
+                                   help="loop over a tuple of rows (a `tuple` parameter), or over `range(n)`")
+            return POISON
+        names = stage.targets
+        saved = {target.name: scope.env.get(target.name) for target in names}
+        scope.loops += 1
+        try:
+            for index, item in enumerate(table):
+                self.count_work(stage.span)
+                if len(names) > 1 and not (isinstance(item, tuple) and len(item) == len(names)):
+                    written = ", ".join(n.name for n in names)
+                    span = stage.iterable.items[index].span if isinstance(stage.iterable, ast.TupleExpr) else source
+                    self.diagnostics.error(codes.E0353, f"item {index} of `{source.text}` is {format_value(item)}, "
+                                           f"but the loop unpacks {len(names)} values ({written})", span,
+                                           notes=self.declared(scope, stage.iterable, index),
+                                           help=f"give every item {len(names)} values")
+                    return POISON
+                for target, part in zip(names, item if len(names) > 1 else (item,)):
+                    scope.env[target.name] = Binding(part, target.span, "param")
+                for inner in stage.stages:
+                    value = self.stage(scope, inner, value, None)
+        finally:
+            scope.loops -= 1
+            for name, binding in saved.items():
+                if binding is None:
+                    scope.env.pop(name, None)
+                else:
+                    scope.env[name] = binding
+        return value
+
+    def declared(self, scope: Scope, expr: ast.Expr, item: int | None = None) -> tuple[Note, ...]:
+        """Where the parameter a loop goes over is declared, or the item of its default that is wrong."""
+        binding = scope.env.get(expr.name) if isinstance(expr, ast.Var) else None
+        if binding is None or binding.role != "param":
+            return ()
+        param = self.resolution(scope.definition).params.get(expr.name)
+        default = param.default if param is not None else None
+        if item is not None and isinstance(default, ast.TupleExpr) and item < len(default.items) and \
+                scope.definition.kind == "network":
+            return (Note(f"item {item} of `{expr.name}`'s default", default.items[item].span),)
+        return (Note(f"`{expr.name}` is declared here", binding.span),)
+
+    def value_function(self, call: ast.Call, tensors: list, positional: list, keywords: list, failed: bool) -> Any:
+        """`range(n)`: a tuple of integers, for `for i in range(n) { ... }`."""
+        if failed:
+            return POISON
+        if tensors or keywords:
+            self.diagnostics.error(codes.E0317, f"`{call.func.name}` takes numbers, not tensors or named arguments",
+                                   call.span)
+            return POISON
+        try:
+            return value_range([value for value, _ in positional], MAX_REPEAT)
+        except FoldError as error:
+            self.error(error, call.span)
+            return POISON
+
+    def subscript(self, scope: Scope, expr: ast.Subscript) -> Any:
+        """`x[:, 0]` on a tensor (the registry's `[]` operator kind), or on a tuple at spec time."""
+        value = self.expression(scope, expr.value)
+        index = []
+        for item in expr.items:
+            if isinstance(item, ast.Slice):
+                parts = tuple(None if part is None else self.expression(scope, part)
+                              for part in (item.start, item.stop, item.step))
+                index.append(POISON if POISON in parts else parts)
+            else:
+                index.append(self.expression(scope, item))
+        if value is POISON or POISON in index:
+            return POISON
+        for item, written in zip(index, expr.items):
+            parts = item if isinstance(written, ast.Slice) else (item,)
+            if any(isinstance(part, Tensor) for part in parts):
+                self.diagnostics.error(codes.E0322, "an index is a number, a slice, `None` or `...`, not a tensor",
+                                       written.span, help="select by a mask with `where` or `masked_fill`")
+                return POISON
+        if isinstance(value, Tensor):
+            kind = registry.operator_kind("[]")
+            if kind is None:
+                self.diagnostics.error(codes.E0327, "indexing is not defined on tensors", expr.span)
+                return POISON
+            args = self.layer_args(kind, [(tuple(index), expr.span)], [], expr.span)
+            return POISON if args is None else self.add_node(scope, kind, args, {}, [value.ref], expr.span, None)
+        return self.index_value(value, index, expr)
+
+    def index_value(self, value: Any, index: list, expr: ast.Subscript) -> Any:
+        """`config[0]`, `row[1:]`: a tuple indexed as Python does."""
+        if not isinstance(value, tuple) or len(index) != 1 or not (
+                type(index[0]) is int or isinstance(index[0], tuple) and all(
+                    part is None or type(part) is int for part in index[0])):
+            self.diagnostics.error(codes.E0317, f"`{expr.value.span.text}` is {format_value(value)}: only tensors "
+                                   "and tuples are indexed, tuples by one integer or slice", expr.span)
+            return POISON
+        item = index[0]
+        if isinstance(item, tuple):
+            if item[2] == 0:
+                self.diagnostics.error(codes.E0317, "a slice step must not be zero", expr.items[0].span)
+                return POISON
+            return value[slice(*item)]
+        if not -len(value) <= item < len(value):
+            self.diagnostics.error(codes.E0317, f"index {item} is out of range for `{expr.value.span.text}`, a tuple "
+                                   f"of {len(value)}", expr.items[0].span)
+            return POISON
+        return value[item]
+
+    def instantiate_call(self, definition: ast.Definition, params: dict[str, Any]) -> Graph:
+        """A block at a call. When one of its conditions needs the sizes of its input pattern (`if C ==
+        out`), which only the checker binds, its lowering is dropped (its diagnostics with it) and the
+        graph given has its inputs and a `specialize` that lowers the block once they are known."""
+        buffered, self.diagnostics = self.diagnostics, Diagnostics()
+        self.active.append(definition.name.name)
+        try:
+            graph = self.instantiate(definition, params, deferrable=True)
+        except _NeedsShapes as waiting:
+            scope = waiting.scope
+            symbols = dict(scope.symbols)
+            return Graph(definition.name.name, definition.kind, dict(params), tuple(scope.inputs), (), None,
+                         definition.span, tuple(scope.assumptions), frozenset(scope.defined),
+                         specialize=lambda arguments, binding, context: self.specialize(
+                             definition, arguments, {n: binding[s] for n, s in symbols.items() if s in binding},
+                             context))
+        finally:
+            self.active.pop()
+            buffered, self.diagnostics = self.diagnostics, buffered
+        for diagnostic in buffered.items:
+            self.diagnostics.add(diagnostic)
+        return graph
+
+    def specialize(self, definition: ast.Definition, params: dict[str, Any], pattern: dict[str, Any],
+                   context: tuple[Note, ...]) -> Graph | None:
+        """The block lowered with its input pattern's sizes known (called by the checker)."""
+        self.active.append(definition.name.name)
+        self.context = context
+        try:
+            return self.instantiate(definition, params, pattern=pattern)
+        except _TooMuchWork as error:
+            self.diagnostics.error(codes.E0319, f"block `{definition.name.name}` expands to more than {error.what}",
+                                   error.span, notes=context)
+            return None
+        finally:
+            self.active.pop()
+            self.context = ()
+
     # ------------------------------------------------------------ nodes
 
     def node_name(self, scope: Scope, prefix: str, label: ast.Ident | None) -> str:
+        if label is not None and scope.loops:   # once per item of a `for`: proj1, proj2, ...
+            return scope.naming.fresh(label.name)
         if label is not None and label.name in scope.naming.labels and label.name not in scope.naming.used:
             scope.naming.use(label.name)
             scope.labelled[label.name] = label.name
@@ -734,12 +982,14 @@ def _names_in(condition: ast.SizeCondition) -> set[str]:
 
 
 def lower_block(program: Program, definition: ast.Definition, params: dict[str, Any],
-                diagnostics: Diagnostics) -> Graph | None:
-    """Instantiate a block with the given parameter values (sizes may be symbols: a block's recipe)."""
+                diagnostics: Diagnostics, decisions: tuple[tuple[str, bool], ...] | None = None,
+                pattern: dict[str, Any] | None = None) -> Graph | None:
+    """Instantiate a block with the given parameter values (sizes may be symbols: a block's recipe), its
+    conditions taking the given outcomes when there are some, and `pattern` fixing input-pattern sizes."""
     lowerer = _Lowerer(program, diagnostics)
     lowerer.active.append(definition.name.name)
     try:
-        return lowerer.instantiate(definition, params)
+        return lowerer.instantiate(definition, params, pattern=pattern, replay=decisions)
     except _TooMuchWork:
         return None
 

@@ -30,33 +30,51 @@ def grammar_path() -> Path:
 class LineBreaks:
     """Lark post-lexer: keeps a line break (`_NL`) only where it ends a statement. The lexer already
     turned a break before a line starting with `->` or an operator into whitespace; this drops the
-    breaks inside brackets, outside bodies, after a token that cannot end a statement, and repeats."""
+    breaks inside brackets, outside bodies, after a token that cannot end a statement, and repeats.
+    The braces of an `if` or `for` stage (inside a body) count as brackets, and a break between their
+    `}` and an `else` is a space."""
 
     always_accept = ("_NL",)   # the contextual lexer must produce it in every parser state
-    ENDS_STATEMENT = frozenset({"NAME", "INT", "FLOAT", "STRING", "RPAR", "RSQB", "TRUE", "FALSE", "NONE",
-                                "OUTPUT"})
+    ENDS_STATEMENT = frozenset({"NAME", "INT", "FLOAT", "STRING", "RPAR", "RSQB", "RBRACE", "TRUE", "FALSE",
+                                "NONE", "OUTPUT"})
     BRACKETS = frozenset({"LPAR", "RPAR", "LSQB", "RSQB", "LBRACE", "RBRACE"})
 
     def process(self, stream):
-        brackets = braces = 0
+        brackets = braces = 0     # open brackets (stage braces included); 1 inside a definition's body
+        stages = []               # the bracket depths at which the open stage braces were opened
         can_end = False   # the last token passed on can end a statement
+        held = last = None   # held: a line break after a stage's `}`, dropped if `else` follows
         bracket_kinds, enders = self.BRACKETS, self.ENDS_STATEMENT   # locals: this loop sees every token
         for token in stream:
             kind = token.type
+            if held is not None:
+                if kind != "ELSE":
+                    yield held
+                held = None
             if kind == "_NL":
                 if can_end and braces and not brackets:
                     can_end = False
-                    yield token
+                    if last == "RBRACE":
+                        held = token
+                    else:
+                        yield token
                 continue
             if kind in bracket_kinds:
                 if kind == "LPAR" or kind == "LSQB":
                     brackets += 1
                 elif kind == "RPAR" or kind == "RSQB":
                     brackets = brackets - 1 if brackets else 0
-                else:   # a brace closes whatever brackets are still open: a mistake, reported later
+                elif kind == "LBRACE" and braces:
+                    stages.append(brackets)
+                    brackets += 1
+                elif kind == "RBRACE" and stages:
+                    brackets = stages.pop()
+                else:   # a body's brace closes whatever brackets are still open: a mistake, reported later
                     braces, brackets = braces + (1 if kind == "LBRACE" else -1 if braces else 0), 0
-            can_end = kind in enders
+            can_end, last = kind in enders, kind
             yield token
+        if held is not None:
+            yield held
 
 
 @cache
@@ -280,6 +298,50 @@ class _ToAst:
 
     def matmul(self, meta, children):
         return ast.BinOp("@", *children, self._span(meta))
+
+    # -- structure decided at spec time, and the value operators
+    def compare(self, meta, children):
+        left, op, right = children
+        return ast.BinOp(str(op), left, right, self._span(meta))
+
+    def pow(self, meta, children):
+        return ast.BinOp("**", *children, self._span(meta))
+
+    def and_(self, meta, children):
+        return ast.BinOp("and", *children, self._span(meta))
+
+    def or_(self, meta, children):
+        return ast.BinOp("or", *children, self._span(meta))
+
+    def not_(self, meta, children):
+        return ast.Not(children[0], self._span(meta))
+
+    def conditional(self, meta, children):
+        then, test, otherwise = children
+        return ast.Conditional(test, then, otherwise, self._span(meta))
+
+    def subscript(self, meta, children):
+        value, *items = children
+        return ast.Subscript(value, tuple(i for i in items if i is not None), self._span(meta))
+
+    def slice(self, meta, children):
+        return ast.Slice(*children, self._span(meta))
+
+    def ellipsis(self, meta, children):
+        return ast.Literal(Ellipsis, self._span(meta))
+
+    def if_stage(self, meta, children):
+        test, then, otherwise = children
+        if isinstance(otherwise, ast.IfStage):
+            otherwise = (otherwise,)
+        return ast.IfStage(test, then, otherwise or (), self._span(meta))
+
+    def stage_body(self, meta, children):
+        return tuple(children)
+
+    def for_stage(self, meta, children):
+        *names, iterable, stages = children
+        return ast.ForStage(tuple(self._ident(n) for n in names), iterable, stages, self._span(meta))
 
     def neg(self, meta, children):
         return ast.Neg(children[0], self._span(meta))

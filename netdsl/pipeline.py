@@ -90,7 +90,9 @@ def _analyze(source: SourceFile, network: str | None, overrides: dict[str, objec
     for name in names:
         params = {p.name.name for p in program.definitions[name].params}
         given = {k: v for k, v in overrides.items() if k in params}
-        graph = lower(program, name, given, diagnostics)
+        # A structure that depends on the sizes `--input` fixes (an `if` on them) is lowered with them.
+        fixed = sizes if sizes and _structure_needs(program, name, given) else None
+        graph = lower(program, name, given, diagnostics, fixed)
         if graph is None:
             continue
         before = len(diagnostics.items)
@@ -103,7 +105,7 @@ def _analyze(source: SourceFile, network: str | None, overrides: dict[str, objec
             if part.counterexample and not set(part.counterexample) & set(sizes):
                 errors = _errors_at(program, name, given, part.counterexample)[1]
                 explain_counterexample(checked, part, accepted, errors, diagnostics)
-        rejected = rejected_sizes(checked, accepted, sizes, diagnostics) if sizes else None
+        rejected = rejected_sizes(checked, accepted, sizes, diagnostics) if sizes and not fixed else None
         if rejected is not None and clean:
             concrete, errors, scratch = _errors_at(program, name, given, sizes)
             if rejected:
@@ -118,3 +120,12 @@ def _analyze(source: SourceFile, network: str | None, overrides: dict[str, objec
         for checked in analysis.networks:
             lint(checked, diagnostics)
     return analysis
+
+
+def _structure_needs(program: Program, network: str, given: dict) -> bool:
+    """Whether a condition of the network cannot be decided while its input sizes are symbols (E0350)."""
+    scratch = Diagnostics()
+    graph = lower(program, network, given, scratch)
+    if graph is not None:
+        check(graph, scratch)
+    return any(d.code == codes.E0350.code for d in scratch.items)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from .checker import CheckedGraph, LayerResult, check_recipe
 from .diagnostics import Diagnostics
+from .held_tests import held_equalities
 from .lower import lower_block
 from .program import Program
 from .sizes import Dim, Size, compare, substitute, symbol, symbol_name
@@ -14,7 +15,9 @@ from .sizes import Dim, Size, compare, substitute, symbol, symbol_name
 
 def block_recipe(program: Program, use: CheckedGraph) -> CheckedGraph | None:
     """The recipe of the block `use` is an instantiation of; None when it has none (a parameter that
-    decides structure, such as a repeat count, or a rule that needs numbers). Parameters that are not
+    decides structure, such as a repeat count, or a rule that needs numbers). Its `if`s go as they went
+    in the use (the recipe of one structure of the block), with what the tests that held fix (`stride ==
+    1 and C == out`: stride is 1, C is out). Parameters that are not
     integers keep the values of this use; an input without a shape pattern gets a symbol per dim, named
     after the input (`skip_1`)."""
     block = use.graph
@@ -22,8 +25,10 @@ def block_recipe(program: Program, use: CheckedGraph) -> CheckedGraph | None:
     if definition is None:
         return None
     params = {name: symbol(name) if type(value) is int else value for name, value in block.params.items()}
-    graph = lower_block(program, definition, params, Diagnostics())
-    if graph is None:
+    params, pattern = held_equalities(definition, block.decisions, params)
+    diagnostics = Diagnostics()
+    graph = lower_block(program, definition, params, diagnostics, block.decisions, pattern)
+    if graph is None or diagnostics.has_errors or graph.decisions != block.decisions:
         return None
     shapes = {}
     for declared in graph.inputs:

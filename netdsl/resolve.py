@@ -12,6 +12,7 @@ from . import codes, registry
 from . import syntax as ast
 from .diagnostics import Diagnostics, Edit, Fix, Note
 from .fixes import literal_spelling, missing_arrow, respell
+from .folding import VALUE_FUNCTIONS
 from .initializers import INITIALIZERS
 from .names import check_python_name
 from .program import Program
@@ -20,7 +21,7 @@ from .source import Span
 from .suggest import nearest
 from .syntax import LINE_BREAK_RULE
 
-PARAM_TYPES = ("int", "float", "bool", "str")
+PARAM_TYPES = ("int", "float", "bool", "str", "tuple")
 
 
 @dataclass
@@ -115,7 +116,8 @@ class _Resolver:
         return bad
 
     def duplicate(self, ident: ast.Ident, previous: _Name) -> None:
-        what = {"param": "a parameter", "dim": "a size symbol", "tensor": "a tensor"}[previous.role]
+        what = {"param": "a parameter", "dim": "a size symbol", "tensor": "a tensor",
+                "loop": "a loop variable"}[previous.role]
         self.diagnostics.error(codes.E0203, f"`{ident.name}` is already defined as {what}", ident.span,
                                notes=(Note(f"`{ident.name}` is first defined here", previous.span),),
                                help="choose another name: names are defined once")
@@ -303,6 +305,8 @@ class _Resolver:
                 pending.append(node.operand)
             elif isinstance(node, ast.TupleExpr):
                 pending += reversed(node.items)
+            elif isinstance(node, (ast.Not, ast.Conditional, ast.Subscript, ast.Slice)):
+                pending += reversed(_parts(node))
 
     def chain(self, chain: ast.Chain) -> None:
         self.expression(chain.head)
@@ -321,8 +325,30 @@ class _Resolver:
                 self.repeating += 1
                 self.stages(stage.stages, last=False)
                 self.repeating -= 1
+            elif isinstance(stage, ast.IfStage):
+                self.expression(stage.test)
+                self.stages(stage.then, last=False)
+                self.stages(stage.otherwise, last=False)
+            elif isinstance(stage, ast.ForStage):
+                self.loop(stage)
             else:
                 self.call(stage)
+
+    def loop(self, stage: ast.ForStage) -> None:
+        """`for t, c in table { ... }`: the names are defined inside the braces only."""
+        self.expression(stage.iterable)
+        defined = []
+        for target in stage.targets:
+            if target.name in self.names:
+                self.duplicate(target, self.names[target.name])
+            else:
+                self.names[target.name] = _Name("loop", target.span, used=True)
+                defined.append(target.name)
+        self.repeating += 1   # a label inside names one layer per item (proj1, proj2): none to share
+        self.stages(stage.stages, last=False)
+        self.repeating -= 1
+        for name in defined:
+            del self.names[name]
 
     def variable(self, var: ast.Var) -> None:
         entry = self.names.get(var.name)
@@ -359,6 +385,8 @@ class _Resolver:
                 self.layers.setdefault(call.label.name, call.label.span)
         elif name in self.layers:   # `b -> enc`: the layer labelled `enc` applied again
             self.result.reuses.add(id(call))
+            return
+        if name in VALUE_FUNCTIONS and name not in self.visible and call.parens:
             return
         entry = self.names.get(name)
         if entry is not None and entry.role == "tensor" and not call.parens:
@@ -419,6 +447,17 @@ class _Resolver:
         fixes = tuple(Fix(f.message, (*f.edits, Edit(span, f.edits[0].replacement))) for f in first.fixes)
         self.diagnostics.items[index] = replace(first, notes=(*first.notes, Note(f"`{span.text}` is also used here",
                                                                                  span)), fixes=fixes)
+
+
+def _parts(node) -> list:
+    """The sub-expressions of a Not, Conditional, Subscript or Slice, in source order."""
+    if isinstance(node, ast.Not):
+        return [node.operand]
+    if isinstance(node, ast.Conditional):
+        return [node.then, node.test, node.otherwise]
+    if isinstance(node, ast.Subscript):
+        return [node.value, *node.items]
+    return [part for part in (node.start, node.stop, node.step) if part is not None]
 
 
 def _later_definitions(definition: ast.Definition) -> dict[str, Span]:

@@ -67,9 +67,19 @@ class Scope:
     output: str | None = None
     repeat: RepeatCopy | None = None   # the copy of a repeat being expanded: recorded on the nodes it makes
     repeat_label: str | None = None    # the name of a named repeat being expanded: its layers' prefix
+    repeat_runs: int = 0               # outermost repeats expanded so far (RepeatCopy.run)
+    loops: int = 0                     # the `for` stages being expanded: a label inside one is a prefix
     # Symbols of the caller that the block's parameter values use (`ConvBN(C * t)`): the block's own
     # input-pattern symbols of those names are renamed (C → C_1), so that neither captures the other.
     outer: frozenset[str] = frozenset()
+    # A block instantiated at a call may wait for its input sizes when a condition needs them (`if C ==
+    # out`: lower.py's deferral). `pattern` binds the pattern's names (as written) when it is lowered again;
+    # `symbols` is each pattern name's symbol (renamed as above).
+    deferrable: bool = False
+    pattern: dict[str, object] = field(default_factory=dict)
+    symbols: dict[str, str] = field(default_factory=dict)
+    decisions: list[tuple[str, bool]] = field(default_factory=list)   # each condition and its outcome, in order
+    replay: list[bool] | None = None   # outcomes to take instead of evaluating conditions (a recipe's)
     labelled: dict[str, str] = field(default_factory=dict)   # a layer label → its node (`b -> enc` reuses it)
 
     def node(self, name: str) -> Node:
@@ -100,7 +110,8 @@ def labels(body) -> list[ast.Call | ast.Repeat]:
         if isinstance(node, (ast.Call, ast.Repeat)) and node.label is not None:
             found.append(node)
         if isinstance(node, (ast.Call, ast.Repeat, ast.Chain, ast.BinOp, ast.Neg, ast.TupleExpr, ast.Arg,
-                             ast.Assign, ast.Unpack, ast.OutputStmt, ast.ChainStmt)):
+                             ast.Assign, ast.Unpack, ast.OutputStmt, ast.ChainStmt, ast.IfStage, ast.ForStage,
+                             ast.Conditional, ast.Not, ast.Subscript, ast.Slice)):
             children = []
             for value in vars(node).values():
                 children += value if isinstance(value, tuple) else [value]

@@ -22,7 +22,7 @@ class Ident:
 
 @dataclass(frozen=True)
 class Literal:
-    value: int | float | str | bool | None
+    value: int | float | str | bool | None | type(Ellipsis)
     span: Span
 
 
@@ -34,7 +34,7 @@ class Var:
 
 @dataclass(frozen=True)
 class BinOp:
-    op: str  # one of + - * / // % @
+    op: str  # one of + - * / // % @ **, == != < <= > >=, and or
     left: Expr
     right: Expr
     span: Span
@@ -90,8 +90,62 @@ class Chain:
     span: Span
 
 
-Expr = Union[Literal, Var, BinOp, Neg, TupleExpr, Call, Chain]
-Stage = Union[Call, Repeat, OutputStage]
+# ---------------------------------------------------------------- structure decided at spec time
+
+@dataclass(frozen=True)
+class Not:
+    operand: Expr
+    span: Span
+
+
+@dataclass(frozen=True)
+class Conditional:
+    """`a if test else b`: only the branch the test picks is lowered."""
+    test: Expr
+    then: Expr
+    otherwise: Expr
+    span: Span
+
+
+@dataclass(frozen=True)
+class Slice:
+    """`start:stop:step` between brackets; an omitted part is None."""
+    start: Expr | None
+    stop: Expr | None
+    step: Expr | None
+    span: Span
+
+
+@dataclass(frozen=True)
+class Subscript:
+    """`x[:, 0]`: items are expressions (an index, or `None` for a new dim), Slices, and `...` (a Literal
+    whose value is Ellipsis)."""
+    value: Expr
+    items: tuple[Expr | Slice, ...]
+    span: Span
+
+
+@dataclass(frozen=True)
+class IfStage:
+    """`-> if test { stages } else { stages }`: without `else`, the tensor passes unchanged when the test
+    is false. `else if` is an `otherwise` of one IfStage."""
+    test: Expr
+    then: tuple[Stage, ...]
+    otherwise: tuple[Stage, ...]
+    span: Span
+
+
+@dataclass(frozen=True)
+class ForStage:
+    """`-> for t, c in config { stages }`: the stages once per item of a tuple, the names bound to it."""
+    targets: tuple[Ident, ...]
+    iterable: Expr
+    stages: tuple[Stage, ...]
+    span: Span
+
+
+Expr = Union[Literal, Var, BinOp, Neg, TupleExpr, Call, Chain, Not, Conditional, Subscript]
+Stage = Union[Call, Repeat, OutputStage, IfStage, ForStage]
 
 
 # ---------------------------------------------------------------- statements

@@ -43,6 +43,8 @@ def expected_scope(tokens, index: int, blocks: set[str]) -> str | None:
         return "storage.type"
     if token.text in ("input", "output", "param", "buffer") or token.text == "where" and token.kind == "keyword":
         return "keyword.other"
+    if token.kind == "keyword" and token.text in ("if", "else", "for", "in", "and", "or", "not"):
+        return "keyword.control"
     if token.kind == "name" and before == "=" and token.text in INITIALIZERS and in_learnable(tokens, index):
         return "support.function.initializer"
     if token.text in ("true", "false", "None"):

@@ -27,11 +27,12 @@ from netdsl.diagnostics import render_human, render_short
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = int(os.environ.get("NETDSL_FUZZ_EXAMPLES", "700"))
 SPECS = [p.read_text() for p in sorted((ROOT / "specs").glob("*.net"))]
-TOKEN = re.compile(r"\s+|#[^\n]*|[A-Za-z_]\w*|\d+\.?\d*(?:[eE][-+]?\d+)?|'[^']*'|\"[^\"]*\"|->|//|.")
+TOKEN = re.compile(r"\s+|#[^\n]*|[A-Za-z_]\w*|\d+\.?\d*(?:[eE][-+]?\d+)?|'[^']*'|\"[^\"]*\"|->|//|\*\*|[=!<>]=|\.\.\.|.")
 VOCABULARY = ["network", "block", "input", "output", "import", "from", "->", "(", ")", "[", "]", "{", "}",
               ",", ":", "=", "+", "-", "*", "/", "//", "%", "x", "y", "N", "H", "conv2d", "linear", "relu",
               "maxpool2d", "flatten", "reshape", "softmax", "dim", "kernel", "padding", "stride", "0", "1",
-              "3", "-1", "2.5", "'same'", "true", "None", "\n", "#c\n", "A", "int", "float"]
+              "3", "-1", "2.5", "'same'", "true", "None", "\n", "#c\n", "A", "int", "float",
+              "if", "else", "for", "in", "and", "or", "not", "==", "!=", "<", ">=", "**", "tuple", "range", "..."]
 fuzz = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 OUTCOMES: dict[str, Counter] = defaultdict(Counter)   # test → outcome → inputs
 

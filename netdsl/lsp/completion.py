@@ -127,7 +127,8 @@ def complete(text: str, offset: int, blocks: dict[str, str],
         return []
     previous = tokens[-1].text if tokens else ""
     if previous == "->" or previous == ":" and len(tokens) > 2 and tokens[-3].text == "->":
-        return [*_layers(), *_blocks(lex(text), blocks), Item("output", "keyword")]
+        structure = [Item(word, "keyword") for word in ("if", "for")] if previous == "->" else []
+        return [*_layers(), *_blocks(lex(text), blocks), Item("output", "keyword"), *structure]
     if _outside(tokens):
         return [Item(word, "keyword") for word in ("network", "block", "import", "from")]
     if previous == "=" and _declaring(tokens):

@@ -15,7 +15,7 @@ from ..source import Span
 
 @dataclass(frozen=True)
 class Symbol:
-    kind: str                       # "network", "block", "param", "dim", "tensor" or "layer" (a label)
+    kind: str                       # "network", "block", "param", "dim", "tensor", "layer" (a label) or "loop"
     name: str
     span: Span                      # the defining name
     owner: ast.Definition | None    # the definition a param, dim or tensor belongs to
@@ -121,6 +121,10 @@ class Index:
                 if node.name in local:
                     self._add(node.span, local[node.name])
                 continue
+            if isinstance(node, ast.ForStage):   # its names, used between its braces
+                for target in node.targets:
+                    local[target.name] = Symbol("loop", target.name, target.span, owner)
+                    self._add(target.span, local[target.name])
             if isinstance(node, ast.Call) and node.label is not None:   # `enc: Encoder(64)`, used again as `enc`
                 self._bind(node.label, "layer", local, owner)
             elif isinstance(node, ast.Call) and node.func.name in local and local[node.func.name].kind == "layer":

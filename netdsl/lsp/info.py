@@ -73,6 +73,8 @@ def hover(analysis: Analysis, index: Index | None, path: str, offset: int) -> tu
         return _tensor(analysis, occurrence.symbol), occurrence.span
     if occurrence is not None and occurrence.symbol.kind == "param":
         return _param(occurrence.symbol), occurrence.span
+    if occurrence is not None and occurrence.symbol.kind == "loop":
+        return f"loop variable `{occurrence.symbol.name}`: one value per item of the `for`", occurrence.span
     at = [u for u in uses(analysis) if _contains(u.layer.node.span, path, offset)]
     if not at:
         return None
@@ -121,11 +123,11 @@ def _block(chosen: list[Use], analysis: Analysis) -> str:
     node = chosen[0].layer.node
     definition = analysis.program.scopes.get(node.span.source, {}).get(node.kind)
     lines = [f"```netdsl\n{_signature(definition)}\n```"] if definition else [f"**{node.kind}**"]
-    for use in chosen:
+    for use in chosen:   # a call in a `for` or a repeat is several layers, each with its own arguments
         layer = use.layer
-        args = ", ".join(f"{k}={v}" for k, v in node.args.items())
-        lines.append(f"{'*' + use.where + '*: ' if use.where else ''}`{node.name}` = {node.kind}({args})"
-                     f"{f', shared with `{node.shares}`' if node.shares else ''}  ")
+        args = ", ".join(f"{k}={v}" for k, v in layer.node.args.items())
+        lines.append(f"{'*' + use.where + '*: ' if use.where else ''}`{layer.node.name}` = {node.kind}({args})"
+                     f"{f', shared with `{layer.node.shares}`' if layer.node.shares else ''}  ")
         ins = ", ".join(format_shape(s) for s in layer.inputs) if layer.inputs is not None else "unknown"
         lines.append(f"input {ins} → output {_output(layer)}  ")
         lines.append(_counts(layer))

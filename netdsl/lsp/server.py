@@ -215,7 +215,8 @@ def on_references(ls: NetdslServer, params: lsp.ReferenceParams) -> list[lsp.Loc
 
 
 _SYMBOL_KINDS = {"network": lsp.SymbolKind.Class, "block": lsp.SymbolKind.Function, "param": lsp.SymbolKind.TypeParameter,
-                 "dim": lsp.SymbolKind.Constant, "tensor": lsp.SymbolKind.Variable, "layer": lsp.SymbolKind.Field}
+                 "dim": lsp.SymbolKind.Constant, "tensor": lsp.SymbolKind.Variable, "layer": lsp.SymbolKind.Field,
+                 "loop": lsp.SymbolKind.Variable}
 
 
 @server.feature(lsp.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
