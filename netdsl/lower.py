@@ -195,14 +195,15 @@ class _Lowerer:
                     value = symbol(scope.symbols[dim.name]) if fixed is None else fixed
                     scope.env[dim.name] = Binding(value, dim.span, "dim")
                 value = self.expression(scope, dim)
-                if value is POISON:
-                    return
-                if not (isinstance(value, Size) or type(value) is int and value > 0):
+                if value is not POISON and not (isinstance(value, Size) or type(value) is int and value > 0):
                     self.diagnostics.error(codes.E0321, f"a size in a shape must be a positive integer or a symbol, "
                                            f"got {format_value(value)}", dim.span)
-                    return
+                    value = POISON
+                if value is POISON:   # the input stays, unshaped: a block keeps as many inputs as it declares
+                    dims = None
+                    break
                 dims.append(value)
-            shape = tuple(dims)
+            shape = None if dims is None else tuple(dims)
         if id(decl.name) not in self.resolution(scope.definition).reported:
             scope.env[decl.name.name] = Binding(Tensor(decl.name.name), decl.name.span, "tensor")
             scope.inputs.append(Input(decl.name.name, shape, decl.span))
