@@ -12,6 +12,8 @@ from .shapes import Sym
 from .source import Span
 
 _NUMBER_WORDS = {int: "integer", float: "number", str: "string", bool: "bool"}
+_BOUND_WORDS = {"greater_than": "greater than", "greater_than_equal": "greater than or equal to",
+                "less_than": "less than", "less_than_equal": "less than or equal to"}
 
 
 @dataclass(frozen=True)
@@ -126,10 +128,10 @@ def bind(kind: LayerKind, positional: list[tuple[object, Span]], keywords: list[
                 continue
             reported.add(name)
             value = values.get(name)
-            bound = item["type"] in ("greater_than", "greater_than_equal", "less_than", "less_than_equal")
+            bound = _BOUND_WORDS.get(item["type"])
             if bound and isinstance(value, (int, float)) and not isinstance(value, bool):
-                expected = item["msg"].replace("Input should be ", "must be ")
-                message = f"`{kind.name}` argument `{name}` {expected}, got {format_value(value)}"
+                limit = next(iter(item["ctx"].values()))
+                message = f"`{kind.name}` argument `{name}` must be {bound} {limit}, got {format_value(value)}"
             else:
                 expected = describe_type(fields[name].annotation)
                 message = f"`{kind.name}` argument `{name}` expects {expected}, got {format_value(value)}"

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .checker import CheckedGraph, LayerResult
+from .emit import literal
 from .shapes import Sym, format_shape
 
 
@@ -183,7 +184,7 @@ class _Planner:
         params = []
         for name in graph.params:
             values = [g.graph.params.get(name) for g in self.graphs]
-            params.append(name if len({_key(v) for v in values}) > 1 else f"{name}={_literal(values[0])}")
+            params.append(name if len({_key(v) for v in values}) > 1 else f"{name}={literal(values[0])}")
         inputs = []
         for declared in graph.inputs:
             shape = self.shape_text([g.input_shapes.get(declared.name) for g in self.graphs], {}, "?")
@@ -191,8 +192,7 @@ class _Planner:
         output = self.shape_text([g.output_shape for g in self.graphs], {}, "?")
         totals = {g.params + g.frozen for g in self.graphs}
         text = f"Block {graph.name}({', '.join(params)}): {', '.join(inputs)} -> {output or '?'}"
-        text += f", {totals.pop():,} parameters." if len(totals) == 1 else "."
-        return text.replace("\\", "/").replace('"', "'")
+        return text + (f", {totals.pop():,} parameters." if len(totals) == 1 else ".")
 
     def numbered(self, instances: dict[int, Instance]) -> None:
         """Today's scheme: one class per distinct instantiation, numbered in order of first use."""
@@ -207,6 +207,3 @@ class _Planner:
             instances[id(graph)] = Instance(classes[key])
 
 
-def _literal(value) -> str:
-    from .codegen import literal  # here, not at the top: codegen imports this module
-    return literal(value)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from . import registry
 from .diagnostics import Diagnostics, Note
 from .ir import Graph, Node
-from .shapes import Shape, ShapeError, Sym, format_shape
+from .shapes import MAX_ELEMENTS, Shape, ShapeError, Sym, check_tensor_size, format_shape
 
 
 @dataclass(frozen=True)
@@ -102,13 +102,17 @@ class _Checker:
         args = _substitute(node.args, binding)
         try:
             shape = kind.infer(args, inputs)
+            params, frozen, buffers = (count(args, inputs) for count in (kind.params, kind.frozen_params, kind.buffers))
+            check_tensor_size(f"`{node.kind}` output", shape)
+            if params + frozen + buffers > MAX_ELEMENTS:
+                raise ShapeError(f"`{node.kind}` has {params + frozen + buffers:,} parameters and buffers, more "
+                                 f"than the {MAX_ELEMENTS:,} elements a PyTorch tensor can hold", code="E0414")
         except ShapeError as error:
             self.report(error, node, context, shapes, graph)
             return LayerResult(node, inputs, None, error=error.message)
         concrete = tuple(_concrete(s) for s in inputs)
-        return LayerResult(node, inputs, shape, params=kind.params(args, inputs), buffers=kind.buffers(args, inputs),
-                           macs=kind.macs(args, concrete, _concrete(shape)), args=args,
-                           frozen=kind.frozen_params(args, inputs))
+        return LayerResult(node, inputs, shape, params=params, buffers=buffers,
+                           macs=kind.macs(args, concrete, _concrete(shape)), args=args, frozen=frozen)
 
     def block_call(self, node: Node, inputs: tuple[Shape, ...], context: tuple[Note, ...]) -> LayerResult:
         block = node.block
@@ -186,8 +190,15 @@ def check(graph: Graph, diagnostics: Diagnostics) -> CheckedGraph:
     checker = _Checker(diagnostics)
     shapes = {}
     for declared in graph.inputs:
-        if declared.shape is None:
+        shape = declared.shape
+        if shape is None:
             diagnostics.error("E0409", f"network input `{declared.name}` needs a shape", declared.span,
                               help=f"declare it as `input {declared.name}: [N, ...]`")
-        shapes[declared.name] = declared.shape
+        else:
+            try:
+                check_tensor_size(f"input `{declared.name}`", shape)
+            except ShapeError as error:
+                diagnostics.error(error.code, error.message, declared.span, help=error.help)
+                shape = None
+        shapes[declared.name] = shape
     return checker.graph(graph, shapes, {}, ())

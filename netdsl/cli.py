@@ -141,7 +141,7 @@ def run_render(options) -> int:
             raise InputError(f"{options.file} has no network to draw")
         sys.stderr.write(f"error: {_count(errors, 'error')}; nothing to draw\n")
         return EXIT_SPEC_ERROR
-    save(render(checked, depth=options.depth, rankdir=options.rankdir), options.output, fmt)
+    save(render(checked, depth=options.depth, rankdir=options.rankdir), options.output, fmt, _spec_files(analysis))
     if errors:
         sys.stderr.write(f"error: {_count(errors, 'error')}; "
                          f"drew {options.output} with the failing layers in red\n")
@@ -155,8 +155,14 @@ def _depth(text: str) -> int:
     return int(text)
 
 
-def _checked_networks(options) -> list | None:
-    """The spec's checked networks (or the one chosen with -n); None after reporting its errors."""
+def _spec_files(analysis: Analysis) -> list[str]:
+    """The spec and the files it imports: what `-o` must never overwrite."""
+    return [analysis.source.path, *(s.path for s in (analysis.program.scopes if analysis.program else ()))]
+
+
+def _checked(options) -> Analysis | None:
+    """The analysis of a spec whose networks (or the one chosen with -n) all check; None after reporting
+    its errors."""
     analysis = _analyze(options.file, options)
     found = _diagnostics(analysis, options)
     _emit(found, options)
@@ -166,17 +172,18 @@ def _checked_networks(options) -> list | None:
         return None
     if not analysis.networks:
         raise InputError(f"{options.file} has no network")
-    return analysis.networks
+    return analysis
 
 
 def run_build(options) -> int:
-    from .codegen import generate, save
-    networks = _checked_networks(options)
-    if networks is None:
+    from .codegen import generate
+    from .output import write_output
+    analysis = _checked(options)
+    if analysis is None:
         return EXIT_SPEC_ERROR
-    source = generate(networks, options.file).source
+    source = generate(analysis.networks, options.file).source
     if options.output:
-        save(options.output, source)
+        write_output(options.output, source.encode("utf-8"), _spec_files(analysis))
     else:
         sys.stdout.write(source)
     return EXIT_OK
@@ -184,9 +191,10 @@ def run_build(options) -> int:
 
 def run_summary(options) -> int:
     from .summary import format_summary, summary_dict
-    networks = _checked_networks(options)
-    if networks is None:
+    analysis = _checked(options)
+    if analysis is None:
         return EXIT_SPEC_ERROR
+    networks = analysis.networks
     if options.format == "json":
         import json
         documents = [summary_dict(n, options.batch, options.dtype) for n in networks]

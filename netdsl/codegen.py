@@ -20,7 +20,6 @@ import ast
 import builtins
 import io
 import keyword
-import math
 import re
 import tokenize
 from dataclasses import dataclass
@@ -28,8 +27,9 @@ from dataclasses import dataclass
 from . import registry
 from .block_classes import BlockClass, plan_block_classes
 from .checker import CheckedGraph, LayerResult
+from .emit import CodegenError, comment, docstring, literal
 from .names import check_python_name
-from .shapes import Sym, format_shape
+from .shapes import format_shape
 
 LINE_WIDTH = 88  # ruff's default line length
 _INDENT = "    "
@@ -38,10 +38,6 @@ _KNOWN_GLOBALS = {"torch": "import torch", "F": "import torch.nn.functional as F
                   "math": "import math"}
 # Names ruff rejects as variables (E741), besides keywords and builtins.
 _AMBIGUOUS = frozenset({"l", "O", "I"})
-
-
-class CodegenError(Exception):
-    """A layer kind produced something that cannot become Python: a bug in that kind (or plugin)."""
 
 
 class Namespace:
@@ -73,7 +69,8 @@ def _legal_variable(name: str) -> bool:
 
 
 def _legal_class(name: str) -> bool:
-    # `__Name` inside another class's body is mangled to `_Other__Name`: the class would not be found.
+    # `__Name` inside another class's body is mangled to `_Other__Name`: the class would not be found,
+    # and a constructor keyword `__name=` would not reach its parameter.
     return _legal_variable(name) and not name.startswith("__")
 
 
@@ -82,25 +79,6 @@ def _legal_attribute(name: str) -> bool:
 
 
 # ------------------------------------------------------------------ literals and layout
-
-def literal(value) -> str:
-    """A constructor argument as Python source, quoted the way ruff format quotes it."""
-    if isinstance(value, Sym):
-        raise CodegenError(f"symbolic size `{value}` cannot be a constructor argument")
-    if value is None or isinstance(value, (bool, int)):
-        return repr(value)
-    if isinstance(value, float):
-        return repr(value) if math.isfinite(value) else f'float("{value}")'
-    if isinstance(value, str):
-        text = repr(value)
-        return f'"{text[1:-1]}"' if text[0] == "'" and '"' not in value else text
-    if isinstance(value, (tuple, list)):
-        items = ", ".join(literal(v) for v in value)
-        if isinstance(value, list):
-            return f"[{items}]"
-        return f"({items},)" if len(value) == 1 else f"({items})"
-    raise CodegenError(f"cannot write {type(value).__name__} value {value!r} as Python source")
-
 
 def _wrap(pad: str, opening: str, items: list[str], closing: str, explode: bool = True, reserve: int = 0) -> list[str]:
     """`opening item, item closing` on one line, else items on one indented line, else one per line."""
@@ -117,13 +95,13 @@ def _wrap(pad: str, opening: str, items: list[str], closing: str, explode: bool 
     return lines + [pad + closing]
 
 
-def _statement(pad: str, head: str, expr: str, comment: str = "", reserve: int = 0) -> list[str]:
+def _statement(pad: str, head: str, expr: str, note: str = "", reserve: int = 0) -> list[str]:
     """`head + expr` (head: "out = ", "return ") laid out as ruff format would, with a trailing comment
-    that moves above the statement when it does not fit beside it."""
+    (`note`, a line from `emit.comment`) that moves above the statement when it does not fit beside it."""
     line = pad + head + expr
-    if comment and len(line) + 2 + len(comment) <= LINE_WIDTH:
-        return [f"{line}  {comment}"]
-    above = [pad + comment] if comment else []
+    if note and len(line) + 2 + len(note) <= LINE_WIDTH:
+        return [f"{line}  {note}"]
+    above = [pad + note] if note else []
     if len(line) + reserve <= LINE_WIDTH:  # reserve: room for a trailing comma
         return above + [line]
     tree = ast.parse(expr, mode="eval").body
@@ -151,7 +129,7 @@ def _checked_expression(expr: str, allowed: set[str], who: str) -> tuple[str, se
     except SyntaxError as error:
         raise CodegenError(f"layer kind `{who}` produced invalid Python {expr!r}: {error.msg}") from None
     names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
-    unknown = names - allowed - set(_KNOWN_GLOBALS)
+    unknown = names - allowed - set(_KNOWN_GLOBALS) - {"float"}  # float("inf"): see emit.literal
     if unknown:
         raise CodegenError(f"layer kind `{who}` uses undefined names {sorted(unknown)} in {expr!r}")
     text, parts, last = ast.unparse(tree), [], 0
@@ -248,10 +226,11 @@ class _Generator:
                          if line}
         self.classes: list[str] = []
         self.names: dict[int, str] = {}   # id(BlockClass) → class name, once emitted
-        # Constructor parameters must not hide a module-level name __init__ may use (a block's class).
+        # Constructor parameters must not hide a module-level name __init__ may use (a block's class), and
+        # are passed as keywords from other classes' bodies, where `__name` would be mangled.
         blocks = {*self.reserved, *(g.graph.name for g in checked), *_block_names(checked)}
         self.instances = plan_block_classes(checked, lambda graph, fill: self.class_source("{}", graph, "", fill),
-                                            lambda: Namespace(blocks), _doc)
+                                            lambda: Namespace(blocks, legal=_legal_class), _doc)
 
     def network(self, checked: CheckedGraph) -> str:
         name = self.globals.create(checked.graph.name)
@@ -289,15 +268,16 @@ class _Generator:
         variables = _variables(checked, live, Namespace(self.reserved))
         signature = ["self", *(f"{variables[i.name]}: torch.Tensor" for i in checked.graph.inputs)]
         forward = _wrap(_INDENT, "def forward(", signature, ") -> torch.Tensor:")
-        unused = [layer.node.name for layer in checked.layers if layer not in live]
+        computed = {id(layer) for layer in live}
+        unused = [layer.node.name for layer in checked.layers if id(layer) not in computed]
         if unused:
-            forward.append(f"{pad}# not computed: the output does not depend on {', '.join(unused)}")
+            forward.append(pad + comment(f"not computed: the output does not depend on {', '.join(unused)}"))
         for layer in live:
             expr = self.expression(layer, modules, variables)
-            comment = fill.shape(layer.shape)
-            forward += _statement(pad, f"{variables[layer.node.name]} = ", expr, f"# {comment}" if comment else "")
+            shape = fill.shape(layer.shape)
+            forward += _statement(pad, f"{variables[layer.node.name]} = ", expr, comment(shape) if shape else "")
         forward.append(f"{pad}return {variables[checked.graph.output]}")
-        return "\n".join([f"class {name}(nn.Module):", f'{_INDENT}"""{doc}"""', "", *init, "", *forward])
+        return "\n".join([f"class {name}(nn.Module):", _INDENT + docstring(doc), "", *init, "", *forward])
 
     def constructor(self, kind: registry.LayerKind, layer: LayerResult, fill: _Fill) -> str:
         positional, keywords = kind.module_args(layer.args, layer.inputs)
@@ -366,9 +346,8 @@ def _doc(checked: CheckedGraph) -> str:
     params = ", ".join(f"{k}={literal(v)}" for k, v in graph.params.items())
     inputs = ", ".join(f"{name} {format_shape(shape)}" for name, shape in checked.input_shapes.items())
     total = checked.params + checked.frozen
-    text = (f"{graph.kind.title()} {graph.name}({params}): {inputs} -> {format_shape(checked.output_shape)}, "
+    return (f"{graph.kind.title()} {graph.name}({params}): {inputs} -> {format_shape(checked.output_shape)}, "
             f"{total:,} parameters.")
-    return text.replace("\\", "/").replace('"', "'")  # a docstring never needs escapes
 
 
 def generate(networks: list[CheckedGraph], source_path: str) -> Generated:
@@ -376,22 +355,6 @@ def generate(networks: list[CheckedGraph], source_path: str) -> Generated:
     The networks must have checked without errors."""
     generator = _Generator(networks)
     classes = {checked.graph.name: generator.network(checked) for checked in networks}
-    where = re.sub(r"[\x00-\x1f\x7f]", "?", source_path)
-    header = [f"# Generated by netdsl from {where}.",
-              "# Edit the spec and run `netdsl build` again rather than editing this file."]
+    header = [comment(f"Generated by netdsl from {source_path}."),
+              comment("Edit the spec and run `netdsl build` again rather than editing this file.")]
     return Generated(generator.source(header), classes)
-
-
-def save(path: str, text: str) -> None:
-    """Write atomically: a reader never sees half a file, and a failed write leaves the old one."""
-    import os
-    import tempfile
-    directory = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix=".netdsl-", suffix=".py.tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise

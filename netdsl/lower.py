@@ -23,6 +23,7 @@ MAX_REPEAT = 10_000
 MAX_LAYERS = 200_000
 MAX_BLOCK_DEPTH = 32
 MAX_INT = 2**63 - 1  # sizes are int64 in torch
+MIN_INT = -(2**63)
 
 
 class _TooManyLayers(Exception):
@@ -202,12 +203,12 @@ class _Lowerer:
                 value = self.expression(scope, dim)
                 if isinstance(value, int) and not isinstance(value, bool) and value > 0 or isinstance(value, Sym):
                     dims.append(value)
-                elif value is POISON:
-                    return
-                else:
+                    continue
+                if value is not POISON:
                     self.diagnostics.error("E0314", f"a size in a shape must be a positive integer or a symbol, "
                                            f"got {format_value(value)}", dim.span)
-                    return
+                self.bind_name(scope, decl.name, POISON)  # uses of the input are not reported again
+                return
             shape = tuple(dims)
         if self.bind_name(scope, decl.name, Tensor(decl.name.name)):
             scope.inputs.append(Input(decl.name.name, shape, decl.span))
@@ -304,7 +305,7 @@ class _Lowerer:
                                    f"{format_value(right)}", expr.span)
             return POISON
         if isinstance(left, Sym) or isinstance(right, Sym):
-            return Sym(f"{left}{op}{right}") if op in "+-*//" else POISON
+            return self.size_arithmetic(op, left, right, expr)
         numbers = (int, float)
         if not (isinstance(left, numbers) and isinstance(right, numbers)) or isinstance(left, bool) \
                 or isinstance(right, bool):
@@ -316,11 +317,24 @@ class _Lowerer:
             return POISON
         result = {"+": lambda: left + right, "-": lambda: left - right, "*": lambda: left * right,
                   "/": lambda: left / right, "//": lambda: left // right, "%": lambda: left % right}[op]()
-        if isinstance(result, int) and abs(result) > MAX_INT:
+        if isinstance(result, int) and not MIN_INT <= result <= MAX_INT:
             self.diagnostics.error("E0317", f"`{op}` overflows: the result has {len(str(abs(result)))} digits",
                                    expr.span, help=f"integers go up to {MAX_INT:,} (2**63 - 1)")
             return POISON
         return result
+
+    def size_arithmetic(self, op: str, left: Any, right: Any, expr: ast.Expr) -> Any:
+        """A symbolic size from sizes and integers only: spec text (a string) never becomes a size."""
+        if not all(isinstance(v, Sym) or type(v) is int for v in (left, right)):
+            self.diagnostics.error("E0317", f"`{op}` on a symbolic size needs an integer or another size, but gets "
+                                   f"{format_value(left)} and {format_value(right)}", expr.span)
+            return POISON
+        if op not in ("+", "-", "*", "//"):
+            self.diagnostics.error("E0317", f"`{op}` is not defined on symbolic sizes ({format_value(left)} and "
+                                   f"{format_value(right)})", expr.span,
+                                   help="sizes combine with + - * and //" + (": use `//`" if op == "/" else ""))
+            return POISON
+        return Sym(f"{left}{op}{right}")
 
     def tensor_arithmetic(self, scope: _Scope, op: str, left: Any, right: Any, expr: ast.Expr) -> Any:
         kind = {"+": "add", "-": "sub", "*": "mul", "/": "div", "@": "matmul"}.get(op)
@@ -537,9 +551,10 @@ class _Lowerer:
 
 
 def _block_prefix(name: str) -> str:
-    """Residual → residual; SqueezeExcite → squeeze_excite; _Private → private (a layer name may not
-    start with `_`: see check_python_name)."""
-    name = name.lstrip("_") or "block"
+    """Residual → residual; SqueezeExcite → squeeze_excite; _Private → private; _3d → block_3d (a layer
+    name may not start with `_` (see check_python_name) or a digit)."""
+    name = name.lstrip("_")
+    name = name if name[:1].isalpha() else "block_" + name
     return "".join(("_" + c.lower()) if c.isupper() and i else c.lower() for i, c in enumerate(name))
 
 
@@ -589,7 +604,7 @@ def lower(program: Program, network: str, overrides: dict[str, Any], diagnostics
                               definition.name.span, help=f"did you mean `{suggestion}`?" if suggestion else
                               f"its parameters are: {', '.join(sorted(declared)) or 'none'}")
             return None
-        if isinstance(value, int) and abs(value) > MAX_INT:
+        if isinstance(value, int) and not MIN_INT <= value <= MAX_INT:
             diagnostics.error("E0316", f"`-p {name}` is too large for an integer", definition.name.span,
                               help=f"integers go up to {MAX_INT:,} (2**63 - 1)")
             return None

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import html
 import textwrap
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import graphviz
 
 from .checker import CheckedGraph, LayerResult
+from .emit import printable
+from .output import write_output
 from .program import InputError
 from .shapes import Shape, format_shape
 from .summary import describe
@@ -37,11 +40,22 @@ def _count(n: int) -> str:
     return f"{n:,} param{'' if n == 1 else 's'}"
 
 
+def _text(text: str) -> str:
+    """Text for a DOT attribute: one line, backslashes literal (not DOT's `\\n`, `\\N` escapes), never
+    read as an HTML label even when it looks like `<...>`. Every plain text attribute goes through it."""
+    return graphviz.escape(printable(text))
+
+
+def _html(text: str) -> str:
+    """Text inside an HTML-like label."""
+    return html.escape(printable(text))
+
+
 def _label(title: str, detail: str, error: str | None = None) -> str:
     """An HTML label: the layer's description, a small grey line under it, and any error in red."""
-    lines = [html.escape(title), f'<FONT POINT-SIZE="8" COLOR="#666666">{html.escape(detail)}</FONT>']
+    lines = [_html(title), f'<FONT POINT-SIZE="8" COLOR="#666666">{_html(detail)}</FONT>']
     if error:
-        wrapped = "<BR/>".join(html.escape(line) for line in textwrap.wrap(error, 44))
+        wrapped = "<BR/>".join(_html(line) for line in textwrap.wrap(error, 44))
         lines.append(f'<FONT POINT-SIZE="8" COLOR="{_RED}">{wrapped}</FONT>')
     return "<" + "<BR/>".join(lines) + ">"
 
@@ -86,17 +100,17 @@ class _Drawer:
         passed = {declared.name: values[outer] for declared, outer in zip(block.inputs, layer.node.inputs)}
         error = _first_error(layer)
         with canvas.subgraph(name=f"cluster_{path}") as cluster:
-            cluster.attr(label=f"{layer.node.name} · {describe(layer)} · {_count(layer.params)}",
+            cluster.attr(label=_text(f"{layer.node.name} · {describe(layer)} · {_count(layer.params)}"),
                          style="rounded,filled", fillcolor=_CLUSTER_FILL[min(depth, len(_CLUSTER_FILL) - 1)],
                          color=_RED if error else "#b0b0b0", fontcolor=_INK, labeljust="l", fontsize="9",
-                         tooltip=error or path, margin="6")
+                         tooltip=_text(error or path), margin="6")
             return self.graph(cluster, inner, passed, path + ".", depth + 1)
 
     def layer(self, canvas: graphviz.Digraph, layer: LayerResult, path: str) -> None:
         node, error = layer.node, _first_error(layer)
         detail = node.name + (f" · {_count(layer.params)}" if layer.params else "")
         attrs = {"fillcolor": _FILL["weights"] if layer.params else _FILL["plain"],
-                 "tooltip": error or f"{path}: {describe(layer)} → {format_shape(layer.shape)}"}
+                 "tooltip": _text(error or f"{path}: {describe(layer)} → {format_shape(layer.shape)}")}
         if node.block is not None:
             attrs.update(shape="box3d", style="filled", fillcolor=_FILL["block"])
         if error:
@@ -122,9 +136,10 @@ class _Drawer:
         if value.shape is None:
             attrs.update(color=_GREY, fontcolor=_GREY, style="dashed")
         if error:
-            attrs.update(color=_RED, fontcolor=_RED, penwidth="2", tooltip=error)
+            attrs.update(color=_RED, fontcolor=_RED, penwidth="2", tooltip=_text(error))
         # Edges live in the root graph: an edge statement inside a cluster would pull its tail node into it.
-        self.root.edge(value.source, head, label="?" if value.shape is None else format_shape(value.shape), **attrs)
+        self.root.edge(value.source, head, label=_text("?" if value.shape is None else format_shape(value.shape)),
+                       **attrs)
 
 
 def render(checked: CheckedGraph, *, depth: int | None = None, rankdir: str = "TB") -> graphviz.Digraph:
@@ -136,9 +151,9 @@ def render(checked: CheckedGraph, *, depth: int | None = None, rankdir: str = "T
     params = ", ".join(f"{k}={v}" for k, v in graph.params.items())
     title = f"{graph.name}({params}) · " if params else f"{graph.name} · "
     title += _count(checked.params)
-    dot = graphviz.Digraph(graph.name, graph_attr={
-        "rankdir": rankdir, "label": title, "labelloc": "t", "fontname": _FONT, "fontsize": "12",
-        "nodesep": "0.25", "ranksep": "0.3", "tooltip": title},
+    dot = graphviz.Digraph(_text(graph.name), graph_attr={
+        "rankdir": rankdir, "label": _text(title), "labelloc": "t", "fontname": _FONT, "fontsize": "12",
+        "nodesep": "0.25", "ranksep": "0.3", "tooltip": _text(title)},
         node_attr={"shape": "box", "style": "rounded,filled", "fontname": _FONT, "fontsize": "10",
                    "margin": "0.12,0.04", "height": "0.3", "color": _INK},
         edge_attr={"fontname": _FONT, "fontsize": "8", "fontcolor": "#555555", "color": "#555555",
@@ -146,13 +161,13 @@ def render(checked: CheckedGraph, *, depth: int | None = None, rankdir: str = "T
     drawer = _Drawer(dot, depth)
     values = {}
     for name, shape in checked.input_shapes.items():
-        dot.node(f"@{name}", name, shape="oval", fillcolor=_FILL["input"], tooltip=f"input {name}: "
-                 f"{format_shape(shape)}")
+        dot.node(f"@{name}", _text(name), shape="oval", fillcolor=_FILL["input"],
+                 tooltip=_text(f"input {name}: {format_shape(shape)}"))
         values[name] = _Value(f"@{name}", shape)
     output = drawer.graph(dot, checked, values, "", 0)
     if graph.output is not None:
         dot.node("@output", "output", shape="oval", fillcolor=_FILL["output"],
-                 tooltip=f"output: {format_shape(checked.output_shape)}")
+                 tooltip=_text(f"output: {format_shape(checked.output_shape)}"))
         drawer.edge(output, "@output")
     return dot
 
@@ -168,8 +183,9 @@ def output_format(path: str, explicit: str | None = None) -> str:
     return found
 
 
-def save(diagram: graphviz.Digraph, path: str, fmt: str) -> None:
-    """Write DOT text (no Graphviz programs needed) or an image drawn by Graphviz's `dot`."""
+def save(diagram: graphviz.Digraph, path: str, fmt: str, sources: Iterable[str] = ()) -> None:
+    """Write DOT text (no Graphviz programs needed) or an image drawn by Graphviz's `dot`, as
+    output.write_output does (never over one of `sources`, the spec's files)."""
     try:
         if fmt == "png":  # Graphviz's default 72 dpi blurs the small fonts
             diagram = diagram.copy()
@@ -179,7 +195,4 @@ def save(diagram: graphviz.Digraph, path: str, fmt: str) -> None:
         raise InputError(f"drawing {fmt} needs the Graphviz `dot` program, which is not installed: "
                          "install Graphviz (apt-get install graphviz, or brew install graphviz), "
                          "or write DOT text with -o FILE.dot") from None
-    try:
-        Path(path).write_bytes(data)
-    except OSError as error:
-        raise InputError(f"cannot write {path}: {error.strerror}") from None
+    write_output(path, data, sources)

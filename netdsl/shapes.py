@@ -15,6 +15,13 @@ class Sym(str):
 Dim = Union[int, Sym]
 Shape = tuple  # tuple[Dim, ...]
 
+# What PyTorch can compute (README "Robustness"): ATen does its size arithmetic in int64; it sizes a
+# tensor's storage as elements × element size in int64 bytes (netdsl allows 8-byte elements, so that
+# float64 and int64 tensors fit too); its pooling kernels take their windows as C ints.
+INT64_MAX = 2**63 - 1
+INT32_MAX = 2**31 - 1
+MAX_ELEMENTS = 2**60 - 1
+
 
 class ShapeError(Exception):
     """Raised by layer rules. `arg` names the argument at fault so the checker can point at it."""
@@ -23,6 +30,22 @@ class ShapeError(Exception):
                  notes: tuple[str, ...] = (), code: str = "E0401"):
         super().__init__(message)
         self.message, self.arg, self.help, self.notes, self.code = message, arg, help, notes, code
+
+
+def check_int64(what: str, *values) -> None:
+    """Raise when a size computation overflows int64, as ATen's would (silently, giving garbage)."""
+    if any(isinstance(v, int) and not -INT64_MAX - 1 <= v <= INT64_MAX for v in values):
+        raise ShapeError(f"{what} overflows the 64-bit integers PyTorch computes sizes in", code="E0414",
+                         help="use smaller sizes, strides, padding or dilation")
+
+
+def check_tensor_size(what: str, shape: Shape) -> None:
+    """Raise when a tensor would have more elements than PyTorch can hold (symbolic dims count as 1)."""
+    elements = math.prod(d for d in shape if isinstance(d, int))
+    if elements > MAX_ELEMENTS:
+        raise ShapeError(f"{what} {format_shape(shape)} has {elements:,} elements, more than the {MAX_ELEMENTS:,} "
+                         "a PyTorch tensor can hold", code="E0414",
+                         help="PyTorch sizes a tensor's storage in bytes as a 64-bit integer")
 
 
 def format_dim(dim: Dim) -> str:
@@ -73,6 +96,7 @@ def _symbolic(size: Sym, offset: int, stride: int, ceil: bool = False) -> Sym:
 def conv_output_size(size: Dim, kernel: int, stride: int, padding: int, dilation: int) -> Dim:
     """torch.nn.Conv*d: floor((L + 2p - d(k-1) - 1) / s) + 1."""
     offset = 2 * padding - dilation * (kernel - 1) - 1
+    check_int64("the convolution output size", 2 * padding, dilation * (kernel - 1), size + 2 * padding)
     if isinstance(size, Sym):
         return _symbolic(size, offset, stride)
     return (size + offset) // stride + 1
@@ -95,8 +119,13 @@ def conv_transpose_output_size(size: Dim, kernel: int, stride: int, padding: int
                                dilation: int) -> Dim:
     """torch.nn.ConvTranspose*d: (L - 1)s - 2p + d(k-1) + output_padding + 1."""
     if isinstance(size, Sym):
+        check_int64("the transposed convolution output size", 2 * padding, dilation * (kernel - 1))
         return Sym(f"({size}-1)*{stride}{-2 * padding + dilation * (kernel - 1) + output_padding + 1:+d}")
-    return (size - 1) * stride - 2 * padding + dilation * (kernel - 1) + output_padding + 1
+    steps = (size - 1) * stride
+    check_int64("the transposed convolution output size", steps, 2 * padding, dilation * (kernel - 1),
+                steps - 2 * padding, steps - 2 * padding + dilation * (kernel - 1),
+                steps - 2 * padding + dilation * (kernel - 1) + output_padding + 1)
+    return steps - 2 * padding + dilation * (kernel - 1) + output_padding + 1
 
 
 def describe_mismatch(diffs: list[tuple[int, Dim, Dim]]) -> str:

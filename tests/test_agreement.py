@@ -76,9 +76,11 @@ STRICTER: dict[str, tuple[str, Callable[[Case], bool]]] = {
 
 # Regions where PyTorch's verdict depends on something other than shapes and arguments: skipped.
 NOT_STATIC: dict[str, tuple[str, Callable[[Case], bool]]] = {
-    # torch raises "expected more than 1 value per channel" in training mode only; eval mode runs.
+    # torch raises "expected more than 1 value per channel" in training mode only when running statistics
+    # are tracked (eval mode uses them); without them netdsl rejects, and torch raises in both modes.
     **{f"batchnorm{d}d": ("batchnorm over a single value per channel (training mode only)",
-                          lambda case: len(case.shapes[0]) > 1 and math.prod(case.shapes[0]) // case.shapes[0][1] == 1)
+                          lambda case: len(case.shapes[0]) > 1 and case.args.get("track_running_stats", True)
+                          and math.prod(case.shapes[0]) // case.shapes[0][1] == 1)
        for d in (1, 2, 3)},
 }
 

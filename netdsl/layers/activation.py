@@ -10,6 +10,8 @@ from ..registry import Args, LayerKind, changed, register
 from ..shapes import ShapeError, format_shape, normalize_dim
 
 Probability = confloat(ge=0.0, le=1.0)
+# ELU and LeakyReLU convert their scalar to the input's dtype (float32), which torch refuses past this.
+Float32 = confloat(ge=-3.4028234663852886e38, le=3.4028234663852886e38)
 
 
 def _same_shape(args, inputs):
@@ -31,8 +33,8 @@ def _pointwise(name: str, module: str, prefix: str | None = None, role: str = ""
 
 
 _pointwise("relu", "nn.ReLU", role="activation")
-_pointwise("leaky_relu", "nn.LeakyReLU", role="activation", negative_slope=(float, 0.01))
-_pointwise("elu", "nn.ELU", role="activation", alpha=(float, 1.0))
+_pointwise("leaky_relu", "nn.LeakyReLU", role="activation", negative_slope=(Float32, 0.01))
+_pointwise("elu", "nn.ELU", role="activation", alpha=(Float32, 1.0))
 _pointwise("gelu", "nn.GELU", role="activation", approximate=(Literal["none", "tanh"], "none"))
 _pointwise("silu", "nn.SiLU", role="activation")
 _pointwise("sigmoid", "nn.Sigmoid", role="squash")

@@ -15,6 +15,8 @@ def _transpose_infer(args, inputs):
     (shape,) = inputs
     a = normalize_dim(args.dim0, len(shape), "dim0")
     b = normalize_dim(args.dim1, len(shape), "dim1")
+    if not shape:  # torch transposes a 0-D tensor (dims -1 or 0) into itself
+        return shape
     out = list(shape)
     out[a], out[b] = shape[b], shape[a]
     return tuple(out)
@@ -96,6 +98,8 @@ register(LayerKind(
 
 def _select_infer(args, inputs):
     (shape,) = inputs
+    if not shape:
+        raise ShapeError("`select` cannot be applied to a 0-D tensor []", code="E0404")
     dim = normalize_dim(args.dim, len(shape))
     size = shape[dim]
     if isinstance(size, int) and not -size <= args.index < size:

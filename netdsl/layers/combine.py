@@ -7,6 +7,7 @@ unpacked name (`a, b = x -> chunk(2)`) is its own node with `index` set, emitted
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Optional, Union
 
 from pydantic import PositiveInt, create_model
@@ -55,7 +56,7 @@ def _concat_infer(args, inputs):
     rank = _same_rank("concat", inputs)
     dim = normalize_dim(args.dim, rank)
     _check_equal_outside("concat", inputs, dim, f"equal sizes outside dim {dim}")
-    return inputs[0][:dim] + (_total(s[dim] for s in inputs),) + inputs[0][dim + 1:]
+    return inputs[0][:dim] + (_total([s[dim] for s in inputs]),) + inputs[0][dim + 1:]
 
 
 def _stack_infer(args, inputs):
@@ -84,34 +85,61 @@ for _name, _infer, _doc in (("concat", _concat_infer, "torch.cat: sizes add up a
 
 # ---------------------------------------------------------------- several outputs
 
-def _chunk_sizes(args, n: int) -> list[int]:
+# torch makes every piece a tensor (about 3 µs and 0.8 kB each, even when one is taken): a dim of 2**62
+# elements split by 1 never finishes. netdsl refuses more pieces than this.
+MAX_PIECES = 65_536
+
+
+class _EqualPieces(Sequence):
+    """`count` pieces of `step` elements, the last one holding what is left of n: computed on access,
+    never listed (a dim may have 2**62 elements)."""
+
+    def __init__(self, n: int, step: int, count: int):
+        self.n, self.step, self.count = n, step, count
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self.count))]
+        return min(self.step, self.n - range(self.count)[index] * self.step)
+
+
+def _chunk_sizes(args, n: int) -> Sequence[int]:
     """torch.chunk: pieces of ceil(n / chunks); there may be fewer than `chunks` of them."""
     step = -(-n // args.chunks)
-    return [min(step, n - start) for start in range(0, n, step)] if n else [0] * args.chunks
+    return _EqualPieces(n, step, -(-n // step)) if n else _EqualPieces(0, 0, args.chunks)
 
 
-def _split_sizes(args, n: int) -> list[int]:
+def _split_sizes(args, n: int) -> Sequence[int]:
     if isinstance(args.split_size_or_sections, tuple):
         if sum(args.split_size_or_sections) != n:
             raise ShapeError(f"split sections {args.split_size_or_sections} add up to "
                              f"{sum(args.split_size_or_sections)}, but dim {args.dim} has size {n}",
                              arg="split_size_or_sections", code="E0412",
                              help=f"make the sections add up to {n}")
-        return list(args.split_size_or_sections)
+        return args.split_size_or_sections
     step = args.split_size_or_sections
-    return [min(step, n - start) for start in range(0, n, step)] if n else [0]
+    return _EqualPieces(n, step, -(-n // step)) if n else _EqualPieces(0, step, 1)
 
 
-def _unbind_sizes(args, n: int) -> list[int]:
-    return [1] * n
+def _unbind_sizes(args, n: int) -> Sequence[int]:
+    return _EqualPieces(n, 1, n)
 
 
 def _pieces_infer(name: str, sizes, keeps_dim: bool):
     def infer(args, inputs):
         (shape,) = inputs
+        if not shape:
+            raise ShapeError(f"`{name}` needs a tensor of at least 1 dim, but receives a 0-D tensor []", code="E0404")
         dim = normalize_dim(args.dim, len(shape))
         n = fixed_size(name, f"elements along dim {args.dim}", shape[dim])
         pieces = sizes(args, n)
+        if len(pieces) > MAX_PIECES:
+            raise ShapeError(f"`{name}` of {format_shape(shape)} would give {len(pieces):,} tensors, more than the "
+                             f"{MAX_PIECES:,} netdsl allows (torch creates every one of them)", code="E0412",
+                             help="split into fewer, larger pieces")
         if args.index is None:
             raise ShapeError(f"`{name}` returns {len(pieces)} tensors {_piece_list(shape, dim, pieces, keeps_dim)}",
                              code="E0412", help=f"unpack them: `{', '.join('abcdefgh'[:min(len(pieces), 8)])}"

@@ -33,6 +33,13 @@ def _batchnorm_kind(d: int) -> LayerKind:
                              code="E0404")
         channels = fixed_size(name, "channels", shape[1])
         _checked_count(name, "num_features", args.num_features, channels, "features (channels)")
+        others = (shape[0], *shape[2:])
+        if not args.track_running_stats and all(isinstance(s, int) for s in others) and math.prod(others) == 1:
+            # Without running statistics eval mode normalizes with the batch's own, as training does.
+            raise ShapeError(f"`{name}` with track_running_stats=false over {format_shape(shape)} normalizes one "
+                             "value per channel (torch raises: expected more than 1 value per channel), in eval "
+                             "mode too", arg="track_running_stats", code="E0302",
+                             help="use a larger batch, or track_running_stats=true")
         return shape
 
     return register(LayerKind(

@@ -7,9 +7,10 @@ from typing import Literal, Optional, Union
 
 from pydantic import PositiveFloat, PositiveInt, create_model
 
+from ..emit import literal
 from ..registry import Args, LayerKind, changed, register
-from ..shapes import ShapeError, Sym, expand, format_shape
-from . import count
+from ..shapes import INT64_MAX, ShapeError, Sym, expand, format_shape
+from . import count, fixed_size
 
 Mode = Literal["nearest", "nearest-exact", "linear", "bilinear", "bicubic", "trilinear", "area"]
 # Modes that only work on one rank (torch: "Got 4D input, but linear mode needs 3D input").
@@ -24,7 +25,10 @@ _ResampleArgs = create_model(
 
 
 def _scaled(size, scale):
-    """torch: floor(size * scale), computed in double."""
+    """torch: floor(size * scale), computed in double and stored in int64."""
+    if not math.isfinite(scale) or isinstance(size, int) and not size * scale < INT64_MAX + 1:
+        raise ShapeError(f"scale_factor {scale} makes the size {size} larger than PyTorch's 64-bit sizes hold",
+                         arg="scale_factor", code="E0414")
     if isinstance(size, Sym):
         return Sym(f"{size}*{scale}" if float(scale).is_integer() else f"floor({size}*{scale})")
     return math.floor(size * scale)
@@ -82,7 +86,7 @@ register(LayerKind(
     name="interpolate", args=_ResampleArgs, infer=_resample_infer("interpolate"), prefix="interp",
     positional=("size", "scale_factor", "mode", "align_corners"), macs=lambda args, inputs, output: count(output),
     functional=lambda args, names, inputs: f"F.interpolate({names[0]}" + "".join(
-        f", {k}={v!r}" for k, v in _options(args).items()) + ")",
+        f", {k}={literal(v)}" for k, v in _options(args).items()) + ")",
     label=_label("interpolate"), doc="torch.nn.functional.interpolate; the same arguments as upsample"))
 
 
@@ -98,7 +102,8 @@ def _shuffle_infer(name: str, up: bool):
                              code="E0404")
         *batch, c, h, w = shape
         if up:
-            if isinstance(c, int) and c % (r * r):
+            c = fixed_size(name, "channels", c)
+            if c % (r * r):
                 raise ShapeError(f"`{name}` needs channels divisible by {r}² = {r * r}, but receives {c} "
                                  f"(input {format_shape(shape)})", arg=arg, code="E0302")
             return (*batch, c // (r * r), _times(h, r), _times(w, r))

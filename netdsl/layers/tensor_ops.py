@@ -8,6 +8,7 @@ from typing import Any, Optional
 
 from pydantic import create_model
 
+from ..emit import literal
 from ..registry import Args, LayerKind, changed, register
 from ..shapes import ShapeError, Sym, broadcast, format_shape, normalize_dim
 
@@ -113,7 +114,7 @@ def _elementwise_kind(name: str, symbol: str) -> LayerKind:
     def emit(args, names, inputs):
         operands = list(names)
         if args.scalar is not None:
-            operands.insert(0 if args.scalar_first else 1, repr(args.scalar))
+            operands.insert(0 if args.scalar_first else 1, literal(args.scalar))  # inf: float("inf")
         return f"{operands[0]} {symbol} {operands[1]}"
 
     def label(args, inputs):
