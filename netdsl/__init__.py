@@ -29,9 +29,12 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def check_text(text: str, path: str = "<string>", network: str | None = None, **params) -> Analysis:
-    """Check spec text; `params` override network parameters."""
-    return analyze(SourceFile(path, text), network, params)
+def check_text(text: str, path: str = "<string>", network: str | None = None, *,
+               base_dir: str | Path | None = None, **params) -> Analysis:
+    """Check spec text; `params` override network parameters. Its imports are relative to base_dir (by
+    default the current directory) and must stay inside it, as the CLI keeps a spec's imports inside the
+    spec's directory."""
+    return analyze(SourceFile(path, text), network, params, base_dir=Path.cwd() if base_dir is None else base_dir)
 
 
 def check_file(path: str | Path, network: str | None = None, **params) -> Analysis:
@@ -39,19 +42,21 @@ def check_file(path: str | Path, network: str | None = None, **params) -> Analys
     return analyze(read_source(path), network, params)
 
 
-def generate_source(spec: str | Path, network: str | None = None, **params) -> str:
-    """The PyTorch source `netdsl build` writes, for a spec path or spec text; NetdslError on errors."""
+def generate_source(spec: str | Path, network: str | None = None, *, base_dir: str | Path | None = None,
+                    **params) -> str:
+    """The PyTorch source `netdsl build` writes, for a spec path or spec text; NetdslError on errors.
+    The imports of spec text are relative to base_dir (see check_text)."""
     from .builder import load
     from .codegen import generate
-    analysis, checked = load(spec, network, **params)
+    analysis, checked = load(spec, network, base_dir=base_dir, **params)
     return generate([checked], analysis.source.path).source
 
 
 def diagram(spec: str | Path, network: str | None = None, *, depth: int | None = None, rankdir: str = "TB",
-            **params):
+            base_dir: str | Path | None = None, **params):
     """The diagram `netdsl render` draws, as a graphviz.Digraph (`.source` is DOT; `.render()` draws it).
     (Not named `render`: that is the submodule.)"""
     from .builder import load
     from .render import render
-    _, checked = load(spec, network, **params)
+    _, checked = load(spec, network, base_dir=base_dir, **params)
     return render(checked, depth=depth, rankdir=rankdir)

@@ -79,8 +79,8 @@ def _load_plugins(options) -> None:
     for module in options.plugin:
         try:
             load_plugin(module)
-        except ImportError as error:
-            raise InputError(f"--plugin {module}: cannot import it: {error}") from None
+        except Exception as error:  # noqa: BLE001 — `''`, `.x` and a plugin's own failure are all usage errors
+            raise InputError(f"--plugin {module or repr(module)}: cannot import it: {type(error).__name__}: {error}") from None
 
 
 def _analyze(path: str, options) -> Analysis:
@@ -198,15 +198,16 @@ def run_summary(options) -> int:
     if options.format == "json":
         import json
         documents = [summary_dict(n, options.batch, options.dtype) for n in networks]
-        sys.stdout.write(json.dumps(documents[0] if len(documents) == 1 else documents, indent=2) + "\n")
+        sys.stdout.write(json.dumps(documents[0] if len(documents) == 1 else documents, indent=2, allow_nan=False)
+                         + "\n")
     else:
         sys.stdout.write("\n".join(format_summary(n, options.batch, options.dtype) for n in networks))
     return EXIT_OK
 
 
 def _positive(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    if not (text.isascii() and text.isdigit()) or len(text) > 19 or not 1 <= int(text) < 2**63:
+        raise argparse.ArgumentTypeError(f"expected a positive 64-bit integer, got {text!r}")
     return int(text)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import typing
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -19,7 +20,9 @@ from .source import Span
 PARAM_TYPES = {"int": int, "float": float, "bool": bool, "str": str}
 MAX_REPEAT = 10_000
 # Limits that keep lowering bounded in time, memory and stack depth: repeats multiply (a `* 10000` inside
-# a `* 10000` is 10^8 layers), and each level of block nesting costs a few Python frames.
+# a `* 10000` is 10^8 layers), blocks called from blocks multiply too (2^24 calls of an empty block nested
+# 24 deep), and each level of block nesting costs a few Python frames. MAX_LAYERS counts expanded work:
+# every layer, block call and tensor operation lowered, failed ones included.
 MAX_LAYERS = 200_000
 MAX_BLOCK_DEPTH = 32
 MAX_INT = 2**63 - 1  # sizes are int64 in torch
@@ -27,7 +30,7 @@ MIN_INT = -(2**63)
 
 
 class _TooManyLayers(Exception):
-    """Unwinds lowering once a network exceeds MAX_LAYERS; `lower` reports it."""
+    """Unwinds lowering once a network's expanded work exceeds MAX_LAYERS; `lower` reports it."""
 
     def __init__(self, span: Span):
         self.span = span
@@ -73,7 +76,9 @@ class _Lowerer:
         self.diagnostics = diagnostics
         self.active: list[str] = []  # blocks being instantiated: recursion detection
         self.unpacking: tuple[ast.Call, int] | None = None  # the call whose tensors `a, b = ...` names
-        self.layers = 0  # layers created so far, inside blocks and repeats too: bounded by MAX_LAYERS
+        self.work = 0  # layers, block calls and tensor operations lowered so far: bounded by MAX_LAYERS
+        self.missing_output: set[int] = set()  # id() of the definitions already reported without an output
+        self.label_names: dict[int, frozenset[str]] = {}  # id(definition) → its explicit layer names
         self.repeats: list[ast.Repeat] = []  # the repeats being expanded, outermost first
 
     # ------------------------------------------------------------ definitions
@@ -83,10 +88,12 @@ class _Lowerer:
         for param in definition.params:
             scope.env[param.name.name] = _Binding(params.get(param.name.name, POISON), param.name.span, "param",
                                                   used=True)
-        scope.taken = {s.label.name for s in _labels(definition.body)}
+        scope.taken = self.labels(definition)
         for statement in definition.body:
             self.statement(scope, statement)
-        if scope.output is None and scope.output_span is None and not _has_errors_inside(self.diagnostics, definition):
+        if scope.output is None and scope.output_span is None and id(definition) not in self.missing_output \
+                and not _has_errors_inside(self.diagnostics, definition):
+            self.missing_output.add(id(definition))  # a block called 10,000 times is reported (and scanned) once
             self.diagnostics.error("E0205", f"{definition.kind} `{definition.name.name}` has no output",
                                    definition.name.span,
                                    help="end a chain with `-> output`, or add `output <tensor>`")
@@ -96,6 +103,12 @@ class _Lowerer:
                                          help=f"use it, or remove the statement that defines `{name}`")
         return Graph(definition.name.name, definition.kind, {k: v for k, v in params.items()},
                      tuple(scope.inputs), tuple(scope.nodes), scope.output, definition.span)
+
+    def labels(self, definition: ast.Definition) -> set[str]:
+        """The names a definition gives layers explicitly: computed once per definition, not per call."""
+        if id(definition) not in self.label_names:
+            self.label_names[id(definition)] = frozenset(s.label.name for s in _labels(definition.body))
+        return set(self.label_names[id(definition)])
 
     def evaluate_params(self, definition: ast.Definition, given: dict[str, tuple[Any, Span]],
                         call_span: Span | None) -> dict[str, Any] | None:
@@ -355,6 +368,7 @@ class _Lowerer:
         args = {"scalar": scalars[0], "scalar_first": not isinstance(left, Tensor)} if scalars else {}
         if isinstance(expr, ast.Neg):
             args = {"scalar": 0, "scalar_first": True}
+        self.count_work(expr.span)
         return self.add_node(scope, registry.lookup(kind), registry.lookup(kind).args.model_validate(args), {},
                              [t.ref for t in tensors], expr.span, None)
 
@@ -384,6 +398,8 @@ class _Lowerer:
                 for _ in range(count):
                     for inner in stage.stages:
                         value = self.stage(scope, inner, value, chain)
+                    if value is POISON:  # every further copy would report the same mistakes again
+                        break
             finally:
                 self.repeats.pop()
             return value
@@ -394,6 +410,7 @@ class _Lowerer:
         return self.call(scope, stage, [value])
 
     def call(self, scope: _Scope, call: ast.Call, piped: list[Any]) -> Any:
+        self.count_work(call.span)
         name = call.func.name
         binding = scope.env.get(name)
         if binding is not None and binding.role == "tensor" and not call.parens:
@@ -540,16 +557,19 @@ class _Lowerer:
                 scope.named.add(candidate)
                 return candidate
 
+    def count_work(self, span: Span) -> None:
+        self.work += 1
+        if self.work > MAX_LAYERS:
+            raise _TooManyLayers(self.repeats[0].span if self.repeats else span)
+
     def add_node(self, scope: _Scope, kind: registry.LayerKind, args: Any, arg_spans: dict[str, Span],
                  inputs: list[str], span: Span, label: ast.Ident | None) -> Tensor:
-        self.layers += 1
-        if self.layers > MAX_LAYERS:
-            raise _TooManyLayers(self.repeats[0].span if self.repeats else span)
         node = Node(self.node_name(scope, kind.prefix, label), kind.name, args, tuple(inputs), span, arg_spans)
         scope.nodes.append(node)
         return Tensor(node.name)
 
 
+@functools.cache
 def _block_prefix(name: str) -> str:
     """Residual → residual; SqueezeExcite → squeeze_excite; _Private → private; _3d → block_3d (a layer
     name may not start with `_` (see check_python_name) or a digit)."""
@@ -615,7 +635,7 @@ def lower(program: Program, network: str, overrides: dict[str, Any], diagnostics
     try:
         return lowerer.instantiate(definition, params)
     except _TooManyLayers as error:
-        diagnostics.error("E0319", f"network `{network}` has more than {MAX_LAYERS:,} layers", error.span,
-                          label="counting every repeat and block call expanded",
+        diagnostics.error("E0319", f"network `{network}` expands to more than {MAX_LAYERS:,} layers and block calls",
+                          error.span, label="counting every repeat and block call expanded",
                           help="repeat counts multiply when repeats or blocks nest: use smaller counts")
         return None

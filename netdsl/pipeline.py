@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from .checker import CheckedGraph, check
 from .diagnostics import Diagnostics
@@ -30,24 +31,25 @@ class Analysis:
 
 
 def analyze(source: SourceFile, network: str | None = None, overrides: dict[str, object] | None = None, *,
-            allow_outside_imports: bool = False) -> Analysis:
-    """Parse, lower and check every network in source (or only `network`)."""
+            allow_outside_imports: bool = False, base_dir: str | Path | None = None) -> Analysis:
+    """Parse, lower and check every network in source (or only `network`). Imports resolve against
+    base_dir (see program.load_program)."""
     # Every stage allocates many small, acyclic, long-lived objects: the cyclic garbage collector only
     # rescans them (about a third of the time on a 10,000-layer spec; docs/benchmarks.md).
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _analyze(source, network, overrides, allow_outside_imports)
+        return _analyze(source, network, overrides, allow_outside_imports, base_dir)
     finally:
         if gc_was_enabled:
             gc.enable()
 
 
 def _analyze(source: SourceFile, network: str | None, overrides: dict[str, object] | None,
-             allow_outside_imports: bool) -> Analysis:
+             allow_outside_imports: bool, base_dir: str | Path | None) -> Analysis:
     overrides = overrides or {}
     diagnostics = Diagnostics()
-    program = load_program(source, diagnostics, allow_outside_imports=allow_outside_imports)
+    program = load_program(source, diagnostics, allow_outside_imports=allow_outside_imports, base_dir=base_dir)
     analysis = Analysis(source, program, diagnostics=diagnostics)
     if program is None:
         return analysis

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Union
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from .diagnostics import Diagnostic, span_dict
 from .pipeline import Analysis
@@ -13,7 +13,12 @@ from .summary import Row, rows
 Dim = Union[int, str]
 
 
-class SpanModel(BaseModel):
+class _Model(BaseModel):
+    # JSON has no infinity or NaN: a float argument that is one is written "Infinity", "-Infinity", "NaN".
+    model_config = ConfigDict(ser_json_inf_nan="strings")
+
+
+class SpanModel(_Model):
     file: str
     start: int
     end: int
@@ -23,12 +28,12 @@ class SpanModel(BaseModel):
     end_column: int
 
 
-class NoteModel(BaseModel):
+class NoteModel(_Model):
     message: str
     span: SpanModel | None
 
 
-class DiagnosticModel(BaseModel):
+class DiagnosticModel(_Model):
     code: str
     severity: str
     message: str
@@ -38,7 +43,7 @@ class DiagnosticModel(BaseModel):
     help: str | None
 
 
-class LayerModel(BaseModel):
+class LayerModel(_Model):
     path: str
     name: str
     depth: int
@@ -50,7 +55,7 @@ class LayerModel(BaseModel):
     macs: int
 
 
-class NetworkModel(BaseModel):
+class NetworkModel(_Model):
     name: str
     parameters: dict[str, Any]
     inputs: dict[str, list[Dim] | None]
@@ -61,14 +66,14 @@ class NetworkModel(BaseModel):
     total_macs: int
 
 
-class FileModel(BaseModel):
+class FileModel(_Model):
     path: str
     ok: bool
     networks: list[NetworkModel]
     diagnostics: list[DiagnosticModel]
 
 
-class CheckReport(BaseModel):
+class CheckReport(_Model):
     version: int = 1
     ok: bool
     files: list[FileModel]

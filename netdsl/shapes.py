@@ -96,9 +96,10 @@ def _symbolic(size: Sym, offset: int, stride: int, ceil: bool = False) -> Sym:
 def conv_output_size(size: Dim, kernel: int, stride: int, padding: int, dilation: int) -> Dim:
     """torch.nn.Conv*d: floor((L + 2p - d(k-1) - 1) / s) + 1."""
     offset = 2 * padding - dilation * (kernel - 1) - 1
-    check_int64("the convolution output size", 2 * padding, dilation * (kernel - 1), size + 2 * padding)
+    check_int64("the convolution output size", 2 * padding, dilation * (kernel - 1))
     if isinstance(size, Sym):
         return _symbolic(size, offset, stride)
+    check_int64("the convolution output size", size + 2 * padding)
     return (size + offset) // stride + 1
 
 

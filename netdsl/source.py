@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass, field
+
+# A line ends at \n, \r\n or a lone \r (old Mac files), as the grammar's comments and strings do.
+_LINE_END = re.compile(r"\r\n?|\n")
 
 
 @dataclass(frozen=True, eq=False)
@@ -14,7 +18,7 @@ class SourceFile:
 
     def __post_init__(self) -> None:
         starts = [0]
-        starts.extend(i + 1 for i, ch in enumerate(self.text) if ch == "\n")
+        starts.extend(m.end() for m in _LINE_END.finditer(self.text))
         object.__setattr__(self, "_line_starts", starts)
 
     def line_col(self, offset: int) -> tuple[int, int]:
@@ -22,10 +26,17 @@ class SourceFile:
         line = bisect.bisect_right(self._line_starts, offset) - 1
         return line + 1, offset - self._line_starts[line] + 1
 
-    def line_text(self, line: int) -> str:
+    def line_bounds(self, line: int) -> tuple[int, int]:
+        """The offsets where a line's text starts and ends (before its line break)."""
         start = self._line_starts[line - 1]
-        end = self.text.find("\n", start)
-        return self.text[start : end if end != -1 else len(self.text)].rstrip("\r")
+        if line == len(self._line_starts):
+            return start, len(self.text)
+        end = self._line_starts[line]
+        return start, end - (2 if end - start >= 2 and self.text.startswith("\r\n", end - 2) else 1)
+
+    def line_text(self, line: int) -> str:
+        start, end = self.line_bounds(line)
+        return self.text[start:end]
 
 
 @dataclass(frozen=True)

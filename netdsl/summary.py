@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 
 from . import registry
@@ -105,9 +106,10 @@ def summarize(checked: CheckedGraph, batch: int = 1, dtype: str = "float32") -> 
 def _size(n: int | None) -> str:
     if n is None:
         return "unknown (symbolic sizes besides the batch)"
-    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
-        if n >= scale:
-            return f"{n / scale:.2f} {unit} ({n:,} bytes)"
+    for unit, scale in (("GB", 10**9), ("MB", 10**6), ("kB", 10**3)):
+        if n >= scale:  # integer arithmetic: n may be far beyond a float's range
+            hundredths = (n * 100 + scale // 2) // scale
+            return f"{hundredths // 100}.{hundredths % 100:02d} {unit} ({n:,} bytes)"
     return f"{n:,} bytes"
 
 
@@ -143,6 +145,13 @@ def _batch_symbols(checked: CheckedGraph) -> set[str]:
     return {str(s[0]) for s in checked.input_shapes.values() if s and not isinstance(s[0], int)}
 
 
+def _json_number(value):
+    """JSON has no infinity or NaN: written as `check --format json` writes them ("Infinity", "NaN")."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else "Infinity" if value > 0 else "-Infinity"
+    return value
+
+
 def summary_dict(checked: CheckedGraph, batch: int = 1, dtype: str = "float32") -> dict:
     """The `summary --format json` document."""
     table, totals = summarize(checked, batch, dtype)
@@ -151,7 +160,7 @@ def summary_dict(checked: CheckedGraph, batch: int = 1, dtype: str = "float32") 
         return None if s is None else [d if isinstance(d, int) else str(d) for d in s]
     return {
         "network": checked.graph.name, "batch": batch, "dtype": dtype,
-        "parameters": {k: v for k, v in checked.graph.params.items()},
+        "parameters": {k: _json_number(v) for k, v in checked.graph.params.items()},
         "output_shape": shape(_batched(checked.output_shape, _batch_symbols(checked), batch)),
         "layers": [{"path": r.path, "depth": r.depth, "kind": r.kind, "label": r.label, "output_shape": shape(r.shape),
                     "params": r.params, "non_trainable_params": r.frozen, "buffers": r.buffers, "macs": r.macs}
