@@ -121,7 +121,12 @@ class _Loader:
 
     def imported(self, item: ast.Import, here: Path | None) -> dict[str, ast.Definition]:
         base = here if here is not None else Path.cwd()
-        target = (base / item.path.value).resolve()
+        try:
+            target = (base / item.path.value).resolve()
+        except (ValueError, OSError) as error:  # a NUL byte, a path too long, a symlink loop
+            self.diagnostics.error("E0210", f"cannot import \"{item.path.value}\": not a usable path ({error})",
+                                   item.path.span)
+            return {}
         if self.root_dir is not None and not target.is_relative_to(self.root_dir):
             self.diagnostics.error("E0210", f"import \"{item.path.value}\" leaves the directory of the spec",
                                    item.path.span, help="keep imported files beside or below the importing spec "
@@ -172,8 +177,11 @@ def load_program(source: SourceFile, diagnostics: Diagnostics, *, allow_outside_
         base_dir = Path(source.path).parent if is_file else Path.cwd()
     here = Path(base_dir).resolve()
     loader = _Loader(diagnostics, None if allow_outside_imports else here)
-    if is_file:
-        loader.loading.append(Path(source.path).resolve())
+    if is_file:  # an import of the spec itself is a cycle
+        try:
+            loader.loading.append(Path(source.path).resolve())
+        except (ValueError, OSError):
+            pass  # check_text's `path` is only a label: it may not be a path at all
     loaded = loader.load(source, here)
     if loaded is None:
         return None
