@@ -240,6 +240,7 @@ class _Lowerer:
             if problem:
                 self.diagnostics.error("E0204", f"{problem} and cannot name a tensor", name.span,
                                        help=f"rename it, e.g. `{name.name.strip('_')}_out`")
+                scope.env[name.name] = _Binding(POISON, name.span, "tensor", used=True)  # its uses: no more errors
                 return False
         elif value is not POISON:
             self.diagnostics.error("E0315", f"`{name.name}` must be a tensor, but gets {format_value(value)}",

@@ -41,7 +41,7 @@ def _infer(args, inputs):
                          f"features ({format_shape(query)})", arg="embed_dim", code="E0301",
                          help=f"drop embed_dim (it is inferred), or use embed_dim={embed}")
     if embed % args.num_heads:
-        divisors = [h for h in range(1, embed + 1) if embed % h == 0 and h <= 64]
+        divisors = [h for h in range(1, min(embed, 64) + 1) if embed % h == 0]  # embed may be 2**40
         raise ShapeError(f"embed_dim {embed} is not divisible by num_heads={args.num_heads}", arg="num_heads",
                          code="E0302", help=f"use a num_heads dividing {embed}, e.g. {', '.join(map(str, divisors[-4:]))}")
     seq, batch = (1, 0) if args.batch_first and rank == 3 else (0, 1)

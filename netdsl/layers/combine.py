@@ -17,6 +17,7 @@ from ..shapes import (
     ShapeError,
     Sym,
     broadcast,
+    check_int64,
     describe_mismatch,
     format_shape,
     mismatch_help,
@@ -54,6 +55,9 @@ def _check_equal_outside(name: str, inputs, skip: int | None, what: str) -> None
 
 def _concat_infer(args, inputs):
     rank = _same_rank("concat", inputs)
+    if not rank:
+        raise ShapeError("`concat` cannot join 0-D tensors (torch: zero-dimensional tensor cannot be concatenated)",
+                         code="E0404", help="use `stack`, or unsqueeze them first")
     dim = normalize_dim(args.dim, rank)
     _check_equal_outside("concat", inputs, dim, f"equal sizes outside dim {dim}")
     return inputs[0][:dim] + (_total([s[dim] for s in inputs]),) + inputs[0][dim + 1:]
@@ -108,6 +112,7 @@ class _EqualPieces(Sequence):
 
 def _chunk_sizes(args, n: int) -> Sequence[int]:
     """torch.chunk: pieces of ceil(n / chunks); there may be fewer than `chunks` of them."""
+    check_int64("`chunk`'s piece size, (size + chunks - 1) // chunks,", n + args.chunks - 1)
     step = -(-n // args.chunks)
     return _EqualPieces(n, step, -(-n // step)) if n else _EqualPieces(0, 0, args.chunks)
 

@@ -44,7 +44,9 @@ def _conv_args(d: int, transpose: bool) -> type[Args]:
 
 def _groups_help(channels: int, out_channels: int) -> str:
     common = math.gcd(channels, out_channels)
-    choices = [str(g) for g in range(common, 0, -1) if common % g == 0]
+    # The largest divisors, found from the small ones: counting down from a common factor of 2**40 would hang.
+    small = [g for g in range(1, min(common, 1000) + 1) if common % g == 0]
+    choices = [str(g) for g in sorted({common // g for g in small}, reverse=True)]
     return f"groups must divide both {channels} and {out_channels}: use groups={' or '.join(choices[:3])}"
 
 

@@ -93,7 +93,9 @@ def _reshape_expression(method: str):
 for _name in ("reshape", "view"):
     register(LayerKind(
         name=_name, args=create_model(f"{_name.title()}Args", __base__=Args, shape=(tuple[Any, ...], ...)),
-        infer=_reshape_infer, prefix=_name, positional=("*shape",), functional=_reshape_expression(_name),
+        # Both emit `.reshape`: it is the same view wherever torch's `.view` succeeds, and a copy where the
+        # input's strides (after a transpose or a chunk, which shapes do not show) make `.view` raise.
+        infer=_reshape_infer, prefix=_name, positional=("*shape",), functional=_reshape_expression("reshape"),
         label=lambda args, inputs, _n=_name: f"{_n}({', '.join(map(str, args.shape))})",
         doc=f"torch.Tensor.{_name}: sizes, symbols from the input shape, or one -1"))
 
