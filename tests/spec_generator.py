@@ -374,7 +374,7 @@ class _Network:
             if rng.random() < 0.1:
                 dims.append(rng.choice(["L", "S"]))
             else:
-                dims.append(str(self.draw.integer(1, 2**62, small=12 if position == 1 else 16)))
+                dims.append(str(max(1, self.draw.integer(1, 2**62, small=12 if position == 1 else 16))))
         self.tensors["x"] = tuple(Sym(d) if not d.lstrip("-").isdigit() else int(d) for d in dims)
         lines = [f"input x: [{', '.join(dims)}]"]
         if rng.random() < 0.15:  # integer ids, for an embedding only (shapes carry no dtype)

@@ -28,7 +28,7 @@ def run(tmp_path: Path, *args: str, env: dict | None = None, report: str | None 
     path = report or str(tmp_path / "report.json")
     result = subprocess.run([sys.executable, str(ROOT / "tests" / "build_run.py"), *args, "--report", path],
                             capture_output=True, text=True, cwd=ROOT, env={**os.environ, **(env or {})},
-                            timeout=24 * 3600)
+                            timeout=24 * 3600, check=False)
     assert result.returncode == 0, result.stderr[-3000:]
     return json.loads(Path(path).read_text())
 

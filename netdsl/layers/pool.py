@@ -54,6 +54,11 @@ def _pool_kind(d: int, mode: str) -> LayerKind:
                              f"the kernel size {times(kernel)}, before padding", arg="kernel_size", code="E0406",
                              help="use a smaller kernel or a larger input")
         out = tuple(pool_output_size(*v, args.ceil_mode) for v in zip(spatial, kernel, stride, padding, dilation))
+        if name == "maxpool1d" and any(isinstance(o, int) and o > INT32_MAX for o in out):
+            # ATen's max_pool1d checks its output length as a 32-bit integer: 2**31 wraps to a negative size.
+            raise ShapeError(f"`maxpool1d` output length {times(out)} is more than {INT32_MAX:,}, which PyTorch's "
+                             "max_pool1d cannot compute", arg="kernel_size", code="E0414",
+                             help="pool a shorter input, or with a larger stride")
         if any(isinstance(o, int) and o < 1 for o in out):
             raise ShapeError(f"output would be empty: a {times(kernel)} window does not fit the input "
                              f"{format_shape(shape)} (output size {times(out)})", arg="kernel_size", code="E0406",
