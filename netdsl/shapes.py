@@ -39,6 +39,21 @@ def check_int64(what: str, *values) -> None:
                          help="use smaller sizes, strides, padding or dilation")
 
 
+def check_window(kind: str, kernel: tuple, stride: tuple, padding: tuple, dilation: tuple) -> None:
+    """Raise when a convolution or pooling window is beyond what torch computes: ATen's pooling kernels take
+    kernel, stride, padding and dilation as C ints, and its CPU convolution checks the padded window
+    (2 × padding + dilation × (kernel − 1)) in 32-bit arithmetic; max_pool1d also loops over its window."""
+    for arg, values in (("kernel_size", kernel), ("stride", stride), ("padding", padding), ("dilation", dilation)):
+        if max(values) > INT32_MAX:
+            raise ShapeError(f"`{kind}` {arg} {max(values):,} is more than {INT32_MAX:,}, the most PyTorch's "
+                             "kernels take", arg=arg, code="E0414")
+    widest = max(2 * p + dl * (k - 1) + 1 for k, p, dl in zip(kernel, padding, dilation))
+    if widest > INT32_MAX:
+        raise ShapeError(f"`{kind}` window with its padding spans {widest:,} elements, more than the {INT32_MAX:,} "
+                         "PyTorch computes sizes in (32-bit integers)", arg="padding", code="E0414",
+                         help="use a smaller kernel, dilation or padding")
+
+
 def check_tensor_size(what: str, shape: Shape) -> None:
     """Raise when a tensor would have more elements than PyTorch can hold (symbolic dims count as 1)."""
     elements = math.prod(d for d in shape if isinstance(d, int))

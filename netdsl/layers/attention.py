@@ -12,7 +12,7 @@ from typing import Optional
 from pydantic import PositiveInt, confloat, create_model
 
 from ..registry import Args, LayerKind, changed, register
-from ..shapes import ShapeError, format_shape
+from ..shapes import ShapeError, check_tensor_size, format_shape
 from . import fixed_size
 
 _ROLES = ("query", "key", "value")
@@ -45,6 +45,10 @@ def _infer(args, inputs):
         raise ShapeError(f"embed_dim {embed} is not divisible by num_heads={args.num_heads}", arg="num_heads",
                          code="E0302", help=f"use a num_heads dividing {embed}, e.g. {', '.join(map(str, divisors[-4:]))}")
     seq, batch = (1, 0) if args.batch_first and rank == 3 else (0, 1)
+    # torch materialises the attention weights, [batch × heads, query length, key length (+1 or +2)].
+    weights = (query[batch] if rank == 3 else 1, args.num_heads, query[seq],
+               key[seq] + args.add_bias_kv + args.add_zero_attn if isinstance(key[seq], int) else key[seq])
+    check_tensor_size("`multihead_attention`'s attention weights", weights)
     if key[seq] != value[seq]:
         raise ShapeError(f"key and value need the same sequence length, but key is {format_shape(key)} and value "
                          f"is {format_shape(value)} (dim {seq})", code="E0413")

@@ -10,6 +10,7 @@ from pydantic import NonNegativeInt, PositiveInt, create_model
 from ..registry import Args, LayerKind, changed, register
 from ..shapes import (
     ShapeError,
+    check_window,
     conv_output_size,
     conv_transpose_output_size,
     expand,
@@ -92,13 +93,15 @@ def _conv_kind(d: int) -> LayerKind:
         kernel, stride, dilation = expand(args.kernel_size, d), expand(args.stride, d), expand(args.dilation, d)
         spatial = shape[index + 1:]
         _check_padding_mode(name, args, spatial, kernel, dilation)
+        padding = (0,) * d if args.padding == "valid" else tuple(-(-dl * (k - 1) // 2) for k, dl in zip(
+            kernel, dilation)) if args.padding == "same" else expand(args.padding, d)
+        check_window(name, kernel, stride, padding, dilation)
         if args.padding == "same":
             if any(s != 1 for s in stride):
                 raise ShapeError("padding='same' is not supported for strided convolutions", arg="padding",
                                  code="E0303", help="use stride=1, or an explicit padding such as padding="
                                  f"{as_arg(tuple(k // 2 for k in kernel))}")
             return shape[:index] + (args.out_channels,) + spatial
-        padding = (0,) * d if args.padding == "valid" else expand(args.padding, d)
         padded = tuple(s + 2 * p if isinstance(s, int) else s for s, p in zip(spatial, padding))
         effective = tuple(dl * (k - 1) + 1 for k, dl in zip(kernel, dilation))
         if any(isinstance(p, int) and e > p for p, e in zip(padded, effective)):
@@ -144,6 +147,7 @@ def _conv_transpose_kind(d: int) -> LayerKind:
         index, _ = _channels(name, d, args, shape)
         kernel, stride, dilation = expand(args.kernel_size, d), expand(args.stride, d), expand(args.dilation, d)
         padding, output_padding = expand(args.padding, d), expand(args.output_padding, d)
+        check_window(name, kernel, stride, padding, dilation)
         for op, s, dl in zip(output_padding, stride, dilation):
             if op >= s and op >= dl:
                 raise ShapeError(f"output_padding {op} must be smaller than either stride ({s}) or dilation ({dl})",

@@ -8,7 +8,7 @@ from typing import Optional, Union
 from pydantic import NonNegativeInt, PositiveInt, create_model
 
 from ..registry import Args, LayerKind, changed, register
-from ..shapes import INT32_MAX, ShapeError, expand, format_shape, pool_output_size
+from ..shapes import INT32_MAX, ShapeError, check_window, expand, format_shape, pool_output_size
 from . import as_arg, count, spatial_input, times
 
 
@@ -39,10 +39,7 @@ def _pool_kind(d: int, mode: str) -> LayerKind:
         (shape,) = inputs
         index = spatial_input(name, shape, d)
         kernel, stride, padding, dilation = windows(args)
-        for arg, values in (("kernel_size", kernel), ("stride", stride), ("padding", padding), ("dilation", dilation)):
-            if max(values) > INT32_MAX:  # and max_pool1d's CPU loop is as long as its window
-                raise ShapeError(f"`{name}` {arg} {as_arg(values)} is more than {INT32_MAX:,}: PyTorch's pooling "
-                                 "kernels take window sizes as 32-bit integers", arg=arg, code="E0414")
+        check_window(name, kernel, stride, padding, dilation)
         if any(p > k // 2 for p, k in zip(padding, kernel)):
             raise ShapeError(f"padding {as_arg(padding)} is more than half the kernel size {as_arg(kernel)}",
                              arg="padding", code="E0305",
