@@ -15,11 +15,13 @@ from .pipeline import Analysis, analyze
 from .program import InputError, read_source
 from .source import SourceFile
 
+__version__ = "0.1.0"
+
 __all__ = ["Analysis", "Diagnostic", "InputError", "NetdslError", "Severity", "build_module", "check_file",
-           "check_text", "diagram", "generate_source"]
+           "check_text", "diagram", "from_module", "generate_source"]
 
 # Loaded on first use: `import netdsl` (and `netdsl check`) stay free of the builder and of torch.
-_LAZY = {"build_module": "builder", "NetdslError": "builder"}
+_LAZY = {"build_module": "builder", "NetdslError": "builder", "from_module": "importing"}
 
 
 def __getattr__(name: str):
@@ -30,16 +32,19 @@ def __getattr__(name: str):
 
 
 def check_text(text: str, path: str = "<string>", network: str | None = None, *,
-               base_dir: str | Path | None = None, **params) -> Analysis:
-    """Check spec text; `params` override network parameters. Its imports are relative to base_dir (by
+               sizes: dict[str, int] | None = None, base_dir: str | Path | None = None, **params) -> Analysis:
+    """Check spec text; `params` override network parameters, `sizes` fixes symbols of the input shapes
+    (`sizes={"H": 256}`; they must be sizes the network accepts). Its imports are relative to base_dir (by
     default the current directory) and must stay inside it, as the CLI keeps a spec's imports inside the
     spec's directory."""
-    return analyze(SourceFile(path, text), network, params, base_dir=Path.cwd() if base_dir is None else base_dir)
+    return analyze(SourceFile(path, text), network, params, sizes=sizes,
+                   base_dir=Path.cwd() if base_dir is None else base_dir)
 
 
-def check_file(path: str | Path, network: str | None = None, **params) -> Analysis:
+def check_file(path: str | Path, network: str | None = None, *, sizes: dict[str, int] | None = None,
+               **params) -> Analysis:
     """Check a .net file. Raises InputError if it cannot be read."""
-    return analyze(read_source(path), network, params)
+    return analyze(read_source(path), network, params, sizes=sizes)
 
 
 def generate_source(spec: str | Path, network: str | None = None, *, base_dir: str | Path | None = None,
@@ -49,14 +54,14 @@ def generate_source(spec: str | Path, network: str | None = None, *, base_dir: s
     from .builder import load
     from .codegen import generate
     analysis, checked = load(spec, network, base_dir=base_dir, **params)
-    return generate([checked], analysis.source.path).source
+    return generate([checked], analysis.source.path, analysis.program).source
 
 
 def diagram(spec: str | Path, network: str | None = None, *, depth: int | None = None, rankdir: str = "TB",
-            base_dir: str | Path | None = None, **params):
+            collapse_repeats: bool | None = None, base_dir: str | Path | None = None, **params):
     """The diagram `netdsl render` draws, as a graphviz.Digraph (`.source` is DOT; `.render()` draws it).
     (Not named `render`: that is the submodule.)"""
     from .builder import load
     from .render import render
     _, checked = load(spec, network, base_dir=base_dir, **params)
-    return render(checked, depth=depth, rankdir=rankdir)
+    return render(checked, depth=depth, rankdir=rankdir, collapse_repeats=collapse_repeats)

@@ -1,140 +1,102 @@
-"""Binding call arguments to a layer kind's schema, and pydantic errors in words."""
+"""Binding call arguments to a signature — a layer kind's or a block's — with one set of errors.
+
+`bind` maps positional and keyword arguments onto names (unknown names, duplicates, too many,
+missing); `validate` checks the values against the schema (types and bounds, in words).
+"""
 
 from __future__ import annotations
 
-import typing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
-from pydantic import ValidationError
-
-from .registry import LayerKind, nearest
-from .shapes import Sym
+from . import codes
+from .codes import Code
+from .diagnostics import Fix
+from .fixes import respell
+from .schema import Schema, SchemaError
 from .source import Span
-
-_NUMBER_WORDS = {int: "integer", float: "number", str: "string", bool: "bool"}
-_BOUND_WORDS = {"greater_than": "greater than", "greater_than_equal": "greater than or equal to",
-                "less_than": "less than", "less_than_equal": "less than or equal to"}
+from .suggest import nearest
 
 
 @dataclass(frozen=True)
 class ArgError:
-    code: str
+    code: Code
     message: str
     span: Span
     help: str | None = None
+    fixes: tuple[Fix, ...] = ()
 
 
-def _bound_words(metadata) -> str:
-    for item in metadata:
-        for attr, words in (("gt", "greater than"), ("ge", "at least"), ("lt", "less than"), ("le", "at most")):
-            if getattr(item, attr, None) is not None:
-                return f"{words} {getattr(item, attr)}"
-    return ""
+@dataclass(frozen=True)
+class Signature:
+    """What a call is bound against: a layer kind (`linear`) or a block (`block Up`)."""
+    title: str                        # "`linear`", "block `Up`"
+    schema: Schema
+    positional: tuple[str, ...]       # order for positional use; "*name": all positional values as one tuple
+    aliases: dict[str, str] = field(default_factory=dict)
+    noun: str = "argument"            # "argument" for layers, "parameter" for blocks
 
 
-def describe_type(annotation, plural: bool = False) -> str:
-    """Words for a type annotation: 'a positive integer or a tuple of 2 positive integers'."""
-    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
-    if origin is typing.Annotated:
-        base, *metadata = args
-        bounds = {"greater than 0": "positive", "at least 0": "non-negative"}.get(_bound_words(metadata), "")
-        noun = _NUMBER_WORDS.get(base, "value") + ("s" if plural else "")
-        if bounds:
-            return f"{bounds} {noun}" if plural else f"a {bounds} {noun}"
-        limits = " ".join(filter(None, (_bound_words([m]) for m in metadata)))
-        return (noun if plural else f"an {noun}" if noun[0] in "aeiou" else f"a {noun}") + (f" {limits}" if limits else "")
-    if origin is typing.Literal:
-        return " or ".join(repr(a) for a in args)
-    if origin is typing.Union:
-        return " or ".join(describe_type(a, plural) for a in args)
-    if origin is tuple:
-        if len(args) == 2 and args[1] is Ellipsis:
-            return f"a tuple of {describe_type(args[0], plural=True)}"
-        return f"a tuple of {len(args)} {describe_type(args[0], plural=True)}"
-    if annotation is type(None):
-        return "None"
-    if annotation is bool:
-        return "true or false"
-    if annotation in _NUMBER_WORDS:
-        noun = _NUMBER_WORDS[annotation]
-        return noun + "s" if plural else f"an {noun}" if noun[0] in "aeiou" else f"a {noun}"
-    return "a value"
+@dataclass
+class Bound:
+    values: dict[str, Any]
+    spans: dict[str, Span]
+    errors: list[ArgError]
 
 
-def format_value(value) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str) and not isinstance(value, Sym):
-        return repr(value)
-    if isinstance(value, tuple):
-        return "(" + ", ".join(format_value(v) for v in value) + ("," if len(value) == 1 else "") + ")"
-    return str(value)
-
-
-def bind(kind: LayerKind, positional: list[tuple[object, Span]], keywords: list[tuple[str, Span, object, Span]],
-         call_span: Span) -> tuple[object | None, dict[str, Span], list[ArgError]]:
-    """Map positional and keyword arguments onto kind.args and validate them.
-    Returns (the args model or None, the span of each argument, errors)."""
-    fields = kind.args.model_fields
-    values: dict[str, object] = {}
-    spans: dict[str, Span] = {}
-    errors: list[ArgError] = []
-    order = kind.positional
+def bind(signature: Signature, positional: list[tuple[Any, Span]], keywords: list[tuple[str, Span, Any, Span]],
+         call_span: Span, *, defaulted: frozenset[str] = frozenset()) -> Bound:
+    """Name every argument. `defaulted`: names whose default the caller supplies (block parameters)."""
+    fields = signature.schema.public()
+    bound = Bound({}, {}, [])
+    order = signature.positional
     if order and order[0].startswith("*"):
         # A variadic argument such as reshape's sizes: reshape(N, -1) or reshape((N, -1)).
         name = order[0][1:]
         if positional:
             items = positional[0][0] if len(positional) == 1 and isinstance(positional[0][0], tuple) else \
                 tuple(v for v, _ in positional)
-            values[name], spans[name] = items, positional[0][1].to(positional[-1][1])
+            bound.values[name], bound.spans[name] = items, positional[0][1].to(positional[-1][1])
     else:
         if len(positional) > len(order):
             extra = positional[len(order)][1]
             accepts = f"at most {len(order)}" if order else "no"
-            errors.append(ArgError("E0312", f"`{kind.name}` takes {accepts} positional arguments, but "
-                                   f"{len(positional)} were given", extra.to(positional[-1][1]),
-                                   help=f"its positional arguments are: {', '.join(order)}" if order else
-                                   f"pass arguments by name: {', '.join(fields)}" if fields else
-                                   f"`{kind.name}` takes no arguments"))
+            bound.errors.append(ArgError(
+                codes.E0312, f"{signature.title} takes {accepts} positional {signature.noun}s, but {len(positional)} "
+                f"were given", extra.to(positional[-1][1]),
+                help=f"its positional {signature.noun}s are: {', '.join(order)}" if order else
+                f"pass {signature.noun}s by name: {', '.join(fields)}" if fields else
+                f"{signature.title} takes no {signature.noun}s"))
         for name, (value, span) in zip(order, positional):
-            values[name], spans[name] = value, span
+            bound.values[name], bound.spans[name] = value, span
     for written, name_span, value, span in keywords:
-        name = kind.aliases.get(written, written)
+        name = signature.aliases.get(written, written)
         if name not in fields:
-            suggestion = nearest(written, [*fields, *kind.aliases])
-            errors.append(ArgError("E0310", f"`{kind.name}` has no argument `{written}`", name_span,
-                                   help=f"did you mean `{suggestion}`?" if suggestion else
-                                   f"its arguments are: {', '.join(fields) or 'none'}"))
+            suggestion = nearest(written, [*fields, *signature.aliases])
+            bound.errors.append(ArgError(
+                codes.E0310, f"{signature.title} has no {signature.noun} `{written}`", name_span,
+                help=f"did you mean `{suggestion}`?" if suggestion else
+                f"its {signature.noun}s are: {', '.join(fields) or 'none'}",
+                fixes=respell(name_span, suggestion)))
             continue
-        if name in values:
-            errors.append(ArgError("E0313", f"argument `{name}` of `{kind.name}` is given twice", name_span,
-                                   help=f"remove one of the two values for `{name}`"))
+        if name in bound.values:
+            bound.errors.append(ArgError(codes.E0313, f"{signature.noun} `{name}` of {signature.title} is given twice",
+                                         name_span, help=f"remove one of the two values for `{name}`"))
             continue
-        values[name], spans[name] = value, span
-    missing = [n for n, f in fields.items() if f.is_required() and n not in values]
-    if missing and not any(e.code == "E0310" for e in errors):  # a misspelt name explains the missing one
-        errors.append(ArgError("E0311", f"`{kind.name}` is missing required argument "
-                               f"{', '.join(f'`{m}`' for m in missing)}", call_span,
-                               help=f"for example `{kind.name}({', '.join(f'{m}=...' for m in missing)})`"))
-    if errors:
-        return None, spans, errors
+        bound.values[name], bound.spans[name] = value, span
+    missing = [n for n, f in fields.items() if f.required and n not in bound.values and n not in defaulted]
+    if missing and not any(e.code is codes.E0310 for e in bound.errors):  # a misspelt name explains the missing one
+        listed = ", ".join(f"`{m}`" for m in missing)
+        bound.errors.append(ArgError(
+            codes.E0311, f"{signature.title} is missing required {signature.noun} {listed}", call_span,
+            help=f"for example `{signature.title.split('`')[1]}({', '.join(f'{m}=...' for m in missing)})`"))
+    return bound
+
+
+def validate(signature: Signature, values: dict[str, Any], spans: dict[str, Span], call_span: Span):
+    """(the validated Args, []) or (None, one error per invalid value)."""
     try:
-        return kind.args.model_validate(values), spans, []
-    except ValidationError as error:
-        reported = set()
-        for item in error.errors():
-            name = str(item["loc"][0]) if item["loc"] else ""
-            if name in reported or name not in fields:
-                continue
-            reported.add(name)
-            value = values.get(name)
-            bound = _BOUND_WORDS.get(item["type"])
-            if bound and isinstance(value, (int, float)) and not isinstance(value, bool):
-                limit = next(iter(item["ctx"].values()))
-                message = f"`{kind.name}` argument `{name}` must be {bound} {limit}, got {format_value(value)}"
-            else:
-                expected = describe_type(fields[name].annotation)
-                message = f"`{kind.name}` argument `{name}` expects {expected}, got {format_value(value)}"
-            hint = "use `//` for integer division" if isinstance(value, float) and "integer" in message else None
-            errors.append(ArgError("E0314", message, spans.get(name, call_span), help=hint))
-        return None, spans, errors
+        return signature.schema.validate(values), []
+    except SchemaError as error:
+        return None, [ArgError(codes.E0314, f"{signature.title} {signature.noun} `{name}` {problem.message}",
+                               spans.get(name, call_span), help=problem.hint) for name, problem in error.errors]

@@ -1,12 +1,16 @@
-"""Which class each block call gets: one class per block when its uses differ only in nameable sizes.
+"""Which class each block call gets: one class per block, parametric like hand-written code.
 
-All uses of a block (across every network being generated, nested blocks too) are rendered once with
-every constructor argument replaced by a placeholder. When those renderings agree (same layers, inputs,
-expressions and nested block classes), each constructor argument that differs between uses must equal,
-in every use, one of the block's parameters or one of the symbols of its declared input shapes (`C` in
-`[N, C, H, W]`); the class then takes those names as constructor parameters and the call sites pass
-the values: `DoubleConv(C=64, out=128)`. Otherwise the block falls back to one class per distinct
-instantiation, numbered in order of first use (`Block`, `Block2`, ...).
+First choice, the block's recipe (netdsl.recipes): the block checked once with its integer parameters
+and input-pattern sizes as symbols. When every use of the block is the recipe with numbers put in, the
+class is written from the recipe: its constructor takes the symbols the constructor arguments use and
+computes derived sizes as Python expressions (`nn.Conv2d(C, C * t, 1)`), and each call passes its
+numbers: `InvertedResidual(t=6, out=24, C=16)`.
+
+Otherwise (a parameter decides structure, such as a repeat count) all uses are rendered once with every
+constructor argument replaced by a placeholder. When those renderings agree, each constructor argument
+that differs between uses must equal, in every use, one of the block's parameters or one of the
+symbols of its declared input shapes; the class then takes those names as constructor parameters. Else
+the block gets one class per distinct instantiation, numbered in order of first use (`Block`, `Block2`).
 """
 
 from __future__ import annotations
@@ -15,22 +19,26 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .checker import CheckedGraph, LayerResult
-from .emit import literal
-from .shapes import Sym, format_shape
+from .pysource import literal
+from .recipes import specializes, symbols_in
+from .shapes import format_shape
+from .sizes import Size, format_size, symbol_name
 
 
 @dataclass(frozen=True, eq=False)
 class BlockClass:
-    """One class to emit for a block: rendered from `representative`, with `args[i]` the constructor
-    parameter written for the i-th constructor argument (None: its literal value) and `comments[i]` the
-    shape comment of the i-th forward line (None: no comment)."""
+    """One class to emit for a block, rendered from `representative`: a recipe, whose sizes are written
+    as Python expressions over `names` (symbol → constructor parameter), or a use, with `args[i]` the
+    constructor parameter written for the i-th constructor argument (None: its literal value) and
+    `comments[i]` the shape comment of the i-th forward line (None: no comment)."""
     block: str
     number: int                          # 1 for the block's own name, 2, 3, ... for numbered classes
     representative: CheckedGraph
     params: tuple[tuple[str, str], ...]  # (Python name, annotation) of each constructor parameter
-    args: tuple[str | None, ...]
-    comments: tuple[str | None, ...]
+    args: tuple[str | None, ...] | None
+    comments: tuple[str | None, ...] | None
     doc: str
+    names: dict[str, str] | None = None  # for a recipe class
 
 
 @dataclass(frozen=True, eq=False)
@@ -45,10 +53,11 @@ Render = Callable[[CheckedGraph, object], str]
 
 
 def plan_block_classes(networks: list[CheckedGraph], render: Render, namespace: Callable[[], object],
-                       describe: Callable[[CheckedGraph], str]) -> dict[int, Instance]:
+                       describe: Callable[[CheckedGraph], str],
+                       recipe_of: Callable[[CheckedGraph], CheckedGraph | None]) -> dict[int, Instance]:
     """id(block call's inner CheckedGraph) → the class it instantiates and the keyword arguments it
     passes. namespace() gives a fresh `Namespace` for constructor parameter names; describe(checked)
-    is a block instantiation's docstring."""
+    is a block instantiation's docstring; recipe_of(use) the recipe of the block a use instantiates."""
     uses: dict[str, list[LayerResult]] = {}
 
     def collect(checked: CheckedGraph) -> None:
@@ -59,14 +68,92 @@ def plan_block_classes(networks: list[CheckedGraph], render: Render, namespace: 
     for network in networks:
         collect(network)
     instances: dict[int, Instance] = {}
+    recipes = _Recipes(uses, render, namespace, recipe_of, instances)
 
     def lookup(layer: LayerResult) -> Instance:
-        if id(layer.inner) not in instances:
+        if id(layer.inner) not in instances and recipes.planned(layer.inner.graph.name) is None:
             _Planner(uses[layer.inner.graph.name], render, lookup, namespace, describe).plan(instances)
         return instances[id(layer.inner)]
     for calls in uses.values():
         lookup(calls[0])
     return instances
+
+
+class _Recipes:
+    """Recipe classes, planned once per block: the class, or None when some use is not the recipe."""
+
+    def __init__(self, uses: dict[str, list[LayerResult]], render: Render, namespace, recipe_of,
+                 instances: dict[int, Instance]):
+        self.uses, self.render, self.namespace, self.recipe_of = uses, render, namespace, recipe_of
+        self.instances = instances
+        self.classes: dict[str, BlockClass | None] = {}
+
+    def planned(self, block: str) -> BlockClass | None:
+        if block not in self.classes:
+            self.classes[block] = self.plan(block)
+        return self.classes[block]
+
+    def plan(self, block: str) -> BlockClass | None:
+        calls = self.uses[block]
+        recipe = self.recipe_of(calls[0].inner)
+        if recipe is None:
+            return None
+        bindings = [specializes(recipe, call.inner) for call in calls]
+        if any(binding is None for binding in bindings):
+            return None
+        nested = {}   # the recipe's own block calls, bound in this recipe's symbols
+        for layer in recipe.layers:
+            if layer.inner is None:
+                continue
+            inner_class = self.planned(layer.inner.graph.name)
+            binding = specializes(inner_class.representative, layer.inner) if inner_class else None
+            if binding is None:
+                return None
+            nested[id(layer.inner)] = (inner_class, binding)
+        used = _UsedSymbols(self, nested)
+        self.render(recipe, used)
+        order = [*recipe.graph.params, *(n for shape in recipe.input_shapes.values() for d in shape
+                                          for n in sorted(symbols_in(d)))]
+        needed = [name for name in dict.fromkeys(order) if name in used.symbols]
+        namespace = self.namespace()
+        names = {name: namespace.create(name) for name in needed}
+        cls = BlockClass(block, 1, recipe, tuple((names[n], "int") for n in needed), None, None,
+                         _recipe_doc(recipe), names)
+        for inner_id, (inner_class, binding) in nested.items():
+            self.instances[inner_id] = _instance(inner_class, binding)
+        for call, binding in zip(calls, bindings):
+            self.instances[id(call.inner)] = _instance(cls, binding)
+        return cls
+
+
+def _instance(cls: BlockClass, binding: dict) -> Instance:
+    return Instance(cls, {python: binding[symbol] for symbol, python in cls.names.items()})
+
+
+class _UsedSymbols:
+    """A fill that records the symbols a recipe's constructor arguments use."""
+
+    def __init__(self, recipes: _Recipes, nested: dict):
+        self.recipes, self.nested, self.symbols = recipes, nested, set()
+
+    def arg(self, value) -> str:
+        self.symbols |= symbols_in(value)
+        return "_"
+
+    def shape(self, shape) -> None:
+        return None
+
+    def block(self, layer: LayerResult) -> tuple[str, dict[str, object]]:
+        inner_class, binding = self.nested[id(layer.inner)]
+        return inner_class.block, {python: binding[symbol] for symbol, python in inner_class.names.items()}
+
+
+def _recipe_doc(recipe: CheckedGraph) -> str:
+    graph = recipe.graph
+    params = ", ".join(name if isinstance(value, Size) else f"{name}={literal(value)}"
+                       for name, value in graph.params.items())
+    inputs = ", ".join(f"{name} {format_shape(shape)}" for name, shape in recipe.input_shapes.items())
+    return f"Block {graph.name}({params}): {inputs} -> {format_shape(recipe.output_shape)}."
 
 
 class _Recorder:
@@ -115,16 +202,16 @@ class _Planner:
         """(name, its value in each use): the block's parameters, then its input shapes' symbols
         (self.positions: a symbol's dim in its pattern)."""
         first = self.graphs[0].graph
-        found = {name: [g.graph.params.get(name) for g in self.graphs] for name in first.params}
+        found = {name: [g.parameters.get(name) for g in self.graphs] for name in first.params}
         self.positions: dict[str, int] = {}
         for declared in first.inputs:
             for position, dim in enumerate(declared.shape or ()):
-                if not isinstance(dim, Sym) or str(dim) in found:
+                if symbol_name(dim) is None or symbol_name(dim) in found:
                     continue
                 values = [(g.input_shapes.get(declared.name) or ())[position:position + 1] for g in self.graphs]
                 if all(len(v) == 1 and type(v[0]) is int for v in values):
-                    found[str(dim)] = [v[0] for v in values]
-                    self.positions[str(dim)] = position
+                    found[symbol_name(dim)] = [v[0] for v in values]
+                    self.positions[symbol_name(dim)] = position
         return list(found.items())
 
     def name(self, values: list, position: int | None = None) -> str | None:
@@ -170,20 +257,20 @@ class _Planner:
         dims = []
         for position, column in enumerate(zip(*shapes)):
             if len({_key(d) for d in column}) == 1:
-                dims.append(column[0])
+                dims.append(format_size(column[0]))
                 continue
             name = self.name(list(column), position)
             if name is None and unknown is None:
                 return None
-            dims.append(Sym(unknown if name is None else python.get(name, name)))
-        return format_shape(tuple(dims))
+            dims.append(unknown if name is None else python.get(name, name))
+        return "[" + ", ".join(dims) + "]"
 
     def doc(self) -> str:
         """The block with its parameters (and the spec's names for sizes), none of one use's sizes."""
         graph = self.graphs[0].graph
         params = []
         for name in graph.params:
-            values = [g.graph.params.get(name) for g in self.graphs]
+            values = [g.parameters.get(name) for g in self.graphs]
             params.append(name if len({_key(v) for v in values}) > 1 else f"{name}={literal(values[0])}")
         inputs = []
         for declared in graph.inputs:
@@ -205,5 +292,4 @@ class _Planner:
                 classes[key] = BlockClass(graph.graph.name, len(classes) + 1, graph, (), (None,) * len(args),
                                           comments, doc)
             instances[id(graph)] = Instance(classes[key])
-
 

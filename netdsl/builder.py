@@ -66,11 +66,15 @@ def build_module(spec: str | Path, network: str | None = None, *, max_params: in
     """Build a torch.nn.Module from a spec path or text; `params` override network parameters. The imports
     of spec text are relative to base_dir (default: the current directory). Refuses networks above
     max_params parameters and buffers (counted statically, before anything is allocated)."""
+    import importlib.util
+    if importlib.util.find_spec("torch") is None:
+        raise ImportError("build_module needs PyTorch, which is not installed: pip install 'netdsl[torch]' "
+                          "(CPU-only: pip install torch --index-url https://download.pytorch.org/whl/cpu)")
     analysis, checked = load(spec, network, base_dir=base_dir, **params)
     total = checked.params + checked.frozen + checked.buffers
     if total > max_params:
         raise NetdslError(f"network `{checked.graph.name}` has {total:,} parameters and buffers (static count), "
                           f"more than max_params={max_params:,}; pass a larger max_params= to build it anyway")
-    generated = generate([checked], analysis.source.path)
+    generated = generate([checked], analysis.source.path, analysis.program)
     module = exec_source(generated, analysis.source.path)
     return getattr(module, generated.classes[checked.graph.name])()

@@ -1,13 +1,46 @@
-"""Graph IR → CheckedGraph: the shape, parameter count and MACs of every node."""
+"""Graph IR → CheckedGraph: the shape, parameter count and MACs of every node.
+
+For each layer the checker binds the block's size symbols in its arguments (validating them again
+once they are numbers), reads the sizes a kind infers from its input (comparing them with written
+ones, for every kind alike), runs the kind's rule, and keeps the requirements the rule puts on
+symbolic input sizes.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from . import registry
-from .diagnostics import Diagnostics, Note
-from .ir import Graph, Node
-from .shapes import MAX_ELEMENTS, Shape, ShapeError, Sym, check_tensor_size, format_shape
+from . import codes, registry
+from .diagnostics import Diagnostics, Edit, Fix, Note
+from .fixes import inferred_argument
+from .ir import Assumption, Graph, Node
+from .kinds import LayerKind
+from .schema import Args, SchemaError, format_value
+from .shapes import (
+    MAX_ELEMENTS,
+    Requirement,
+    Shape,
+    ShapeError,
+    allowing_symbolic_weights,
+    check_tensor_size,
+    collecting,
+    format_shape,
+    require,
+    reset_symbolic_weights,
+    stop_collecting,
+)
+from .sizes import (
+    Size,
+    SymbolicSizeError,
+    allowing_symbolic_division,
+    compare,
+    format_size,
+    relate,
+    reset_symbolic_division,
+    substitute,
+    symbol_name,
+)
+from .source import Span
 
 
 @dataclass(frozen=True)
@@ -18,10 +51,18 @@ class LayerResult:
     params: int = 0                    # trainable parameters, nested blocks included
     frozen: int = 0                    # parameters created with requires_grad=False (not in params)
     buffers: int = 0                   # e.g. batchnorm running statistics
-    macs: int = 0                      # multiply-accumulates for one forward pass (symbolic dims as 1)
+    macs: int | Size = 0               # multiply-accumulates for one forward pass: a formula when sizes are symbolic
     inner: CheckedGraph | None = None  # the checked block, for block calls
     error: str | None = None           # the message of the error at this node
-    args: object = None                # node.args with block symbols (H, W, ...) bound: what codegen emits
+    args: object = None                # node.args with block symbols bound and inferred sizes filled in
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """A requirement on the network's input sizes, where it arises, and the block calls around it."""
+    requirement: Requirement
+    node: Node
+    context: tuple[Note, ...]
 
 
 @dataclass(frozen=True)
@@ -30,6 +71,13 @@ class CheckedGraph:
     input_shapes: dict[str, Shape | None]
     layers: tuple[LayerResult, ...]
     output_shape: Shape | None
+    constraints: tuple[Constraint, ...] = ()   # of this graph and the blocks it calls
+    arguments: dict | None = None              # a block's parameter values, bound (None: graph.params)
+
+    @property
+    def parameters(self) -> dict:
+        """The parameter values this instance was checked with (a block's, with the caller's sizes bound)."""
+        return self.graph.params if self.arguments is None else self.arguments
 
     @property
     def params(self) -> int:
@@ -44,91 +92,200 @@ class CheckedGraph:
         return sum(layer.buffers for layer in self.layers)
 
     @property
-    def macs(self) -> int:
-        return sum(layer.macs for layer in self.layers)
+    def macs(self) -> int | Size:
+        total = 0
+        for layer in self.layers:
+            total = total + layer.macs
+        return total
 
-    def shape_of(self, value: str) -> Shape | None:
-        if value in self.input_shapes:
-            return self.input_shapes[value]
-        return next((layer.shape for layer in self.layers if layer.node.name == value), None)
+    def live(self) -> list[LayerResult]:
+        """The layers the output depends on, in order (code generation skips the others; lint warns)."""
+        needed = {self.graph.output}
+        for layer in reversed(self.layers):
+            if layer.node.name in needed:
+                needed.update(layer.node.inputs)
+        return [layer for layer in self.layers if layer.node.name in needed]
 
 
-def _concrete(shape: Shape) -> Shape:
-    return tuple(d if isinstance(d, int) else 1 for d in shape)
-
-
-def _substitute(args, binding: dict[str, object]):
-    """Replace symbols bound at a block's inputs (N, H, ...) inside argument values."""
-    if not binding or args is None or not hasattr(type(args), "model_fields"):
+def _bind_args(args: Args, binding: dict[str, object]) -> Args:
+    """Replace the block's size symbols (N, H, C, ...) inside argument values."""
+    if not binding:
         return args
-
-    def sub(value):
-        if isinstance(value, Sym):
-            return binding.get(str(value), value)
-        if isinstance(value, tuple):
-            return tuple(sub(v) for v in value)
-        return value
-    updates = {name: sub(getattr(args, name)) for name in type(args).model_fields}
-    changed = {k: v for k, v in updates.items() if v is not getattr(args, k)}
-    return args.model_copy(update=changed) if changed else args
+    updates = {}
+    for name, value in args.values.items():
+        if isinstance(value, (Size, tuple)):
+            bound = substitute(value, binding)
+            if bound is not value and bound != value:
+                updates[name] = bound
+    return args.replace(**updates) if updates else args
 
 
 class _Checker:
-    def __init__(self, diagnostics: Diagnostics):
+    def __init__(self, diagnostics: Diagnostics, counting: bool = True):
         self.diagnostics = diagnostics
+        self.origins: dict[str, tuple] = {}   # a block's inputs: where the caller's tensors came from (source())
+        self.counting = counting   # parameters and MACs: not for a block's recipe, whose sizes are symbols
 
     def graph(self, graph: Graph, input_shapes: dict[str, Shape | None], binding: dict[str, object],
-              context: tuple[Note, ...]) -> CheckedGraph:
+              context: tuple[Note, ...], arguments: dict | None = None) -> CheckedGraph:
         shapes: dict[str, Shape | None] = dict(input_shapes)
-        results = []
+        results, constraints = [], []
         for node in graph.nodes:
             inputs = tuple(shapes.get(name) for name in node.inputs)
             if any(shape is None for shape in inputs):
                 result = LayerResult(node, None, None)
             else:
-                result = self.node(node, inputs, binding, context, shapes, graph)
+                found: list[Requirement] = []
+                token = collecting(found)
+                try:
+                    result = self.node(node, inputs, binding, context, shapes, graph)
+                finally:
+                    stop_collecting(token)
+                constraints += [Constraint(r, node, context) for r in found]
+                if result.inner is not None:
+                    constraints += result.inner.constraints
             shapes[node.name] = result.shape
             results.append(result)
         output = shapes.get(graph.output) if graph.output is not None else None
-        return CheckedGraph(graph, dict(input_shapes), tuple(results), output)
+        return CheckedGraph(graph, dict(input_shapes), tuple(results), output, tuple(constraints), arguments)
 
     def node(self, node: Node, inputs: tuple[Shape, ...], binding: dict[str, object], context: tuple[Note, ...],
              shapes: dict[str, Shape | None], graph: Graph) -> LayerResult:
         if node.block is not None:
-            return self.block_call(node, inputs, context)
+            return self.block_call(node, inputs, context, shapes, graph, binding)
         kind = registry.lookup(node.kind)
         if node.args is None:
-            return LayerResult(node, inputs, None)
-        args = _substitute(node.args, binding)
+            if node.reading is not None:
+                self.pytorch_order(kind, node, inputs, context)
+            return LayerResult(node, inputs, None, error="invalid arguments" if node.reading else None)
         try:
-            shape = kind.infer(args, inputs)
-            params, frozen, buffers = (count(args, inputs) for count in (kind.params, kind.frozen_params, kind.buffers))
+            args = self.bound_args(kind, node, binding, context)
+            if args is None:
+                return LayerResult(node, inputs, None, error="invalid arguments")
+            args, shape = infer_layer(kind, args, inputs)
             check_tensor_size(f"`{node.kind}` output", shape)
-            if params + frozen + buffers > MAX_ELEMENTS:
-                raise ShapeError(f"`{node.kind}` has {params + frozen + buffers:,} parameters and buffers, more "
-                                 f"than the {MAX_ELEMENTS:,} elements a PyTorch tensor can hold", code="E0414")
+            if not self.counting:
+                return LayerResult(node, inputs, shape, args=args)
+            params, frozen, buffers = (kind.params(args, inputs), kind.frozen_params(args, inputs),
+                                       kind.buffers(args, inputs))
+            macs = kind.macs(args, inputs, shape)
+            total = params + frozen + buffers
+            if isinstance(total, int) and total > MAX_ELEMENTS:
+                raise ShapeError(f"`{node.kind}` has {total:,} parameters and buffers, more than the "
+                                 f"{MAX_ELEMENTS:,} elements a PyTorch tensor can hold", code=codes.E0424)
         except ShapeError as error:
-            self.report(error, node, context, shapes, graph)
+            habit = pytorch_habit(kind, node, inputs) if node.reading is not None else None
+            if habit is not None:   # netdsl's reading fails on the input, PyTorch's order fits it
+                message, meant, fixes = habit
+                self.diagnostics.error(codes.E0329, f"{message} ({error.message})", node.span, notes=context,
+                                       help=f"write `{meant}`", fixes=fixes)
+            else:
+                self.report(error, node, context, shapes, graph)
             return LayerResult(node, inputs, None, error=error.message)
-        concrete = tuple(_concrete(s) for s in inputs)
-        return LayerResult(node, inputs, shape, params=params, buffers=buffers,
-                           macs=kind.macs(args, concrete, _concrete(shape)), args=args, frozen=frozen)
+        except SymbolicSizeError as error:
+            message = f"`{node.kind}` cannot be checked for symbolic sizes: {error}"
+            self.diagnostics.error(codes.E0328, message, node.span, notes=context,
+                                   help="give the sizes it needs as numbers (fix the input's symbols, or pass them "
+                                        "as block arguments)")
+            return LayerResult(node, inputs, None, error=message)
+        for count, what in ((params, "parameters"), (buffers, "buffers")):
+            if not isinstance(count, int):
+                message = f"`{node.kind}` has a number of {what} that depends on the input sizes: {format_size(count)}"
+                self.diagnostics.error(codes.E0405, message, node.span, notes=context,
+                                       help="give the sizes its weights depend on as numbers")
+                return LayerResult(node, inputs, None, error=message)
+        return LayerResult(node, inputs, shape, params=params, buffers=buffers, macs=macs, args=args, frozen=frozen)
 
-    def block_call(self, node: Node, inputs: tuple[Shape, ...], context: tuple[Note, ...]) -> LayerResult:
+    def pytorch_order(self, kind: LayerKind, node: Node, inputs: tuple[Shape, ...], context) -> None:
+        """Arguments that are invalid in netdsl's order: a PyTorch habit (E0329) when the first one is the
+        size netdsl infers and PyTorch's order fits the input, else the errors of netdsl's reading."""
+        habit = pytorch_habit(kind, node, inputs)
+        if habit is None:
+            for error in node.reading.errors:
+                self.diagnostics.add(replace(error, notes=(*error.notes, *context)))
+            return
+        message, meant, fixes = habit
+        problem = f" ({node.reading.errors[0].message})" if node.reading.errors else ""
+        self.diagnostics.error(codes.E0329, message + problem, node.span, notes=context, help=f"write `{meant}`",
+                               fixes=fixes)
+
+    def bound_args(self, kind: LayerKind, node: Node, binding: dict[str, object],
+                   context: tuple[Note, ...]) -> Args | None:
+        """The node's arguments with the block's symbols bound, validated again when that changed them."""
+        args = _bind_args(node.args, binding)
+        if args is node.args:
+            return args
+        try:
+            return kind.schema.validate({n: v for n, v in args.values.items() if n in args.schema.fields})
+        except SchemaError as error:
+            for name, problem in error.errors:
+                written = format_size(node.args.values[name]) if not isinstance(node.args.values[name], tuple) \
+                    else str(node.args.values[name])
+                self.diagnostics.error(codes.E0314, f"`{kind.name}` argument `{name}` {problem.message} "
+                                       f"(`{written}` here)", node.arg_spans.get(name, node.span), notes=context)
+            return None
+
+    def block_call(self, node: Node, inputs: tuple[Shape, ...], context: tuple[Note, ...],
+                   shapes: dict[str, Shape | None], graph: Graph, outer: dict[str, object]) -> LayerResult:
         block = node.block
         call_note = Note(f"in block `{block.name}` called here", node.span)
-        binding: dict[str, object] = {}
+        # Parameters given as the caller's sizes (`ConvBN(C * t)`) are bound here: the block's own
+        # symbols of those names were renamed when it was lowered (scopes.Scope.pattern_symbol).
+        arguments = {name: substitute(value, outer) for name, value in node.args.items()}
+        binding: dict[str, object] = {name: outer[name] for value in node.args.values() if isinstance(value, Size)
+                                      for name in value.symbols() if name in outer}
         for declared, actual in zip(block.inputs, inputs):
             problem = _match(declared.shape, actual, binding)
             if problem:
-                self.diagnostics.error("E0408", f"block `{block.name}` expects input `{declared.name}` to be "
+                self.diagnostics.error(codes.E0408, f"block `{block.name}` expects input `{declared.name}` to be "
                                        f"{format_shape(declared.shape)}, but gets {format_shape(actual)}: {problem}",
                                        node.span, notes=(Note(f"`{declared.name}` is declared here", declared.span),
                                                          *context))
                 return LayerResult(node, inputs, None, error=problem)
-        inner = self.graph(block, {i.name: s for i, s in zip(block.inputs, inputs)}, binding, (call_note, *context))
+        for assumption in block.assumptions:
+            problem = _unmet(block, assumption, binding)
+            if problem:
+                self.diagnostics.error(codes.E0423, problem, node.span,
+                                       notes=(Note("the `where` clause is here", assumption.span), *context),
+                                       help="pass sizes that satisfy it, or relax the block's `where` clause")
+                return LayerResult(node, inputs, None, error=problem)
+        outer = self.origins
+        self.origins = {declared.name: self.source(name, shapes, graph)
+                        for declared, name in zip(block.inputs, node.inputs)}
+        try:
+            inner = self.graph(block, {i.name: s for i, s in zip(block.inputs, inputs)}, binding,
+                               (call_note, *context), arguments)
+        finally:
+            self.origins = outer
         return LayerResult(node, inputs, inner.output_shape, params=inner.params, buffers=inner.buffers,
-                           macs=inner.macs, inner=inner, args=node.args, frozen=inner.frozen)
+                           macs=inner.macs, inner=inner, args=arguments, frozen=inner.frozen)
+
+    def origin(self, name: str, shapes: dict[str, Shape | None], graph: Graph, merge: bool) -> Note:
+        """Where the tensor `name` got its shape: the layer that made it (over shape-preserving layers),
+        and for a block's input the tensor the caller passed and where that came from."""
+        subject, shape, maker, span = self.source(name, shapes, graph)
+        if subject is not None:   # "`u` is [..] (from `conv2d`)", "input `skip`, `e3` in the call, is [..] (...)"
+            return Note(f"{subject} is {shape}" + (f" (from `{maker.kind}`)" if maker is not None else ""), span)
+        if merge or len(maker.inputs) != 1:
+            return Note(f"`{maker.kind}` produces {shape}", span)
+        return Note(f"`{maker.kind}` turns {format_shape(shapes.get(maker.inputs[0]))} into {shape}", span)
+
+    def source(self, name: str, shapes: dict[str, Shape | None], graph: Graph):
+        """(how to name the tensor or None, its shape, the node that made it, where): a block's input is
+        followed to the tensor its caller passed."""
+        shape = format_shape(shapes[name])
+        producer = graph.node(name)
+        if producer is None:
+            outer = self.origins.get(name)
+            if outer is None:
+                return f"input `{name}`", shape, None, next(i for i in graph.inputs if i.name == name).span
+            subject, _, maker, span = outer
+            passed = (f"the caller's {subject}" if subject.startswith("input") else f"{subject} in the call") \
+                if subject is not None else f"the output of `{maker.kind}` in the call"
+            return f"input `{name}`, {passed},", shape, maker, span
+        origin = _shape_origin(producer, shapes, graph)
+        variable = producer.variable or origin.variable
+        return (f"`{variable}`" if variable else None), shape, origin, origin.span
 
     def report(self, error: ShapeError, node: Node, context: tuple[Note, ...], shapes: dict[str, Shape | None],
                graph: Graph) -> None:
@@ -137,33 +294,74 @@ class _Checker:
         notes = [Note(n) for n in error.notes]
         merge = len(set(node.inputs)) > 1
         for name in dict.fromkeys(node.inputs):
-            shape = shapes[name]
-            producer = graph.node(name)
-            if producer is None:
-                declared = next(i for i in graph.inputs if i.name == name)
-                notes.append(Note(f"input `{name}` is {format_shape(shape)}", declared.span))
-            elif merge:
-                # Where tensors meet, name each one and point at the layer that gave it its shape.
-                origin = _shape_origin(producer, shapes, graph) if len(producer.inputs) == 1 else producer
-                variable = producer.variable or origin.variable
-                what = f"`{variable}` is" if variable else f"`{origin.kind}` produces"
-                notes.append(Note(f"{what} {format_shape(shape)}" + (f" (from `{origin.kind}`)" if variable else ""),
-                                  origin.span))
-            elif len(producer.inputs) == 1:
-                producer = _shape_origin(producer, shapes, graph)
-                before = shapes.get(producer.inputs[0])
-                notes.append(Note(f"`{producer.kind}` turns {format_shape(before)} into {format_shape(shape)}",
-                                  producer.span))
-            else:
-                notes.append(Note(f"`{producer.kind}` produces {format_shape(shape)}", producer.span))
-        self.diagnostics.error(error.code, error.message, span, notes=(*notes, *context), help=error.help)
+            notes.append(self.origin(name, shapes, graph, merge))
+        fixes = inferred_argument(span, error.arg, error.inferred, bool(context)) \
+            if error.inferred is not None and error.arg in node.arg_spans else ()
+        self.diagnostics.error(error.code, error.message, span, notes=(*notes, *context), help=error.help,
+                               fixes=fixes)
+
+
+def pytorch_habit(kind: LayerKind, node: Node, inputs: tuple[Shape, ...]):
+    """(message, the call probably meant, fixes) when node's call reads in PyTorch's argument order: its
+    first positional argument is the size netdsl infers from the input, and that order fits; else None."""
+    reading = node.reading
+    field = kind.inferred[0].field
+    try:
+        expected = kind.inferred[0].read(reading.args, inputs)
+        if compare(reading.args.values[field], expected) is not True:
+            return None
+        infer_layer(kind, reading.args.replace(**{field: None}), inputs)
+    except (ShapeError, SymbolicSizeError):
+        return None
+    text, start = node.span.text, node.span.start
+    removal = argument_span(reading.first)
+    meant = text[:removal.start - start] + text[removal.end - start:]
+    written = [reading.args.values[name] for name in (field, *kind.positional)[:reading.count]]
+    reads = ", ".join(f"{name}={format_value(value)}" for name, value in zip(kind.positional, written))
+    message = (f"`{text}` is in PyTorch's argument order, but netdsl infers {field} ({format_size(expected)}) from "
+               f"the input: it reads {reads}")
+    return message, meant, (Fix(f"drop the inferred {field}", (Edit(removal, ""),)),)
+
+
+def argument_span(span: Span) -> Span:
+    """An argument's span widened to the comma that separates it from the next (or previous) one."""
+    text = span.source.text
+    end = span.end
+    while end < len(text) and text[end] in " \t":
+        end += 1
+    if end < len(text) and text[end] == ",":
+        end += 1
+        while end < len(text) and text[end] in " \t":
+            end += 1
+        return Span(span.source, span.start, end)
+    start = span.start
+    while start > 0 and text[start - 1] in " \t":
+        start -= 1
+    return Span(span.source, start - 1 if start > 0 and text[start - 1] == "," else span.start, span.end)
+
+
+def infer_layer(kind: LayerKind, args: Args, inputs: tuple[Shape, ...]) -> tuple[Args, Shape]:
+    """What the checker does for one layer: fill in the sizes the kind reads off its inputs (a written
+    one must agree: E0301), then run the kind's rule."""
+    for inferred in kind.inferred:
+        actual = inferred.read(args, inputs)
+        written = args.values.get(inferred.field)
+        if written is not None and compare(written, actual) is not True:
+            raise ShapeError(
+                f"`{kind.name}` expects {format_size(written)} {inferred.what}, but receives {format_size(actual)} "
+                f"(input {format_shape(inputs[inferred.source])})", arg=inferred.field, code=codes.E0301,
+                help=f"drop {inferred.field} (it is inferred), or use {inferred.field}={format_size(actual)}",
+                inferred=format_size(actual))
+        args = args.replace(**{inferred.field: actual})
+    return args, kind.infer(args, inputs)
 
 
 def _shape_origin(producer: Node, shapes: dict[str, Shape | None], graph: Graph) -> Node:
-    """Walk back over shape-preserving layers (relu, dropout, ...) to the one that made the shape."""
+    """Walk back over shape-preserving layers (relu, softmax, dropout, ...) to the one that made the shape,
+    which may join several tensors (the matmul before a softmax)."""
     while len(producer.inputs) == 1 and shapes.get(producer.name) == shapes.get(producer.inputs[0]):
         earlier = graph.node(producer.inputs[0])
-        if earlier is None or len(earlier.inputs) != 1:
+        if earlier is None:
             break
         producer = earlier
     return producer
@@ -176,13 +374,50 @@ def _match(pattern: Shape | None, actual: Shape, binding: dict[str, object]) -> 
     if len(pattern) != len(actual):
         return f"rank {len(actual)} instead of {len(pattern)}"
     for index, (want, have) in enumerate(zip(pattern, actual)):
-        if isinstance(want, Sym):
-            bound = binding.setdefault(str(want), have)
-            if bound != have:
-                return f"dim {index} is {have}, but `{want}` is already {bound}"
-        elif want != have:
-            return f"dim {index} is {have}, not {want}"
+        name = symbol_name(want)
+        if name is not None and name not in binding:
+            binding[name] = have
+            continue
+        expected = binding[name] if name is not None else substitute(want, binding)
+        problem = (f"dim {index} is {format_size(have)}, but `{name}` is already {format_size(expected)}"
+                   if name is not None else f"dim {index} is {format_size(have)}, not {format_size(expected)}")
+        truth = compare(expected, have)
+        if truth is False:
+            return problem
+        require(truth, lambda problem=problem: ShapeError(
+            f"the block input {format_shape(pattern)} does not match {format_shape(actual)}: {problem}",
+            code=codes.E0408))
     return None
+
+
+def _unmet(block: Graph, assumption: Assumption, binding: dict[str, object]) -> str | None:
+    """Why a call breaks the block's `where` condition for every size (None when it may hold: then the
+    condition is collected as a requirement on the caller's sizes)."""
+    left, right = substitute(assumption.left, binding), substitute(assumption.right, binding)
+    message = f"block `{block.name}` needs `{assumption.span.text}` (its `where` clause)"
+    try:
+        require(relate(left, assumption.op, right), lambda: ShapeError(message, code=codes.E0423))
+    except ShapeError:
+        names = sorted(set().union(*(v.symbols() for v in (assumption.left, assumption.right) if isinstance(v, Size))))
+        here = ", ".join(f"{name} = {format_size(binding[name])}" for name in names if name in binding)
+        return f"{message}, but here {here}" if here else message
+    return None
+
+
+def check_recipe(graph: Graph, input_shapes: dict[str, Shape]) -> CheckedGraph | None:
+    """Check a block lowered with symbols for its parameters and input sizes (code generation's
+    recipe): sizes that weights depend on may be symbols, nothing is counted, and what holds only for
+    some sizes is left to the uses, which are checked with numbers. None when it does not check."""
+    diagnostics = Diagnostics()
+    weights, division = allowing_symbolic_weights(True), allowing_symbolic_division(True)
+    try:
+        checked = _Checker(diagnostics, counting=False).graph(graph, input_shapes, {}, ())
+    except SymbolicSizeError:
+        return None
+    finally:
+        reset_symbolic_division(division)
+        reset_symbolic_weights(weights)
+    return None if diagnostics.has_errors else checked
 
 
 def check(graph: Graph, diagnostics: Diagnostics) -> CheckedGraph:
@@ -192,7 +427,7 @@ def check(graph: Graph, diagnostics: Diagnostics) -> CheckedGraph:
     for declared in graph.inputs:
         shape = declared.shape
         if shape is None:
-            diagnostics.error("E0409", f"network input `{declared.name}` needs a shape", declared.span,
+            diagnostics.error(codes.E0409, f"network input `{declared.name}` needs a shape", declared.span,
                               help=f"declare it as `input {declared.name}: [N, ...]`")
         else:
             try:

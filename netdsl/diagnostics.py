@@ -1,22 +1,17 @@
 """The one diagnostic type, the sink that collects them, and their renderers.
 
-Codes: E01xx syntax, E02xx names and structure, E03xx arguments, E04xx shapes, W0xxx warnings,
-E9999 internal errors.
+Every code comes from the catalogue in netdsl.codes (E01xx syntax, E02xx names and structure, E03xx
+arguments, E04xx shapes, W01xx warnings).
 """
 
 from __future__ import annotations
 
-import enum
 import unicodedata
 from dataclasses import dataclass, field, replace
 
+from .codes import Code, Severity
 from .emit import printable
 from .source import Span
-
-
-class Severity(str, enum.Enum):
-    ERROR = "error"
-    WARNING = "warning"
 
 
 @dataclass(frozen=True)
@@ -69,13 +64,13 @@ class Diagnostics:
 
     items: list[Diagnostic] = field(default_factory=list)
 
-    def error(self, code: str, message: str, span: Span | None, *, label: str = "",
+    def error(self, code: Code, message: str, span: Span | None, *, label: str = "",
               notes: tuple[Note, ...] = (), help: str | None = None, fixes: tuple[Fix, ...] = ()) -> None:
-        self.items.append(Diagnostic(code, Severity.ERROR, message, span, label, notes, help, fixes))
+        self.items.append(Diagnostic(code.code, Severity.ERROR, message, span, label, notes, help, fixes))
 
-    def warning(self, code: str, message: str, span: Span | None, *, label: str = "",
+    def warning(self, code: Code, message: str, span: Span | None, *, label: str = "",
                 notes: tuple[Note, ...] = (), help: str | None = None, fixes: tuple[Fix, ...] = ()) -> None:
-        self.items.append(Diagnostic(code, Severity.WARNING, message, span, label, notes, help, fixes))
+        self.items.append(Diagnostic(code.code, Severity.WARNING, message, span, label, notes, help, fixes))
 
     def add(self, diagnostic: Diagnostic) -> None:
         self.items.append(diagnostic)
@@ -85,14 +80,20 @@ class Diagnostics:
         return any(d.severity is Severity.ERROR for d in self.items)
 
     def sorted(self) -> list[Diagnostic]:
-        """Diagnostics in source order, each once: a block used twice reports its own mistake once."""
+        """Diagnostics in source order, one per cause: a mistake inside a block that several calls
+        make in the same words is reported once, with every call among its notes."""
         def key(d: Diagnostic) -> tuple[str, int]:
             return (d.span.source.path, d.span.start) if d.span else ("", -1)
-        unique = {}
+        causes: dict[tuple, Diagnostic] = {}
         for d in self.items:
             where = (d.span.source.path, d.span.start, d.span.end) if d.span else None
-            unique.setdefault((d.code, where, d.message), d)
-        return sorted(unique.values(), key=key)
+            cause = (d.code, where, d.message)
+            first = causes.get(cause)
+            if first is None:
+                causes[cause] = d
+            else:
+                causes[cause] = replace(first, notes=first.notes + tuple(n for n in d.notes if n not in first.notes))
+        return sorted(causes.values(), key=key)
 
 
 # ---------------------------------------------------------------- rendering

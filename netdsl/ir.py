@@ -18,6 +18,26 @@ class Input:
 
 
 @dataclass(frozen=True)
+class RepeatCopy:
+    """A node made by a repeat `(...) * n`: which copy it belongs to. Only the outermost repeat of the node's
+    own definition is recorded (a block body's repeats are the block's own)."""
+    repeat: Span                   # the repeat in the spec: the copies of one repeat share it
+    index: int                     # 0-based
+    count: int
+
+
+@dataclass(frozen=True)
+class PyTorchReading:
+    """A call whose first positional argument may be the size netdsl infers, written out of PyTorch's
+    habit (`conv2d(3, 64, 3)`): the arguments in PyTorch's order, kept for the checker to decide once
+    the input's size is known (netdsl.checker, lint's W0108)."""
+    args: Any                       # the call bound as (inferred size, *netdsl's positional order)
+    first: Span                     # the first positional argument
+    count: int                      # how many arguments are positional
+    errors: tuple = ()              # netdsl's own reading's diagnostics, when that reading is invalid
+
+
+@dataclass(frozen=True)
 class Node:
     """One layer application (or block call). Its output is referred to by `name`."""
     name: str                      # unique in its graph; an attribute name in generated code
@@ -28,6 +48,19 @@ class Node:
     arg_spans: dict[str, Span] = field(default_factory=dict, compare=False)
     block: Graph | None = None     # the instantiated block for a block call
     variable: str | None = None    # the tensor name the user gave the result, if any
+    repeat: RepeatCopy | None = None  # set when a repeat made this node
+    reading: PyTorchReading | None = None   # the call read in PyTorch's argument order, when that binds
+
+
+@dataclass(frozen=True)
+class Assumption:
+    """A `where` condition on the input sizes that was not settled when lowering: `left op right` over
+    the graph's size symbols. A network's assumptions say which sizes it is meant for; a block's are
+    requirements on its caller's sizes."""
+    left: Any                      # a Size or int
+    op: str                        # == != < <= > >=
+    right: Any
+    span: Span                     # the condition in the spec
 
 
 @dataclass(frozen=True)
@@ -39,6 +72,8 @@ class Graph:
     nodes: tuple[Node, ...]        # in topological (source) order
     output: str | None             # the value returned; None when the spec has no output
     span: Span
+    assumptions: tuple[Assumption, ...] = ()
+    defined: frozenset[str] = frozenset()  # input sizes a `where` equality defines (H == 224, W == H)
 
     @cached_property
     def _by_name(self) -> dict[str, Node]:

@@ -1,436 +1,368 @@
-"""AST → graph IR: name resolution, parameter evaluation, block instantiation, argument validation."""
+"""AST → graph IR: evaluate parameters, instantiate blocks, bind and validate layer arguments.
+
+Names are resolved (and their mistakes reported) once per definition by netdsl.resolve; this module
+reports what depends on values: argument types and bounds, arithmetic, repeat counts, block calls.
+"""
 
 from __future__ import annotations
 
-import functools
-import typing
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
-from . import registry
+from . import codes, registry
 from . import syntax as ast
-from .arguments import bind, format_value
-from .diagnostics import Diagnostics, Note
-from .ir import Graph, Input, Node
-from .names import check_python_name
+from .arguments import ArgError, Signature, bind, validate
+from .diagnostics import Diagnostic, Diagnostics, Note, Severity
+from .folding import MAX_INT, FoldError, fold, negate
+from .ir import Assumption, Graph, Input, Node, PyTorchReading, RepeatCopy
+from .kinds import CannotUnpack, LayerKind
 from .program import Program
-from .shapes import Sym
+from .resolve import Resolution, resolve
+from .schema import Bool, Field, Float, Int, Schema, Text, format_value
+from .scopes import POISON, Binding, Naming, Scope, Tensor, block_prefix
+from .sizes import Size, relate, substitute, symbol, symbol_name
 from .source import Span
+from .suggest import nearest
 
-PARAM_TYPES = {"int": int, "float": float, "bool": bool, "str": str}
 MAX_REPEAT = 10_000
 # Limits that keep lowering bounded in time, memory and stack depth: repeats multiply (a `* 10000` inside
-# a `* 10000` is 10^8 layers), blocks called from blocks multiply too (2^24 calls of an empty block nested
-# 24 deep), and each level of block nesting costs a few Python frames. MAX_LAYERS counts expanded work:
-# every layer, block call and tensor operation lowered, failed ones included.
+# a `* 10000` is 10^8 layers), block calls and repeated stages cost work even when they make no layer,
+# and each level of block nesting costs a few Python frames.
 MAX_LAYERS = 200_000
+MAX_WORK = 1_000_000
 MAX_BLOCK_DEPTH = 32
-MAX_INT = 2**63 - 1  # sizes are int64 in torch
-MIN_INT = -(2**63)
+_PARAM_SCHEMA_TYPES = {"int": Int(symbolic=True), "float": Float(), "bool": Bool(), "str": Text()}
+_DEFAULTED = object()   # a block parameter's default: an expression lowering evaluates
 
 
-class _TooManyLayers(Exception):
-    """Unwinds lowering once a network's expanded work exceeds MAX_LAYERS; `lower` reports it."""
+class _TooMuchWork(Exception):
+    """Unwinds lowering once a network exceeds MAX_LAYERS or MAX_WORK; `lower` reports it."""
 
-    def __init__(self, span: Span):
-        self.span = span
-
-
-@dataclass(frozen=True)
-class Tensor:
-    """A tensor value in a spec: the graph value it refers to."""
-    ref: str
+    def __init__(self, span: Span, what: str):
+        self.span, self.what = span, what
 
 
-class _Poison:
-    """The value of an expression that already produced an error: it silences follow-on errors."""
-
-
-POISON = _Poison()
-
-
-@dataclass
-class _Binding:
-    value: Any
-    span: Span
-    role: str  # "param", "dim" or "tensor"
-    used: bool = False
-
-
-@dataclass
-class _Scope:
-    definition: ast.Definition
-    env: dict[str, _Binding] = field(default_factory=dict)
-    nodes: list[Node] = field(default_factory=list)
-    inputs: list[Input] = field(default_factory=list)
-    counters: dict[str, int] = field(default_factory=dict)
-    taken: set[str] = field(default_factory=set)    # names the user gives layers anywhere in the body
-    named: set[str] = field(default_factory=set)    # values named so far: inputs and nodes
-    output: str | None = None
-    output_span: Span | None = None
+Unpacking = tuple[ast.Call, int] | None   # the call whose tensors `a, b = ...` names, and how many
 
 
 class _Lowerer:
     def __init__(self, program: Program, diagnostics: Diagnostics):
         self.program = program
         self.diagnostics = diagnostics
-        self.active: list[str] = []  # blocks being instantiated: recursion detection
-        self.unpacking: tuple[ast.Call, int] | None = None  # the call whose tensors `a, b = ...` names
-        self.work = 0  # layers, block calls and tensor operations lowered so far: bounded by MAX_LAYERS
-        self.missing_output: set[int] = set()  # id() of the definitions already reported without an output
-        self.label_names: dict[int, frozenset[str]] = {}  # id(definition) → its explicit layer names
-        self.repeats: list[ast.Repeat] = []  # the repeats being expanded, outermost first
+        self.sizes: dict[str, int] = {}    # symbols of the network's input shapes fixed by `--input`
+        self.deferred: list[Diagnostic] = []   # argument errors the checker reports (see pytorch_reading)
+        self.resolutions: dict[int, Resolution] = {}
+        self.active: list[str] = []        # blocks being instantiated: recursion detection
+        self.layers = 0                    # layers made so far, in blocks and repeats too
+        self.work = 0                      # block calls and repeated stages expanded so far
+        self.repeats: list[ast.Repeat] = []
+
+    def resolution(self, definition: ast.Definition) -> Resolution:
+        if id(definition) not in self.resolutions:
+            self.resolutions[id(definition)] = resolve(self.program, definition, self.diagnostics)
+        return self.resolutions[id(definition)]
+
+    def error(self, error: ArgError | FoldError, span: Span | None = None) -> None:
+        if isinstance(error, ArgError):
+            self.diagnostics.error(error.code, error.message, error.span, help=error.help, fixes=error.fixes)
+        else:
+            self.diagnostics.error(error.code, error.message, span, help=error.help)
+
+    def count_work(self, span: Span) -> None:
+        self.work += 1
+        if self.work > MAX_WORK:
+            raise _TooMuchWork(self.repeats[0].span if self.repeats else span,
+                               f"{MAX_WORK:,} block calls and repeated stages")
 
     # ------------------------------------------------------------ definitions
 
     def instantiate(self, definition: ast.Definition, params: dict[str, Any]) -> Graph:
-        scope = _Scope(definition)
-        for param in definition.params:
-            scope.env[param.name.name] = _Binding(params.get(param.name.name, POISON), param.name.span, "param",
-                                                  used=True)
-        scope.taken = self.labels(definition)
+        resolution = self.resolution(definition)
+        outer = frozenset().union(*(v.symbols() for v in params.values() if isinstance(v, Size)))
+        scope = Scope(definition, Naming(resolution.labels), outer=outer)
+        for name, param in resolution.params.items():
+            scope.env[name] = Binding(params.get(name, POISON), param.name.span, "param")
         for statement in definition.body:
             self.statement(scope, statement)
-        if scope.output is None and scope.output_span is None and id(definition) not in self.missing_output \
-                and not _has_errors_inside(self.diagnostics, definition):
-            self.missing_output.add(id(definition))  # a block called 10,000 times is reported (and scanned) once
-            self.diagnostics.error("E0205", f"{definition.kind} `{definition.name.name}` has no output",
-                                   definition.name.span,
-                                   help="end a chain with `-> output`, or add `output <tensor>`")
-        for name, binding in scope.env.items():
-            if binding.role == "tensor" and not binding.used:
-                self.diagnostics.warning("W0101", f"tensor `{name}` is never used", binding.span,
-                                         help=f"use it, or remove the statement that defines `{name}`")
-        return Graph(definition.name.name, definition.kind, {k: v for k, v in params.items()},
-                     tuple(scope.inputs), tuple(scope.nodes), scope.output, definition.span)
+        return Graph(definition.name.name, definition.kind, dict(params), tuple(scope.inputs), tuple(scope.nodes),
+                     scope.output, definition.span, tuple(scope.assumptions), frozenset(scope.defined))
 
-    def labels(self, definition: ast.Definition) -> set[str]:
-        """The names a definition gives layers explicitly: computed once per definition, not per call."""
-        if id(definition) not in self.label_names:
-            self.label_names[id(definition)] = frozenset(s.label.name for s in _labels(definition.body))
-        return set(self.label_names[id(definition)])
+    def signature(self, definition: ast.Definition) -> Signature:
+        params = self.resolution(definition).params
+        fields = {name: Field(_PARAM_SCHEMA_TYPES[p.type.name], _DEFAULTED) if p.default is not None else
+                  Field(_PARAM_SCHEMA_TYPES[p.type.name]) for name, p in params.items()}
+        return Signature(f"{definition.kind} `{definition.name.name}`", Schema(fields), tuple(params),
+                         noun="parameter")
 
     def evaluate_params(self, definition: ast.Definition, given: dict[str, tuple[Any, Span]],
-                        call_span: Span | None) -> dict[str, Any] | None:
-        """Parameter values from the call (or -p overrides), else defaults; type-checked."""
+                        call_span: Span) -> dict[str, Any] | None:
+        """Parameter values: given ones, else defaults (evaluated in order, so a default may use the
+        parameters before it); each checked against its declared type."""
+        resolution = self.resolution(definition)
+        if len(resolution.params) != len(definition.params):
+            return None   # a malformed parameter list is reported
+        scope = Scope(definition, Naming(set()))
         values: dict[str, Any] = {}
-        scope = _Scope(definition)
         ok = True
-        for param in definition.params:
-            name, type_name = param.name.name, param.type.name
-            first = next(p for p in definition.params if p.name.name == name)
-            if first is not param:
-                self.diagnostics.error("E0203", f"parameter `{name}` is declared twice", param.name.span,
-                                       notes=(Note(f"`{name}` is first declared here", first.name.span),),
-                                       help="rename one of them")
-                ok = False
-                continue
-            expected = PARAM_TYPES.get(type_name)
-            if expected is None:
-                suggestion = registry.nearest(type_name, PARAM_TYPES)
-                self.diagnostics.error("E0207", f"unknown parameter type `{type_name}`", param.type.span,
-                                       help=f"did you mean `{suggestion}`?" if suggestion else "use int, float, bool or str")
-                ok = False
-                continue
+        for name, param in resolution.params.items():
             if name in given:
                 value, span = given[name]
-            elif param.default is not None:
-                value, span = self.expression(scope, param.default), param.default.span
             else:
-                where = call_span or definition.name.span
-                self.diagnostics.error("E0311", f"{definition.kind} `{definition.name.name}` needs a value for "
-                                       f"parameter `{name}`", where,
-                                       notes=(Note(f"`{name}` is declared here without a default", param.span),),
-                                       help=f"pass `{name}=...`" + (" or `-p {name}=...`" if definition.kind == "network" else ""))
-                ok = False
-                continue
+                value, span = self.expression(scope, param.default), param.default.span
             if value is POISON:
                 ok = False
                 continue
-            if expected is float and type(value) is int:
+            expected = _PARAM_SCHEMA_TYPES[param.type.name]
+            if param.type.name == "float" and type(value) is int:
                 value = float(value)
-            if type(value) is not expected:
-                self.diagnostics.error("E0316", f"parameter `{name}` is {type_name}, but gets {format_value(value)}",
-                                       span, notes=(Note(f"`{name}` is declared here", param.span),),
+            if not expected.accepts_type(value):
+                self.diagnostics.error(codes.E0316, f"parameter `{name}` is {param.type.name}, but gets "
+                                       f"{format_value(value)}", span,
+                                       notes=(Note(f"`{name}` is declared here", param.span),),
                                        help="use `//` for integer division" if isinstance(value, float) else None)
                 ok = False
                 continue
             values[name] = value
-            scope.env[name] = _Binding(value, param.name.span, "param", used=True)
+            scope.env[name] = Binding(value, param.name.span, "param")
         return values if ok else None
 
     # ------------------------------------------------------------ statements
 
-    def statement(self, scope: _Scope, statement: ast.Statement) -> None:
+    def statement(self, scope: Scope, statement: ast.Statement) -> None:
         if isinstance(statement, ast.InputStmt):
             for decl in statement.decls:
                 self.input_decl(scope, decl)
+            for condition in statement.conditions:
+                self.size_condition(scope, condition)
         elif isinstance(statement, ast.Assign):
-            value = self.expression(scope, statement.value)
-            self.bind_name(scope, statement.target, value)
+            self.bind_tensor(scope, statement.target, self.expression(scope, statement.value))
         elif isinstance(statement, ast.Unpack):
             for target, value in zip(statement.targets, self.unpack(scope, statement)):
-                if self.bind_name(scope, target, value) and value is POISON:
-                    scope.env[target.name].used = True  # the failed unpack is the one diagnostic
+                self.bind_tensor(scope, target, value)
         elif isinstance(statement, ast.OutputStmt):
-            value = self.tensor_value(scope, self.expression(scope, statement.value), statement.value.span)
-            self.set_output(scope, value, statement.span)
+            self.set_output(scope, self.tensor_value(self.expression(scope, statement.value), statement.value.span))
         elif isinstance(statement, ast.ChainStmt):
-            value = self.expression(scope, statement.chain)
-            ends_in_output = isinstance(statement.chain.stages[-1], ast.OutputStage)
-            if not ends_in_output and value is not POISON:
-                self.diagnostics.warning("W0102", "the result of this chain is never used", statement.span,
-                                         help="assign it (`h = x -> ...`) or end it with `-> output`")
+            self.expression(scope, statement.chain)
 
-    def unpack(self, scope: _Scope, statement: ast.Unpack) -> list[Any]:
-        """`a, b, c = x -> chunk(3)`: the last call makes one node per name (see LayerKind.multi_output)."""
+    def unpack(self, scope: Scope, statement: ast.Unpack) -> list[Any]:
+        """`a, b, c = x -> chunk(3)`: the last call makes one node per name (see LayerKind.unpack)."""
         wanted, expr = len(statement.targets), statement.value
         last = expr.stages[-1] if isinstance(expr, ast.Chain) else expr
-        kind = registry.lookup(last.func.name) if isinstance(last, ast.Call) else None
-        self.unpacking = (last, wanted) if kind is not None and kind.multi_output else None
-        try:
-            value = self.expression(scope, expr)
-        finally:
-            self.unpacking = None
+        value = self.expression(scope, expr, (last, wanted) if isinstance(last, ast.Call) else None)
         if isinstance(value, tuple) and all(isinstance(v, Tensor) for v in value):
             return list(value)
         if value is not POISON:
-            several = ", ".join(f"`{k}`" for k, v in registry.all_kinds().items() if v.multi_output)
+            kind = registry.lookup(last.func.name) if isinstance(last, ast.Call) else None
             what = f"`{last.func.name}`" if isinstance(last, ast.Call) else "this"
-            if kind is not None and "returns" in kind.args.model_fields:  # rnn, lstm, gru
-                choices = " or ".join(f'returns="{c}"' for c in typing.get_args(kind.args.model_fields["returns"].annotation))
-                help = f"`{kind.name}` stands for one of torch's results: choose it with {choices}"
-            else:
-                help = f"only {several} give several tensors (when `index=` is not given)"
-            self.diagnostics.error("E0318", f"{wanted} names are unpacked, but {what} gives one tensor", last.span,
-                                   help=help)
+            several = ", ".join(f"`{k}`" for k, v in registry.all_kinds().items() if v.unpack is not None)
+            self.diagnostics.error(codes.E0318, f"{wanted} names are unpacked, but {what} gives one tensor",
+                                   last.span, help=f"only {several} give several tensors (when `index=` is not given)"
+                                   if kind is None or kind.unpack is None else None)
         return [POISON] * wanted
 
-    def input_decl(self, scope: _Scope, decl: ast.InputDecl) -> None:
+    def input_decl(self, scope: Scope, decl: ast.InputDecl) -> None:
         shape = None
         if decl.shape is not None:
             dims = []
             for dim in decl.shape.dims:
                 if isinstance(dim, ast.Var) and dim.name not in scope.env:
-                    scope.env[dim.name] = _Binding(Sym(dim.name), dim.span, "dim", used=True)
+                    fixed = self.sizes.get(dim.name) if scope.definition.kind == "network" else None
+                    value = symbol(scope.pattern_symbol(dim.name)) if fixed is None else fixed
+                    scope.env[dim.name] = Binding(value, dim.span, "dim")
                 value = self.expression(scope, dim)
-                if isinstance(value, int) and not isinstance(value, bool) and value > 0 or isinstance(value, Sym):
-                    dims.append(value)
-                    continue
-                if value is not POISON:
-                    self.diagnostics.error("E0314", f"a size in a shape must be a positive integer or a symbol, "
+                if value is POISON:
+                    return
+                if not (isinstance(value, Size) or type(value) is int and value > 0):
+                    self.diagnostics.error(codes.E0321, f"a size in a shape must be a positive integer or a symbol, "
                                            f"got {format_value(value)}", dim.span)
-                self.bind_name(scope, decl.name, POISON)  # uses of the input are not reported again
-                return
+                    return
+                dims.append(value)
             shape = tuple(dims)
-        if self.bind_name(scope, decl.name, Tensor(decl.name.name)):
+        if id(decl.name) not in self.resolution(scope.definition).reported:
+            scope.env[decl.name.name] = Binding(Tensor(decl.name.name), decl.name.span, "tensor")
             scope.inputs.append(Input(decl.name.name, shape, decl.span))
-            scope.named.add(decl.name.name)
+            scope.naming.use(decl.name.name)
 
-    def bind_name(self, scope: _Scope, name: ast.Ident, value: Any) -> bool:
-        previous = scope.env.get(name.name)
-        if previous is not None:
-            what = {"param": "a parameter", "dim": "a size symbol", "tensor": "a tensor"}[previous.role]
-            self.diagnostics.error("E0203", f"`{name.name}` is already defined as {what}", name.span,
-                                   notes=(Note(f"`{name.name}` is first defined here", previous.span),),
-                                   help="choose another name: names are defined once")
-            return False
-        if isinstance(value, Tensor):
-            problem = check_python_name(name.name)
-            if problem:
-                self.diagnostics.error("E0204", f"{problem} and cannot name a tensor", name.span,
-                                       help=f"rename it, e.g. `{name.name.strip('_')}_out`")
-                scope.env[name.name] = _Binding(POISON, name.span, "tensor", used=True)  # its uses: no more errors
-                return False
-        elif value is not POISON:
-            self.diagnostics.error("E0315", f"`{name.name}` must be a tensor, but gets {format_value(value)}",
-                                   name.span, help="parameters are declared in the definition's header")
-            return False
-        scope.env[name.name] = _Binding(value, name.span, "tensor")
-        # Record the user's name on the node that produced the tensor: generated code uses it as the variable.
-        for index in range(len(scope.nodes) - 1, -1, -1) if isinstance(value, Tensor) else ():
-            node = scope.nodes[index]
-            if node.name == value.ref:
-                if node.variable is None:
-                    scope.nodes[index] = replace(node, variable=name.name)
-                break
-        return True
-
-    def set_output(self, scope: _Scope, value: Any, span: Span) -> None:
-        if scope.output is not None:
-            self.diagnostics.error("E0206", f"`{scope.definition.name.name}` has more than one output", span,
-                                   notes=(Note("the first output is here", scope.output_span),))
+    def size_condition(self, scope: Scope, condition: ast.SizeCondition) -> None:
+        """A `where` condition: settled now when it can be (an error when false), else kept on the graph.
+        In a network, `H == 224` fixes H as `--input H=224` would."""
+        sides = [self.expression(scope, side) for side in (condition.left, condition.right)]
+        if any(side is POISON for side in sides):
             return
-        if isinstance(value, Tensor):
-            scope.output, scope.output_span = value.ref, span
-        elif value is POISON:
-            scope.output_span = span  # an output was written; the error that poisoned it is reported
+        for side, expr in zip(sides, (condition.left, condition.right)):
+            if not (isinstance(side, Size) or type(side) is int):
+                what = "a tensor" if isinstance(side, Tensor) else format_value(side)
+                self.diagnostics.error(codes.E0330, f"a `where` condition compares sizes, but `{expr.span.text}` is "
+                                       f"{what}", expr.span,
+                                       help="compare the symbols of the input shapes and numbers, e.g. `where H % 8 == 0`")
+                return
+        if condition.op == "==" and scope.definition.kind == "network":
+            # `where W == H // 2` defines W; `where H == W` defines W (the name on the left reads first).
+            for (name, value), other in ((self.defined_by(scope, condition.right, sides[1]), sides[0]),
+                                         (self.defined_by(scope, condition.left, sides[0]), sides[1])):
+                if name is not None and not (isinstance(other, Size) and symbol_name(value) in other.symbols()):
+                    self.pin(scope, name, other)
+                    return
+        left, right = sides
+        truth = relate(left, condition.op, right)
+        if truth is False:
+            given = [f"{name} = {value}" for name, value in self.sizes.items() if name in _names_in(condition)]
+            why = f"for {', '.join(given)} (`--input`)" if given else "for any sizes"
+            self.diagnostics.error(codes.E0421, f"`where {condition.span.text}` does not hold {why}", condition.span,
+                                   help="give sizes that satisfy it" if given else "correct the condition")
+        elif any(isinstance(side, Size) for side in sides):   # kept when true too: it names the sizes it is about
+            scope.assumptions.append(Assumption(left, condition.op, right, condition.span))
+
+    @staticmethod
+    def defined_by(scope: Scope, expr: ast.Expr, value: Any) -> tuple[str | None, Any]:
+        """(name, symbol) when `expr` is an input size still free to be defined by a `where` equality."""
+        binding = scope.env.get(expr.name) if isinstance(expr, ast.Var) else None
+        if binding is None or binding.role != "dim" or symbol_name(value) is None:
+            return None, None
+        return expr.name, value
+
+    def pin(self, scope: Scope, name: str, value: Any) -> None:
+        """`where H == 224` or `where W == H` in a network: the size is that value from here on, in the
+        inputs declared so far too (as `--input H=224` would make it)."""
+        binding = scope.env[name]
+        fixed = {symbol_name(binding.value): value}
+        scope.defined.add(name)
+        scope.env[name] = replace(binding, value=value)
+        scope.inputs = [replace(i, shape=tuple(substitute(d, fixed) for d in i.shape) if i.shape else i.shape)
+                        for i in scope.inputs]
+        scope.assumptions = [replace(a, left=substitute(a.left, fixed), right=substitute(a.right, fixed))
+                             for a in scope.assumptions]
+
+    def bind_tensor(self, scope: Scope, name: ast.Ident, value: Any) -> None:
+        if id(name) in self.resolution(scope.definition).reported:
+            return
+        if value is not POISON and not isinstance(value, Tensor):
+            self.diagnostics.error(codes.E0315, f"`{name.name}` must be a tensor, but gets {format_value(value)}",
+                                   name.span, help="parameters are declared in the definition's header")
+            value = POISON
+        scope.env[name.name] = Binding(value, name.span, "tensor")
+        if isinstance(value, Tensor):  # the user's name for the node: generated code uses it as the variable
+            for index in range(len(scope.nodes) - 1, -1, -1):
+                node = scope.nodes[index]
+                if node.name == value.ref:
+                    if node.variable is None:
+                        scope.nodes[index] = replace(node, variable=name.name)
+                    break
+
+    def set_output(self, scope: Scope, value: Any) -> None:
+        if isinstance(value, Tensor) and scope.output is None:
+            scope.output = value.ref
 
     # ------------------------------------------------------------ expressions
 
-    def tensor_value(self, scope: _Scope, value: Any, span: Span) -> Any:
+    def tensor_value(self, value: Any, span: Span) -> Any:
         if value is POISON or isinstance(value, Tensor):
             return value
-        self.diagnostics.error("E0315", f"expected a tensor, but this is the value {format_value(value)}", span)
+        self.diagnostics.error(codes.E0315, f"expected a tensor, but this is the value {format_value(value)}", span)
         return POISON
 
-    def expression(self, scope: _Scope, expr: ast.Expr) -> Any:
+    def expression(self, scope: Scope, expr: ast.Expr, unpacking: Unpacking = None) -> Any:
         if isinstance(expr, ast.Literal):
             return expr.value
         if isinstance(expr, ast.Var):
-            return self.variable(scope, expr)
+            binding = scope.env.get(expr.name)
+            return POISON if binding is None else binding.value
         if isinstance(expr, ast.TupleExpr):
             items = tuple(self.expression(scope, item) for item in expr.items)
-            return POISON if POISON in items else items
+            return POISON if any(item is POISON for item in items) else items
         if isinstance(expr, ast.Neg):
-            return self.arithmetic(scope, "-", 0, self.expression(scope, expr.operand), expr)
+            return self.arithmetic(scope, "-", None, self.expression(scope, expr.operand), expr)
         if isinstance(expr, ast.BinOp):
             left, right = self.expression(scope, expr.left), self.expression(scope, expr.right)
             return self.arithmetic(scope, expr.op, left, right, expr)
         if isinstance(expr, ast.Call):
-            return self.call(scope, expr, [])
+            return self.call(scope, expr, [], unpacking)
         if isinstance(expr, ast.Chain):
-            return self.chain(scope, expr)
+            return self.chain(scope, expr, unpacking)
         raise TypeError(f"unknown expression {expr!r}")
 
-    def variable(self, scope: _Scope, expr: ast.Var) -> Any:
-        binding = scope.env.get(expr.name)
-        if binding is None:
-            later = _defined_later(scope.definition, expr)
-            suggestion = registry.nearest(expr.name, scope.env)
-            if later is not None:
-                self.diagnostics.error("E0201", f"`{expr.name}` is used before it is defined", expr.span,
-                                       notes=(Note(f"`{expr.name}` is defined here", later),),
-                                       help="move the definition above its first use")
-            else:
-                self.diagnostics.error("E0201", f"undefined name `{expr.name}`", expr.span,
-                                       help=f"did you mean `{suggestion}`?" if suggestion else None)
-            return POISON
-        binding.used = True
-        return binding.value
-
-    def arithmetic(self, scope: _Scope, op: str, left: Any, right: Any, expr: ast.Expr) -> Any:
+    def arithmetic(self, scope: Scope, op: str, left: Any, right: Any, expr: ast.Expr) -> Any:
+        """left is None for a negation."""
         if left is POISON or right is POISON:
             return POISON
         if isinstance(left, Tensor) or isinstance(right, Tensor):
             return self.tensor_arithmetic(scope, op, left, right, expr)
         if op == "@":
-            self.diagnostics.error("E0317", f"`@` multiplies tensors, not {format_value(left)} and "
+            self.diagnostics.error(codes.E0317, f"`@` multiplies tensors, not {format_value(left)} and "
                                    f"{format_value(right)}", expr.span)
             return POISON
-        if isinstance(left, Sym) or isinstance(right, Sym):
-            return self.size_arithmetic(op, left, right, expr)
-        numbers = (int, float)
-        if not (isinstance(left, numbers) and isinstance(right, numbers)) or isinstance(left, bool) \
-                or isinstance(right, bool):
-            self.diagnostics.error("E0317", f"`{op}` needs numbers, but gets {format_value(left)} and "
-                                   f"{format_value(right)}", expr.span)
+        try:
+            return negate(right) if left is None else fold(op, left, right)
+        except FoldError as error:
+            self.error(error, expr.span)
             return POISON
-        if op in ("/", "//", "%") and right == 0:
-            self.diagnostics.error("E0317", "division by zero", expr.span)
-            return POISON
-        result = {"+": lambda: left + right, "-": lambda: left - right, "*": lambda: left * right,
-                  "/": lambda: left / right, "//": lambda: left // right, "%": lambda: left % right}[op]()
-        if isinstance(result, int) and not MIN_INT <= result <= MAX_INT:
-            self.diagnostics.error("E0317", f"`{op}` overflows: the result has {len(str(abs(result)))} digits",
-                                   expr.span, help=f"integers go up to {MAX_INT:,} (2**63 - 1)")
-            return POISON
-        return result
 
-    def size_arithmetic(self, op: str, left: Any, right: Any, expr: ast.Expr) -> Any:
-        """A symbolic size from sizes and integers only: spec text (a string) never becomes a size."""
-        if not all(isinstance(v, Sym) or type(v) is int for v in (left, right)):
-            self.diagnostics.error("E0317", f"`{op}` on a symbolic size needs an integer or another size, but gets "
-                                   f"{format_value(left)} and {format_value(right)}", expr.span)
-            return POISON
-        if op not in ("+", "-", "*", "//"):
-            self.diagnostics.error("E0317", f"`{op}` is not defined on symbolic sizes ({format_value(left)} and "
-                                   f"{format_value(right)})", expr.span,
-                                   help="sizes combine with + - * and //" + (": use `//`" if op == "/" else ""))
-            return POISON
-        return Sym(f"{left}{op}{right}")
-
-    def tensor_arithmetic(self, scope: _Scope, op: str, left: Any, right: Any, expr: ast.Expr) -> Any:
-        kind = {"+": "add", "-": "sub", "*": "mul", "/": "div", "@": "matmul"}.get(op)
+    def tensor_arithmetic(self, scope: Scope, op: str, left: Any, right: Any, expr: ast.Expr) -> Any:
+        kind = registry.operator_kind(op)
         if kind is None:
-            self.diagnostics.error("E0317", f"`{op}` is not defined on tensors", expr.span,
+            self.diagnostics.error(codes.E0327, f"`{op}` is not defined on tensors", expr.span,
                                    help="tensors support + - * / with broadcasting, and @ (matmul)")
             return POISON
         tensors = [v for v in (left, right) if isinstance(v, Tensor)]
-        scalars = [v for v in (left, right) if not isinstance(v, Tensor)]
-        if kind == "matmul" and scalars:
-            self.diagnostics.error("E0317", f"`@` multiplies two tensors, not a tensor and {format_value(scalars[0])}",
-                                   expr.span, help="use `*` to scale a tensor by a number")
+        scalars = [v for v in (left, right) if v is not None and not isinstance(v, Tensor)]
+        if kind.inputs == 2 and scalars:
+            self.diagnostics.error(codes.E0327, f"`{op}` multiplies two tensors, not a tensor and "
+                                   f"{format_value(scalars[0])}", expr.span, help="use `*` to scale a tensor by a number")
             return POISON
-        if scalars and (not isinstance(scalars[0], (int, float)) or isinstance(scalars[0], bool)):
-            self.diagnostics.error("E0317", f"`{op}` combines a tensor with a number, not {format_value(scalars[0])}",
-                                   expr.span)
+        positional = []
+        if left is None:   # -x is 0 - x
+            positional = [(0, expr.span), (True, expr.span)]
+        elif scalars:
+            if type(scalars[0]) not in (int, float):
+                self.diagnostics.error(codes.E0317, f"`{op}` combines a tensor with a number, not "
+                                       f"{format_value(scalars[0])}", expr.span)
+                return POISON
+            positional = [(scalars[0], expr.span), (not isinstance(left, Tensor), expr.span)]
+        args = self.layer_args(kind, positional, [], expr.span)
+        if args is None:
             return POISON
-        args = {"scalar": scalars[0], "scalar_first": not isinstance(left, Tensor)} if scalars else {}
-        if isinstance(expr, ast.Neg):
-            args = {"scalar": 0, "scalar_first": True}
-        self.count_work(expr.span)
-        return self.add_node(scope, registry.lookup(kind), registry.lookup(kind).args.model_validate(args), {},
-                             [t.ref for t in tensors], expr.span, None)
+        return self.add_node(scope, kind, args, {}, [t.ref for t in tensors], expr.span, None)
 
-    def chain(self, scope: _Scope, chain: ast.Chain) -> Any:
+    def chain(self, scope: Scope, chain: ast.Chain, unpacking: Unpacking) -> Any:
         value = self.expression(scope, chain.head)
+        if id(chain.head) in self.resolution(scope.definition).reported:
+            value = POISON
+        elif value is not POISON and not isinstance(value, Tensor):
+            self.diagnostics.error(codes.E0315, f"a chain starts from a tensor, not the value {format_value(value)}",
+                                   chain.head.span)
+            value = POISON
         for stage in chain.stages:
-            value = self.stage(scope, stage, value, chain)
+            value = self.stage(scope, stage, value, unpacking)
         return value
 
-    def stage(self, scope: _Scope, stage: ast.Stage, value: Any, chain: ast.Chain) -> Any:
+    def stage(self, scope: Scope, stage: ast.Stage, value: Any, unpacking: Unpacking) -> Any:
         if isinstance(stage, ast.OutputStage):
-            if stage is not chain.stages[-1]:
-                self.diagnostics.error("E0102", "`output` must be the last stage of a chain", stage.span)
-            else:
-                self.set_output(scope, self.tensor_value(scope, value, chain.head.span), stage.span)
+            self.set_output(scope, value)
             return value
         if isinstance(stage, ast.Repeat):
             count = self.expression(scope, stage.count)
             if count is POISON:
                 return POISON
-            if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= MAX_REPEAT:
-                self.diagnostics.error("E0314", f"a repeat count must be an integer from 1 to {MAX_REPEAT:,}, "
+            if type(count) is not int or not 0 <= count <= MAX_REPEAT:
+                self.diagnostics.error(codes.E0320, f"a repeat count must be an integer from 0 to {MAX_REPEAT:,}, "
                                        f"got {format_value(count)}", stage.count.span)
                 return POISON
             self.repeats.append(stage)
+            enclosing = scope.repeat
             try:
-                for _ in range(count):
+                for index in range(count):
+                    self.count_work(stage.span)
+                    scope.repeat = enclosing or RepeatCopy(stage.span, index, count)
                     for inner in stage.stages:
-                        value = self.stage(scope, inner, value, chain)
-                    if value is POISON:  # every further copy would report the same mistakes again
-                        break
+                        value = self.stage(scope, inner, value, None)
             finally:
                 self.repeats.pop()
+                scope.repeat = enclosing
             return value
-        if value is not POISON and not isinstance(value, Tensor):
-            self.diagnostics.error("E0315", f"a chain starts from a tensor, not the value {format_value(value)}",
-                                   chain.head.span)
-            value = POISON
-        return self.call(scope, stage, [value])
+        return self.call(scope, stage, [value], unpacking)
 
-    def call(self, scope: _Scope, call: ast.Call, piped: list[Any]) -> Any:
-        self.count_work(call.span)
-        name = call.func.name
-        binding = scope.env.get(name)
-        if binding is not None and binding.role == "tensor" and not call.parens:
-            self.diagnostics.error("E0202", f"`{name}` is a tensor, not a layer", call.func.span,
-                                   help="a chain stage is a layer or block; combine tensors with + - * /")
-            return POISON
-        visible = self.program.visible_from(scope.definition)
-        # A block of this file shadows plugin kinds (not built-ins): no plugin scan for its name.
-        kind = registry.lookup(name, plugins=name not in visible)
-        definition = visible.get(name) if kind is None else None
-        if kind is None and definition is None and registry.nearest(name, self.program.unresolved):
-            return POISON  # a failed (perhaps misspelt) import of it is already reported
-        if kind is None and definition is None:
-            known = [*registry.all_kinds(), *visible]
-            suggestion = registry.nearest(name, known)
-            self.diagnostics.error("E0202", f"unknown layer or block `{name}`", call.func.span,
-                                   help=f"did you mean `{suggestion}`?" if suggestion else
-                                   "see `netdsl layers` for the available layers")
-            return POISON
+    def call(self, scope: Scope, call: ast.Call, piped: list[Any], unpacking: Unpacking = None) -> Any:
+        resolution = self.resolution(scope.definition)
         tensors, positional, keywords, failed = list(piped), [], [], False
         for arg in call.args:
             value = self.expression(scope, arg.value)
@@ -438,66 +370,107 @@ class _Lowerer:
             if arg.name is None and isinstance(value, Tensor) and not positional:
                 tensors.append(value)
             elif isinstance(value, Tensor):
-                self.diagnostics.error("E0315", f"tensor `{arg.value.span.text}` is passed where `{name}` expects "
-                                       "an argument", arg.span,
+                self.diagnostics.error(codes.E0322, f"tensor `{arg.value.span.text}` is passed where "
+                                       f"`{call.func.name}` expects an argument", arg.span,
                                        help="tensor inputs come first: `f(x, y, size)`, or `x -> f(y, size)`")
                 failed = True
             elif arg.name is None:
                 positional.append((value, arg.span))
             else:
                 keywords.append((arg.name.name, arg.name.span, value, arg.span))
-        if definition is not None:
+        if id(call) in resolution.reported:
+            return POISON
+        name = call.func.name
+        visible = self.program.visible_from(scope.definition)
+        kind = registry.lookup(name, plugins=name not in visible)
+        if kind is None:
             if failed or POISON in tensors:
                 return POISON
-            return self.block_call(scope, definition, call, tensors, positional, keywords)
-        if failed:  # an argument already has an error; binding it would only repeat it
-            return POISON
+            return self.block_call(scope, visible[name], call, tensors, positional, keywords)
         # Arguments are checked even after an upstream error: independent mistakes are all reported.
-        args, arg_spans, errors = bind(kind, positional, keywords, call.span)
-        for error in errors:
-            self.diagnostics.error(error.code, error.message, error.span, help=error.help)
-        if args is None or POISON in tensors:
+        reading = None if failed else self.pytorch_reading(kind, positional, keywords, call.span)
+        args = None if failed else self.layer_args(kind, positional, keywords, call.span, spans := {},
+                                                   deferred=reading is not None)
+        if reading is not None and args is None:
+            reading = replace(reading, errors=tuple(self.deferred))
+            self.deferred.clear()
+        if (args is None and reading is None) or POISON in tensors:
             return POISON
         expected = kind.inputs
         if not tensors or (expected is not None and len(tensors) != expected):
             wanted = "a tensor input" if expected in (1, None) else f"{expected} tensor inputs"
-            self.diagnostics.error("E0315", f"`{name}` needs {wanted}, but gets {len(tensors)}", call.span,
+            self.diagnostics.error(codes.E0323, f"`{name}` needs {wanted}, but gets {len(tensors)}", call.span,
                                    help=f"write `x -> {name}` or `{name}(x)`" if expected == 1 else None)
             return POISON
         inputs = [t.ref for t in tensors]
-        if kind.multi_output and self.unpacking and self.unpacking[0] is call and args.index is None:
-            pieces = self.unpacking[1]
-            return tuple(self.add_node(scope, kind, args.model_copy(update={"index": i, "outputs": pieces}),
-                                       arg_spans, inputs, call.span, None) for i in range(pieces))
-        return self.add_node(scope, kind, args, arg_spans, inputs, call.span, call.label)
+        if unpacking is not None and unpacking[0] is call and kind.unpack is not None:
+            try:
+                pieces = kind.unpack(args, unpacking[1])
+            except CannotUnpack as reason:
+                self.diagnostics.error(codes.E0318, f"{unpacking[1]} names are unpacked, but `{name}` gives one "
+                                       "tensor", call.span, help=str(reason))
+                return POISON
+            return tuple(self.add_node(scope, kind, piece, spans, inputs, call.span, None) for piece in pieces)
+        return self.add_node(scope, kind, args, spans, inputs, call.span, call.label, reading)
 
-    def block_call(self, scope: _Scope, definition: ast.Definition, call: ast.Call, tensors: list[Tensor],
+    def layer_args(self, kind: LayerKind, positional: list, keywords: list, span: Span,
+                   spans: dict[str, Span] | None = None, deferred: bool = False):
+        """The validated arguments, or None after reporting why (deferred: kept in self.deferred for the
+        checker, which reports them unless the call turns out to be in PyTorch's argument order)."""
+        signature = kind.signature
+        bound = bind(signature, positional, keywords, span)
+        if spans is not None:
+            spans.update(bound.spans)
+        args, errors = (None, bound.errors) if bound.errors else validate(signature, bound.values, bound.spans, span)
+        for error in errors:
+            if deferred:
+                self.deferred.append(Diagnostic(error.code.code, Severity.ERROR, error.message, error.span,
+                                                help=error.help, fixes=error.fixes))
+            else:
+                self.error(error)
+        return args
+
+    def pytorch_reading(self, kind: LayerKind, positional: list, keywords: list, span: Span) -> PyTorchReading | None:
+        """The call bound in PyTorch's argument order — the size netdsl infers first — when the kind
+        infers a size it does not take by position and that order binds (two positionals at least)."""
+        if not kind.inferred or kind.inferred[0].field in kind.positional or len(positional) < 2 \
+                or (kind.positional and kind.positional[0].startswith("*")):
+            return None
+        order = (kind.inferred[0].field, *kind.positional)
+        signature = Signature(f"`{kind.name}`", kind.schema, order, kind.aliases)
+        bound = bind(signature, positional, keywords, span)
+        args, errors = (None, bound.errors) if bound.errors else validate(signature, bound.values, bound.spans, span)
+        return None if errors else PyTorchReading(args, positional[0][1], len(positional))
+
+    def block_call(self, scope: Scope, definition: ast.Definition, call: ast.Call, tensors: list[Tensor],
                    positional: list, keywords: list) -> Any:
         name = definition.name.name
-        if definition.kind != "block":
-            self.diagnostics.error("E0202", f"`{name}` is a network; only blocks can be used as layers",
-                                   call.func.span, help=f"declare it with `block {name}(...)`")
-            return POISON
+        self.count_work(call.span)
         if len(self.active) >= MAX_BLOCK_DEPTH:
-            self.diagnostics.error("E0213", f"blocks are nested more than {MAX_BLOCK_DEPTH} deep here",
+            self.diagnostics.error(codes.E0213, f"blocks are nested more than {MAX_BLOCK_DEPTH} deep here",
                                    call.func.span, notes=(Note(" → ".join([*self.active, name])),),
                                    help="flatten the hierarchy: call the innermost blocks side by side")
             return POISON
         if name in self.active:
             cycle = " → ".join([*self.active[self.active.index(name):], name])
-            self.diagnostics.error("E0208", f"block `{name}` uses itself ({cycle})", call.func.span,
+            self.diagnostics.error(codes.E0208, f"block `{name}` uses itself ({cycle})", call.func.span,
                                    help="a block cannot contain itself, directly or through other blocks")
             return POISON
-        given = self.block_arguments(definition, call, positional, keywords)
-        if given is None:
+        signature = self.signature(definition)
+        bound = bind(signature, positional, keywords, call.span,
+                     defaulted=frozenset(n for n, f in signature.schema.fields.items() if f.default is _DEFAULTED))
+        for error in bound.errors:
+            self.error(error)
+        if bound.errors:
             return POISON
-        params = self.evaluate_params(definition, given, call.span)
+        params = self.evaluate_params(definition, {n: (v, bound.spans[n]) for n, v in bound.values.items()},
+                                      call.span)
         if params is None:
             return POISON
         declared = [s for s in definition.body if isinstance(s, ast.InputStmt)]
         input_count = sum(len(s.decls) for s in declared)
         if len(tensors) != input_count:
-            self.diagnostics.error("E0315", f"block `{name}` takes {input_count} tensor input"
+            self.diagnostics.error(codes.E0323, f"block `{name}` takes {input_count} tensor input"
                                    f"{'s' if input_count != 1 else ''}, but gets {len(tensors)}", call.span,
                                    notes=tuple(Note("inputs are declared here", s.span) for s in declared))
             return POISON
@@ -506,137 +479,91 @@ class _Lowerer:
             graph = self.instantiate(definition, params)
         finally:
             self.active.pop()
-        node_name = self.node_name(scope, _block_prefix(name), call.label)
-        node = Node(node_name, name, params, tuple(t.ref for t in tensors), call.span,
-                    {n: s for n, (_, s) in given.items()}, block=graph)
+        node = Node(self.node_name(scope, block_prefix(name), call.label), name, params,
+                    tuple(t.ref for t in tensors), call.span, dict(bound.spans), block=graph, repeat=scope.repeat)
         scope.nodes.append(node)
         return Tensor(node.name)
 
-    def block_arguments(self, definition: ast.Definition, call: ast.Call, positional: list,
-                        keywords: list) -> dict[str, tuple[Any, Span]] | None:
-        names = [p.name.name for p in definition.params]
-        given: dict[str, tuple[Any, Span]] = {}
-        ok = True
-        if len(positional) > len(names):
-            self.diagnostics.error("E0312", f"block `{definition.name.name}` takes {len(names)} arguments, but "
-                                   f"{len(positional)} were given", positional[len(names)][1])
-            ok = False
-        for param_name, (value, span) in zip(names, positional):
-            given[param_name] = (value, span)
-        for written, name_span, value, span in keywords:
-            if written not in names:
-                suggestion = registry.nearest(written, names)
-                self.diagnostics.error("E0310", f"block `{definition.name.name}` has no parameter `{written}`",
-                                       name_span, help=f"did you mean `{suggestion}`?" if suggestion else
-                                       f"its parameters are: {', '.join(names) or 'none'}")
-                ok = False
-            elif written in given:
-                self.diagnostics.error("E0313", f"parameter `{written}` is given twice", name_span)
-                ok = False
-            else:
-                given[written] = (value, span)
-        return given if ok else None
+    # ------------------------------------------------------------ nodes
 
-    # ------------------------------------------------------------ nodes and names
+    def node_name(self, scope: Scope, prefix: str, label: ast.Ident | None) -> str:
+        if label is not None and label.name in scope.naming.labels and label.name not in scope.naming.used:
+            scope.naming.use(label.name)
+            return label.name
+        return scope.naming.fresh(prefix)
 
-    def node_name(self, scope: _Scope, prefix: str, label: ast.Ident | None) -> str:
-        if label is not None:
-            problem = check_python_name(label.name)
-            if problem:
-                self.diagnostics.error("E0204", f"{problem} and cannot name a layer", label.span,
-                                       help=f"rename it, e.g. `{label.name.strip('_')}_layer`")
-            elif label.name not in scope.named:
-                scope.named.add(label.name)
-                return label.name
-            else:
-                self.diagnostics.error("E0203", f"layer name `{label.name}` is used twice", label.span,
-                                       help="layer names become attribute names and must be unique")
-        while True:
-            scope.counters[prefix] = scope.counters.get(prefix, 0) + 1
-            candidate = f"{prefix}{scope.counters[prefix]}"
-            if candidate not in scope.taken and candidate not in scope.named:
-                scope.named.add(candidate)
-                return candidate
-
-    def count_work(self, span: Span) -> None:
-        self.work += 1
-        if self.work > MAX_LAYERS:
-            raise _TooManyLayers(self.repeats[0].span if self.repeats else span)
-
-    def add_node(self, scope: _Scope, kind: registry.LayerKind, args: Any, arg_spans: dict[str, Span],
-                 inputs: list[str], span: Span, label: ast.Ident | None) -> Tensor:
-        node = Node(self.node_name(scope, kind.prefix, label), kind.name, args, tuple(inputs), span, arg_spans)
+    def add_node(self, scope: Scope, kind: LayerKind, args: Any, arg_spans: dict[str, Span],
+                 inputs: list[str], span: Span, label: ast.Ident | None, reading: PyTorchReading | None = None) -> Tensor:
+        self.layers += 1
+        if self.layers > MAX_LAYERS:
+            raise _TooMuchWork(self.repeats[0].span if self.repeats else span, f"{MAX_LAYERS:,} layers")
+        node = Node(self.node_name(scope, kind.prefix, label), kind.name, args, tuple(inputs), span, arg_spans,
+                    repeat=scope.repeat, reading=reading)
         scope.nodes.append(node)
         return Tensor(node.name)
 
 
-@functools.cache
-def _block_prefix(name: str) -> str:
-    """Residual → residual; SqueezeExcite → squeeze_excite; _Private → private; _3d → block_3d (a layer
-    name may not start with `_` (see check_python_name) or a digit)."""
-    name = name.lstrip("_")
-    name = name if name[:1].isalpha() else "block_" + name
-    return "".join(("_" + c.lower()) if c.isupper() and i else c.lower() for i, c in enumerate(name))
+def _names_in(condition: ast.SizeCondition) -> set[str]:
+    names, pending = set(), [condition.left, condition.right]
+    while pending:
+        expr = pending.pop()
+        if isinstance(expr, ast.Var):
+            names.add(expr.name)
+        elif isinstance(expr, ast.BinOp):
+            pending += [expr.left, expr.right]
+        elif isinstance(expr, ast.Neg):
+            pending.append(expr.operand)
+    return names
 
 
-def _labels(body) -> list[ast.Call]:
-    """Every explicitly named layer in a definition body."""
-    found: list[ast.Call] = []
-
-    def walk(node) -> None:
-        if isinstance(node, ast.Call) and node.label is not None:
-            found.append(node)
-        if isinstance(node, (ast.Call, ast.Repeat, ast.Chain, ast.BinOp, ast.Neg, ast.TupleExpr, ast.Arg,
-                             ast.Assign, ast.Unpack, ast.OutputStmt, ast.ChainStmt)):
-            for value in vars(node).values():
-                for child in value if isinstance(value, tuple) else (value,):
-                    walk(child)
-    for statement in body:
-        walk(statement)
-    return found
+def lower_block(program: Program, definition: ast.Definition, params: dict[str, Any],
+                diagnostics: Diagnostics) -> Graph | None:
+    """Instantiate a block with the given parameter values (sizes may be symbols: a block's recipe)."""
+    lowerer = _Lowerer(program, diagnostics)
+    lowerer.active.append(definition.name.name)
+    try:
+        return lowerer.instantiate(definition, params)
+    except _TooMuchWork:
+        return None
 
 
-def _defined_later(definition: ast.Definition, use: ast.Var) -> Span | None:
-    for statement in definition.body:
-        targets = (statement.target,) if isinstance(statement, ast.Assign) else \
-            statement.targets if isinstance(statement, ast.Unpack) else ()
-        for target in targets:
-            if target.name == use.name and statement.span.start > use.span.start:
-                return target.span
-    return None
-
-
-def _has_errors_inside(diagnostics: Diagnostics, definition: ast.Definition) -> bool:
-    span = definition.span
-    return any(d.severity.value == "error" and d.span is not None and d.span.source is span.source
-               and span.start <= d.span.start < span.end for d in diagnostics.items)
-
-
-def lower(program: Program, network: str, overrides: dict[str, Any], diagnostics: Diagnostics) -> Graph | None:
-    """Instantiate one network of the program. Errors go to diagnostics; None if it cannot be built."""
+def lower(program: Program, network: str, overrides: dict[str, Any], diagnostics: Diagnostics,
+          sizes: dict[str, int] | None = None) -> Graph | None:
+    """Instantiate one network of the program, with `sizes` fixing symbols of its input shapes. Errors
+    go to diagnostics; None if it cannot be built."""
     definition = program.definitions[network]
     lowerer = _Lowerer(program, diagnostics)
+    lowerer.sizes = dict(sizes or {})
+    resolution = lowerer.resolution(definition)
     given = {}
-    declared = {p.name.name for p in definition.params}
     for name, value in overrides.items():
-        if name not in declared:
-            suggestion = registry.nearest(name, declared)
-            diagnostics.error("E0209", f"`-p {name}`: network `{network}` has no parameter `{name}`",
+        if name not in resolution.params:
+            suggestion = nearest(name, resolution.params)
+            diagnostics.error(codes.E0209, f"`-p {name}`: network `{network}` has no parameter `{name}`",
                               definition.name.span, help=f"did you mean `{suggestion}`?" if suggestion else
-                              f"its parameters are: {', '.join(sorted(declared)) or 'none'}")
+                              f"its parameters are: {', '.join(sorted(resolution.params)) or 'none'}")
             return None
-        if isinstance(value, int) and not MIN_INT <= value <= MAX_INT:
-            diagnostics.error("E0316", f"`-p {name}` is too large for an integer", definition.name.span,
+        if type(value) is int and abs(value) > MAX_INT:
+            diagnostics.error(codes.E0324, f"`-p {name}` is too large for an integer", definition.name.span,
                               help=f"integers go up to {MAX_INT:,} (2**63 - 1)")
             return None
         given[name] = (value, definition.name.span)
-    params = lowerer.evaluate_params(definition, given, None)
+    missing = [n for n, p in resolution.params.items() if p.default is None and n not in given]
+    for name in missing:
+        param = resolution.params[name]
+        diagnostics.error(codes.E0311, f"network `{network}` needs a value for parameter `{name}`",
+                          definition.name.span, notes=(Note(f"`{name}` is declared here without a default", param.span),),
+                          help=f"give it a default, or pass `-p {name}=...`")
+    if missing:
+        return None
+    params = lowerer.evaluate_params(definition, given, definition.name.span)
     if params is None:
         return None
     try:
         return lowerer.instantiate(definition, params)
-    except _TooManyLayers as error:
-        diagnostics.error("E0319", f"network `{network}` expands to more than {MAX_LAYERS:,} layers and block calls",
-                          error.span, label="counting every repeat and block call expanded",
+    except _TooMuchWork as error:
+        diagnostics.error(codes.E0319, f"network `{network}` expands to more than {error.what}", error.span,
+                          label="counting every repeat and block call expanded",
                           help="repeat counts multiply when repeats or blocks nest: use smaller counts")
         return None
+

@@ -8,8 +8,9 @@ from functools import cache
 from pathlib import Path
 
 from lark import Lark, Token, Tree
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
+from lark.exceptions import UnexpectedInput
 
+from . import codes
 from . import syntax as ast
 from .diagnostics import CompileError, Diagnostic, Severity
 from .source import SourceFile, Span
@@ -26,11 +27,43 @@ def grammar_path() -> Path:
     raise FileNotFoundError("netdsl.lark not found next to the netdsl package")
 
 
+class LineBreaks:
+    """Lark post-lexer: keeps a line break (`_NL`) only where it ends a statement. The lexer already
+    turned a break before a line starting with `->` or an operator into whitespace; this drops the
+    breaks inside brackets, outside bodies, after a token that cannot end a statement, and repeats."""
+
+    always_accept = ("_NL",)   # the contextual lexer must produce it in every parser state
+    ENDS_STATEMENT = frozenset({"NAME", "INT", "FLOAT", "STRING", "RPAR", "RSQB", "TRUE", "FALSE", "NONE",
+                                "OUTPUT"})
+    BRACKETS = frozenset({"LPAR", "RPAR", "LSQB", "RSQB", "LBRACE", "RBRACE"})
+
+    def process(self, stream):
+        brackets = braces = 0
+        can_end = False   # the last token passed on can end a statement
+        bracket_kinds, enders = self.BRACKETS, self.ENDS_STATEMENT   # locals: this loop sees every token
+        for token in stream:
+            kind = token.type
+            if kind == "_NL":
+                if can_end and braces and not brackets:
+                    can_end = False
+                    yield token
+                continue
+            if kind in bracket_kinds:
+                if kind == "LPAR" or kind == "LSQB":
+                    brackets += 1
+                elif kind == "RPAR" or kind == "RSQB":
+                    brackets = brackets - 1 if brackets else 0
+                else:   # a brace closes whatever brackets are still open: a mistake, reported later
+                    braces, brackets = braces + (1 if kind == "LBRACE" else -1 if braces else 0), 0
+            can_end = kind in enders
+            yield token
+
+
 @cache
 def lark_parser(strict: bool = False) -> Lark:
     # cache=True stores the analysed grammar in the temp dir: 12 ms → ~1 ms at start-up.
     return Lark(grammar_path().read_text(encoding="utf-8"), parser="lalr", propagate_positions=True,
-                maybe_placeholders=True, cache=not strict, strict=strict)
+                maybe_placeholders=True, postlex=LineBreaks(), cache=not strict, strict=strict)
 
 
 def parse(source: SourceFile) -> ast.Module:
@@ -43,8 +76,10 @@ def parse(source: SourceFile) -> ast.Module:
     try:
         tree = parser.parse(source.text)
         return _ToAst(source).transform(tree)
-    except (UnexpectedToken, UnexpectedCharacters, UnexpectedEOF) as error:
-        raise CompileError(_syntax_diagnostic(source, error, parser)) from None
+    except UnexpectedInput as error:
+        # Imported here: only a spec that does not parse needs the explanations.
+        from .syntax_errors import syntax_diagnostic
+        raise CompileError(syntax_diagnostic(source, error, parser)) from None
     finally:
         if gc_was_enabled:
             gc.enable()
@@ -85,7 +120,7 @@ class _ToAst:
             if isinstance(child, Tree):
                 if len(stack) >= MAX_DEPTH:
                     raise CompileError(Diagnostic(
-                        "E0104", Severity.ERROR, f"expression nested more than {MAX_DEPTH} levels deep",
+                        codes.E0104.code, Severity.ERROR, f"expression nested more than {MAX_DEPTH} levels deep",
                         self._deepest_span(stack, child), help="split it into named intermediate values"))
                 stack.append((child, iter(child.children), []))
             elif child is not _DONE:
@@ -139,7 +174,15 @@ class _ToAst:
 
     # -- statements
     def input_stmt(self, meta, children):
-        return ast.InputStmt(tuple(children), self._span(meta))
+        *decls, conditions = children
+        return ast.InputStmt(tuple(decls), self._span(meta), conditions or ())
+
+    def where_clause(self, meta, children):
+        return tuple(children)
+
+    def size_condition(self, meta, children):
+        left, op, right = children
+        return ast.SizeCondition(left, str(op), right, self._span(meta))
 
     def input_decl(self, meta, children):
         name, shape = children
@@ -222,7 +265,7 @@ class _ToAst:
         digits = children[0].replace("_", "")
         # Sizes are int64 in torch; a longer literal is a typo (and Python refuses str() of huge ints).
         if len(digits) > 19 or int(digits) > MAX_INT:
-            raise CompileError(Diagnostic("E0105", Severity.ERROR, f"integer {_abbreviate(children[0])} is too large",
+            raise CompileError(Diagnostic(codes.E0105.code, Severity.ERROR, f"integer {_abbreviate(children[0])} is too large",
                                           self._span(meta), help=f"integers go up to {MAX_INT:,} (2**63 - 1)"))
         return ast.Literal(int(digits), self._span(meta))
 
@@ -257,73 +300,3 @@ class _ToAst:
     def kwarg(self, meta, children):
         name, value = children
         return ast.Arg(self._ident(name), value, self._span(meta))
-
-
-# ---------------------------------------------------------------- syntax errors in words
-
-_TERMINAL_WORDS = {
-    "NAME": "a name", "INT": "an integer", "FLOAT": "a number", "STRING": "a string",
-    "DEFKIND": "`network` or `block`", "$END": "end of file",
-}
-# The order in which expected tokens are listed: the likely fix first.
-_PRIORITY = ["RPAR", "RSQB", "RBRACE", "COMMA", "NAME", "INT"]
-
-
-def _describe_terminal(name: str, parser: Lark) -> str:
-    if name in _TERMINAL_WORDS:
-        return _TERMINAL_WORDS[name]
-    terminal = next((t for t in parser.terminals if t.name == name), None)
-    if terminal is not None and terminal.pattern.type == "str":
-        return f"'{terminal.pattern.value}'"
-    return name.lower()
-
-
-def _describe_found(token: Token) -> str:
-    if token.type == "$END":
-        return "end of file"
-    return {"NAME": f"name `{token}`", "INT": f"number {token}", "FLOAT": f"number {token}",
-            "STRING": f"string {token}"}.get(token.type, f"'{token}'")
-
-
-def _preceding_text(text: str, pos: int) -> str:
-    """The source before pos with trailing whitespace and comments removed."""
-    before = re.sub(r"#[^\n]*", "", text[:pos])
-    return before.rstrip()
-
-
-def _syntax_diagnostic(source: SourceFile, error: Exception, parser: Lark) -> Diagnostic:
-    text = source.text
-    if isinstance(error, UnexpectedCharacters):
-        char = text[error.pos_in_stream]
-        span = Span(source, error.pos_in_stream, error.pos_in_stream + 1)
-        return Diagnostic("E0101", Severity.ERROR, f"unexpected character {char!r}", span,
-                          help="names are letters, digits and `_`; strings use quotes")
-
-    token = error.token if isinstance(error, UnexpectedToken) else Token("$END", "")
-    at_end = token.type == "$END"
-    if at_end:
-        end = len(text.rstrip())
-        span = Span(source, max(end - 1, 0), end)
-    else:
-        span = Span(source, token.start_pos, token.end_pos)
-    expected = sorted(set(error.expected) - {"$END"} if not at_end else set(error.expected),
-                      key=lambda n: (_PRIORITY.index(n) if n in _PRIORITY else len(_PRIORITY), n))
-    before = _preceding_text(text, span.start if not at_end else len(text))
-    found = _describe_found(token)
-
-    if before.endswith("->") and "NAME" in expected:
-        message = f"expected a layer or block name after '->', found {found}"
-        help = "write a layer such as `relu` or `linear(10)`, or `output`"
-    elif "RBRACE" in expected and at_end:
-        message = "expected '}' before end of file"
-        help = "a `network` or `block` body is closed with '}'"
-    else:
-        words = [_describe_terminal(n, parser) for n in expected]
-        shown = words if len(words) <= 6 else words[:6] + ["…"]
-        message = f"expected {', '.join(shown[:-1]) + ' or ' + shown[-1] if len(shown) > 1 else shown[0]}, found {found}"
-        help = None
-        if "RPAR" in expected and not at_end:
-            help = "is a ')' missing?"
-    code = "E0102" if not at_end else "E0103"
-    label = "" if not at_end else "the file ends here"
-    return Diagnostic(code, Severity.ERROR, message, span, label=label, help=help)

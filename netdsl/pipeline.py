@@ -6,13 +6,22 @@ import gc
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import codes
+from .accepted import (
+    Accepted,
+    accepted_sizes,
+    explain_counterexample,
+    explain_rejection,
+    rejected_sizes,
+    report_accepted,
+)
 from .checker import CheckedGraph, check
-from .diagnostics import Diagnostics
+from .diagnostics import Diagnostics, Severity
 from .lint import lint
 from .lower import lower
 from .program import Program, load_program
-from .registry import nearest
 from .source import SourceFile
+from .suggest import nearest
 
 
 @dataclass
@@ -21,6 +30,7 @@ class Analysis:
     program: Program | None
     networks: list[CheckedGraph] = field(default_factory=list)
     diagnostics: Diagnostics = field(default_factory=Diagnostics)
+    accepted: dict[str, Accepted] = field(default_factory=dict)   # network → the input sizes it accepts
 
     @property
     def ok(self) -> bool:
@@ -31,22 +41,31 @@ class Analysis:
 
 
 def analyze(source: SourceFile, network: str | None = None, overrides: dict[str, object] | None = None, *,
-            allow_outside_imports: bool = False, base_dir: str | Path | None = None) -> Analysis:
-    """Parse, lower and check every network in source (or only `network`). Imports resolve against
-    base_dir (see program.load_program)."""
+            allow_outside_imports: bool = False, sizes: dict[str, int] | None = None,
+            base_dir: str | Path | None = None) -> Analysis:
+    """Parse, lower and check every network in source (or only `network`). `sizes` fixes symbols of
+    the networks' input shapes (`--input H=256`); they must be sizes the network accepts. Imports
+    resolve against base_dir (see program.load_program)."""
     # Every stage allocates many small, acyclic, long-lived objects: the cyclic garbage collector only
     # rescans them (about a third of the time on a 10,000-layer spec; docs/benchmarks.md).
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _analyze(source, network, overrides, allow_outside_imports, base_dir)
+        return _analyze(source, network, overrides, allow_outside_imports, sizes or {}, base_dir)
     finally:
         if gc_was_enabled:
             gc.enable()
 
 
+def _errors_at(program: Program, name: str, given: dict[str, object], sizes: dict[str, int]):
+    """The network checked with some input sizes fixed: (the checked graph, its errors, all diagnostics)."""
+    scratch = Diagnostics()
+    concrete = check(lower(program, name, given, scratch, sizes), scratch)
+    return concrete, [d for d in scratch.items if d.severity is Severity.ERROR], scratch
+
+
 def _analyze(source: SourceFile, network: str | None, overrides: dict[str, object] | None,
-             allow_outside_imports: bool, base_dir: str | Path | None) -> Analysis:
+             allow_outside_imports: bool, sizes: dict[str, int], base_dir: str | Path | None) -> Analysis:
     overrides = overrides or {}
     diagnostics = Diagnostics()
     program = load_program(source, diagnostics, allow_outside_imports=allow_outside_imports, base_dir=base_dir)
@@ -57,7 +76,7 @@ def _analyze(source: SourceFile, network: str | None, overrides: dict[str, objec
     if network is not None:
         if network not in names:
             suggestion = nearest(network, names)
-            diagnostics.error("E0212", f"`{source.path}` has no network `{network}`", None,
+            diagnostics.error(codes.E0212, f"`{source.path}` has no network `{network}`", None,
                               help=f"did you mean `{suggestion}`?" if suggestion else
                               f"its networks are: {', '.join(names) or 'none'}")
             return analysis
@@ -66,17 +85,39 @@ def _analyze(source: SourceFile, network: str | None, overrides: dict[str, objec
     unknown = [k for k in overrides if k not in declared]
     for name in unknown:
         suggestion = nearest(name, declared)
-        diagnostics.error("E0209", f"`-p {name}`: no network in `{source.path}` has a parameter `{name}`", None,
+        diagnostics.error(codes.E0209, f"`-p {name}`: no network in `{source.path}` has a parameter `{name}`", None,
                           help=f"did you mean `{suggestion}`?" if suggestion else
                           f"parameters: {', '.join(sorted(declared)) or 'none'}")
     if unknown:
         return analysis
     for name in names:
         params = {p.name.name for p in program.definitions[name].params}
-        graph = lower(program, name, {k: v for k, v in overrides.items() if k in params}, diagnostics)
-        if graph is not None:
-            analysis.networks.append(check(graph, diagnostics))
-    if not diagnostics.has_errors:  # after an error, warnings about what is left would be noise
+        given = {k: v for k, v in overrides.items() if k in params}
+        graph = lower(program, name, given, diagnostics)
+        if graph is None:
+            continue
+        before = len(diagnostics.items)
+        checked = check(graph, diagnostics)
+        accepted = accepted_sizes(checked)
+        analysis.accepted[name] = accepted
+        report_accepted(checked, accepted, diagnostics)
+        clean = not any(d.severity is Severity.ERROR for d in diagnostics.items[before:])
+        for part in accepted.declared if clean else ():
+            if part.counterexample and not set(part.counterexample) & set(sizes):
+                errors = _errors_at(program, name, given, part.counterexample)[1]
+                explain_counterexample(checked, part, accepted, errors, diagnostics)
+        rejected = rejected_sizes(checked, accepted, sizes, diagnostics) if sizes else None
+        if rejected is not None and clean:
+            concrete, errors, scratch = _errors_at(program, name, given, sizes)
+            if rejected:
+                explain_rejection(checked, rejected, sizes, errors, diagnostics)
+            else:
+                diagnostics.items += scratch.items
+                checked = concrete
+        analysis.networks.append(checked)
+    if diagnostics.has_errors:  # after an error, warnings about what is left would be noise
+        diagnostics.items = [d for d in diagnostics.items if d.severity is Severity.ERROR]
+    else:
         for checked in analysis.networks:
             lint(checked, diagnostics)
     return analysis

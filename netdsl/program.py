@@ -7,11 +7,13 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import codes
 from . import syntax as ast
 from .diagnostics import CompileError, Diagnostics, Note
+from .fixes import respell
 from .parser import parse
-from .registry import nearest
 from .source import SourceFile, Span
+from .suggest import nearest
 
 
 class InputError(Exception):
@@ -31,6 +33,14 @@ class Program:
 
     def visible_from(self, definition: ast.Definition) -> dict[str, ast.Definition]:
         return self.scopes.get(definition.span.source, self.definitions)
+
+    def definition_at(self, span: Span) -> ast.Definition | None:
+        """The definition (in any loaded file) whose text is span."""
+        for visible in (self.definitions, *self.scopes.values()):
+            for definition in visible.values():
+                if definition.span == span:
+                    return definition
+        return None
 
 
 # Far above any real spec (a 200,000-layer chain, the most a network may have, is about 4 MB): a larger
@@ -68,8 +78,11 @@ def _read_regular_file(path: Path) -> bytes:
 
 def read_source(path: str | Path) -> SourceFile:
     """Read a spec as UTF-8 text, or raise InputError with a one-line reason."""
-    path = Path(path)
-    data = _read_regular_file(path)
+    return decode_source(_read_regular_file(Path(path)), str(path))
+
+
+def decode_source(data: bytes, path: str) -> SourceFile:
+    """A spec's bytes as UTF-8 text (a leading BOM dropped), or InputError with a one-line reason."""
     if b"\0" in data:
         raise InputError(f"{path}: is a binary file, not a .net spec")
     try:
@@ -79,7 +92,25 @@ def read_source(path: str | Path) -> SourceFile:
     text = text.removeprefix("\ufeff")
     if not text.strip():
         raise InputError(f"{path}: is empty")
-    return SourceFile(str(path), text)
+    return SourceFile(path, text)
+
+
+_PARSED: dict[tuple[str, str], ast.Module] = {}
+_PARSED_LIMIT = 64
+
+
+def _parsed(source: SourceFile) -> ast.Module:
+    """The file's AST, parsed once for each text: an editor re-checks on every keystroke, and the files
+    a spec imports rarely change meanwhile. (The AST keeps the SourceFile of its first parse: the same
+    path and text.)"""
+    key = (source.path, source.text)
+    module = _PARSED.pop(key, None)
+    if module is None:
+        module = parse(source)
+        if len(_PARSED) >= _PARSED_LIMIT:
+            del _PARSED[next(iter(_PARSED))]   # the least recently used
+    _PARSED[key] = module
+    return module
 
 
 class _Loader:
@@ -93,7 +124,7 @@ class _Loader:
 
     def load(self, source: SourceFile, here: Path | None) -> tuple[dict[str, ast.Definition], tuple[str, ...]] | None:
         try:
-            module = parse(source)
+            module = _parsed(source)
         except CompileError as error:
             self.diagnostics.add(error.diagnostic)
             return None
@@ -113,7 +144,7 @@ class _Loader:
     def define(self, visible: dict[str, ast.Definition], name: str, definition: ast.Definition, span: Span) -> None:
         previous = visible.get(name)
         if previous is not None and previous is not definition:
-            self.diagnostics.error("E0203", f"`{name}` is defined twice", span,
+            self.diagnostics.error(codes.E0203, f"`{name}` is defined twice", span,
                                    notes=(Note(f"`{name}` is first defined here", previous.name.span),),
                                    help="rename one of them")
             return
@@ -124,28 +155,28 @@ class _Loader:
         try:
             target = (base / item.path.value).resolve()
         except (ValueError, OSError) as error:  # a NUL byte, a path too long, a symlink loop
-            self.diagnostics.error("E0210", f"cannot import \"{item.path.value}\": not a usable path ({error})",
+            self.diagnostics.error(codes.E0218, f"cannot import \"{item.path.value}\": not a usable path ({error})",
                                    item.path.span)
             return {}
         if self.root_dir is not None and not target.is_relative_to(self.root_dir):
-            self.diagnostics.error("E0210", f"import \"{item.path.value}\" leaves the directory of the spec",
+            self.diagnostics.error(codes.E0210, f"import \"{item.path.value}\" leaves the directory of the spec",
                                    item.path.span, help="keep imported files beside or below the importing spec "
                                    "(or pass --allow-outside-imports)")
             return {}
         if target.suffix != ".net":  # a file that is not a spec is never read, so never shown in a snippet
-            self.diagnostics.error("E0210", f"cannot import \"{item.path.value}\": only .net files are specs",
+            self.diagnostics.error(codes.E0218, f"cannot import \"{item.path.value}\": only .net files are specs",
                                    item.path.span)
             return {}
         if target in self.loading:
             chain = " → ".join(p.name for p in [*self.loading[self.loading.index(target):], target])
-            self.diagnostics.error("E0211", f"import cycle: {chain}", item.path.span,
+            self.diagnostics.error(codes.E0211, f"import cycle: {chain}", item.path.span,
                                    help="move the shared blocks into a file that both import")
             return {}
         if target not in self.cache:
             try:
                 source = read_source(target)
             except InputError as error:
-                self.diagnostics.error("E0210", f"cannot import \"{item.path.value}\": {str(error).split(': ', 1)[1]}",
+                self.diagnostics.error(codes.E0218, f"cannot import \"{item.path.value}\": {str(error).split(': ', 1)[1]}",
                                        item.path.span)
                 return {}
             self.loading.append(target)
@@ -162,8 +193,9 @@ class _Loader:
                 chosen[name.name] = definitions[name.name]
             else:
                 suggestion = nearest(name.name, definitions)
-                self.diagnostics.error("E0201", f"\"{item.path.value}\" defines no `{name.name}`", name.span,
-                                       help=f"did you mean `{suggestion}`?" if suggestion else None)
+                self.diagnostics.error(codes.E0215, f"\"{item.path.value}\" defines no `{name.name}`", name.span,
+                                       help=f"did you mean `{suggestion}`?" if suggestion else None,
+                                       fixes=respell(name.span, suggestion))
         return chosen
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 # A line ends at \n, \r\n or a lone \r (old Mac files), as the grammar's comments and strings do.
 _LINE_END = re.compile(r"\r\n?|\n")
@@ -12,14 +13,21 @@ _LINE_END = re.compile(r"\r\n?|\n")
 
 @dataclass(frozen=True, eq=False)
 class SourceFile:
+    """A file's path and text; two SourceFiles are the same file when both agree (parses are cached
+    by them, so spans may point at an equal SourceFile rather than the same object)."""
     path: str
     text: str = field(repr=False)
-    _line_starts: list[int] = field(init=False, repr=False)
 
-    def __post_init__(self) -> None:
-        starts = [0]
-        starts.extend(m.end() for m in _LINE_END.finditer(self.text))
-        object.__setattr__(self, "_line_starts", starts)
+    def __eq__(self, other) -> bool:
+        return isinstance(other, SourceFile) and (other is self or (other.path, other.text) == (self.path, self.text))
+
+    def __hash__(self) -> int:
+        return hash((self.path, self.text))
+
+    @cached_property
+    def _line_starts(self) -> list[int]:
+        """Computed when a position is first shown: an editor's re-check of a clean file never needs it."""
+        return [0, *(match.end() for match in _LINE_END.finditer(self.text))]
 
     def line_col(self, offset: int) -> tuple[int, int]:
         """1-based line and column of a character offset."""

@@ -7,7 +7,9 @@ from dataclasses import dataclass, replace
 
 from . import registry
 from .checker import CheckedGraph, LayerResult
+from .schema import format_value
 from .shapes import Shape, format_shape, numel
+from .sizes import Dim, Size, format_size, substitute, symbol_name
 
 
 @dataclass(frozen=True)
@@ -20,20 +22,20 @@ class Row:
     shape: Shape | None
     params: int
     buffers: int
-    macs: int
+    macs: Dim
     is_block: bool
     frozen: int = 0         # non-trainable parameters (requires_grad=False)
+    layer: LayerResult | None = None   # the checked layer the row shows
 
 
 def describe(layer: LayerResult) -> str:
     node = layer.node
-    if node.block is not None:
-        args = ", ".join(f"{k}={v}" for k, v in node.args.items())
+    if node.block is not None:   # the parameters as this call bound them
+        args = ", ".join(f"{k}={format_value(v)}" for k, v in (layer.args or node.args).items())
         return f"{node.kind}({args})"
-    kind = registry.lookup(node.kind)
-    if layer.inputs is None or node.args is None:
+    if layer.inputs is None or layer.args is None:
         return node.kind
-    return kind.describe(node.args, layer.inputs)
+    return registry.lookup(node.kind).describe(layer.args, layer.inputs)
 
 
 def rows(checked: CheckedGraph, max_depth: int | None = None, prefix: str = "", depth: int = 0) -> list[Row]:
@@ -42,7 +44,7 @@ def rows(checked: CheckedGraph, max_depth: int | None = None, prefix: str = "", 
     for layer in checked.layers:
         node = layer.node
         out.append(Row(prefix + node.name, node.name, depth, node.kind, describe(layer), layer.shape,
-                       layer.params, layer.buffers, layer.macs, layer.inner is not None, layer.frozen))
+                       layer.params, layer.buffers, layer.macs, layer.inner is not None, layer.frozen, layer))
         if layer.inner is not None and (max_depth is None or depth < max_depth):
             out += rows(layer.inner, max_depth, f"{prefix}{node.name}.", depth + 1)
     return out
@@ -68,44 +70,85 @@ def format_shapes(checked: CheckedGraph) -> str:
 DTYPE_BYTES = {"float64": 8, "float32": 4, "float16": 2, "bfloat16": 2, "int8": 1}
 
 
+class SummaryError(ValueError):
+    """Sizes the summary cannot use (a --batch the spec contradicts)."""
+
+
 @dataclass(frozen=True)
 class Totals:
-    params: int                  # trainable
+    params: int                  # trainable: exact, never symbolic
     frozen: int                  # non-trainable
     buffers: int
-    macs: int                    # for the whole batch
+    macs: Dim                    # for the whole batch: a formula in the symbols left free
     param_bytes: int             # parameters and buffers, in dtype
-    input_bytes: int | None      # None when a size other than the batch is symbolic
-    activation_bytes: int | None
+    input_bytes: Dim
+    activation_bytes: Dim
 
 
-def _batched(shape: Shape | None, symbols: set[str], batch: int) -> Shape | None:
-    return None if shape is None else tuple(batch if str(d) in symbols and not isinstance(d, int) else d
-                                            for d in shape)
+@dataclass(frozen=True)
+class Batch:
+    """The batch a summary is for: the value, and the symbol it binds (None when the spec fixes it)."""
+    size: int
+    symbols: tuple[str, ...]
+
+    def describe(self) -> str:
+        if not self.symbols:
+            return f"batch {self.size} (fixed by the input shape)"
+        return f"batch {', '.join(self.symbols)}={self.size}"
 
 
-def _bytes(shapes, size: int) -> int | None:
-    counts = [numel(s) for s in shapes]
-    return None if any(c is None for c in counts) else sum(counts) * size
+def batch_of(checked: CheckedGraph, batch: int | None) -> Batch:
+    """Each input's leading dim is its batch: a symbol takes `batch` (default 1); a fixed number must
+    agree with it."""
+    symbols, fixed = [], set()
+    for shape in checked.input_shapes.values():
+        if not shape:
+            continue
+        name = symbol_name(shape[0])
+        if name is not None:
+            symbols.append(name)
+        elif isinstance(shape[0], int):
+            fixed.add(shape[0])
+    symbols = list(dict.fromkeys(symbols))
+    if fixed and not symbols:
+        size = fixed.pop() if len(fixed) == 1 else None
+        if size is None or (batch is not None and batch != size):
+            raise SummaryError(f"the spec's inputs fix the batch to {' and '.join(map(str, sorted(fixed | {size} - {None})))}"
+                               f"; --batch {batch} cannot change it")
+        return Batch(size, ())
+    return Batch(1 if batch is None else batch, tuple(symbols))
 
 
-def summarize(checked: CheckedGraph, batch: int = 1, dtype: str = "float32") -> tuple[list[Row], Totals]:
-    """Rows with the batch symbol (each input's leading symbolic dim) set to `batch`, and the totals.
-    Per-sample MACs (symbolic dims as 1) scale linearly with the batch; activation memory is every
-    leaf layer's output (views such as flatten counted as copies), an upper bound for one forward pass."""
-    symbols = _batch_symbols(checked)
+def _bind(value, binding: dict[str, int]):
+    return None if value is None else substitute(value, binding)
+
+
+def _bytes(shapes, size: int) -> Dim:
+    total: Dim = 0
+    for shape in shapes:
+        total = total + numel(shape) * size
+    return total
+
+
+def summarize(checked: CheckedGraph, batch: int | None = None, dtype: str = "float32",
+              sizes: dict[str, int] | None = None) -> tuple[list[Row], Totals]:
+    """Rows and totals with the batch symbol set to `batch` and other symbols to `sizes`; what stays
+    symbolic is a formula. Activation memory is every leaf layer's output (views such as flatten counted
+    as copies), an upper bound for one forward pass."""
+    chosen = batch_of(checked, batch)
+    binding = {**(sizes or {}), **{name: chosen.size for name in chosen.symbols}}
     size = DTYPE_BYTES[dtype]
-    table = [replace(r, shape=_batched(r.shape, symbols, batch), macs=r.macs * batch) for r in rows(checked)]
-    inputs = [_batched(s, symbols, batch) for s in checked.input_shapes.values()]
-    totals = Totals(checked.params, checked.frozen, checked.buffers, checked.macs * batch,
+    table = [replace(r, shape=_bind(r.shape, binding), macs=_bind(r.macs, binding)) for r in rows(checked)]
+    inputs = [_bind(s, binding) for s in checked.input_shapes.values()]
+    totals = Totals(checked.params, checked.frozen, checked.buffers, _bind(checked.macs, binding),
                     (checked.params + checked.frozen + checked.buffers) * size, _bytes(inputs, size),
-                    _bytes([r.shape for r in table if not r.is_block], size))
+                    _bytes([r.shape for r in table if not r.is_block and r.shape is not None], size))
     return table, totals
 
 
-def _size(n: int | None) -> str:
-    if n is None:
-        return "unknown (symbolic sizes besides the batch)"
+def _memory(n: Dim) -> str:
+    if not isinstance(n, int):
+        return f"{format_size(n)} bytes"
     for unit, scale in (("GB", 10**9), ("MB", 10**6), ("kB", 10**3)):
         if n >= scale:  # integer arithmetic: n may be far beyond a float's range
             hundredths = (n * 100 + scale // 2) // scale
@@ -113,11 +156,17 @@ def _size(n: int | None) -> str:
     return f"{n:,} bytes"
 
 
-def format_summary(checked: CheckedGraph, batch: int = 1, dtype: str = "float32") -> str:
+def _count(n: Dim) -> str:
+    return f"{n:,}" if isinstance(n, int) else format_size(n)
+
+
+def format_summary(checked: CheckedGraph, batch: int | None = None, dtype: str = "float32",
+                   sizes: dict[str, int] | None = None) -> str:
     """A torchinfo-style table: layers nested under their blocks, then totals."""
-    table, totals = summarize(checked, batch, dtype)
+    table, totals = summarize(checked, batch, dtype, sizes)
+    chosen = batch_of(checked, batch)
     head = ("Layer", "Kind", "Output shape", "Params", "MACs")
-    cells = [("  " * r.depth + r.name, r.label, format_shape(r.shape), f"{r.params + r.frozen:,}", f"{r.macs:,}")
+    cells = [("  " * r.depth + r.name, r.label, format_shape(r.shape), f"{r.params + r.frozen:,}", _count(r.macs))
              for r in table]
     widths = [max(len(c[i]) for c in [head, *cells]) for i in range(5)]
     line = "  ".join
@@ -126,47 +175,51 @@ def format_summary(checked: CheckedGraph, batch: int = 1, dtype: str = "float32"
         return line([c[0].ljust(widths[0]), c[1].ljust(widths[1]), c[2].ljust(widths[2]),
                      c[3].rjust(widths[3]), c[4].rjust(widths[4])])
     rule = "-" * len(render(head))
-    inputs = ", ".join(f"{n}: {format_shape(_batched(s, _batch_symbols(checked), batch))}"
-                       for n, s in checked.input_shapes.items())
+    binding = {**(sizes or {}), **{name: chosen.size for name in chosen.symbols}}
+    inputs = ", ".join(f"{n}: {format_shape(_bind(s, binding))}" for n, s in checked.input_shapes.items())
     total = totals.params + totals.frozen
-    out = [f"{checked.graph.name}  (input {inputs}; batch {batch}, {dtype})", rule, render(head), rule,
+    out = [f"{checked.graph.name}  (input {inputs}; {chosen.describe()}, {dtype})", rule, render(head), rule,
            *map(render, cells), rule,
            f"Parameters:         {total:,} (trainable {totals.params:,}, non-trainable {totals.frozen:,})",
            f"Buffers:            {totals.buffers:,}",
-           f"MACs:               {totals.macs:,} (batch {batch})",
-           f"Parameter memory:   {_size(totals.param_bytes)} (parameters and buffers)",
-           f"Input memory:       {_size(totals.input_bytes)}",
-           f"Activation memory:  {_size(totals.activation_bytes)} (every layer output, batch {batch})"]
+           f"MACs:               {_count(totals.macs)}",
+           f"Parameter memory:   {_memory(totals.param_bytes)} (parameters and buffers)",
+           f"Input memory:       {_memory(totals.input_bytes)}",
+           f"Activation memory:  {_memory(totals.activation_bytes)} (every layer output)"]
     return "\n".join(out) + "\n"
 
 
-def _batch_symbols(checked: CheckedGraph) -> set[str]:
-    """The batch dim is each network input's leading dim, when it is a symbol."""
-    return {str(s[0]) for s in checked.input_shapes.values() if s and not isinstance(s[0], int)}
+def _plain(value):
+    """JSON: an integer, or a formula in the symbols left free as a string."""
+    return value if isinstance(value, int) else format_size(value)
 
 
-def _json_number(value):
-    """JSON has no infinity or NaN: written as `check --format json` writes them ("Infinity", "NaN")."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return "NaN" if math.isnan(value) else "Infinity" if value > 0 else "-Infinity"
-    return value
-
-
-def summary_dict(checked: CheckedGraph, batch: int = 1, dtype: str = "float32") -> dict:
+def summary_dict(checked: CheckedGraph, batch: int | None = None, dtype: str = "float32",
+                 sizes: dict[str, int] | None = None) -> dict:
     """The `summary --format json` document."""
-    table, totals = summarize(checked, batch, dtype)
+    table, totals = summarize(checked, batch, dtype, sizes)
+    chosen = batch_of(checked, batch)
+    binding = {**(sizes or {}), **{name: chosen.size for name in chosen.symbols}}
 
     def shape(s):
-        return None if s is None else [d if isinstance(d, int) else str(d) for d in s]
+        return None if s is None else [_plain(d) for d in s]
     return {
-        "network": checked.graph.name, "batch": batch, "dtype": dtype,
-        "parameters": {k: _json_number(v) for k, v in checked.graph.params.items()},
-        "output_shape": shape(_batched(checked.output_shape, _batch_symbols(checked), batch)),
+        "network": checked.graph.name, "batch": chosen.size, "batch_symbols": list(chosen.symbols), "dtype": dtype,
+        "sizes": dict(sizes or {}), "parameters": {k: _plain_value(v) for k, v in checked.graph.params.items()},
+        "output_shape": shape(_bind(checked.output_shape, binding)),
         "layers": [{"path": r.path, "depth": r.depth, "kind": r.kind, "label": r.label, "output_shape": shape(r.shape),
-                    "params": r.params, "non_trainable_params": r.frozen, "buffers": r.buffers, "macs": r.macs}
+                    "params": r.params, "non_trainable_params": r.frozen, "buffers": r.buffers, "macs": _plain(r.macs)}
                    for r in table],
         "totals": {"params": totals.params + totals.frozen, "trainable_params": totals.params,
-                   "non_trainable_params": totals.frozen, "buffers": totals.buffers, "macs": totals.macs,
-                   "param_bytes": totals.param_bytes, "input_bytes": totals.input_bytes,
-                   "activation_bytes": totals.activation_bytes},
+                   "non_trainable_params": totals.frozen, "buffers": totals.buffers, "macs": _plain(totals.macs),
+                   "param_bytes": totals.param_bytes, "input_bytes": _plain(totals.input_bytes),
+                   "activation_bytes": _plain(totals.activation_bytes)},
     }
+
+
+def _plain_value(value):
+    """A parameter as JSON holds it: a symbolic size as its formula; infinity and NaN, which JSON has not,
+    as `check --format json` writes them ("Infinity", "NaN")."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else "Infinity" if value > 0 else "-Infinity"
+    return format_size(value) if isinstance(value, Size) else value

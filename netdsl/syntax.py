@@ -7,6 +7,10 @@ from typing import Union
 
 from .source import Span
 
+# The statement rule (grammars/netdsl.lark, parser.LineBreaks) in the words diagnostics quote.
+LINE_BREAK_RULE = ("a line break ends a statement, except inside brackets, after a token that cannot end "
+                   "one (`->`, `=`, `,`, an operator) and before a line that starts with `->`, an operator or `where`")
+
 
 @dataclass(frozen=True)
 class Ident:
@@ -105,9 +109,19 @@ class InputDecl:
 
 
 @dataclass(frozen=True)
+class SizeCondition:
+    """`H % 16 == 0` in `input x: [N, C, H, W] where H % 16 == 0`."""
+    left: Expr
+    op: str    # == != < <= > >=
+    right: Expr
+    span: Span
+
+
+@dataclass(frozen=True)
 class InputStmt:
     decls: tuple[InputDecl, ...]
     span: Span
+    conditions: tuple[SizeCondition, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,6 @@
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -38,6 +40,14 @@ def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
     code = main(list(argv))
     captured = capsys.readouterr()
     return code, captured.out, captured.err
+
+
+def netdsl(*args: str, env: dict | None = None, cwd: Path = ROOT, input: str | bytes | None = None,
+           text: bool = True) -> subprocess.CompletedProcess:
+    """Run `python -m netdsl ARGS` as a user would; env entries set to None are removed."""
+    environment = {**os.environ, "NO_COLOR": "1", **(env or {})}
+    return subprocess.run([sys.executable, "-m", "netdsl", *args], capture_output=True, text=text, cwd=cwd,
+                          input=input, env={k: v for k, v in environment.items() if v is not None}, check=False)
 
 
 os.environ.setdefault("NO_COLOR", "1")

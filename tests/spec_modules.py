@@ -11,6 +11,7 @@ from conftest import ROOT
 
 from netdsl import check_file
 from netdsl.codegen import generate
+from netdsl.sizes import substitute
 
 BATCH = 2
 SPECS = sorted((ROOT / "specs").glob("*.net"))
@@ -55,28 +56,36 @@ def _index_limit(graph, name: str) -> int | None:
     return min(limits, default=None)
 
 
-def concrete(shape, batch_symbols: set[str]) -> tuple[int, ...]:
-    return tuple(d if isinstance(d, int) else BATCH if str(d) in batch_symbols else 8 for d in shape)
+def binding(spec: Path, network: str, at_least: int = 16) -> dict[str, int]:
+    """Sizes for the input symbols: the batch symbol (each input's leading dim) → BATCH, every other
+    symbol → the smallest size the network accepts from `at_least` on."""
+    analysis = check_file(spec.relative_to(ROOT), network)
+    graph, accepted = analysis.network(network), analysis.accepted[network]
+    sizes = {}
+    for shape in graph.input_shapes.values():
+        for index, dim in enumerate(shape):
+            for name in sorted(dim.symbols()) if not isinstance(dim, int) else ():
+                if index == 0:
+                    sizes[name] = BATCH
+                    continue
+                answer = accepted.answer(name)
+                allowed = answer.sizes if answer is not None and answer.sizes is not None else range(1, 1 << 20)
+                sizes.setdefault(name, next(k for k in range(at_least, at_least + 4096) if k in allowed))
+    return sizes
 
 
-def random_inputs(graph, seed: int = 0) -> list[torch.Tensor]:
-    """One tensor per network input: symbolic batch → BATCH; integer indices for embedding inputs."""
+def random_inputs(graph, sizes: dict[str, int], seed: int = 0) -> list[torch.Tensor]:
+    """One tensor per network input at `sizes`; integer indices for embedding inputs."""
     generator = torch.Generator().manual_seed(seed)
-    symbols = {str(s[0]) for s in graph.input_shapes.values() if s and not isinstance(s[0], int)}
     tensors = []
     for name, shape in graph.input_shapes.items():
-        size = concrete(shape, symbols)
+        size = substitute(shape, sizes)
         limit = _index_limit(graph, name)
         tensors.append(torch.randint(0, limit, size, generator=generator) if limit
                        else torch.randn(size, generator=generator))
     return tensors
 
 
-def expected_shape(graph) -> tuple:
-    symbols = {str(s[0]) for s in graph.input_shapes.values() if s and not isinstance(s[0], int)}
-    return tuple(d if isinstance(d, int) else BATCH if str(d) in symbols else None for d in graph.output_shape)
-
-
-def matches(actual: torch.Size, expected: tuple) -> bool:
-    """Sizes equal, where None (a symbolic size other than the batch) matches anything."""
-    return len(actual) == len(expected) and all(e is None or a == e for a, e in zip(actual, expected))
+def expected_shape(graph, sizes: dict[str, int]) -> tuple:
+    """The static output shape at `sizes` (exact: every symbol is given a size)."""
+    return substitute(graph.output_shape, sizes)

@@ -26,10 +26,11 @@ import torch  # the suite requires torch: CI installs it, a missing torch must f
 from agreement_generators import GENERATORS, Case
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pydantic import ValidationError
 from torch_recipe import run_recipe
 
 from netdsl import registry
+from netdsl.checker import infer_layer
+from netdsl.schema import SchemaError
 from netdsl.shapes import ShapeError, conv_transpose_output_size, expand
 
 KINDS = registry.all_kinds()
@@ -90,11 +91,11 @@ NOT_STATIC: dict[str, tuple[str, Callable[[Case], bool]]] = {
 def netdsl_verdict(kind: registry.LayerKind, case: Case):
     """(validated args or None, (output shape, params, buffers) or the error that rejects the case)."""
     try:
-        args = kind.args.model_validate(case.args)
-    except ValidationError as error:
+        args = kind.schema.validate(case.args)
+    except SchemaError as error:
         return None, error
     try:
-        out = kind.infer(args, case.shapes)
+        args, out = infer_layer(kind, args, case.shapes)
     except ShapeError as error:
         return args, error
     # Everything downstream must work on an accepted case: no crash in counts, MACs or labels.

@@ -123,7 +123,8 @@ def test_a_block_is_one_class_whose_constructor_takes_the_sizes_that_vary(capsys
     code, out, err = run_cli(capsys, "build", "specs/unet.net")
     assert "def __init__(self, out: int, C: int) -> None:" in out
     assert "self.conv1 = nn.Conv2d(C, out, kernel_size=3, padding=1, bias=False)" in out
-    assert "self.double_conv1 = DoubleConv(out=out, C=C)" in out and "self.up1 = Up(out=256, C=512)" in out
+    # Up's DoubleConv reads the concat of its two inputs: S + out channels, an expression of Up's sizes
+    assert "self.double_conv1 = DoubleConv(out=out, C=S + out)" in out and "self.up1 = Up(out=256, C=512, S=256)" in out
     assert "out = self.conv1(x)  # [N, out, H, W]" in out  # sizes that vary are named in comments too
     assert '"""Block DoubleConv(out): x [N, C, H, W] -> [N, out, H, W]."""' in out
 

@@ -7,6 +7,7 @@ import torch  # the suite requires torch: CI installs it, a missing torch must f
 from torch_recipe import run_recipe
 
 from netdsl import registry
+from netdsl.checker import infer_layer
 from netdsl.shapes import ShapeError
 
 
@@ -78,8 +79,7 @@ CASES = [
 @pytest.mark.parametrize("name, written, shapes", CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
 def test_kind_matches_torch(name, written, shapes):
     kind = registry.lookup(name)
-    args = kind.args.model_validate(written)
-    static = kind.infer(args, tuple(shapes))
+    args, static = infer_layer(kind, kind.schema.validate(written), tuple(shapes))
     shape, parameters = run_torch(kind, args, shapes)
     assert static == shape
     assert kind.params(args, tuple(shapes)) == parameters
@@ -110,10 +110,11 @@ REJECTED = [
 @pytest.mark.parametrize("name, written, shapes, words", REJECTED, ids=[f"{c[0]}-{i}" for i, c in enumerate(REJECTED)])
 def test_kind_rejects_like_torch(name, written, shapes, words):
     kind = registry.lookup(name)
-    args = kind.args.model_validate(written)
+    args = kind.schema.validate(written)
     with pytest.raises(ShapeError) as caught:
-        kind.infer(args, tuple(shapes))
+        infer_layer(kind, args, tuple(shapes))
     assert words in caught.value.message
+    args = args.replace(**{i.field: i.read(args, tuple(shapes)) for i in kind.inferred})
     with pytest.raises((RuntimeError, ValueError, AssertionError, IndexError, TypeError)):
         run_torch(kind, args, shapes)
 
@@ -121,6 +122,6 @@ def test_kind_rejects_like_torch(name, written, shapes, words):
 def test_chunk_without_index_asks_for_unpacking():
     kind = registry.lookup("chunk")
     with pytest.raises(ShapeError) as caught:
-        kind.infer(kind.args.model_validate({"chunks": 3, "dim": -1}), ((2, 9),))
+        infer_layer(kind, kind.schema.validate({"chunks": 3, "dim": -1}), ((2, 9),))
     assert caught.value.message == "`chunk` returns 3 tensors ([2, 3], [2, 3], [2, 3])"
     assert caught.value.help.startswith("unpack them: `a, b, c = x -> chunk(...)`")

@@ -8,11 +8,11 @@ from torch import nn
 
 from netdsl.pipeline import analyze
 from netdsl.program import read_source
-from netdsl.shapes import Sym
+from netdsl.sizes import symbol as Sym
 
 
-def checked(spec: str, network: str | None = None):
-    analysis = analyze(read_source(ROOT / "specs" / spec), network)
+def checked(spec: str, network: str | None = None, sizes: dict[str, int] | None = None):
+    analysis = analyze(read_source(ROOT / "specs" / spec), network, sizes=sizes)
     assert analysis.ok, [d.message for d in analysis.diagnostics.items]
     return analysis.network(network)
 
@@ -130,7 +130,7 @@ class UNet(nn.Module):
 
 
 def test_unet():
-    net = checked("unet.net")
+    net = checked("unet.net", sizes={"H": 256, "W": 256})
     assert net.output_shape == (Sym("N"), 1, 256, 256)
     assert_twin(net, UNet(), (2, 1, 256, 256))
     up = next(layer for layer in net.layers if layer.node.name == "up1")

@@ -1,5 +1,6 @@
 """The language: grammar, syntax errors in words, expressions, names, and the packaged grammar."""
 
+import os
 import re
 import subprocess
 import sys
@@ -8,8 +9,10 @@ import zipfile
 import pytest
 
 import netdsl
+from netdsl import syntax as ast
 from netdsl.diagnostics import CompileError
 from netdsl.parser import grammar_path, lark_parser, parse
+from netdsl.sizes import symbol
 from netdsl.source import SourceFile
 
 
@@ -25,20 +28,85 @@ def syntax_error(text: str):
 
 @pytest.mark.parametrize("text, message", [
     ("network A() {\n input x: [N, 3]\n x -> linear(3) -> \n}\n", "expected a layer or block name after '->', found '}'"),
-    ("network A() {\n x -> conv2d(6, 5 -> relu\n}", "expected ')' or ',', found '}'"),
-    ("network A() {\n x -> relu", "expected '}' before end of file"),
+    ("network A() {\n x -> conv2d(6, 5 -> relu\n}", "`conv2d(` is not closed"),
+    ("network A() {\n x -> linear(6 5) -> relu\n}", "`,` is missing between `6` and `5`"),
+    ("network A() {\n x -> relu", "network `A` is not closed at the end of the file"),
     ("network A() { x -> $ }", "unexpected character '$'"),
-    ("network A() { input x: [N, 3 }", "found '}'"),
+    ("network A() { input x: [N, 3 }", "`[` is not closed"),
+    ("network A() {\n output\n}", "`output` needs its value on the same line"),
 ])
 def test_syntax_errors_speak_in_words(text, message):
     diagnostic = syntax_error(text)
     assert message in diagnostic.message
-    assert not re.search(r"\b(RPAR|LPAR|RBRACE|LSQB|RSQB|COMMA|NAME|\$END|__ANON)", diagnostic.message)
+    assert not re.search(r"\b(RPAR|LPAR|RBRACE|LSQB|RSQB|COMMA|NAME|ARROW|_NL|\$END|__ANON)", diagnostic.message)
 
 
 def test_end_of_file_points_at_the_last_character():
     diagnostic = syntax_error("network A() {\n x -> relu   \n\n")
     assert diagnostic.span.line_col == (2, 10) and diagnostic.code == "E0103"
+
+
+def statements(text: str) -> list:
+    return list(parse(SourceFile("t.net", text)).definitions[0].body)
+
+
+def test_a_statement_starting_with_a_parenthesis_is_a_new_statement():
+    spec = """network A() {
+        input a: [N, 8]
+        input b: [N, 8]
+        y = a -> relu
+        (a + b) -> linear(8) -> output
+    }"""
+    assign, chain = statements(spec)[2:]
+    assert isinstance(assign.value, ast.Chain) and [s.func.name for s in assign.value.stages] == ["relu"]
+    assert isinstance(chain, ast.ChainStmt) and isinstance(chain.chain.head, ast.BinOp)
+    analysis = netdsl.check_text(spec)
+    assert analysis.ok and analysis.network().output_shape == (symbol("N"), 8)
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_a_line_break_continues_a_statement_only_where_it_cannot_end(newline):
+    spec = newline.join([
+        "network A(c: int = 4) {",
+        "    input x: [N, 8]",
+        "    h = x                          # a leading `->` continues",
+        "",
+        "        # a comment line between the two halves",
+        "        -> linear(c *",            # inside brackets, and after a trailing operator
+        "                  2)",
+        "        -> relu",
+        "    s = h +",                      # a trailing operator continues
+        "        h",
+        "      * 2",                        # so does a leading one
+        "    p, q =",                       # and a trailing `=`
+        "        s -> chunk(2, dim=-1)",
+        "    output p + q",
+        "}", ""])
+    assert [type(s).__name__ for s in statements(spec)] == ["InputStmt", "Assign", "Assign", "Unpack", "OutputStmt"]
+    assert shapes(spec)[-1] == (symbol("N"), 4)
+
+
+def test_a_comment_line_never_continues_a_statement():
+    spec = "network A() {\n    input x: [N, 3]\n    y = x -> relu\n    # -> not code\n    # - nor this\n    y -> output\n}"
+    assert [type(s).__name__ for s in statements(spec)] == ["InputStmt", "Assign", "ChainStmt"]
+
+
+def test_statements_share_a_line_when_the_second_starts_with_a_name():
+    spec = "network A() { input x: [N, 4]  h = x -> linear(2)  output h }"
+    assert [type(s).__name__ for s in statements(spec)] == ["InputStmt", "Assign", "OutputStmt"]
+
+
+def test_the_cached_grammar_keeps_the_line_break_rule(tmp_path):
+    """cache=True stores the analysed grammar in the temp dir; a process that loads it from there must
+    apply the same line-break rule as the one that built it."""
+    code = ("from netdsl.parser import parse\nfrom netdsl.source import SourceFile\n"
+            "m = parse(SourceFile('t', 'network A() {\\n input a: [N, 2]\\n y = a -> relu\\n (a) -> output\\n}'))\n"
+            "print(len(m.definitions[0].body))\n")
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True,
+                           cwd=grammar_path().parent.parent) for _ in range(2)]
+    assert list(tmp_path.glob(".lark_cache_*")), "the first run should have cached the grammar"
+    assert [run.stdout for run in runs] == ["3\n", "3\n"]
 
 
 def shapes(text: str, **params) -> list:
@@ -62,7 +130,7 @@ def test_literals_tuples_strings_bools_floats_and_comments():
         x -> conv2d(8, (5, 3), padding=(2, 1), bias=false, padding_mode='reflect')
           -> leaky_relu(0.2) -> dropout(p=.5) -> output
     }"""
-    assert shapes(spec)[0] == ("N", 8, 16, 16)
+    assert shapes(spec)[0] == (symbol("N"), 8, 16, 16)
 
 
 def test_chains_may_span_lines_and_name_intermediates():
@@ -74,7 +142,7 @@ def test_chains_may_span_lines_and_name_intermediates():
         out = h -> linear(2)
         output out
     }"""
-    assert shapes(spec)[-1] == ("N", 2)
+    assert shapes(spec)[-1] == (symbol("N"), 2)
 
 
 def test_layer_names_are_deterministic_and_user_names_are_kept():
@@ -94,7 +162,7 @@ def test_several_networks_in_one_file_are_all_checked():
 def test_float_parameters_accept_integers_and_overrides_are_typed():
     spec = "network A(p: float = 1, n: int = 3) { input x: [N, 4]  x -> dropout(p / 2) -> linear(n) -> output }"
     assert netdsl.check_text(spec).ok
-    assert netdsl.check_text(spec, n=5).network().output_shape == ("N", 5)
+    assert netdsl.check_text(spec, n=5).network().output_shape == (symbol("N"), 5)
     assert not netdsl.check_text(spec, n=2.5).ok
 
 

@@ -8,6 +8,7 @@ import torch
 from reference_models import MODELS
 
 import netdsl
+from netdsl.sizes import symbol
 
 
 @pytest.mark.parametrize("name, published", [("vgg16", 138_357_544), ("alexnet_imagenet", 61_100_840)])
@@ -20,4 +21,4 @@ def test_published_parameter_counts(name, published):
         model = build()
         out = model(torch.empty(shape))
     assert network.params == published == sum(p.numel() for p in model.parameters())
-    assert network.output_shape == ("N", 1000) and tuple(out.shape) == (shape[0], 1000)
+    assert network.output_shape == (symbol("N"), 1000) and tuple(out.shape) == (shape[0], 1000)

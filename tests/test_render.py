@@ -3,6 +3,7 @@ real SVG / PNG drawing through Graphviz's `dot` (never skipped: CI installs Grap
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -87,9 +88,19 @@ RED = "#d62728"
 class Dot:
     graph: dict[str, str] = field(default_factory=dict)
     nodes: dict[str, dict[str, str]] = field(default_factory=dict)
-    edges: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
+    edges: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)  # as drawn: tail to arrowhead
     clusters: dict[str, dict[str, str]] = field(default_factory=dict)
     parent: dict[str, str | None] = field(default_factory=dict)   # node or cluster → enclosing cluster
+    same_rank: list[list[str]] = field(default_factory=list)       # `{rank=same; ...}` groups
+
+    @property
+    def boxes(self) -> list[str]:
+        """The nodes that stand for the network: not the legend, the clusters' titles or wrap connectors."""
+        return [n for n in self.nodes if n != "@legend" and not n.endswith("@title") and not n.startswith("@wrap")]
+
+    def title(self, cluster: str) -> str:
+        """A cluster's title (a node beside its first box), as plain text."""
+        return re.sub(r"<[^>]*>", " ", self.nodes[cluster.removeprefix("cluster_") + "@title"]["label"])
 
     def edge(self, tail: str, head: str) -> dict[str, str]:
         found = [attrs for t, h, attrs in self.edges if (t, h) == (tail, head)]
@@ -144,6 +155,9 @@ def parse_dot(source: str) -> Dot:
         line = line.strip()
         if line == "}":
             stack.pop()
+        elif line == "{":  # an anonymous subgraph: rank constraints
+            dot.same_rank.append([])
+            stack.append("{")
         elif match := re.fullmatch(rf"subgraph ({_ID}) \{{", line):
             name = _unquote(match.group(1))
             dot.clusters[name], dot.parent[name] = {}, stack[-1]
@@ -152,11 +166,20 @@ def parse_dot(source: str) -> Dot:
             if match.group(1) == "graph" and stack[-1] is None:
                 dot.graph.update(_attributes(match.group(2)))
         elif match := re.fullmatch(rf"({_ID}) -> ({_ID})(?: \[(.*)\])?", line):
-            dot.edges.append((_unquote(match.group(1)), _unquote(match.group(2)), _attributes(match.group(3) or "")))
-        elif match := re.fullmatch(rf"({_ID}) \[(.*)\]", line):
+            tail, head, attrs = _unquote(match.group(1)), _unquote(match.group(2)), _attributes(match.group(3) or "")
+            if stack[-1] == "{":
+                dot.same_rank[-1] += [n for n in (tail, head) if n not in dot.same_rank[-1]]
+            elif attrs.get("style") != "invis":
+                attrs.setdefault("label", attrs.get("xlabel"))  # a U's level skip carries its label outside
+                # dir=back: laid out head to tail (a U's rising decoder), drawn tail to head
+                dot.edges.append((head, tail, attrs) if attrs.get("dir") == "back" else (tail, head, attrs))
+        elif match := re.fullmatch(rf"({_ID})(?: \[(.*)\])?", line):
             name = _unquote(match.group(1))
-            dot.nodes[name], dot.parent[name] = _attributes(match.group(2)), stack[-1]
-        else:  # a cluster's own attributes: `label=... style=...`
+            if stack[-1] == "{":
+                dot.same_rank[-1].append(name)
+            else:
+                dot.nodes[name], dot.parent[name] = _attributes(match.group(2) or ""), stack[-1]
+        elif stack[-1] != "{":  # a cluster's own attributes: `label=... style=...`
             dot.clusters[stack[-1]].update(_attributes(line))
     return dot
 
@@ -175,7 +198,7 @@ def lenet(**options) -> Dot:
 def test_lenet_is_one_chain_with_shapes_on_its_edges():
     dot = lenet()
     layers = ["conv1", "relu1", "pool1", "conv2", "relu2", "pool2", "flatten1", "fc1", "relu3", "fc2", "relu4", "fc3"]
-    assert list(dot.nodes) == ["@x", *layers, "@output"]
+    assert dot.boxes == ["@x", *layers, "@output"]
     chain = ["@x", *layers, "@output"]
     assert [(t, h) for t, h, _ in dot.edges] == list(pairwise(chain))
     shapes = [a["label"] for _, _, a in dot.edges]
@@ -216,9 +239,9 @@ def test_blocks_are_nested_clusters_labelled_with_their_call():
     dot = diagram(SE_NET)
     assert set(dot.clusters) == {"cluster_residual1", "cluster_residual1.squeeze_excite1",
                                  "cluster_residual2", "cluster_residual2.squeeze_excite1"}
-    label = dot.clusters["cluster_residual1"]["label"]
+    label = dot.title("cluster_residual1")
     assert "Residual(channels=16)" in label and "4,852 params" in label
-    assert "SqueezeExcite(channels=16, reduction=4)" in dot.clusters["cluster_residual1.squeeze_excite1"]["label"]
+    assert "SqueezeExcite(channels=16, reduction=4)" in dot.title("cluster_residual1.squeeze_excite1")
     assert dot.enclosing("residual1.squeeze_excite1.fc1") == ["cluster_residual1.squeeze_excite1",
                                                               "cluster_residual1"]
     assert dot.enclosing("residual1.add1") == ["cluster_residual1"]
@@ -233,7 +256,7 @@ def test_edges_cross_block_boundaries_to_the_real_producers():
     assert dot.edge("conv1", "residual1.conv1")["label"] == "[N, 16, 32, 32]"
     # the block's output is the last relu inside it
     assert dot.edge("residual1.relu2", "residual2.conv1")["label"] == "[N, 16, 32, 32]"
-    assert dot.edge("residual1.squeeze_excite1.mul1", "residual1.add1")["label"] == "[N, 16, 32, 32]"
+    assert dot.edge("residual1.squeeze_excite1.mul1", "residual1.add1")["label"] == "y: [N, 16, 32, 32]"
 
 
 def test_skips_and_merges_are_dashed_and_the_main_line_is_solid():
@@ -243,7 +266,7 @@ def test_skips_and_merges_are_dashed_and_the_main_line_is_solid():
     assert skip["style"] == "dashed" and skip["label"] == "[N, 16, 32, 32]"
     assert "style" not in main and int(main["weight"]) > int(skip["weight"])
     scale = dot.edge("residual1.squeeze_excite1.reshape1", "residual1.squeeze_excite1.mul1")
-    assert scale["label"] == "[N, 16, 1, 1]" and "style" not in scale
+    assert scale["label"] == "w: [N, 16, 1, 1]" and "style" not in scale
     assert dot.edge("residual1.bn2", "residual1.squeeze_excite1.mul1")["style"] == "dashed"  # x * w
 
 
@@ -251,20 +274,20 @@ def test_unet_skip_connections_reach_into_the_decoder():
     dot = diagram(UNET)
     assert {"cluster_up1", "cluster_up1.conv_bn_relu1", "cluster_down1.conv_bn_relu1"} <= set(dot.clusters)
     skip = dot.edge("conv_bn_relu1.relu1", "up2.add1")
-    assert skip["label"] == "[N, 8, 64, 64]" and skip["style"] == "dashed"
-    assert dot.edge("down1.conv_bn_relu1.relu1", "up1.add1")["label"] == "[N, 16, 32, 32]"
-    assert dot.edge("down2.conv_bn_relu1.relu1", "up1.up1")["label"] == "[N, 32, 16, 16]"
-    assert dot.edge("up2.conv_bn_relu1.relu1", "conv1")["label"] == "[N, 8, 64, 64]"
+    assert skip["label"] == "s1: [N, 8, 64, 64]" and skip["style"] == "dashed"
+    assert dot.edge("down1.conv_bn_relu1.relu1", "up1.add1")["label"] == "s2: [N, 16, 32, 32]"
+    assert dot.edge("down2.conv_bn_relu1.relu1", "up1.up1")["label"] == "b: [N, 32, 16, 16]"
+    assert dot.edge("up2.conv_bn_relu1.relu1", "conv1")["label"] == "u1: [N, 8, 64, 64]"
     assert dot.edge("conv1", "@output")["label"] == "[N, 2, 64, 64]"
 
 
 def test_depth_zero_draws_every_block_as_one_node_with_its_total():
     dot = diagram(UNET, depth=0)
     assert not dot.clusters
-    assert list(dot.nodes) == ["@x", "conv_bn_relu1", "down1", "down2", "up1", "up2", "conv1", "@output"]
+    assert dot.boxes == ["@x", "conv_bn_relu1", "down1", "down2", "up1", "up2", "conv1", "@output"]
     assert "Up(out=16)" in dot.nodes["up1"]["label"] and "4,416 params" in dot.nodes["up1"]["label"]
     assert dot.nodes["up1"]["shape"] == "box3d"
-    assert dot.edge("down2", "up1")["label"] == "[N, 32, 16, 16]"
+    assert dot.edge("down2", "up1")["label"] == "x · b: [N, 32, 16, 16]"  # Up's input `x` is `b`
     assert dot.edge("down1", "up1")["style"] == "dashed"  # the skip, now between collapsed blocks
 
 
@@ -274,7 +297,7 @@ def test_depth_one_opens_only_the_outer_blocks():
     collapsed = dot.nodes["residual1.squeeze_excite1"]
     assert "SqueezeExcite(channels=16, reduction=4)" in collapsed["label"] and "148 params" in collapsed["label"]
     assert dot.enclosing("residual1.squeeze_excite1") == ["cluster_residual1"]
-    assert dot.edge("residual1.squeeze_excite1", "residual1.add1")["label"] == "[N, 16, 32, 32]"
+    assert dot.edge("residual1.squeeze_excite1", "residual1.add1")["label"] == "y: [N, 16, 32, 32]"
     assert not any(n.startswith("residual1.squeeze_excite1.") for n in dot.nodes)
 
 
@@ -288,7 +311,7 @@ def test_the_failing_layer_and_its_input_edges_are_red_with_the_message():
     incoming = dot.into("residual1.add1")
     assert {t for t, _ in incoming} == {"conv1", "residual1.conv2"}
     assert all(a["color"] == RED and message in a["tooltip"] for _, a in incoming)
-    assert dot.edge("residual1.conv2", "residual1.add1")["label"] == "[N, 16, 30, 30]"
+    assert dot.edge("residual1.conv2", "residual1.add1")["label"] == "y: [N, 16, 30, 30]"
     assert dot.clusters["cluster_residual1"]["color"] == RED
     # Everything downstream is unchecked: grey and dashed, its shapes unknown.
     for name in ("residual1.relu2", "flatten1", "fc1"):
@@ -296,6 +319,15 @@ def test_the_failing_layer_and_its_input_edges_are_red_with_the_message():
     assert dot.edge("fc1", "@output")["label"] == "?"
     # Layers that checked are not marked.
     assert "color" not in dot.nodes["residual1.conv2"]
+
+
+def test_a_block_without_an_output_is_drawn_without_the_edges_it_cannot_have(tmp_path, capsys):
+    spec, out = tmp_path / "no_output.net", tmp_path / "no_output.dot"
+    spec.write_text(BROKEN.replace("output relu(x + y)", "output relurelu(x + y)"))
+    code, _, stderr = run_cli(capsys, "render", str(spec), "-o", str(out))
+    assert code == 1 and "unknown layer or block `relurelu`" in stderr and "internal error" not in stderr
+    dot = parse_dot(out.read_text(encoding="utf-8"))
+    assert "flatten1" in dot.nodes and not dot.into("flatten1")
 
 
 def test_a_collapsed_block_with_an_error_inside_is_red():
@@ -385,9 +417,10 @@ def test_missing_graphviz_binaries_give_one_line_and_exit_2(tmp_path, capsys, mo
     assert code == 2
     assert stderr.count("\n") == 1 and "Traceback" not in stderr
     assert "apt-get install graphviz" in stderr
-    # DOT text needs only the Python package.
-    code, _, stderr = run_cli(capsys, "render", "specs/lenet.net", "-o", str(tmp_path / "lenet.dot"))
-    assert (code, stderr) == (0, "")
+    # DOT text, Mermaid and the interactive page need only Python.
+    for name in ("lenet.dot", "lenet.mmd", "lenet.html"):
+        code, _, stderr = run_cli(capsys, "render", "specs/lenet.net", "-o", str(tmp_path / name))
+        assert (code, stderr) == (0, "")
 
 
 @pytest.mark.parametrize("argv, message", [
@@ -425,17 +458,143 @@ def test_check_never_imports_graphviz():
 
 
 def test_the_readme_diagrams_come_from_its_commands(tmp_path, capsys):
-    """Each `netdsl render` line in the README's Diagrams section runs, and the image it names is committed."""
+    """Each `netdsl render` line in the README's Diagrams section runs; the image it names is committed and
+    shown, and a Mermaid chart is committed and embedded as it is drawn; the page's screenshot is shown too."""
     section = (ROOT / "README.md").read_text(encoding="utf-8").split("## Diagrams", 1)[1].split("\n## ", 1)[0]
     lines = "\n".join(re.findall(r"```sh\n(.*?)\n```", section, re.DOTALL)).splitlines()
     assert lines and all(line.startswith("netdsl render ") for line in lines)
-    assert all(f'src="{line.split(" -o ")[1].split()[0]}"' in section for line in lines), "each image is shown"
+    assert 'src="docs/interactive.png"' in section
+    formats = set()
     for line in lines:
         argv = line.split()[1:]
         committed = argv[argv.index("-o") + 1]
-        argv[argv.index("-o") + 1] = str(tmp_path / Path(committed).name)
+        fresh = tmp_path / Path(committed).name
+        argv[argv.index("-o") + 1] = str(fresh)
         assert run_cli(capsys, *argv)[0] == 0, line
+        formats.add(fresh.suffix)
+        if fresh.suffix == ".mmd":
+            text = fresh.read_text(encoding="utf-8")
+            assert (ROOT / committed).read_text(encoding="utf-8") == text, f"{committed} is stale: rerun `{line}`"
+            assert f"```mermaid\n{text}```" in section, f"the README's Mermaid block is not `{line}`"
+            continue
+        assert f'src="{committed}"' in section, f"{committed} is not shown"
         # Same nodes and edges as the committed image (coordinates vary with the Graphviz version).
-        titles = [re.findall(r"<title>(.*?)</title>", path.read_text(encoding="utf-8"))
-                  for path in (ROOT / committed, tmp_path / Path(committed).name)]
+        titles = [re.findall(r"<title>(.*?)</title>", path.read_text(encoding="utf-8")) for path in (ROOT / committed, fresh)]
         assert titles[0] == titles[1], f"{committed} is stale: rerun `{line}`"
+    assert formats == {".svg", ".mmd"}
+
+
+# ---------------------------------------------------------------- layout: legend, titles, the U, columns
+
+def _laid_out(text_or_path: str, **options) -> dict:
+    """Graphviz's own layout of the diagram (`dot -Tjson`): positions in points."""
+    analysis = netdsl.check_file(text_or_path) if text_or_path.endswith(".net") else netdsl.check_text(text_or_path)
+    return json.loads(render(analysis.network(), **options).pipe(format="json"))
+
+
+def _beziers(pos: str) -> list[tuple[float, float]]:
+    """Points along an edge's spline ("e,x,y x,y x,y ..."), every 1/20 of each cubic piece."""
+    points = [tuple(map(float, p.split(","))) for p in pos.split() if not p.startswith(("e,", "s,"))]
+    out = []
+    for i in range(0, len(points) - 3, 3):
+        p0, p1, p2, p3 = points[i:i + 4]
+        for step in range(21):
+            t = step / 20
+            out.append(tuple((1 - t) ** 3 * a + 3 * (1 - t) ** 2 * t * b + 3 * (1 - t) * t * t * c + t ** 3 * d
+                             for a, b, c, d in zip(p0, p1, p2, p3)))
+    return out
+
+
+def _box(node: dict) -> tuple[float, float, float, float]:
+    x, y = map(float, node["pos"].split(","))
+    w, h = float(node["width"]) * 72 / 2, float(node["height"]) * 72 / 2
+    return x - w, y - h, x + w, y + h
+
+
+@pytest.mark.parametrize("spec, options", [
+    ("specs/resnet18.net", {"collapse_repeats": True}), ("specs/unet.net", {"depth": 1}),
+    ("specs/residual.net", {}), (SE_NET, {}), ("specs/unet.net", {"rankdir": "LR"})],
+    ids=["resnet18", "unet", "residual", "senet", "unet-lr"])
+def test_no_edge_runs_through_a_block_title(spec, options):
+    layout = _laid_out(spec, **options)
+    titles = [_box(o) for o in layout["objects"] if o["name"].endswith("@title")]
+    assert titles
+    for edge in layout["edges"]:
+        for x, y in _beziers(edge["pos"]):
+            crossed = [t for t in titles if t[0] + 2 < x < t[2] - 2 and t[1] + 2 < y < t[3] - 2]
+            assert not crossed, f"edge {edge['tail']}→{edge['head']} runs through a block title"
+
+
+def test_an_encoder_decoder_is_drawn_as_a_u_with_its_levels_side_by_side():
+    layout = _laid_out("specs/unet.net", depth=0)
+    at = {o["name"]: tuple(map(float, o["pos"].split(","))) for o in layout["objects"] if "pos" in o}
+    for encoder, decoder in (("double_conv1", "up3"), ("double_conv2", "up2"), ("double_conv3", "up1")):
+        assert at[encoder][1] == at[decoder][1], "a skip joins boxes at one height"
+        assert at[encoder][0] < at[decoder][0], "the encoder on the left, the decoder on the right"
+    ys = [at[name][1] for name in ("double_conv1", "double_conv2", "double_conv3", "double_conv4")]
+    assert ys == sorted(ys, reverse=True), "the encoder goes down"  # Graphviz's y grows upwards
+    ys = [at[name][1] for name in ("up1", "up2", "up3", "@output")]
+    assert ys == sorted(ys), "the decoder comes back up"
+
+
+def test_the_decoder_is_laid_out_rising_and_its_skips_level():
+    source = render(netdsl.check_file("specs/unet.net").network(), depth=0).source
+    assert re.search(r'\bup2 -> up1 \[.*dir=back', source)           # drawn up1 → up2, laid out against it
+    assert re.search(r'\bdouble_conv3 -> up1 \[.*minlen=0', source)  # the skip: level
+
+
+def test_a_long_network_is_wrapped_into_columns_joined_by_numbered_connectors():
+    dot = parse_dot(render(netdsl.check_file("specs/resnet18.net").network(), collapse_repeats=True).source)
+    assert dot.nodes["@wrap2"]["label"] == dot.nodes["@wrap2'"]["label"] == "2"
+    assert dot.edge("basic_block3.relu2", "@wrap2")["label"] == "[N, 128, 28, 28]"
+    assert {h for t, h, _ in dot.edges if t == "@wrap2'"} == {"down_block2.conv1", "down_block2.conv3"}
+    assert dot.edge("@wrap2'", "down_block2.conv3")["style"] == "dashed"
+    assert ["@x", "@wrap1'", "@wrap2'", "@wrap3'"] in dot.same_rank  # the columns start level
+    box = parse_dot(render(netdsl.check_file("specs/resnet18.net").network(), depth=0).source)
+    assert not any(n.startswith("@wrap") for n in box.nodes)
+
+
+def test_a_legend_explains_the_colours_and_line_styles_the_drawing_uses():
+    legend = lenet().nodes["@legend"]["label"]
+    assert "layer with weights" in legend and "layer without weights" in legend and "main path" in legend
+    assert "skip" not in legend and "block call" not in legend
+    assert "skip, shortcut or extra operand" in diagram(SE_NET).nodes["@legend"]["label"]
+    broken = diagram(BROKEN).nodes["@legend"]["label"]
+    assert "where the shapes fail" in broken and "not checked" in broken
+    assert "repeat: n copies drawn once" in parse_dot(
+        render(netdsl.check_file("specs/resnet18.net").network(), depth=0).source).nodes["@legend"]["label"]
+
+
+def test_collapse_repeats_draws_each_repeat_as_one_box(tmp_path, capsys):
+    out = tmp_path / "r.dot"
+    assert run_cli(capsys, "render", "specs/resnet18.net", "-o", str(out), "--collapse-repeats")[0] == 0
+    dot = parse_dot(out.read_text(encoding="utf-8"))
+    assert "BasicBlock(channels=64) × 2" in dot.nodes["*1"]["label"] and "73,984 params each" in dot.nodes["*1"]["label"]
+    assert not any(n.startswith("basic_block1") for n in dot.nodes)
+    assert run_cli(capsys, "render", "specs/resnet18.net", "-o", str(out), "--depth", "0",
+                   "--no-collapse-repeats")[0] == 0
+    dot = parse_dot(out.read_text(encoding="utf-8"))
+    assert {"basic_block1", "basic_block2"} <= set(dot.nodes) and "*1" not in dot.nodes
+
+
+def test_dpi_sets_the_png_resolution(tmp_path, capsys):
+    sizes = []
+    for dpi in ("72", "144"):
+        out = tmp_path / f"lenet{dpi}.png"
+        assert run_cli(capsys, "render", "specs/lenet.net", "-o", str(out), "--dpi", dpi)[0] == 0
+        data = out.read_bytes()
+        sizes.append(int.from_bytes(data[16:20], "big"))
+    assert abs(sizes[1] / sizes[0] - 2) < 0.05
+
+
+EVIL = ROOT / "tests" / "cases" / "evil.net"
+
+
+def test_spec_text_in_a_drawing_is_data(tmp_path, capsys):
+    """A string parameter and a comment that try to close the markup they land in, in SVG and DOT."""
+    out = tmp_path / "evil.svg"
+    assert run_cli(capsys, "render", str(EVIL), "-o", str(out))[0] == 0
+    svg = ElementTree.parse(out).getroot()
+    assert not [e for e in svg.iter() if e.tag.rsplit("}", 1)[-1] in ("script", "img", "b")]
+    title = next(e.text for e in svg.iter() if e.tag.endswith("text") and e.text and "Evil" in e.text)
+    assert "</script><script>window.pwned=1</script>" in title

@@ -3,20 +3,21 @@
 import pytest
 
 from netdsl import registry
-from netdsl.shapes import ShapeError, Sym, broadcast, conv_output_size, pool_output_size
+from netdsl.checker import infer_layer
+from netdsl.shapes import ShapeError, broadcast, conv_output_size, pool_output_size
+from netdsl.sizes import symbol
 
-N = Sym("N")
+N = symbol("N")
 
 
 def infer(kind: str, input_shape: tuple, **args) -> tuple:
     layer = registry.lookup(kind)
-    validated = layer.args.model_validate(args)
-    return layer.infer(validated, (input_shape,))
+    return infer_layer(layer, layer.schema.validate(args), (input_shape,))[1]
 
 
 def params(kind: str, input_shape: tuple, **args) -> tuple[int, int]:
     layer = registry.lookup(kind)
-    validated = layer.args.model_validate(args)
+    validated, _ = infer_layer(layer, layer.schema.validate(args), (input_shape,))
     return layer.params(validated, (input_shape,)), layer.buffers(validated, (input_shape,))
 
 
@@ -61,7 +62,7 @@ def test_groups_must_divide_channels():
 def test_kernel_larger_than_padded_input():
     with pytest.raises(ShapeError) as error:
         infer("conv2d", (N, 1, 4, 4), out_channels=1, kernel_size=5)
-    assert error.value.code == "E0406"
+    assert error.value.code.code == "E0406"
     assert infer("conv2d", (N, 1, 4, 4), out_channels=1, kernel_size=5, padding=1) == (N, 1, 2, 2)
 
 
@@ -108,7 +109,7 @@ def test_pool_padding_at_most_half_the_kernel():
     assert infer("maxpool2d", (N, 1, 8, 8), kernel_size=3, stride=2, padding=1) == (N, 1, 4, 4)
     with pytest.raises(ShapeError) as error:
         infer("maxpool2d", (N, 1, 8, 8), kernel_size=3, padding=2)
-    assert error.value.code == "E0305"
+    assert error.value.code.code == "E0305"
 
 
 def test_pool_with_no_complete_window_is_empty():
@@ -144,7 +145,7 @@ def test_linear_checks_written_in_features():
 def test_flatten_keeps_the_batch_dim():
     assert infer("flatten", (N, 16, 5, 5)) == (N, 400)
     assert infer("flatten", (N, 16, 5, 5), start_dim=2) == (N, 16, 25)
-    assert infer("flatten", (N, 16, 5, 5), start_dim=0) == (Sym("N*400"),)
+    assert infer("flatten", (N, 16, 5, 5), start_dim=0) == (400 * N,)
 
 
 def test_reshape_infers_minus_one_and_keeps_symbols():
@@ -185,4 +186,4 @@ def test_broadcasting_names_the_dim_that_disagrees():
 
 
 def test_symbolic_sizes_pass_through_formulas():
-    assert conv_output_size(Sym("H"), kernel=3, stride=1, padding=1, dilation=1) == Sym("H")
+    assert conv_output_size(symbol("H"), kernel=3, stride=1, padding=1, dilation=1) == symbol("H")

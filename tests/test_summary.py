@@ -44,7 +44,7 @@ def test_summary_table_nests_blocks(capsys):
     code, out, err = run_cli(capsys, "summary", "specs/resnet_tiny.net", "--batch", "8")
     assert code == 0 and err == ""
     lines = out.splitlines()
-    assert lines[0] == "ResNetTiny  (input x: [8, 3, 32, 32]; batch 8, float32)"
+    assert lines[0] == "ResNetTiny  (input x: [8, 3, 32, 32]; batch N=8, float32)"
     assert any(line.startswith("residual1 ") and "Residual(channels=16)" in line for line in lines)
     assert any(line.startswith("    fc1 ") and "linear(16→4)" in line for line in lines)   # inside SqueezeExcite
     assert "Parameters:         34,202 (trainable 34,202, non-trainable 0)" in lines
@@ -54,7 +54,9 @@ def test_summary_table_nests_blocks(capsys):
 def test_summary_json(capsys):
     code, out, _ = run_cli(capsys, "summary", "specs/lenet.net", "--format", "json", "--batch", "2",
                            "--dtype", "bfloat16")
-    document = json.loads(out)
+    top = json.loads(out)
+    assert top["version"] == 1 and top["file"] == "specs/lenet.net" and len(top["networks"]) == 1
+    document = top["networks"][0]
     assert code == 0 and document["dtype"] == "bfloat16" and document["output_shape"] == [2, 10]
     assert document["totals"]["macs"] == 2 * 422_824 and document["totals"]["params"] == 61_706
     assert document["layers"][0] == {"path": "conv1", "depth": 0, "kind": "conv2d", "label": "conv2d(1→6, 5×5)",

@@ -7,13 +7,11 @@ inferred from the last dims of query, key and value.
 
 from __future__ import annotations
 
-from typing import Optional
-
-from pydantic import PositiveInt, confloat, create_model
-
-from ..registry import Args, LayerKind, changed, register
-from ..shapes import ShapeError, check_tensor_size, format_shape
-from . import fixed_size
+from .. import codes
+from ..kinds import CannotImport, Inferred, LayerKind, Recognise, TensorArg
+from ..schema import POSITIVE, PROBABILITY, Bool, Field, Schema, optional
+from ..shapes import ShapeError, check_tensor_size, divides, fixed_size, format_shape, require
+from ..sizes import compare, format_size
 
 _ROLES = ("query", "key", "value")
 
@@ -24,43 +22,53 @@ def _roles(inputs) -> tuple:
         else tuple(inputs)
 
 
-def _infer(args, inputs):
+def _embedding(args, inputs):
     if len(inputs) > 3:
         raise ShapeError(f"`multihead_attention` takes query, key and value: at most 3 tensors, but gets "
-                         f"{len(inputs)}", code="E0404")
-    query, key, value = _roles(inputs)
-    rank = len(query)
-    for role, shape in zip(_ROLES, (query, key, value)):
+                         f"{len(inputs)}", code=codes.E0323)
+    rank = len(inputs[0])
+    for role, shape in zip(_ROLES, _roles(inputs)):
         if len(shape) != rank or rank not in (2, 3):
             layout = "[N, L, E]" if args.batch_first else "[L, N, E]"
             raise ShapeError(f"`multihead_attention` expects 3-D {layout} (or unbatched 2-D [L, E]) query, key and "
-                             f"value of one rank, but the {role} is {format_shape(shape)}", code="E0404")
-    embed = fixed_size("multihead_attention", "embedding features", query[-1])
-    if args.embed_dim is not None and args.embed_dim != embed:
-        raise ShapeError(f"`multihead_attention` expects embed_dim {args.embed_dim}, but the query has {embed} "
-                         f"features ({format_shape(query)})", arg="embed_dim", code="E0301",
-                         help=f"drop embed_dim (it is inferred), or use embed_dim={embed}")
-    if embed % args.num_heads:
-        divisors = [h for h in range(1, min(embed, 64) + 1) if embed % h == 0]  # embed may be 2**40
-        raise ShapeError(f"embed_dim {embed} is not divisible by num_heads={args.num_heads}", arg="num_heads",
-                         code="E0302", help=f"use a num_heads dividing {embed}, e.g. {', '.join(map(str, divisors[-4:]))}")
+                             f"value of one rank, but the {role} is {format_shape(shape)}", code=codes.E0404)
+    for shape in _roles(inputs)[1:]:   # the key and value projections' weights depend on these too
+        fixed_size("multihead_attention", "key and value features", shape[-1])
+    return fixed_size("multihead_attention", "embedding features", inputs[0][-1])
+
+
+def _divisors_help(embed, heads) -> str:
+    """The head counts nearest the written one that divide the embedding size."""
+    if not isinstance(embed, int) or not isinstance(heads, int):
+        return "use a num_heads dividing the embedding size"
+    small = [h for h in range(1, min(embed, 1024) + 1) if embed % h == 0]   # embed may be 2**40: no full scan
+    divisors = sorted({*small, *(embed // h for h in small)}, key=lambda h: (abs(h - heads), -h))
+    return f"use a num_heads dividing {embed}: {' or '.join(map(str, divisors[:3]))}"
+
+
+def _infer(args, inputs):
+    query, key, value = _roles(inputs)
+    rank, embed = len(query), args.embed_dim
+    require(divides(args.num_heads, embed), lambda: ShapeError(
+        f"embed_dim {format_size(embed)} is not divisible by num_heads={format_size(args.num_heads)}",
+        arg="num_heads", code=codes.E0302, help=_divisors_help(embed, args.num_heads)))
     seq, batch = (1, 0) if args.batch_first and rank == 3 else (0, 1)
     # torch materialises the attention weights, [batch × heads, query length, key length (+1 or +2)].
-    weights = (query[batch] if rank == 3 else 1, args.num_heads, query[seq],
-               key[seq] + args.add_bias_kv + args.add_zero_attn if isinstance(key[seq], int) else key[seq])
-    check_tensor_size("`multihead_attention`'s attention weights", weights)
-    if key[seq] != value[seq]:
-        raise ShapeError(f"key and value need the same sequence length, but key is {format_shape(key)} and value "
-                         f"is {format_shape(value)} (dim {seq})", code="E0413")
-    if rank == 3 and not query[batch] == key[batch] == value[batch]:
-        raise ShapeError(f"query, key and value need the same batch size (dim {batch}{', batch_first' * args.batch_first}), "
-                         f"but get {format_shape(query)}, {format_shape(key)} and {format_shape(value)}",
-                         code="E0413", help=None if args.batch_first else
-                         "inputs laid out [N, L, E] need batch_first=true")
+    check_tensor_size("`multihead_attention`'s attention weights", (
+        query[batch] if rank == 3 else 1, args.num_heads, query[seq], key[seq] + args.add_bias_kv + args.add_zero_attn))
+    require(compare(key[seq], value[seq]), lambda: ShapeError(
+        f"key and value need the same sequence length, but key is {format_shape(key)} and value is "
+        f"{format_shape(value)} (dim {seq})", code=codes.E0413))
+    if rank == 3:
+        for other in (key, value):
+            require(compare(query[batch], other[batch]), lambda: ShapeError(
+                f"query, key and value need the same batch size (dim {batch}{', batch_first' * args.batch_first}), "
+                f"but get {format_shape(query)}, {format_shape(key)} and {format_shape(value)}", code=codes.E0413,
+                help=None if args.batch_first else "inputs laid out [N, L, E] need batch_first=true"))
     return query
 
 
-def _dims(inputs) -> tuple[int, int, int]:
+def _dims(inputs) -> tuple:
     query, key, value = _roles(inputs)
     return query[-1], key[-1], value[-1]
 
@@ -76,14 +84,15 @@ def _macs(args, inputs, output):
     query, key, _ = _roles(inputs)
     e, k, v = _dims(inputs)
     seq = 1 if args.batch_first and len(query) == 3 else 0
-    lq, lk = (d if isinstance(d, int) else 1 for d in (query[seq], key[seq]))
-    return lq * e * e + lk * e * (k + v) + 2 * lq * lk * e + lq * e * e
+    batch = query[1 - seq] if len(query) == 3 else 1
+    lq, lk = query[seq], key[seq]
+    return batch * (lq * e * e + lk * e * (k + v) + 2 * lq * lk * e + lq * e * e)
 
 
 def _module_args(args, inputs):
     e, k, v = _dims(inputs)
-    inferred = {name: size for name, size in (("kdim", k), ("vdim", v)) if size != e}
-    return (e, args.num_heads), {**changed(args, "dropout", "bias", "add_bias_kv", "add_zero_attn", "batch_first"),
+    inferred = {name: size for name, size in (("kdim", k), ("vdim", v)) if compare(size, e) is not True}
+    return (e, args.num_heads), {**args.changed("dropout", "bias", "add_bias_kv", "add_zero_attn", "batch_first"),
                                  **inferred}
 
 
@@ -92,14 +101,30 @@ def _call(module: str, names: tuple[str, ...], args) -> str:
     return f"{module}({', '.join(_roles(names))}, need_weights=False)[0]"
 
 
-register(LayerKind(
+def _bind(arguments: dict) -> tuple[tuple[TensorArg, ...], dict]:
+    """The module's forward(query, key, value, ...): masks are not expressible; need_weights and
+    average_attn_weights only concern element [1], the weights."""
+    for mask in ("key_padding_mask", "attn_mask"):
+        if arguments.get(mask) is not None:
+            raise CannotImport(f"`{mask}` is not supported: a spec's multihead_attention attends everywhere")
+    if arguments.get("is_causal"):
+        raise CannotImport("is_causal=True is not supported: a spec's multihead_attention attends everywhere")
+    query, key, value = arguments["query"], arguments["key"], arguments["value"]
+    return ((query,) if query == key == value else (query, key) if key == value else (query, key, value)), {}
+
+
+KINDS = (LayerKind(
     name="multihead_attention",
-    args=create_model("MultiheadAttentionArgs", __base__=Args, num_heads=(PositiveInt, ...),
-                      dropout=(confloat(ge=0.0, le=1.0), 0.0), bias=(bool, True), add_bias_kv=(bool, False),
-                      add_zero_attn=(bool, False), batch_first=(bool, False),
-                      embed_dim=(Optional[PositiveInt], None)),
+    schema=Schema(dict(num_heads=Field(POSITIVE), dropout=Field(PROBABILITY, 0.0), bias=Field(Bool(), True),
+                       add_bias_kv=Field(Bool(), False), add_zero_attn=Field(Bool(), False),
+                       batch_first=Field(Bool(), False), embed_dim=Field(optional(POSITIVE), None))),
     infer=_infer, prefix="attn", inputs=None, positional=("num_heads", "dropout", "bias", "add_bias_kv",
                                                           "add_zero_attn"),
+    inferred=(Inferred("embed_dim", _embedding, "embedding features"),),
     params=_params, macs=_macs, module="nn.MultiheadAttention", module_args=_module_args, call=_call,
-    label=lambda args, inputs: f"multihead_attention({_dims(inputs)[0]}, heads={args.num_heads})",
-    doc="torch.nn.MultiheadAttention; 1 input: self-attention, 2: query and key=value, 3: query, key, value"))
+    label=lambda args, inputs: f"multihead_attention({format_size(args.embed_dim)}, heads={args.num_heads})",
+    doc="torch.nn.MultiheadAttention; 1 input: self-attention, 2: query and key=value, 3: query, key, value",
+    recognise=Recognise(
+        bind=_bind, results=lambda path: {} if path == (0,) else None,
+        attributes=lambda module: {"bias": module.in_proj_bias is not None,
+                                   "add_bias_kv": module.bias_k is not None})),)

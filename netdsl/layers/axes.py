@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
-
-from pydantic import create_model
-
-from ..registry import Args, LayerKind, register
-from ..shapes import ShapeError, format_shape, normalize_dim
-from . import count
+from .. import codes
+from ..kinds import CannotImport, LayerKind, Recognise, TensorArg
+from ..schema import (
+    INT,
+    Anything,
+    Bool,
+    Either,
+    Field,
+    Nothing,
+    Schema,
+    Tuple,
+    format_value,
+)
+from ..shapes import ShapeError, format_shape, normalize_dim, numel, require
+from ..sizes import Size, at_least, format_size
 
 
 def _transpose_infer(args, inputs):
@@ -18,50 +26,30 @@ def _transpose_infer(args, inputs):
     if not shape:  # torch transposes a 0-D tensor (dims -1 or 0) into itself
         return shape
     out = list(shape)
-    out[a], out[b] = shape[b], shape[a]
+    if out:
+        out[a], out[b] = shape[b], shape[a]
     return tuple(out)
-
-
-register(LayerKind(
-    name="transpose", args=create_model("TransposeArgs", __base__=Args, dim0=(int, ...), dim1=(int, ...)),
-    infer=_transpose_infer, prefix="transpose", positional=("dim0", "dim1"),
-    functional=lambda args, names, inputs: f"{names[0]}.transpose({args.dim0}, {args.dim1})",
-    label=lambda args, inputs: f"transpose({args.dim0}, {args.dim1})", doc="torch.transpose: swap two dims"))
 
 
 def _permute_infer(args, inputs):
     (shape,) = inputs
     dims = args.dims
-    if any(not isinstance(d, int) or isinstance(d, bool) for d in dims):
-        raise ShapeError(f"permute takes dim indices, got {dims}", arg="dims", code="E0306")
+    if any(type(d) is not int for d in dims):
+        raise ShapeError(f"permute takes dim indices, got {format_value(dims)}", arg="dims", code=codes.E0306)
     if len(dims) != len(shape):
         raise ShapeError(f"`permute` needs one dim per input dim: {len(dims)} given for {len(shape)}-D "
-                         f"{format_shape(shape)}", arg="dims", code="E0402")
+                         f"{format_shape(shape)}", arg="dims", code=codes.E0402)
     resolved = [normalize_dim(d, len(shape), "dims") for d in dims]
     if len(set(resolved)) != len(resolved):
-        raise ShapeError(f"permute dims {dims} repeat a dim", arg="dims", code="E0402",
+        raise ShapeError(f"permute dims {format_value(dims)} repeat a dim", arg="dims", code=codes.E0402,
                          help=f"list each of 0 to {len(shape) - 1} once")
     return tuple(shape[d] for d in resolved)
-
-
-register(LayerKind(
-    name="permute", args=create_model("PermuteArgs", __base__=Args, dims=(tuple[Any, ...], ...)),
-    infer=_permute_infer, prefix="permute", positional=("*dims",),
-    functional=lambda args, names, inputs: f"{names[0]}.permute({', '.join(map(str, args.dims))})",
-    label=lambda args, inputs: f"permute({', '.join(map(str, args.dims))})", doc="torch.permute: reorder dims"))
 
 
 def _unsqueeze_infer(args, inputs):
     (shape,) = inputs
     dim = normalize_dim(args.dim, len(shape) + 1)
     return shape[:dim] + (1,) + shape[dim:]
-
-
-register(LayerKind(
-    name="unsqueeze", args=create_model("UnsqueezeArgs", __base__=Args, dim=(int, ...)), infer=_unsqueeze_infer,
-    prefix="unsqueeze", positional=("dim",),
-    functional=lambda args, names, inputs: f"{names[0]}.unsqueeze({args.dim})",
-    label=lambda args, inputs: f"unsqueeze({args.dim})", doc="torch.unsqueeze: insert a dim of size 1"))
 
 
 def _dims(args, shape, arg: str = "dim") -> tuple[int, ...]:
@@ -71,52 +59,44 @@ def _dims(args, shape, arg: str = "dim") -> tuple[int, ...]:
     written = args.dim if isinstance(args.dim, tuple) else (args.dim,)
     dims = tuple(normalize_dim(d, len(shape), arg) for d in written)
     if len(set(dims)) != len(dims):
-        raise ShapeError(f"dim {args.dim} names a dim twice", arg=arg, code="E0402")
+        raise ShapeError(f"dim {format_value(args.dim)} names a dim twice", arg=arg, code=codes.E0402)
     return dims
 
 
-_DimsOrNone = Optional[int | tuple[int, ...]]
+_DIMS_OR_NONE = Either((INT, Tuple(INT), Nothing()))
 
 
 def _squeeze_infer(args, inputs):
     (shape,) = inputs
     dims = _dims(args, shape)
-    # Like torch, squeezing a dim whose size is not 1 leaves it in place; a symbol is never known to be 1.
-    return tuple(s for d, s in enumerate(shape) if not (d in dims and s == 1))
+    # Like torch, squeezing a dim whose size is not 1 leaves it in place. A symbolic size would be
+    # squeezed away when it is 1, changing the rank: the shape is the one for sizes of at least 2.
+    for d in dims:
+        if isinstance(shape[d], Size):
+            require(at_least(shape[d], 2), lambda d=d: ShapeError(
+                f"`squeeze` would also remove dim {d} ({format_size(shape[d])}) when it is 1, changing the rank",
+                arg="dim", code=codes.E0419, help="squeeze only the dims you mean, e.g. squeeze(dim=...)"))
+    return tuple(s for d, s in enumerate(shape) if not (d in dims and type(s) is int and s == 1))
 
 
 def _dim_text(args) -> str:
-    return "" if args.dim is None else f"dim={args.dim}"
-
-
-register(LayerKind(
-    name="squeeze", args=create_model("SqueezeArgs", __base__=Args, dim=(_DimsOrNone, None)), infer=_squeeze_infer,
-    prefix="squeeze", positional=("dim",),
-    functional=lambda args, names, inputs: f"{names[0]}.squeeze({'' if args.dim is None else args.dim})",
-    label=lambda args, inputs: f"squeeze({_dim_text(args)})", doc="torch.squeeze: drop dims of size 1"))
+    return "" if args.dim is None else f"dim={format_value(args.dim)}"
 
 
 def _select_infer(args, inputs):
     (shape,) = inputs
     if not shape:
-        raise ShapeError("`select` cannot be applied to a 0-D tensor []", code="E0404")
+        raise ShapeError("`select` needs a tensor with at least one dim, but receives a scalar []", code=codes.E0404)
     dim = normalize_dim(args.dim, len(shape))
     size = shape[dim]
-    if isinstance(size, int) and not -size <= args.index < size:
-        raise ShapeError(f"index {args.index} is out of range for dim {args.dim} of size {size} "
-                         f"(input {format_shape(shape)})", arg="index", code="E0402")
+
+    def error() -> ShapeError:
+        return ShapeError(f"index {args.index} is out of range for dim {args.dim} of size {format_size(size)} "
+                          f"(input {format_shape(shape)})", arg="index", code=codes.E0414)
+    require(at_least(size - 1, args.index), error)
+    require(at_least(size + args.index, 0), error)
     return shape[:dim] + shape[dim + 1:]
 
-
-register(LayerKind(
-    name="select", args=create_model("SelectArgs", __base__=Args, dim=(int, ...), index=(int, ...)),
-    infer=_select_infer, prefix="select", positional=("dim", "index"),
-    functional=lambda args, names, inputs: f"{names[0]}.select({args.dim}, {args.index})",
-    label=lambda args, inputs: f"select({args.dim}, {args.index})",
-    doc="torch.select: one index along dim, that dim removed (select(0, -1): the last layer's hidden state)"))
-
-
-# ---------------------------------------------------------------- reductions
 
 def _reduce_infer(args, inputs):
     (shape,) = inputs
@@ -126,7 +106,30 @@ def _reduce_infer(args, inputs):
     return tuple(s for d, s in enumerate(shape) if d not in dims)
 
 
-def _reduction(name: str, torch_name: str) -> None:
+def _bind_index(arguments: dict) -> tuple[tuple[TensorArg, ...], dict]:
+    """torch.select(x, dim, index), and `x[i]` or `x[:, i]`: one index along one dim, full slices before it."""
+    if "key" not in arguments:
+        return (arguments["input"],), {"dim": arguments["dim"], "index": arguments["index"]}
+    key = arguments["key"] if isinstance(arguments["key"], tuple) else (arguments["key"],)
+    *before, index = key
+    if type(index) is not int or any(k != slice(None) for k in before):
+        raise CannotImport(f"indexing with [{', '.join(map(_index_text, key))}]: a spec can take one index along one "
+                           f"dim (`select(dim, index)`); slicing needs the language's slices (issue #14)")
+    return (arguments["input"],), {"dim": len(before), "index": index}
+
+
+def _index_text(key) -> str:
+    if isinstance(key, slice):
+        return ":".join("" if v is None else str(v) for v in (key.start, key.stop)) + \
+            (f":{key.step}" if key.step is not None else "")
+    return "..." if key is Ellipsis else str(key)
+
+
+def _methods(name: str) -> tuple[str, ...]:
+    return f"torch.{name}", f"Tensor.{name}"
+
+
+def _reduction(name: str, torch_name: str) -> LayerKind:
     def emit(args, names, inputs):
         dims = args.dim
         if dims is None and args.keepdim:
@@ -134,16 +137,43 @@ def _reduction(name: str, torch_name: str) -> None:
         return f"torch.{torch_name}({names[0]}" + ("" if dims is None else f", dim={dims}") + \
             (", keepdim=True" if args.keepdim else "") + ")"
 
-    register(LayerKind(
-        name=name, args=create_model(f"{name.title()}Args", __base__=Args, dim=(_DimsOrNone, None),
-                                     keepdim=(bool, False)),
+    return LayerKind(
+        name=name, schema=Schema(dict(dim=Field(_DIMS_OR_NONE, None), keepdim=Field(Bool(), False))),
         infer=_reduce_infer, prefix=name, positional=("dim", "keepdim"), functional=emit,
-        macs=lambda args, inputs, output: count(inputs[0]),
+        macs=lambda args, inputs, output: numel(inputs[0]),
         label=lambda args, inputs: f"{name}({', '.join(filter(None, (_dim_text(args), 'keepdim' * args.keepdim)))})",
-        doc=f"torch.{torch_name} over dim (an int, a tuple, or all dims when omitted)"))
+        doc=f"torch.{torch_name} over dim (an int, a tuple, or all dims when omitted)",
+        recognise=Recognise(_methods(torch_name)))
 
 
-_reduction("mean", "mean")
-_reduction("sum", "sum")
-# torch.max(x, dim) returns (values, indices); amax returns the values alone, over one or several dims.
-_reduction("max", "amax")
+KINDS = (
+    LayerKind(name="transpose", schema=Schema(dict(dim0=Field(INT), dim1=Field(INT))), infer=_transpose_infer,
+              prefix="transpose", positional=("dim0", "dim1"),
+              functional=lambda args, names, inputs: f"{names[0]}.transpose({args.dim0}, {args.dim1})",
+              label=lambda args, inputs: f"transpose({args.dim0}, {args.dim1})", doc="torch.transpose: swap two dims",
+              recognise=Recognise(_methods("transpose"))),
+    LayerKind(name="permute", schema=Schema({"dims": Field(Anything())}), infer=_permute_infer, prefix="permute",
+              positional=("*dims",),
+              functional=lambda args, names, inputs: f"{names[0]}.permute({', '.join(map(str, args.dims))})",
+              label=lambda args, inputs: f"permute({', '.join(map(str, args.dims))})",
+              doc="torch.permute: reorder dims", recognise=Recognise(_methods("permute"))),
+    LayerKind(name="unsqueeze", schema=Schema({"dim": Field(INT)}), infer=_unsqueeze_infer, prefix="unsqueeze",
+              positional=("dim",), functional=lambda args, names, inputs: f"{names[0]}.unsqueeze({args.dim})",
+              label=lambda args, inputs: f"unsqueeze({args.dim})", doc="torch.unsqueeze: insert a dim of size 1",
+              recognise=Recognise(_methods("unsqueeze"))),
+    LayerKind(name="squeeze", schema=Schema({"dim": Field(_DIMS_OR_NONE, None)}), infer=_squeeze_infer,
+              prefix="squeeze", positional=("dim",),
+              functional=lambda args, names, inputs: f"{names[0]}.squeeze({'' if args.dim is None else args.dim})",
+              label=lambda args, inputs: f"squeeze({_dim_text(args)})", doc="torch.squeeze: drop dims of size 1",
+              recognise=Recognise(_methods("squeeze"))),
+    LayerKind(name="select", schema=Schema(dict(dim=Field(INT), index=Field(INT))), infer=_select_infer,
+              prefix="select", positional=("dim", "index"),
+              functional=lambda args, names, inputs: f"{names[0]}.select({args.dim}, {args.index})",
+              label=lambda args, inputs: f"select({args.dim}, {args.index})",
+              doc="torch.select: one index along dim, that dim removed (select(0, -1): the last layer's hidden state)",
+              recognise=Recognise((*_methods("select"), "operator.getitem(input, key)"), bind=_bind_index)),
+    _reduction("mean", "mean"),
+    _reduction("sum", "sum"),
+    # torch.max(x, dim) returns (values, indices); amax returns the values alone, over one or several dims.
+    _reduction("max", "amax"),
+)

@@ -1,25 +1,23 @@
-"""Tensor reshaping: flatten, reshape, view."""
+"""Tensor reshaping (flatten, reshape, view) and element-wise arithmetic (a + b, x * 2, ...)."""
 
 from __future__ import annotations
 
-import math
-from collections import Counter
-from typing import Any, Optional
-
-from pydantic import create_model
-
-from ..emit import literal
-from ..registry import Args, LayerKind, changed, register
-from ..shapes import ShapeError, Sym, broadcast, format_shape, normalize_dim
-
-
-def _product(dims) -> int | Sym:
-    """Product of dims; symbolic when any dim is, e.g. N*400."""
-    number = math.prod(d for d in dims if isinstance(d, int))
-    symbols = [d for d in dims if isinstance(d, Sym)]
-    if not symbols:
-        return number
-    return Sym("*".join(symbols + ([str(number)] if number != 1 else [])))
+from .. import codes
+from ..kinds import CannotImport, LayerKind, Recognise, Role, TensorArg
+from ..schema import (
+    INT,
+    Anything,
+    Bool,
+    Either,
+    Field,
+    Float,
+    Nothing,
+    Schema,
+    format_value,
+)
+from ..pysource import literal
+from ..shapes import ShapeError, broadcast, format_shape, normalize_dim, numel, require
+from ..sizes import Size, compare, exact_quotient, format_size, python_size, symbol_name
 
 
 def _flatten_infer(args, inputs):
@@ -29,81 +27,83 @@ def _flatten_infer(args, inputs):
     end = normalize_dim(args.end_dim, rank, "end_dim")
     if start > end:
         raise ShapeError(f"start_dim ({args.start_dim}) comes after end_dim ({args.end_dim}) for "
-                         f"{format_shape(shape)}", arg="start_dim", code="E0402")
+                         f"{format_shape(shape)}", arg="start_dim", code=codes.E0402)
     if not shape:
         return (1,)
-    return tuple(shape[:start]) + (_product(shape[start:end + 1]),) + tuple(shape[end + 1:])
+    return tuple(shape[:start]) + (numel(shape[start:end + 1]),) + tuple(shape[end + 1:])
 
 
-register(LayerKind(
-    name="flatten",
-    args=create_model("FlattenArgs", __base__=Args, start_dim=(int, 1), end_dim=(int, -1)),
+FLATTEN = LayerKind(
+    name="flatten", schema=Schema(dict(start_dim=Field(INT, 1), end_dim=Field(INT, -1))),
     infer=_flatten_infer, prefix="flatten", positional=("start_dim", "end_dim"), module="nn.Flatten",
-    module_args=lambda args, inputs: ((), changed(args, "start_dim", "end_dim")),
-    label=lambda args, inputs: "flatten", doc="torch.nn.Flatten (start_dim=1 keeps the batch dim)",
-    role="flatten"))
+    module_args=lambda args, inputs: ((), args.changed("start_dim", "end_dim")),
+    label=lambda args, inputs: "flatten", doc="torch.nn.Flatten (start_dim=1 keeps the batch dim)", role=Role.FLATTEN,
+    recognise=Recognise(tuple(f"{f}(input, start_dim=0, end_dim=-1)" for f in ("torch.flatten", "Tensor.flatten"))))
 
 
-def _factors(dims) -> tuple[int, Counter]:
-    return math.prod(d for d in dims if isinstance(d, int)), Counter(str(d) for d in dims if isinstance(d, Sym))
+def _is_minus_one(size) -> bool:
+    return type(size) is int and size == -1
 
 
 def _reshape_infer(args, inputs):
     (shape,) = inputs
     target = args.shape
     for size in target:
-        if not isinstance(size, (int, Sym)) or isinstance(size, bool) or (isinstance(size, int) and size < -1):
-            raise ShapeError(f"reshape sizes are positive integers, symbols or one -1; got {size!r}", arg="shape",
-                             code="E0306")
-    if sum(1 for d in target if d == -1) > 1:
-        raise ShapeError("only one size may be -1", arg="shape", code="E0306")
-    have_number, have_symbols = _factors(shape)
-    known = [d for d in target if d != -1]
-    want_number, want_symbols = _factors(known)
+        if not (isinstance(size, Size) or type(size) is int and size >= -1):
+            raise ShapeError(f"reshape sizes are positive integers, symbols or one -1; got {format_value(size)}",
+                             arg="shape", code=codes.E0306)
+    if sum(map(_is_minus_one, target)) > 1:
+        raise ShapeError("only one size may be -1", arg="shape", code=codes.E0306)
+    total = numel(shape)
+    known = numel(tuple(d for d in target if not _is_minus_one(d)))
     description = f"cannot reshape {format_shape(shape)} into {format_shape(tuple(target))}"
-    if -1 not in target:
-        if (have_number, have_symbols) != (want_number, want_symbols):
-            raise ShapeError(f"{description}: {_product(shape)} elements vs {_product(known)}", arg="shape",
-                             code="E0407")
+    if not any(map(_is_minus_one, target)):
+        require(compare(known, total), lambda: ShapeError(
+            f"{description}: {format_size(total)} elements vs {format_size(known)}", arg="shape", code=codes.E0407))
         return tuple(target)
-    if want_symbols - have_symbols or want_number == 0 or have_number % want_number:
-        raise ShapeError(f"{description}: {_product(shape)} elements do not divide into {_product(known)}",
-                         arg="shape", code="E0407")
-    rest = have_symbols - want_symbols
-    inferred = _product([have_number // want_number, *(Sym(s) for s in sorted(rest.elements()))])
-    return tuple(inferred if d == -1 else d for d in target)
+    inferred = exact_quotient(total, known)
+    if inferred is None and isinstance(known, int) and known > 0:   # the total divides only for some sizes
+        require(compare(total % known, 0), lambda: ShapeError(
+            f"{description}: {format_size(total)} elements do not divide into {format_size(known)}", arg="shape",
+            code=codes.E0407))
+        inferred = total // known
+    if inferred is None:
+        raise ShapeError(f"{description}: {format_size(total)} elements do not divide into {format_size(known)}",
+                         arg="shape", code=codes.E0407)
+    return tuple(inferred if _is_minus_one(d) else d for d in target)
 
 
 def _reshape_expression(method: str):
     def emit(args, names, inputs):
+        """Sizes in the input's own terms: a symbol that is an input dim is read with `.size(i)`; any other
+        symbolic size becomes the one -1 (torch infers it)."""
         (source,), (shape,) = names, inputs
-        sizes, used_minus_one = [], -1 in args.shape
+        dims = {}
+        for i, d in enumerate(shape):
+            dims.setdefault(symbol_name(d), f"{source}.size({i})")
+        sizes, minus_one = [], any(map(_is_minus_one, args.shape))
         for size in args.shape:
-            if isinstance(size, Sym) and size in shape:
-                sizes.append(f"{source}.size({list(shape).index(size)})")
-            elif isinstance(size, Sym) and not used_minus_one:
-                sizes.append("-1")
-                used_minus_one = True
-            else:
-                sizes.append(str(size))
+            written = python_size(size, dims)
+            if written is None and not minus_one:
+                written, minus_one = "-1", True
+            if written is None:
+                raise ValueError(f"cannot express {format_size(size)} in terms of the input's sizes")
+            sizes.append(written)
         return f"{source}.{method}({', '.join(sizes) or '()'})"  # reshape(()) → a 0-D tensor
     return emit
 
 
-for _name in ("reshape", "view"):
-    register(LayerKind(
-        name=_name, args=create_model(f"{_name.title()}Args", __base__=Args, shape=(tuple[Any, ...], ...)),
+def _reshape_kind(name: str, calls: tuple[str, ...]) -> LayerKind:
+    return LayerKind(
+        name=name, schema=Schema({"shape": Field(Anything())}), infer=_reshape_infer, prefix=name,
         # Both emit `.reshape`: it is the same view wherever torch's `.view` succeeds, and a copy where the
         # input's strides (after a transpose or a chunk, which shapes do not show) make `.view` raise.
-        infer=_reshape_infer, prefix=_name, positional=("*shape",), functional=_reshape_expression("reshape"),
-        label=lambda args, inputs, _n=_name: f"{_n}({', '.join(map(str, args.shape))})",
-        doc=f"torch.Tensor.{_name}: sizes, symbols from the input shape, or one -1"))
+        positional=("*shape",), functional=_reshape_expression("reshape"),
+        label=lambda args, inputs: f"{name}({', '.join(map(format_size, args.shape))})",
+        doc=f"torch.Tensor.{name}: sizes, symbols and size arithmetic, or one -1", recognise=Recognise(calls))
 
 
 # ---------------------------------------------------------------- element-wise arithmetic
-
-_OPERATORS = {"add": "+", "sub": "-", "mul": "*", "div": "/"}
-
 
 def _elementwise_infer(args, inputs):
     if len(inputs) == 1:
@@ -112,7 +112,20 @@ def _elementwise_infer(args, inputs):
     return broadcast(a, b)
 
 
-def _elementwise_kind(name: str, symbol: str) -> LayerKind:
+def _bind_operands(arguments: dict) -> tuple[tuple[TensorArg, ...], dict]:
+    """`a + b`, `x * 2`, `2 - x`, torch.add(a, b): two tensors, or a tensor and a number on either side."""
+    extra = {k: v for k, v in arguments.items() if k not in ("input", "other")}
+    if extra not in ({}, {"alpha": 1}, {"rounding_mode": None}):
+        raise CannotImport(f"{', '.join(f'{k}={v!r}' for k, v in extra.items())} has no equivalent in a spec")
+    a, b = arguments["input"], arguments["other"]
+    if isinstance(a, TensorArg) and isinstance(b, TensorArg):
+        return (a, b), {}
+    if isinstance(a, TensorArg):
+        return (a,), {"scalar": b}
+    return (b,), {"scalar": a, "scalar_first": True}
+
+
+def _elementwise_kind(name: str, symbol: str, commutative: bool, calls: tuple[str, ...]) -> LayerKind:
     def emit(args, names, inputs):
         operands = list(names)
         if args.scalar is not None:
@@ -124,12 +137,24 @@ def _elementwise_kind(name: str, symbol: str) -> LayerKind:
             return name
         return f"{args.scalar} {symbol} x" if args.scalar_first else f"x {symbol} {args.scalar}"
 
-    return register(LayerKind(
-        name=name, args=create_model(f"{name.title()}Args", __base__=Args,
-                                     scalar=(Optional[int | float], None), scalar_first=(bool, False)),
-        infer=_elementwise_infer, prefix=name, inputs=None, functional=emit, label=label,
-        doc=f"`a {symbol} b` with torch broadcasting, or a tensor and a number"))
+    return LayerKind(
+        name=name, schema=Schema(dict(scalar=Field(Either((INT, Float(), Nothing())), None),
+                                      scalar_first=Field(Bool(), False))),
+        infer=_elementwise_infer, prefix=name, inputs=None, positional=("scalar", "scalar_first"), operator=symbol,
+        commutative=commutative, functional=emit, label=label,
+        doc=f"`a {symbol} b` with torch broadcasting, or a tensor and a number",
+        recognise=Recognise(calls, bind=_bind_operands))
 
 
-for _name, _symbol in _OPERATORS.items():
-    _elementwise_kind(_name, _symbol)
+def _operator_calls(name: str, operator: str, extra: str = "") -> tuple[str, ...]:
+    """`a + b` (operator.add), `a += b` (operator.iadd), torch.add(a, b) and a.add(b)."""
+    return (f"operator.{operator}(input, other)", f"operator.i{operator}(input, other)",
+            f"torch.{name}(input, other{extra})", f"Tensor.{name}(input, other{extra})")
+
+
+KINDS = (FLATTEN, _reshape_kind("reshape", ("torch.reshape", "Tensor.reshape")),
+         _reshape_kind("view", ("Tensor.view",)),
+         _elementwise_kind("add", "+", True, _operator_calls("add", "add", ", alpha=1")),
+         _elementwise_kind("sub", "-", False, _operator_calls("sub", "sub", ", alpha=1")),
+         _elementwise_kind("mul", "*", True, _operator_calls("mul", "mul")),
+         _elementwise_kind("div", "/", False, _operator_calls("div", "truediv", ", rounding_mode=None")))

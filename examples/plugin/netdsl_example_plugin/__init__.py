@@ -13,10 +13,22 @@ the `netdsl.layers` entry point) and netdsl finds it by itself.
 
 from __future__ import annotations
 
-from pydantic import PositiveInt, create_model
-
-from netdsl.registry import Args, LayerKind, changed, register
-from netdsl.shapes import ShapeError, Sym, format_shape, normalize_dim
+from netdsl.plugin import (
+    INT,
+    POSITIVE,
+    Bool,
+    Field,
+    Inferred,
+    LayerKind,
+    Recognise,
+    Schema,
+    fixed_size,
+    format_size,
+    normalize_dim,
+    numel,
+    optional,
+    register,
+)
 
 
 def _center_infer(args, inputs):
@@ -25,32 +37,31 @@ def _center_infer(args, inputs):
 
 
 register(LayerKind(
-    name="center", args=create_model("CenterArgs", __base__=Args, dim=(int, -1)), infer=_center_infer,
-    prefix="center", positional=("dim",),
+    name="center", schema=Schema({"dim": Field(INT, -1)}), infer=_center_infer, prefix="center", positional=("dim",),
     functional=lambda args, names, inputs: f"{names[0]} - {names[0]}.mean(dim={args.dim}, keepdim=True)",
     label=lambda args, inputs: f"center(dim={args.dim})", doc="x - x.mean(dim, keepdim=True) (example plugin)"))
 
 
-def _dense_infer(args, inputs):
-    (shape,) = inputs
-    if not shape or isinstance(shape[-1], Sym):
-        raise ShapeError(f"`dense` needs a fixed last dim, but receives {format_shape(shape)}", code="E0405")
-    return tuple(shape[:-1]) + (args.out_features,)
-
-
 def _dense_count(args, inputs) -> int:
-    return inputs[0][-1] * args.out_features + (args.out_features if args.bias else 0)
+    return args.in_features * args.out_features + (args.out_features if args.bias else 0)
 
 
+# in_features is read off the input (and checked when a spec writes it), as for the built-in `linear`.
 register(LayerKind(
     name="dense",
-    args=create_model("DenseArgs", __base__=Args, out_features=(PositiveInt, ...), bias=(bool, True),
-                      freeze=(bool, False)),
-    infer=_dense_infer, prefix="dense", positional=("out_features", "bias", "freeze"),
+    schema=Schema(dict(out_features=Field(POSITIVE), bias=Field(Bool(), True), freeze=Field(Bool(), False),
+                       in_features=Field(optional(POSITIVE), None))),
+    infer=lambda args, inputs: tuple(inputs[0][:-1]) + (args.out_features,), prefix="dense",
+    positional=("out_features", "bias", "freeze"),
+    inferred=(Inferred("in_features", lambda args, inputs: fixed_size("dense", "input features", inputs[0][-1]),
+                       "input features"),),
     params=lambda args, inputs: 0 if args.freeze else _dense_count(args, inputs),
     frozen_params=lambda args, inputs: _dense_count(args, inputs) if args.freeze else 0,
-    macs=lambda args, inputs, output: inputs[0][-1] * args.out_features,
+    macs=lambda args, inputs, output: numel(output) * args.in_features,
     module="netdsl_example_plugin.modules.Dense",
-    module_args=lambda args, inputs: ((inputs[0][-1], args.out_features), changed(args, "bias", "freeze")),
-    label=lambda args, inputs: f"dense({inputs[0][-1]}→{args.out_features})",
-    doc="a linear layer with its own parameters (example plugin); freeze=true makes them non-trainable"))
+    module_args=lambda args, inputs: ((args.in_features, args.out_features), args.changed("bias", "freeze")),
+    label=lambda args, inputs: f"dense({format_size(args.in_features)}→{format_size(args.out_features)})",
+    doc="a linear layer with its own parameters (example plugin); freeze=true makes them non-trainable",
+    # For `netdsl import`: Dense keeps its sizes in its weight, not in attributes named like the arguments.
+    recognise=Recognise(attributes=lambda module: {"out_features": module.weight.shape[0],
+                                                   "freeze": not module.weight.requires_grad})))

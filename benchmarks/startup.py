@@ -1,0 +1,148 @@
+"""Start-up and re-check benchmark (issue #10, target 6). Measurements, not tests: medians, and ratios
+taken within the same run.
+
+    python benchmarks/startup.py                # installs into a scratch venv, ~1 minute
+    python benchmarks/startup.py --repeats 31 --out docs/benchmarks-startup.md
+
+(a) cold start: a non-editable install of this tree in a scratch virtual environment (an editable install
+    adds its own finder to every interpreter start), bytecode caching on (PYTHONDONTWRITEBYTECODE unset),
+    one warm-up run so that every .pyc exists; then, interleaved, `netdsl check specs/resnet18.net`
+    through the installed console script against a bare `python -c "import lark, pydantic"`;
+(b) warm re-check: `netdsl.check_text` on ResNet-18 in one process, the text edited before every
+    check (what an editor pays on a keystroke) and unchanged (what it pays when nothing changed);
+(c) where a cold check's import time goes (`-X importtime`, cumulative, outermost import of each).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SPEC = "specs/resnet18.net"
+# Children run outside the source tree, or `python -c "import netdsl"` would import the tree itself.
+OUTSIDE = Path(tempfile.gettempdir())
+TARGET_RATIO, TARGET_RECHECK_MS = 1.4, 5.0
+
+
+def scratch_install(venv: Path) -> Path:
+    """A virtual environment with netdsl installed as `pip install .` would: returns its python."""
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    subprocess.run([python, "-m", "pip", "install", "-q", "--disable-pip-version-check", str(ROOT)], check=True)
+    return python
+
+
+def environment() -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if key not in ("PYTHONDONTWRITEBYTECODE", "PYTHONPATH")}
+    env.pop("VIRTUAL_ENV", None)
+    return env
+
+
+def wall(argv: list[str], env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(argv, cwd=OUTSIDE, env=env, stdout=subprocess.DEVNULL, check=True)
+    return time.perf_counter() - start
+
+
+def cold(python: Path, repeats: int) -> tuple[list[str], float]:
+    env = environment()
+    commands = {"`python -c \"import lark, pydantic\"`": [str(python), "-c", "import lark, pydantic"],
+                "`python -c \"import netdsl\"`": [str(python), "-c", "import netdsl"],
+                f"`netdsl check {SPEC}`": [str(python.parent / "netdsl"), "check", str(ROOT / SPEC)]}
+    for argv in commands.values():
+        wall(argv, env)   # writes the .pyc files and the analysed grammar's cache
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(repeats):   # interleaved: machine noise hits every command alike
+        for name, argv in commands.items():
+            times[name].append(wall(argv, env))
+    base = statistics.median(next(iter(times.values())))
+    lines = ["| command | median wall | min | ÷ `import lark, pydantic` |", "|---|---:|---:|---:|"]
+    for name, runs in times.items():
+        lines.append(f"| {name} | {statistics.median(runs) * 1000:.1f} ms | {min(runs) * 1000:.1f} ms | "
+                     f"{statistics.median(runs) / base:.2f}× |")
+    ratio = statistics.median(times[f"`netdsl check {SPEC}`"]) / base
+    return lines, ratio
+
+
+def import_breakdown(python: Path) -> list[str]:
+    result = subprocess.run([str(python), "-X", "importtime", "-c",
+                             f"import sys; from netdsl.cli import main; sys.argv[1:] = ['check', {str(ROOT / SPEC)!r}]; main()"],
+                            cwd=OUTSIDE, env=environment(), capture_output=True, text=True, check=False)
+    rows = []
+    for line in result.stderr.splitlines():
+        if not line.startswith("import time:") or line.count("|") != 2:
+            continue
+        _, own, total, name = (part.strip() for part in line.replace("import time:", "|", 1).split("|"))
+        if total.isdigit() and (len(name) - len(name.lstrip())) <= 2 * 2:
+            rows.append((int(total) / 1000, int(own) / 1000, name.strip()))
+    top = sorted(rows, reverse=True)[:15]
+    return ["| module (cumulative: with what it imports) | cumulative | own |", "|---|---:|---:|",
+            *(f"| `{name}` | {total:.1f} ms | {own:.1f} ms |" for total, own, name in top)]
+
+
+RECHECK_CHILD = """
+import statistics, sys, time, netdsl
+text = open(sys.argv[1]).read()
+repeats = int(sys.argv[2])
+netdsl.check_text(text, path=sys.argv[1])
+def median(make):
+    times = []
+    for i in range(repeats):
+        edited = make(i)
+        start = time.perf_counter()
+        assert netdsl.check_text(edited, path=sys.argv[1]).ok
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1000, min(times) * 1000
+print(*median(lambda i: text + f"# edit {i}\\n"), *median(lambda i: text))
+"""
+
+
+def recheck(python: Path, repeats: int) -> tuple[list[str], float]:
+    result = subprocess.run([str(python), "-c", RECHECK_CHILD, str(ROOT / SPEC), str(repeats * 5)], cwd=OUTSIDE,
+                            env=environment(), capture_output=True, text=True, check=True)
+    edited, edited_min, same, same_min = map(float, result.stdout.split())
+    return ["| re-check of ResNet-18 in one process | median | min |", "|---|---:|---:|",
+            f"| text edited before each check (a keystroke) | {edited:.2f} ms | {edited_min:.2f} ms |",
+            f"| text unchanged | {same:.2f} ms | {same_min:.2f} ms |"], edited
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=21)
+    parser.add_argument("--out", help="also write the report to this markdown file")
+    options = parser.parse_args()
+    load = os.getloadavg()[0]
+    with tempfile.TemporaryDirectory(prefix="netdsl-startup-") as scratch:
+        python = scratch_install(Path(scratch) / "venv")
+        cold_lines, ratio = cold(python, options.repeats)
+        recheck_lines, recheck_ms = recheck(python, options.repeats)
+        breakdown = import_breakdown(python)
+    load_after = os.getloadavg()[0]
+    report = [
+        "## Start-up and re-check (issue #10)", "",
+        f"Generated by `python benchmarks/startup.py --repeats {options.repeats}` on {time.strftime('%Y-%m-%d')}; "
+        f"non-editable install, bytecode caching on; {options.repeats} interleaved runs each; "
+        f"load average {load:.1f} before, {load_after:.1f} after.", "",
+        *cold_lines, "",
+        f"Cold-start ratio {ratio:.2f}× (target ≤ {TARGET_RATIO}×: {'met' if ratio <= TARGET_RATIO else '**missed**'}).", "",
+        *recheck_lines, "",
+        f"Edited re-check {recheck_ms:.2f} ms (target ≤ {TARGET_RECHECK_MS:g} ms: "
+        f"{'met' if recheck_ms <= TARGET_RECHECK_MS else '**missed**'}).", "",
+        "Where one cold check's import time goes (`-X importtime`, the top-level and second-level imports):", "",
+        *breakdown, "",
+    ]
+    text = "\n".join(report)
+    print(text)
+    if options.out:
+        Path(options.out).write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,145 @@
+"""What a layer kind is: its declaration, read by every stage. Built-in kinds (netdsl/layers/) and
+plugins declare `LayerKind` values; netdsl.registry collects them."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from .arguments import Signature
+from .schema import Args, Schema
+from .shapes import Shape
+
+
+class Role(enum.Enum):
+    """What the warnings stage (lint.py) needs to know of a kind."""
+    NONE = "none"
+    ACTIVATION = "activation"   # relu-like: clips its input
+    SQUASH = "squash"           # sigmoid, tanh, softmax: deliberate output layers
+    DROPOUT = "dropout"
+    POOL = "pool"
+    CONV = "conv"               # convolutions: their outputs are laid out [N, C, *spatial]
+    LINEAR = "linear"
+    FLATTEN = "flatten"
+
+
+@dataclass(frozen=True)
+class Inferred:
+    """An argument the kind reads off its inputs, such as conv2d's `in_channels` from dim 1. Written
+    in a spec anyway, it must agree: the checker compares the two, once, for every kind."""
+    field: str
+    read: Callable[[Args, tuple[Shape, ...]], Any]   # may raise ShapeError (e.g. the input's rank)
+    what: str                                        # "input channels", in messages
+    source: int = 0                                  # the input the size is read from
+
+
+class CannotUnpack(Exception):
+    """Raised by an `unpack` hook when the call gives one tensor; the message is the help to show."""
+
+
+class CannotImport(Exception):
+    """Raised by a `Recognise` hook when a PyTorch call has no equivalent in the kind (an attention mask,
+    a slice); the message says what is not supported."""
+
+
+@dataclass(frozen=True)
+class TensorArg:
+    """A tensor among the arguments a `Recognise.bind` hook receives: `name` tells tensors apart."""
+    name: str
+
+
+@dataclass(frozen=True)
+class Recognise:
+    """How `netdsl import` finds the kind in a model traced by torch.fx: the inverse of `module`,
+    `functional` and `call`. By default a module of the class `module` names is the kind, each argument
+    read from the module attribute of the same name (a tensor-or-None attribute such as `bias` gives a
+    bool), and a call binds the kind's `positional` arguments after its tensor inputs, with the schema's
+    defaults. The importer leaves out inferred sizes and arguments equal to their defaults, and checks
+    what it read by building the module again from it."""
+    # Functions, tensor methods and operators that compute the kind, as dotted names ("torch.relu",
+    # "torch.nn.functional.relu", "Tensor.relu" for a method, "operator.add"), each with its Python
+    # parameter list where it is not `input` followed by the kind's positional arguments with the schema's
+    # defaults: "torch.flatten(input, start_dim=0, end_dim=-1)" (torch's default is not nn.Flatten's).
+    # A parameter the kind does not have must keep its default, unless a `bind` hook takes the arguments.
+    calls: tuple[str, ...] = ()
+    # Where torch's arguments do not correspond to the kind's name for name: the bound arguments of a
+    # call, or of a module's forward (tensors given as TensorArg, defaults filled in) → (the tensors the
+    # layer consumes, the kind's arguments). It replaces the default binding, defaults check included.
+    bind: Callable[[dict[str, Any]], tuple[tuple[TensorArg, ...], dict[str, Any]]] | None = None
+    # Arguments a module holds under other names (module → {argument: value}); the rest are read by name.
+    attributes: Callable[[Any], dict[str, Any]] | None = None
+    # Kinds whose torch call returns several tensors: the index path of one of them → the arguments that
+    # make the layer stand for it (LSTM: (1, 0) → returns="hidden"); None where the path is no tensor.
+    results: Callable[[tuple[int, ...]], dict[str, Any] | None] | None = None
+
+
+def _no_count(args: Args, inputs: tuple[Shape, ...]) -> int:
+    return 0
+
+
+def _no_macs(args: Args, inputs: tuple[Shape, ...], output: Shape) -> int:
+    return 0
+
+
+@dataclass(frozen=True)
+class LayerKind:
+    name: str                                   # the DSL keyword: "conv2d"
+    schema: Schema                              # names, types, defaults and bounds of the arguments
+    infer: Callable[[Args, tuple[Shape, ...]], Shape]   # raises ShapeError; uses shapes.require
+    prefix: str                                 # generated layer names: conv1, conv2, ...
+    positional: tuple[str, ...] = ()            # argument order for positional use ("*shape": variadic)
+    aliases: dict[str, str] = field(default_factory=dict)  # short names: kernel → kernel_size
+    inputs: int | None = 1                      # tensors consumed; None: one or more
+    commutative: bool = False                   # the order of several tensor inputs does not matter (add, mul)
+    role: Role = Role.NONE
+    inferred: tuple[Inferred, ...] = ()         # arguments read off the input (filled in before infer)
+    # Kinds whose torch op returns several tensors (chunk, split, unbind): unpack(args, n) gives the
+    # arguments of each of the n nodes that `a, b, ... = x -> kind(...)` becomes (every IR node has
+    # one output), or raises CannotUnpack with a help text.
+    unpack: Callable[[Args, int], tuple[Args, ...]] | None = None
+    # Pooling kinds: (kernel, stride, padding, dilation), one entry per spatial dim.
+    window: Callable[[Args], tuple[tuple[int, ...], ...]] | None = None
+    operator: str | None = None                 # tensor arithmetic written with this operator (+, -, ...)
+    params: Callable[[Args, tuple[Shape, ...]], int] = _no_count         # trainable parameters
+    buffers: Callable[[Args, tuple[Shape, ...]], int] = _no_count        # e.g. batchnorm running stats
+    frozen_params: Callable[[Args, tuple[Shape, ...]], int] = _no_count  # requires_grad=False
+    macs: Callable[[Args, tuple[Shape, ...], Shape], Any] = _no_macs
+    # How PyTorch builds it: a module class and its constructor arguments (positional, keyword)...
+    module: str | None = None                   # "nn.Conv2d", named as text: no torch import
+    module_args: Callable[[Args, tuple[Shape, ...]], tuple[tuple, dict]] | None = None
+    # How forward calls the module when it is not `self.<name>(inputs...)`, e.g. taking one element
+    # of an LSTM's (output, (h, c)) result: call(module_expression, input_names, args) → expression.
+    call: Callable[[str, tuple[str, ...], Args], str] | None = None
+    # ...or, for stateless tensor ops, a forward expression over the input variable names.
+    functional: Callable[[Args, tuple[str, ...], tuple[Shape, ...]], str] | None = None
+    label: Callable[[Args, tuple[Shape, ...]], str] | None = None
+    doc: str = ""
+    recognise: Recognise = Recognise()          # how `netdsl import` finds it in a traced PyTorch model
+
+    @cached_property
+    def signature(self) -> Signature:
+        """What a call of this kind is bound against (made once: binding is on every layer call)."""
+        return Signature(f"`{self.name}`", self.schema, self.positional, self.aliases)
+
+    def describe(self, args: Args, inputs: tuple[Shape, ...]) -> str:
+        """Short text for tables and diagrams: "conv2d(1→6, 5×5)"."""
+        return self.label(args, inputs) if self.label else self.name
+
+    def validate(self) -> LayerKind:
+        """Declaration mistakes a plugin could make, found when it is registered."""
+        if (self.module is None) == (self.functional is None):
+            raise ValueError(f"layer kind {self.name!r} needs exactly one of `module` and `functional`")
+        if self.module is not None and self.module_args is None:
+            raise ValueError(f"layer kind {self.name!r} has a module but no module_args")
+        unknown = [n for n in (*self.positional, *self.aliases.values(), *(i.field for i in self.inferred))
+                   if n.lstrip("*") not in self.schema.fields]
+        if unknown:
+            raise ValueError(f"layer kind {self.name!r} names arguments it does not have: {unknown}")
+        names = (call.partition("(")[0] for call in self.recognise.calls)
+        malformed = [n for n in names if "." not in n or not all(part.isidentifier() for part in n.split("."))]
+        if malformed:
+            raise ValueError(f"layer kind {self.name!r} recognises calls that are not dotted names: {malformed}")
+        return self

@@ -1,0 +1,105 @@
+"""What lowering keeps while it instantiates a definition: the values names stand for, and the
+deterministic names of layers (`conv1`, `conv2`, `fc1`, or the user's label)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import syntax as ast
+from .ir import Assumption, Input, Node, RepeatCopy
+from .source import Span
+
+
+@dataclass(frozen=True)
+class Tensor:
+    """A tensor value in a spec: the graph value it refers to."""
+    ref: str
+
+
+class _Poison:
+    """The value of an expression whose error is already reported: it silences follow-on errors."""
+
+    def __repr__(self) -> str:
+        return "POISON"
+
+
+POISON = _Poison()
+
+
+@dataclass
+class Binding:
+    value: Any
+    span: Span
+    role: str  # "param", "dim" or "tensor"
+
+
+class Naming:
+    """Layer names: a user's label is kept; others are a prefix and a counter (`conv1`, `conv2`),
+    skipping names a label anywhere in the definition takes."""
+
+    def __init__(self, labels: set[str]):
+        self.labels = labels
+        self.counters: dict[str, int] = {}
+        self.used: set[str] = set()
+
+    def use(self, name: str) -> None:
+        self.used.add(name)
+
+    def fresh(self, prefix: str) -> str:
+        while True:
+            self.counters[prefix] = self.counters.get(prefix, 0) + 1
+            candidate = f"{prefix}{self.counters[prefix]}"
+            if candidate not in self.labels and candidate not in self.used:
+                self.used.add(candidate)
+                return candidate
+
+
+@dataclass
+class Scope:
+    definition: ast.Definition
+    naming: Naming
+    env: dict[str, Binding] = field(default_factory=dict)
+    nodes: list[Node] = field(default_factory=list)
+    inputs: list[Input] = field(default_factory=list)
+    assumptions: list[Assumption] = field(default_factory=list)
+    defined: set[str] = field(default_factory=set)
+    output: str | None = None
+    repeat: RepeatCopy | None = None   # the copy of a repeat being expanded: recorded on the nodes it makes
+    # Symbols of the caller that the block's parameter values use (`ConvBN(C * t)`): the block's own
+    # input-pattern symbols of those names are renamed (C → C_1), so that neither captures the other.
+    outer: frozenset[str] = frozenset()
+
+    def pattern_symbol(self, name: str) -> str:
+        if name not in self.outer:
+            return name
+        number = 1
+        while f"{name}_{number}" in self.outer or f"{name}_{number}" in self.env:
+            number += 1
+        return f"{name}_{number}"
+
+
+def block_prefix(name: str) -> str:
+    """Residual → residual; SqueezeExcite → squeeze_excite; _Private → private; _3d → block_3d (a layer
+    name may not start with `_` (see names.check_python_name) or a digit)."""
+    name = name.lstrip("_")
+    if not name[:1].isalpha():
+        name = "block_" + name if name else "block"
+    return "".join(("_" + c.lower()) if c.isupper() and i else c.lower() for i, c in enumerate(name))
+
+
+def labels(body) -> list[ast.Call]:
+    """Every explicitly named layer in a definition body, in source order."""
+    found: list[ast.Call] = []
+    pending = list(reversed(body))
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ast.Call) and node.label is not None:
+            found.append(node)
+        if isinstance(node, (ast.Call, ast.Repeat, ast.Chain, ast.BinOp, ast.Neg, ast.TupleExpr, ast.Arg,
+                             ast.Assign, ast.Unpack, ast.OutputStmt, ast.ChainStmt)):
+            children = []
+            for value in vars(node).values():
+                children += value if isinstance(value, tuple) else [value]
+            pending += reversed(children)
+    return found
