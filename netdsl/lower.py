@@ -13,7 +13,7 @@ from . import codes, registry
 from . import syntax as ast
 from .arguments import ArgError, Signature, bind, validate
 from .diagnostics import Diagnostic, Diagnostics, Note, Severity
-from .folding import MAX_INT, FoldError, fold, negate
+from .folding import MAX_INT, MIN_INT, FoldError, fold, negate
 from .ir import Assumption, Graph, Input, Node, PyTorchReading, RepeatCopy
 from .kinds import CannotUnpack, LayerKind
 from .program import Program
@@ -355,6 +355,8 @@ class _Lowerer:
                     scope.repeat = enclosing or RepeatCopy(stage.span, index, count)
                     for inner in stage.stages:
                         value = self.stage(scope, inner, value, None)
+                    if value is POISON:   # every further copy would report the same mistakes again
+                        break
             finally:
                 self.repeats.pop()
                 scope.repeat = enclosing
@@ -543,7 +545,7 @@ def lower(program: Program, network: str, overrides: dict[str, Any], diagnostics
                               definition.name.span, help=f"did you mean `{suggestion}`?" if suggestion else
                               f"its parameters are: {', '.join(sorted(resolution.params)) or 'none'}")
             return None
-        if type(value) is int and abs(value) > MAX_INT:
+        if type(value) is int and not MIN_INT <= value <= MAX_INT:
             diagnostics.error(codes.E0324, f"`-p {name}` is too large for an integer", definition.name.span,
                               help=f"integers go up to {MAX_INT:,} (2**63 - 1)")
             return None

@@ -124,6 +124,7 @@ class _Resolver:
             self.diagnostics.error(codes.E0204, f"{problem} and cannot name a tensor", ident.span,
                                    help=f"rename it, e.g. `{ident.name.strip('_') or 'tensor'}_out`")
             self.result.reported.add(id(ident))
+            self.names[ident.name] = _Name("tensor", ident.span, used=True)   # its uses: no more errors
             return
         self.names[ident.name] = _Name("tensor", ident.span)
 

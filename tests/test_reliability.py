@@ -20,6 +20,7 @@ import torch
 from conftest import ROOT, run_cli
 
 import netdsl
+import netdsl.lower
 from netdsl.diagnostics import render_human
 from netdsl.layers.combine import MAX_PIECES
 
@@ -77,12 +78,12 @@ def test_names_nn_module_has_cannot_name_layers_or_tensors():
     "avgpool1d(2147483648, padding=1073741824)",
 ])
 def test_pooling_windows_beyond_atens_ints_are_refused(layer):
-    assert codes(network(f"x -> {layer} -> output", "x: [N, 1, 4]")) == ["E0414"]
-    assert codes(network("x -> maxpool2d(2147483648, padding=1) -> output", "x: [N, 1, 4, 4]")) == ["E0414"]
+    assert codes(network(f"x -> {layer} -> output", "x: [N, 1, 4]")) == ["E0424"]
+    assert codes(network("x -> maxpool2d(2147483648, padding=1) -> output", "x: [N, 1, 4, 4]")) == ["E0424"]
 
 
 def test_max_pool1d_output_lengths_beyond_32_bits_are_refused():
-    assert codes(network("x -> maxpool1d(3) -> output", "x: [N, 8589934597]")) == ["E0414"]
+    assert codes(network("x -> maxpool1d(3) -> output", "x: [N, 8589934597]")) == ["E0424"]
     spec = network("x -> maxpool1d(3) -> output", "x: [N, 6442450941]")
     assert netdsl.check_text(spec).network().output_shape[1] == 2**31 - 1
     assert torch.nn.MaxPool1d(3)(torch.empty(2, 6442450941, device="meta")).shape == (2, 2**31 - 1)
@@ -93,7 +94,7 @@ def test_a_window_torch_computes_is_accepted():
     static = netdsl.check_text(spec).network().output_shape[1:]
     pool = torch.nn.AvgPool1d(1073741824, padding=536870911, ceil_mode=True)
     assert tuple(pool(torch.empty(2, 1, 4, device="meta")).shape[1:]) == static
-    assert codes(network("x -> conv1d(1, 2, dilation=2147483647, padding=5) -> output", "x: [N, 1, 4]")) == ["E0414"]
+    assert codes(network("x -> conv1d(1, 2, dilation=2147483647, padding=5) -> output", "x: [N, 1, 4]")) == ["E0424"]
 
 
 @pytest.mark.parametrize("layer", ["elu(alpha=1e300)", "leaky_relu(negative_slope=-1e39)", "elu(alpha=1e999)"])
@@ -117,19 +118,19 @@ def test_batchnorm_without_running_statistics_over_one_value_is_refused_in_every
     network("x -> rnn(8, num_layers=3, bidirectional=true) -> output", "x: [10923, N, 4]"),
 ])
 def test_recurrent_layers_torch_cannot_run_in_reasonable_time_are_refused(spec):
-    assert codes(spec) == ["E0414"]
+    assert codes(spec) == ["E0424"]
 
 
 def test_tensors_and_weights_beyond_int64_bytes_are_refused():
-    assert codes(network("x -> relu -> output", "x: [1152921504606846976]")) == ["E0414"]
-    assert codes(network("x -> linear(1152921504606846976) -> output", "x: [N, 2]")) == ["E0414"]
-    assert codes(network("x -> linear(8) -> output", "x: [1152921504606846975]")) == ["E0414"]  # the output
+    assert codes(network("x -> relu -> output", "x: [1152921504606846976]")) == ["E0424"]
+    assert codes(network("x -> linear(1152921504606846976) -> output", "x: [N, 2]")) == ["E0424"]
+    assert codes(network("x -> linear(8) -> output", "x: [1152921504606846975]")) == ["E0424"]  # the output
     assert codes(network("x -> relu -> output", "x: [1152921504606846975]")) == []
 
 
 def test_overflowing_size_arithmetic_is_refused():
-    assert codes(network("x -> conv1d(1, 3, padding=4611686018427387904) -> output", "x: [N, 1, 8]")) == ["E0414"]
-    assert codes(network("x -> chunk(9223372036854775807, dim=1, index=0) -> output", "x: [N, 7]")) == ["E0414"]
+    assert codes(network("x -> conv1d(1, 3, padding=4611686018427387904) -> output", "x: [N, 1, 8]")) == ["E0424"]
+    assert codes(network("x -> chunk(9223372036854775807, dim=1, index=0) -> output", "x: [N, 7]")) == ["E0424"]
 
 
 def test_view_is_emitted_as_reshape_so_strides_never_make_it_fail():
@@ -152,14 +153,14 @@ def test_a_zero_dimensional_tensor_transposes_into_itself():
 
 
 def test_pixel_shuffle_on_symbolic_channels_or_unbatched_input():
-    assert codes(network("x -> pixel_shuffle(2) -> output", "x: [N, C, 4, 4]")) == ["E0405"]
+    assert codes(network("x -> pixel_shuffle(2) -> output", "x: [N, C, 4, 4]")) == []  # for C a multiple of 4
     assert netdsl.check_text(network("x -> pixel_shuffle(2) -> output", "x: [8, 3, 3]")).network().output_shape == \
         tuple(torch.nn.PixelShuffle(2)(torch.zeros(8, 3, 3)).shape)
 
 
 def test_infinite_or_huge_scale_factors_are_refused():
-    assert codes(network("x -> upsample(scale_factor=1e999) -> output", "x: [N, 1, 4]")) == ["E0414"]
-    assert codes(network("x -> upsample(scale_factor=1e300) -> output", "x: [N, 1, 4]")) == ["E0414"]
+    assert codes(network("x -> upsample(scale_factor=1e999) -> output", "x: [N, 1, 4]")) == ["E0314"]
+    assert codes(network("x -> upsample(scale_factor=1e300) -> output", "x: [N, 1, 4]")) == ["E0424"]
 
 
 def test_summary_of_huge_sizes_and_batches(capsys, tmp_path):
@@ -171,7 +172,7 @@ def test_summary_of_huge_sizes_and_batches(capsys, tmp_path):
         run_cli(capsys, "summary", str(spec), "--batch", "9" * 400)
     assert usage.value.code == 2 and "expected a positive 64-bit integer" in capsys.readouterr().err
     code, out, _ = run_cli(capsys, "summary", str(spec), "--format", "json", "--batch", "9223372036854775807")
-    assert code == 0 and json.loads(out)["totals"]["input_bytes"] == 9223372036854775807 * 2**40 * 4
+    assert code == 0 and json.loads(out)["networks"][0]["totals"]["input_bytes"] == 9223372036854775807 * 2**40 * 4
 
 
 def test_json_never_holds_infinity_or_nan_literals(capsys, tmp_path):
@@ -189,7 +190,7 @@ def test_json_never_holds_infinity_or_nan_literals(capsys, tmp_path):
     assert code == 0 and network_json["parameters"]["s"] == "Infinity"
     assert network_json["layers"][0]["arguments"]["scalar"] == "Infinity"
     code, out, _ = run_cli(capsys, "summary", str(spec), "--format", "json", "-p", "s=nan")
-    assert code == 0 and strict(out)["parameters"]["s"] == "NaN"
+    assert code == 0 and strict(out)["networks"][0]["parameters"]["s"] == "NaN"
 
 
 @pytest.mark.parametrize("plugin", ["", ".relative", "no such module"])
@@ -222,19 +223,18 @@ def test_splitting_a_huge_dim_into_small_pieces_is_refused_without_listing_them(
     message = netdsl.check_text(network("x -> split(1, index=0) -> output", "x: [576460752303423488]"))
     assert [d.code for d in message.diagnostics.items] == ["E0412"]
     assert f"more than the {MAX_PIECES:,}" in message.diagnostics.items[0].message
-    assert codes(network("x -> unbind(index=0) -> output", "x: [9223372036854775807]")) == ["E0414"]
-    assert codes(network("x -> chunk(9223372036854775807, index=0) -> output", "x: [0]")) == ["E0314"]
+    assert codes(network("x -> unbind(index=0) -> output", "x: [9223372036854775807]")) == ["E0424"]
+    assert codes(network("x -> chunk(9223372036854775807, index=0) -> output", "x: [0]")) == ["E0321"]
 
 
-def test_block_calls_count_towards_the_work_limit(tmp_path):
+def test_block_calls_count_towards_the_work_limit(monkeypatch):
+    # At the real limit (1,000,000 block calls) each case costs about 16 s of CPU; the count is the same.
+    monkeypatch.setattr(netdsl.lower, "MAX_WORK", 20_000)
     empty = "block Id() { input x\n output x }\n" + network("x -> (Id() * 10000) * 10000 -> output")
     nested = "".join(f"block B{i}() {{ input x\n output x -> B{i + 1} -> B{i + 1} }}\n" for i in range(24))
     nested += "block B24() { input x\n output x }\n" + network("x -> B0 -> output")
     for text in (empty, nested):
-        path = tmp_path / "work.net"
-        path.write_text(text)
-        result = check_in_a_process(path)
-        assert result.returncode == 1 and "error[E0319]" in result.stderr
+        assert codes(text) == ["E0319"]
 
 
 def test_a_repeated_mistake_is_reported_once():
@@ -257,7 +257,7 @@ def test_only_regular_files_of_bounded_size_are_read(kind, tmp_path, capsys):
         importer = tmp_path / "importer.net"
         importer.write_text(f'import "{path.name}"\n' + network("x -> relu -> output"))
         result = check_in_a_process(importer, timeout=60)
-        assert result.returncode == 1 and "error[E0210]: cannot import" in result.stderr
+        assert result.returncode == 1 and "error[E0218]: cannot import" in result.stderr
 
 
 def test_max_params_counts_buffers():
@@ -275,7 +275,7 @@ def test_api_imports_follow_the_directory_rule_of_a_base_directory(tmp_path):
     spec = 'from "lib.net" import Stem\n' + network("x -> Stem -> output")
     outside = 'from "../lib.net" import Stem\n' + network("x -> Stem -> output")
     assert netdsl.check_text(spec, base_dir=tmp_path).ok
-    assert netdsl.check_text(spec).diagnostics.items[0].code == "E0210"  # the current directory has no lib.net
+    assert netdsl.check_text(spec).diagnostics.items[0].code == "E0218"  # the current directory has no lib.net
     assert [d.code for d in netdsl.check_text(outside, base_dir=tmp_path / "inner").diagnostics.items] == ["E0210"]
     assert "class Stem" in netdsl.generate_source(spec, base_dir=tmp_path)
     assert "stem1" in netdsl.diagram(spec, base_dir=tmp_path).source
@@ -290,7 +290,7 @@ def test_a_file_that_is_not_a_spec_is_never_shown(tmp_path):
     for name in ("secret.txt", "secret.net"):
         analysis = netdsl.check_text(f'import "{name}"\n' + network("x -> relu -> output"), base_dir=tmp_path)
         shown = "".join(render_human(d) for d in analysis.diagnostics.sorted())
-        assert "error[E0210]" in shown and "TOPSECRET" not in shown
+        assert "error[E0218]" in shown and "TOPSECRET" not in shown
     outside = netdsl.check_text('import "/etc/passwd"\n' + network("x -> relu -> output"), base_dir=tmp_path)
     assert "root:" not in "".join(render_human(d) for d in outside.diagnostics.sorted())
 
@@ -374,4 +374,4 @@ def test_the_int64_minimum_can_be_written():
     analysis = netdsl.check_text(network("output x", params="n: int = -9223372036854775807 - 1"))
     assert analysis.ok and analysis.network().graph.params["n"] == -(2**63)
     assert netdsl.check_text(network("output x", params="n: int = 0"), n=-(2**63)).ok
-    assert codes(network("output x", params="n: int = -9223372036854775807 - 2")) == ["E0317"]
+    assert codes(network("output x", params="n: int = -9223372036854775807 - 2")) == ["E0326"]
