@@ -26,6 +26,7 @@ import subprocess
 import sys
 import tokenize
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -34,10 +35,12 @@ import netdsl
 from netdsl import registry
 from netdsl.codegen import generate
 from netdsl.diagnostics import render_human, render_short
+from netdsl.drawing import build
 from netdsl.emit import comment
 from netdsl.names import MODULE_ATTRIBUTES
 from netdsl.pipeline import Analysis, analyze
 from netdsl.source import SourceFile
+from netdsl.view import collapsed, cut
 
 ROOT = Path(__file__).resolve().parent.parent
 MARKER = "/tmp/netdsl_pwned"
@@ -103,6 +106,7 @@ def string_cases(payload: str) -> list[Case]:
         Case("a string in size arithmetic", f"network Net() {{ input x: [N, N + {s}]\n x -> relu -> output }}", p),
         Case("a string parameter in a size", f"network Net(s: str = {s}) {{ input x: [N, N * s]\n x -> relu -> output }}", p),
         Case("a string as a reshape size", f"network Net() {{ input x: [N, 4]\n x -> reshape(N, {s}) -> output }}", p),
+        Case("a string in a where clause", f"network Net() {{ input x: [N, C] where C == {s}\n x -> relu -> output }}", p),
         Case("comment", f"# {payload}\n{PLAIN}"),
         Case("import path", f"import {s}\n{PLAIN}"),
         Case("import-from path", f"from {s} import B\n{PLAIN}"),
@@ -128,6 +132,9 @@ def name_cases(name: str) -> list[Case]:
         Case("block parameter", f"block B({name}: int) {{ input x: [N, C]\n output x -> linear({name}) }}\n"
              f"network Net() {{ input x: [N, 4]\n a = x -> B(3)\n output a -> B(5) }}"),
         Case("size symbol", f"network Net() {{ input x: [N, {name}, 4]\n x -> reshape({name}, N, 4) -> output }}"),
+        Case("where clause symbol", f"network Net() {{ input x: [N, {name}] where {name} % 2 == 0\n x -> relu -> output }}"),
+        Case("block where clause symbol", f"block B() {{ input x: [N, {name}] where {name} >= 2\n output x -> relu }}\n"
+             "network Net() { input x: [N, 4]\n x -> B -> output }"),
         Case("keyword argument name", f"network Net() {{ input x: [N, 4]\n x -> linear(2, {name}=1) -> output }}"),
     ]
 
@@ -164,7 +171,7 @@ class Checked:
 @pytest.fixture(scope="module")
 def matrix(tmp_path_factory) -> list[Checked]:
     base = tmp_path_factory.mktemp("injection")
-    return [Checked(c, a, [generate([n], c.path).source for n in a.networks] if a.ok else [])
+    return [Checked(c, a, [generate([n], c.path, a.program).source for n in a.networks] if a.ok else [])
             for c in CASES for a in [analyze(SourceFile(c.path, c.text), c.network, c.overrides, base_dir=base)]]
 
 
@@ -175,6 +182,7 @@ def test_every_channel_is_tried_and_most_reach_generated_code(matrix):
     # Strings never become sizes; files named by payloads do not exist; -n selects nothing.
     assert rejected_always == {"a string in size arithmetic", "a string parameter in a size", "a string as a reshape size",
                                "-p value for a size", "import path", "import-from path", "-n network",
+                               "a string in a where clause",
                                "keyword argument name", "-p number for an int", "number as a size"}, rejected_always
     assert sum(len(c.sources) for c in matrix) > 300
 
@@ -183,7 +191,7 @@ def test_strings_never_become_sizes(matrix):
     for checked in matrix:
         if checked.case.channel.startswith(("a string", "-p value for a size")):
             codes = {d.code for d in checked.analysis.diagnostics.items}
-            assert codes & {"E0314", "E0316", "E0317", "E0306"}, (checked.case, codes)
+            assert codes & {"E0306", "E0314", "E0316", "E0317", "E0321", "E0330"}, (checked.case, codes)
 
 
 def test_generated_source_holds_only_what_the_generator_writes(matrix):
@@ -199,7 +207,7 @@ def test_importing_and_building_runs_nothing_else(matrix):
     cases, labels = [], []
     for checked in matrix:
         for network, source in zip(checked.analysis.networks, checked.sources):
-            cls = generate([network], checked.case.path).classes[network.graph.name]
+            cls = generate([network], checked.case.path, checked.analysis.program).classes[network.graph.name]
             inputs = [[d if isinstance(d, int) else 2 for d in shape] for shape in network.input_shapes.values()]
             cases.append({"source": source, "class": cls, "inputs": inputs})
             labels.append(f"{checked.case.channel}: {checked.case.text!r} {checked.case.overrides}")
@@ -214,7 +222,7 @@ def test_importing_and_building_runs_nothing_else(matrix):
 def test_diagrams_are_the_expected_graphs(matrix):
     from netdsl.render import render
     assert shutil.which("dot"), "Graphviz's dot is needed (apt-get install graphviz)"
-    diagrams = [(network, render(network)) for checked in matrix for network in checked.analysis.networks
+    diagrams = [(network, render(network, legend=False)) for checked in matrix for network in checked.analysis.networks
                 if checked.analysis.ok]
     result = subprocess.run(["dot", "-Tjson0"], input="\n".join(d.source for _, d in diagrams), capture_output=True,
                             text=True, timeout=600, check=False)
@@ -241,6 +249,58 @@ def test_diagnostics_never_write_control_characters(matrix):
                 assert all(c == "\n" or c.isprintable() for c in plain), (checked.case, text)
 
 
+def test_mermaid_holds_only_the_lines_its_generator_writes(matrix):
+    from netdsl.mermaid import mermaid
+    for checked in matrix:
+        for network in checked.analysis.networks:
+            diagram = build(network, checked.analysis.diagnostics.items)
+            text = mermaid(cut(diagram, collapsed(diagram, None, None)))
+            for line in text.splitlines():
+                assert any(p.fullmatch(line) for p in MERMAID_LINES), (checked.case.channel, line)
+                assert line.isprintable(), (checked.case.channel, line)
+
+
+def test_pages_hold_the_spec_as_data_only(matrix):
+    """The page's markup is the same whatever the spec holds; the spec's text is in its JSON data only, and
+    reads back as the diagram."""
+    from netdsl.page import _asset, page
+    assets = [_asset(name) for name in ("elk.bundled.js", "page.js", "page.css")]
+
+    def markup(network, diagnostics) -> tuple[list, str]:
+        text = page(build(network, diagnostics))
+        for asset in assets:
+            text = text.replace(asset, "")
+        parser = _Markup()
+        parser.feed(text)
+        return parser.tags, parser.data
+    # Every tag and attribute a page may have: a page with a block, a repeat, a skip and a failing layer.
+    rich = analyze(SourceFile("rich.net", "block B() { input x\n output x -> relu }\n"
+                              "network Net() { input x: [N, 4]\n h = x -> B -> (relu -> relu) * 2 -> linear(2)\n"
+                              " output h + x }"))
+    reference = set(markup(rich.network(), rich.diagnostics.items)[0])
+    for checked in matrix:
+        for network in checked.analysis.networks:
+            tags, data = markup(network, checked.analysis.diagnostics.items)
+            assert set(tags) <= reference and tags.count(("script", ())) == 2, (checked.case.channel, set(tags) - reference)
+            assert json.loads(data)["diagram"] == json.loads(json.dumps(build(
+                network, checked.analysis.diagnostics.items).as_json())), checked.case.channel
+
+
+def test_reports_are_strict_json_and_one_annotation_per_diagnostic(matrix):
+    from netdsl.formats import FileDiagnostics, render
+    from netdsl.report import file_model
+    for checked in matrix:
+        diagnostics = checked.analysis.diagnostics.sorted()
+        files = [FileDiagnostics(checked.case.path, diagnostics)]
+        for fmt in ("json", "sarif"):
+            json.loads(render(fmt, files), parse_constant=lambda name: pytest.fail(f"{name} is not JSON"))
+        json.loads(file_model(checked.analysis, diagnostics).model_dump_json(),
+                   parse_constant=lambda name: pytest.fail(f"{name} is not JSON"))
+        annotations = render("github", files).split("\n")[:-1]
+        assert len(annotations) == len(diagnostics), checked.case.channel
+        assert all(re.match(r"::(error|warning|notice) ", a) and a.isprintable() for a in annotations), annotations
+
+
 def test_reserved_names_are_nn_modules_own():
     import torch
     public = {n for n in [*dir(torch.nn.Module), *torch.nn.Module.__annotations__] if not n.startswith("_")}
@@ -261,17 +321,46 @@ def test_netdsl_never_evaluates_spec_text():
 # and the layers not computed.
 BODY_COMMENT = re.compile(r"# (\[[\w+\-*/(), ]*\]|not computed: the output does not depend on \w+(, \w+)*)")
 ANNOTATIONS = {"int", "float", "bool", "str", "tuple"}
+# The lines mermaid.py writes; a label holds no quote, markup or line break (those are `#34;` entities).
+_LABEL = r'(?:[^"<>&`\\%|#]|#\d+;|<br/>)*'
+MERMAID_LINES = [re.compile(p) for p in (
+    "---", r'title: "(?:[^"\\]|\\.)*"', "flowchart (TB|LR)", rf'\s*[ng]\d+(?:\(\["{_LABEL}"\]\)|\[\["{_LABEL}"\]\]|\["{_LABEL}"\])',
+    rf'\s*subgraph g\d+ \["{_LABEL}"\]', r"\s*end", rf'\s*[ng]\d+ (?:-->|-\.->)\|"{_LABEL}"\| [ng]\d+',
+    r"\s*linkStyle [\d,]+ [\w:#,\-. ]+", r"\s*classDef \w+ [\w:#,\-. ]+", r"\s*class [ng\d,]+ \w+",
+    r"\s*style g\d+ [\w:#,\-. ]+")]
+
+
+class _Markup(HTMLParser):
+    """A page's tags with the names of their attributes, and the text of its JSON data element."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.tags, self.data, self._in_data = [], "", False
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, tuple(name for name, _ in attrs)))
+        self._in_data = ("id", "netdsl-data") in attrs
+
+    def handle_endtag(self, tag):
+        self.tags.append(("/" + tag, ()))
+        self._in_data = False
+
+    def handle_data(self, data):
+        if self._in_data:
+            self.data += data
 
 
 def _drawn(checked) -> tuple[set[str], int]:
-    """The nodes `render` draws for a checked network (every block opened) and how many edges join them."""
+    """The nodes `render` draws for a checked network (every block opened, no legend) and how many edges join
+    them."""
     nodes = {f"@{name}" for name in checked.input_shapes} | ({"@output"} if checked.graph.output else set())
     edges = 1 if checked.graph.output else 0
 
     def walk(graph, prefix: str) -> None:
         nonlocal edges
         for layer in graph.layers:
-            if layer.inner is not None:
+            if layer.inner is not None:   # a cluster, titled by a node of its own
+                nodes.add(f"{prefix}{layer.node.name}@title")
                 walk(layer.inner, f"{prefix}{layer.node.name}.")
             else:
                 nodes.add(prefix + layer.node.name)
