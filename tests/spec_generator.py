@@ -16,14 +16,13 @@ from __future__ import annotations
 import math
 import random
 import re
-import typing
 from dataclasses import dataclass, field
 
-from annotated_types import Ge, Gt, Le, Lt
-from pydantic import ValidationError
-
 from netdsl import registry
-from netdsl.shapes import ShapeError, Sym, check_tensor_size
+from netdsl.checker import infer_layer
+from netdsl.schema import Anything, Bool, Choice, Either, Float, Int, Nothing, SchemaError, Text, Tuple
+from netdsl.shapes import ShapeError, check_tensor_size
+from netdsl.sizes import Size, SymbolicSizeError, format_size, symbol, symbol_name
 
 HUGE_INTS = [2**31 - 1, 2**31, 2**40, 2**62, 2**63 - 1]
 EDGE_FLOATS = [0.0, -0.0, 1e-300, 1e300, math.inf, -1.0, 1e-5]
@@ -44,18 +43,10 @@ class GeneratedSpec:
 
 # ---------------------------------------------------------------- values
 
-def _bounds(metadata) -> tuple[float, float]:
-    low, high = -math.inf, math.inf
-    for item in metadata:
-        if isinstance(item, Gt):
-            low = item.gt + (1 if isinstance(item.gt, int) else 0)
-        elif isinstance(item, Ge):
-            low = item.ge
-        elif isinstance(item, Lt):
-            high = item.lt
-        elif isinstance(item, Le):
-            high = item.le
-    return low, high
+def _bounds(number: Int | Float) -> tuple[float, float]:
+    low = number.gt + (1 if isinstance(number, Int) else 0) if number.gt is not None else \
+        number.ge if number.ge is not None else -math.inf
+    return low, number.le if number.le is not None else math.inf
 
 
 def spec_literal(value) -> str:
@@ -70,8 +61,8 @@ def spec_literal(value) -> str:
         if math.isinf(value):
             return "1e999" if value > 0 else "-1e999"
         return repr(value)
-    if isinstance(value, Sym):
-        return str(value)
+    if isinstance(value, Size):
+        return format_size(value)
     if isinstance(value, str):
         return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
     if isinstance(value, tuple):
@@ -103,33 +94,32 @@ class _Draw:
             value = min(max(value, low), high)
         return value
 
-    def value(self, annotation, metadata=(), rank: int = 4):
-        """A value of a schema type: ints and floats mostly small, sometimes at the edges."""
-        origin, args = typing.get_origin(annotation), typing.get_args(annotation)
-        if origin is typing.Annotated:
-            return self.value(args[0], args[1:], rank)
-        if origin is typing.Union:
-            options = [a for a in args if a is not type(None)]
-            if type(None) in args and self.rng.random() < 0.3:
+    def value(self, kind, rank: int = 4):
+        """A value of a schema type (netdsl.schema): ints and floats mostly small, sometimes at the edges."""
+        if isinstance(kind, Either):
+            options = [o for o in kind.options if not isinstance(o, Nothing)]
+            if len(options) < len(kind.options) and self.rng.random() < 0.3:
                 return None
-            return self.value(self.rng.choice(options), metadata, rank)
-        if origin is typing.Literal:
-            return self.rng.choice(args)
-        if origin is tuple:
-            if len(args) == 2 and args[1] is Ellipsis:
-                return tuple(self.value(args[0], (), rank) for _ in range(self.rng.randint(1, 3)))
-            return tuple(self.value(a, (), rank) for a in args)
-        if annotation is bool:
+            return self.value(self.rng.choice(options), rank)
+        if isinstance(kind, Choice):
+            return self.rng.choice(kind.options)
+        if isinstance(kind, Tuple):
+            length = kind.length if kind.length is not None else self.rng.randint(1, 3)
+            return tuple(self.value(kind.element, rank) for _ in range(length))
+        if isinstance(kind, Bool):
             return self.rng.random() < 0.5
-        if annotation is int:
-            low, high = _bounds(metadata)
+        if isinstance(kind, Int):
+            low, high = _bounds(kind)
             if math.isinf(low) and math.isinf(high):  # a dim index, usually
                 return self.rng.randint(-rank, rank - 1) if rank and self.rng.random() < 0.9 else self.integer()
             return self.integer(low, high)
-        if annotation is float:
-            return self.real(*_bounds(metadata))
-        if annotation is type(None):
+        if isinstance(kind, Float):
+            return self.real(*_bounds(kind))
+        if isinstance(kind, Nothing):
             return None
+        if isinstance(kind, Text):
+            return self.rng.choice(["a", ""])
+        assert isinstance(kind, Anything), kind
         return self.integer()
 
 
@@ -148,10 +138,10 @@ def _predict(kind: registry.LayerKind, args: dict, shapes: tuple) -> tuple | Non
     if any(shape is None for shape in shapes):
         return None
     try:
-        shape = tuple(kind.infer(kind.args.model_validate(args), shapes))
+        shape = tuple(infer_layer(kind, kind.schema.validate(args), shapes)[1])
         check_tensor_size("output", shape)  # as the checker does after every layer
         return shape
-    except (ValidationError, ShapeError):
+    except (SchemaError, ShapeError, SymbolicSizeError):
         return None
 
 
@@ -160,7 +150,7 @@ def _special_args(draw: _Draw, name: str, shape: tuple) -> dict | None:
     rng = draw.rng
     if name in ("reshape", "view"):
         known = math.prod(d for d in shape if isinstance(d, int))
-        symbols = [d for d in shape if isinstance(d, Sym) and str(d).isidentifier()]  # a spec writes names
+        symbols = [d for d in shape if symbol_name(d)]  # a spec writes names
         sizes = [*symbols]
         rest = known
         for factor in (2, 3, 4):
@@ -181,20 +171,22 @@ def draw_layer(draw: _Draw, name: str, shapes: tuple, fits: bool = True) -> _Lay
     """A layer of kind `name` applied to tensors of `shapes`, with arguments from its schema."""
     kind = registry.lookup(name)
     shape = shapes[0]
+    inferred = {i.field for i in kind.inferred}
+    pieces = kind.unpack is not None and "index" in kind.schema.fields   # chunk, split, unbind: index drawn below
     for _ in range(12 if fits else 1):
         args = _special_args(draw, name, shape)
         if args is None:
             args = {}
-            for field_name, info in kind.args.model_fields.items():
-                if field_name in ("index", "outputs"):
+            for field_name, info in kind.schema.fields.items():
+                if info.internal or pieces and field_name == "index":
                     continue
-                if field_name in INFERRED:
+                if field_name in inferred:
                     if draw.rng.random() < 0.05 and len(shape) > 1:
                         args[field_name] = shape[INFERRED[field_name]]
                     continue
-                if info.is_required() or draw.rng.random() < 0.35:
-                    args[field_name] = draw.value(info.annotation, info.metadata, len(shape))
-        if kind.multi_output:
+                if info.required or draw.rng.random() < 0.35:
+                    args[field_name] = draw.value(info.type, len(shape))
+        if pieces:
             args["index"] = draw.rng.randint(-1, 1)
         predicted = _predict(kind, args, shapes)
         if predicted is not None:
@@ -254,7 +246,8 @@ class _Network:
         order = kind.positional
         if order and order[0].startswith("*"):
             values = args.pop(order[0][1:])
-            parts = [self.argument_text(v, use_params=False) if not isinstance(v, Sym) else str(v) for v in values]
+            parts = [self.argument_text(v, use_params=False) if not isinstance(v, Size) else format_size(v)
+                     for v in values]
         else:
             for name in order:  # a prefix of the positional order, written positionally
                 if name not in args or self.rng.random() < 0.4:
@@ -264,7 +257,7 @@ class _Network:
             written = next((alias for alias, target in kind.aliases.items() if target == name), name) \
                 if self.rng.random() < 0.3 else name
             parts.append(f"{written}={self.argument_text(value)}")
-        required = any(info.is_required() for info in kind.args.model_fields.values())
+        required = any(info.required for info in kind.schema.fields.values())
         if not parts and not required and self.rng.random() < 0.5:
             return layer.kind
         return f"{layer.kind}({', '.join(parts)})"
@@ -375,11 +368,11 @@ class _Network:
                 dims.append(rng.choice(["L", "S"]))
             else:
                 dims.append(str(max(1, self.draw.integer(1, 2**62, small=12 if position == 1 else 16))))
-        self.tensors["x"] = tuple(Sym(d) if not d.lstrip("-").isdigit() else int(d) for d in dims)
+        self.tensors["x"] = tuple(symbol(d) if not d.lstrip("-").isdigit() else int(d) for d in dims)
         lines = [f"input x: [{', '.join(dims)}]"]
         if rng.random() < 0.15:  # integer ids, for an embedding only (shapes carry no dtype)
             self.index_inputs.append("ids")
-            layer = draw_layer(self.draw, "embedding", ((Sym("N"), 7),))
+            layer = draw_layer(self.draw, "embedding", ((symbol("N"), 7),))
             lines += ["input ids: [N, 7]", f"e0 = ids -> {self.call_text(layer)}"]
             self.tensors["e0"] = layer.shape
         return lines
@@ -398,16 +391,16 @@ class _Block:
         kind = rng.choice(["linear", "conv1d", "conv2d", "conv3d", "relu", "layernorm", "batchnorm2d"])
         layer = draw_layer(draw, kind, (sample,))
         if self.uses_param and "out_channels" in layer.args:
-            layer.args["out_channels"] = Sym("out")
+            layer.args["out_channels"] = symbol("out")
         if self.uses_param and "out_features" in layer.args:
-            layer.args["out_features"] = Sym("out")
+            layer.args["out_features"] = symbol("out")
         self.layer = layer
         self.repeat = rng.random() < 0.2
 
     def text(self) -> str:
         params = f"out: int = {self.out_size}" if self.uses_param else ""
         declared = f"input x: [{', '.join(self.pattern)}]" if self.pattern else "input x"
-        args = ", ".join(f"{k}={v if isinstance(v, Sym) else spec_literal(v)}" for k, v in self.layer.args.items())
+        args = ", ".join(f"{k}={spec_literal(v)}" for k, v in self.layer.args.items())
         call = f"{self.layer.kind}({args})"
         body = f"({call} -> relu) * 2" if self.repeat else call
         return f"block {self.name}({params}) {{\n    {declared}\n    output x -> {body}\n}}\n"

@@ -55,7 +55,7 @@ def _infer(args, inputs):
     seq, batch = (1, 0) if args.batch_first and rank == 3 else (0, 1)
     # torch materialises the attention weights, [batch × heads, query length, key length (+1 or +2)].
     check_tensor_size("`multihead_attention`'s attention weights", (
-        query[batch] if rank == 3 else 1, args.num_heads, query[seq], key[seq] + args.add_bias_kv + args.add_zero_attn))
+        query[batch] if rank == 3 else 1, args.num_heads, query[seq], key[seq] + int(args.add_bias_kv) + int(args.add_zero_attn)))
     require(compare(key[seq], value[seq]), lambda: ShapeError(
         f"key and value need the same sequence length, but key is {format_shape(key)} and value is "
         f"{format_shape(value)} (dim {seq})", code=codes.E0413))
