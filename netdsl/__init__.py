@@ -35,10 +35,9 @@ def check_text(text: str, path: str = "<string>", network: str | None = None, *,
                sizes: dict[str, int] | None = None, base_dir: str | Path | None = None, **params) -> Analysis:
     """Check spec text; `params` override network parameters, `sizes` fixes symbols of the input shapes
     (`sizes={"H": 256}`; they must be sizes the network accepts). Its imports are relative to base_dir (by
-    default the current directory) and must stay inside it, as the CLI keeps a spec's imports inside the
-    spec's directory."""
-    return analyze(SourceFile(path, text), network, params, sizes=sizes,
-                   base_dir=Path.cwd() if base_dir is None else base_dir)
+    default the directory of `path`, or the current directory for "<string>") and must stay inside it, as
+    the CLI keeps a spec's imports inside the spec's directory."""
+    return analyze(SourceFile(path, text), network, params, sizes=sizes, base_dir=base_dir)
 
 
 def check_file(path: str | Path, network: str | None = None, *, sizes: dict[str, int] | None = None,

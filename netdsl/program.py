@@ -207,7 +207,10 @@ def load_program(source: SourceFile, diagnostics: Diagnostics, *, allow_outside_
     is_file = source.path != "<string>"
     if base_dir is None:
         base_dir = Path(source.path).parent if is_file else Path.cwd()
-    here = Path(base_dir).resolve()
+    try:
+        here = Path(base_dir).resolve()
+    except (ValueError, OSError):   # check_text's `path` is only a label: it may not be a path at all
+        here = Path.cwd().resolve()
     loader = _Loader(diagnostics, None if allow_outside_imports else here)
     if is_file:  # an import of the spec itself is a cycle
         try:
