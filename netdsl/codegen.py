@@ -17,7 +17,6 @@ Naming schemes (all deterministic, all through `Namespace`):
 from __future__ import annotations
 
 import keyword
-import re
 from dataclasses import dataclass
 
 from . import registry

@@ -20,7 +20,18 @@ from dataclasses import dataclass, field
 
 from netdsl import registry
 from netdsl.checker import infer_layer
-from netdsl.schema import Anything, Bool, Choice, Either, Float, Int, Nothing, SchemaError, Text, Tuple
+from netdsl.schema import (
+    Anything,
+    Bool,
+    Choice,
+    Either,
+    Float,
+    Int,
+    Nothing,
+    SchemaError,
+    Text,
+    Tuple,
+)
 from netdsl.shapes import ShapeError, check_tensor_size
 from netdsl.sizes import Size, SymbolicSizeError, format_size, symbol, symbol_name
 

@@ -10,7 +10,14 @@ from __future__ import annotations
 from .. import codes
 from ..kinds import CannotImport, Inferred, LayerKind, Recognise, TensorArg
 from ..schema import POSITIVE, PROBABILITY, Bool, Field, Schema, optional
-from ..shapes import ShapeError, check_tensor_size, divides, fixed_size, format_shape, require
+from ..shapes import (
+    ShapeError,
+    check_tensor_size,
+    divides,
+    fixed_size,
+    format_shape,
+    require,
+)
 from ..sizes import compare, format_size
 
 _ROLES = ("query", "key", "value")

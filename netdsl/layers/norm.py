@@ -34,13 +34,11 @@ def _batchnorm_kind(d: int) -> LayerKind:
 
     def infer(args, inputs):
         (shape,) = inputs
-        others = (shape[0], *shape[2:])
-        if not args.track_running_stats and all(isinstance(s, int) for s in others) and math.prod(others) == 1:
-            # Without running statistics eval mode normalizes with the batch's own, as training does.
-            raise ShapeError(f"`{name}` with track_running_stats=false over {format_shape(shape)} normalizes one "
-                             "value per channel (torch raises: expected more than 1 value per channel), in eval "
-                             "mode too", arg="track_running_stats", code=codes.E0302,
-                             help="use a larger batch, or track_running_stats=true")
+        if not args.track_running_stats:   # eval mode then normalizes with the batch's own statistics too
+            require(at_least(numel((shape[0], *shape[2:])), 2), lambda: ShapeError(
+                f"`{name}` with track_running_stats=false over {format_shape(shape)} normalizes one value per "
+                "channel (torch raises: expected more than 1 value per channel), in eval mode too",
+                arg="track_running_stats", code=codes.E0302, help="use a larger batch, or track_running_stats=true"))
         return shape
 
     fields = dict(num_features=Field(optional(POSITIVE), None), **_NORM_FIELDS)

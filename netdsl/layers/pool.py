@@ -17,7 +17,16 @@ from ..schema import (
     one_or_tuple,
     optional,
 )
-from ..shapes import INT32_MAX, ShapeError, check_window, expand, format_shape, numel, pool_output_size, require
+from ..shapes import (
+    INT32_MAX,
+    ShapeError,
+    check_window,
+    expand,
+    format_shape,
+    numel,
+    pool_output_size,
+    require,
+)
 from ..sizes import at_least
 from . import as_arg, spatial_input, times
 

@@ -18,7 +18,15 @@ from ..schema import (
     Tuple,
     optional,
 )
-from ..shapes import INT64_MAX, ShapeError, divides, expand, format_shape, numel, require
+from ..shapes import (
+    INT64_MAX,
+    ShapeError,
+    divides,
+    expand,
+    format_shape,
+    numel,
+    require,
+)
 from ..sizes import at_least, format_size, scale
 
 MODES = ("nearest", "nearest-exact", "linear", "bilinear", "bicubic", "trilinear", "area")

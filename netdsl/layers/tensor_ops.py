@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .. import codes
 from ..kinds import CannotImport, LayerKind, Recognise, Role, TensorArg
+from ..pysource import literal
 from ..schema import (
     INT,
     Anything,
@@ -15,7 +16,6 @@ from ..schema import (
     Schema,
     format_value,
 )
-from ..pysource import literal
 from ..shapes import ShapeError, broadcast, format_shape, normalize_dim, numel, require
 from ..sizes import Size, compare, exact_quotient, format_size, python_size, symbol_name
 
