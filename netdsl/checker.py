@@ -14,7 +14,7 @@ from . import codes, registry
 from .diagnostics import Diagnostics, Edit, Fix, Note
 from .fixes import inferred_argument
 from .ir import Assumption, Graph, Node
-from .kinds import LayerKind
+from .kinds import LayerKind, flatten
 from .schema import Args, SchemaError, format_value
 from .shapes import (
     MAX_ELEMENTS,
@@ -55,6 +55,14 @@ class LayerResult:
     inner: CheckedGraph | None = None  # the checked block, for block calls
     error: str | None = None           # the message of the error at this node
     args: object = None                # node.args with block symbols bound and inferred sizes filled in
+    results: tuple[Shape, ...] = ()    # a kind with several results: each one's shape, as node.results
+
+    def values(self) -> tuple[tuple[str, Shape | None], ...]:
+        """(value, shape) for each value of the node: its own, or each of its results'."""
+        if not self.node.results:
+            return ((self.node.name, self.shape),)
+        shapes = self.results or (None,) * len(self.node.results)
+        return tuple(zip(self.node.values, shapes))
 
 
 @dataclass(frozen=True)
@@ -101,10 +109,12 @@ class CheckedGraph:
     def live(self) -> list[LayerResult]:
         """The layers the output depends on, in order (code generation skips the others; lint warns)."""
         needed = {self.graph.output}
+        live = set()
         for layer in reversed(self.layers):
-            if layer.node.name in needed:
+            if not needed.isdisjoint(layer.node.values):
                 needed.update(layer.node.inputs)
-        return [layer for layer in self.layers if layer.node.name in needed]
+                live.add(layer.node.name)
+        return [layer for layer in self.layers if layer.node.name in live]
 
 
 def _bind_args(args: Args, binding: dict[str, object]) -> Args:
@@ -144,7 +154,7 @@ class _Checker:
                 constraints += [Constraint(r, node, context) for r in found]
                 if result.inner is not None:
                     constraints += result.inner.constraints
-            shapes[node.name] = result.shape
+            shapes.update(result.values())
             results.append(result)
         output = shapes.get(graph.output) if graph.output is not None else None
         return CheckedGraph(graph, dict(input_shapes), tuple(results), output, tuple(constraints), arguments)
@@ -163,16 +173,18 @@ class _Checker:
             if args is None:
                 return LayerResult(node, inputs, None, error="invalid arguments")
             args, shape = infer_layer(kind, args, inputs)
-            check_tensor_size(f"`{node.kind}` output", shape)
+            results = tuple(result.shape(args, inputs) for result in flatten(kind.results))
+            for produced in (shape, *results):
+                check_tensor_size(f"`{node.kind}` output", produced)
             if not self.counting:
-                return LayerResult(node, inputs, shape, args=args)
+                return LayerResult(node, inputs, shape, args=args, results=results)
             params, frozen, buffers = (kind.params(args, inputs), kind.frozen_params(args, inputs),
                                        kind.buffers(args, inputs))
             macs = kind.macs(args, inputs, shape)
             total = params + frozen + buffers
             if isinstance(total, int) and total > MAX_ELEMENTS:
                 raise ShapeError(f"`{node.kind}` has {total:,} parameters and buffers, more than the "
-                                 f"{MAX_ELEMENTS:,} elements a PyTorch tensor can hold", code=codes.E0424)
+                                 f"{MAX_ELEMENTS:,} elements a PyTorch tensor can hold", code=codes.E0425)
         except ShapeError as error:
             habit = pytorch_habit(kind, node, inputs) if node.reading is not None else None
             if habit is not None:   # netdsl's reading fails on the input, PyTorch's order fits it
@@ -194,7 +206,8 @@ class _Checker:
                 self.diagnostics.error(codes.E0405, message, node.span, notes=context,
                                        help="give the sizes its weights depend on as numbers")
                 return LayerResult(node, inputs, None, error=message)
-        return LayerResult(node, inputs, shape, params=params, buffers=buffers, macs=macs, args=args, frozen=frozen)
+        return LayerResult(node, inputs, shape, params=params, buffers=buffers, macs=macs, args=args, frozen=frozen,
+                           results=results)
 
     def pytorch_order(self, kind: LayerKind, node: Node, inputs: tuple[Shape, ...], context) -> None:
         """Arguments that are invalid in netdsl's order: a PyTorch habit (E0329) when the first one is the
@@ -274,7 +287,7 @@ class _Checker:
         """(how to name the tensor or None, its shape, the node that made it, where): a block's input is
         followed to the tensor its caller passed."""
         shape = format_shape(shapes[name])
-        producer = graph.node(name)
+        producer = graph.producer(name)
         if producer is None:
             outer = self.origins.get(name)
             if outer is None:
@@ -283,8 +296,8 @@ class _Checker:
             passed = (f"the caller's {subject}" if subject.startswith("input") else f"{subject} in the call") \
                 if subject is not None else f"the output of `{maker.kind}` in the call"
             return f"input `{name}`, {passed},", shape, maker, span
-        origin = _shape_origin(producer, shapes, graph)
-        variable = producer.variable or origin.variable
+        origin = _shape_origin(producer, shapes, graph) if producer.name == name else producer
+        variable = producer.variable_of(name) or origin.variable
         return (f"`{variable}`" if variable else None), shape, origin, origin.span
 
     def report(self, error: ShapeError, node: Node, context: tuple[Note, ...], shapes: dict[str, Shape | None],
@@ -360,8 +373,8 @@ def _shape_origin(producer: Node, shapes: dict[str, Shape | None], graph: Graph)
     """Walk back over shape-preserving layers (relu, softmax, dropout, ...) to the one that made the shape,
     which may join several tensors (the matmul before a softmax)."""
     while len(producer.inputs) == 1 and shapes.get(producer.name) == shapes.get(producer.inputs[0]):
-        earlier = graph.node(producer.inputs[0])
-        if earlier is None:
+        earlier = graph.producer(producer.inputs[0])
+        if earlier is None or producer.inputs[0] != earlier.name:   # another result of a layer: made there
             break
         producer = earlier
     return producer

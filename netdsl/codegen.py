@@ -23,6 +23,7 @@ from . import registry
 from .block_classes import BlockClass, plan_block_classes
 from .checker import CheckedGraph, LayerResult
 from .emit import comment, docstring
+from .kinds import nested
 from .program import Program
 from .pysource import (
     INDENT,
@@ -37,13 +38,14 @@ from .pysource import (
     wrap,
 )
 from .recipes import block_recipe
-from .shapes import format_shape
+from .shapes import Shape, format_shape
 from .sizes import Size, format_size, python_size
 
 # ------------------------------------------------------------------ variables
 
 def _variables(checked: CheckedGraph, live: list[LayerResult], namespace: Namespace) -> dict[str, str]:
-    """value name → Python variable (see the module docstring for the scheme)."""
+    """value name → Python variable (see the module docstring for the scheme). A layer with several
+    results has a variable for each one that is used."""
     nodes = [layer.node for layer in live]
     uses: dict[str, int] = {checked.graph.output: 1}
     last_use: dict[str, str] = {}
@@ -51,31 +53,53 @@ def _variables(checked: CheckedGraph, live: list[LayerResult], namespace: Namesp
         for name in node.inputs:
             uses[name] = uses.get(name, 0) + 1
             last_use[name] = node.name
+    made = [(node, value) for node in nodes for value in node.values if value in uses or not node.results]
     group = {i.name: i.name for i in checked.graph.inputs}
-    user = {*group, *(n.variable for n in nodes if n.variable)}
-    group.update({n.name: n.variable for n in nodes if n.variable})
-    producers = {n.name for n in nodes}
-    for node in reversed(nodes):  # a chain computing a named tensor carries that name
-        if node.name in group and node.inputs:
+    named = {value: node.variable_of(value) for node, value in made if node.variable_of(value)}
+    user = {*group, *named.values()}
+    group.update(named)
+    producers = {value for _, value in made}
+    for node, value in reversed(made):  # a chain computing a named tensor carries that name
+        if value == node.name and value in group and node.inputs:
             first = node.inputs[0]
             if first in producers and first not in group and uses.get(first) == 1:
-                group[first] = group[node.name]
+                group[first] = group[value]
     fresh: dict[str, str] = {}
-    for node in nodes:
-        if node.name in group:
+    for node, value in made:
+        if value in group:
             continue
         first = node.inputs[0] if node.inputs else None
         inherited = group.get(first)
         if inherited is not None and inherited not in user and last_use.get(first) == node.name \
-                and first != checked.graph.output:
-            group[node.name] = inherited
+                and first != checked.graph.output and sum(n is node for n, _ in made) == 1:
+            group[value] = inherited
         else:
-            group[node.name] = fresh[node.name] = f"<out{len(fresh)}>"
+            group[value] = fresh[value] = f"<out{len(fresh)}>"
     identifiers = {g: namespace.create(g) for g in dict.fromkeys(group[i.name] for i in checked.graph.inputs)}
-    for g in dict.fromkeys(group[n.name] for n in nodes):
+    made_groups = dict.fromkeys(group[value] for _, value in made)
+    for g in sorted(made_groups, key=lambda g: g.startswith("<out")):   # the user's names before `out`s
         if g not in identifiers:
             identifiers[g] = namespace.create("out" if g.startswith("<out") else g)
     return {value: identifiers[g] for value, g in group.items() if g in identifiers}
+
+
+def _unpacked(kind, layer: LayerResult, expr: str, variables: dict[str, str]) -> tuple[str, str, list]:
+    """(the assignment's targets, the expression, the shapes assigned) for a layer with several results:
+    `out, (h, c) = self.lstm(x)`, `_` for a result not used, or one result taken by its index path,
+    `h = self.lstm(x)[1][0]`."""
+    node = layer.node
+    used = {result.name: (variables[value], shape) for result, (value, shape) in zip(node.results, layer.values())
+            if value in variables}
+    if len(used) == 1 and not any(result.variable for result in node.results):   # a chain: `self.gru(x)[1]`
+        (name, (variable, shape)), = used.items()
+        return variable, expr + "".join(f"[{i}]" for i in kind.result_paths()[name]), [shape]
+
+    def target(item) -> str:
+        if not isinstance(item, tuple):
+            return used[item.name][0] if item.name in used else "_"
+        inner = [target(i) for i in item]
+        return "_" if all(t == "_" for t in inner) else f"({', '.join(inner)})"
+    return ", ".join(map(target, kind.results)), expr, [shape for _, shape in used.values()]
 
 
 # ------------------------------------------------------------------ classes
@@ -189,10 +213,15 @@ class _Generator:
         unused = [layer.node.name for layer in checked.layers if id(layer) not in computed]
         if unused:
             forward.append(pad + comment(f"not computed: the output does not depend on {', '.join(unused)}"))
+        sources = tuple((variables[i.name], checked.input_shapes[i.name]) for i in checked.graph.inputs)
         for layer in live:
-            expr = self.expression(layer, modules, variables)
-            shape = fill.shape(layer.shape)
-            forward += statement(pad, f"{variables[layer.node.name]} = ", expr, comment(shape) if shape else "")
+            expr = self.expression(layer, modules, variables, sources)
+            if layer.node.results:
+                target, expr, shapes = _unpacked(registry.lookup(layer.node.kind), layer, expr, variables)
+            else:
+                target, shapes = variables[layer.node.name], [layer.shape]
+            shapes_text = "; ".join(c for c in map(fill.shape, shapes) if c)
+            forward += statement(pad, f"{target} = ", expr, comment(shapes_text) if shapes_text else "")
         forward.append(f"{pad}return {variables[checked.graph.output]}")
         return "\n".join([f"class {name}(nn.Module):", INDENT + docstring(doc), "", *init, "", *forward])
 
@@ -205,18 +234,24 @@ class _Generator:
         self.imports.add("from torch import nn")  # the class statement itself uses nn.Module
         return f"{kind.module}({', '.join(items)})"
 
-    def expression(self, layer: LayerResult, modules: dict[str, str], variables: dict[str, str]) -> str:
+    def expression(self, layer: LayerResult, modules: dict[str, str], variables: dict[str, str],
+                   sources: tuple[tuple[str, Shape], ...]) -> str:
+        """sources: the class's input variables and shapes, from which a kind with no tensor input
+        (`ones(L, L)`) reads its symbolic sizes."""
         node = layer.node
         names = tuple(variables[i] for i in node.inputs)
         if layer.inner is not None:
             return f"self.{modules[node.name]}({', '.join(names)})"
         kind = registry.lookup(node.kind)
         if kind.functional is not None:
-            expr = kind.functional(layer.args, names, layer.inputs)
+            shapes = layer.inputs
+            if kind.inputs == 0:
+                names, shapes = tuple(n for n, _ in sources), tuple(s or () for _, s in sources)
+            expr = kind.functional(layer.args, names, shapes)
         elif kind.call is not None:
             expr = kind.call(f"self.{modules[node.name]}", names, layer.args)
-        else:
-            return f"self.{modules[node.name]}({', '.join(names)})"
+        else:   # an LSTM's initial state is one argument: self.lstm(x, (h0, c0))
+            return f"self.{modules[node.name]}({nested(kind.grouped(names), str)})"
         expr, used = checked_expression(expr, {*names, "self"}, kind.name)
         self.imports |= {KNOWN_GLOBALS[n] for n in used}
         return expr

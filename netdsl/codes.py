@@ -395,8 +395,9 @@ E0301 = _code("E0301", "written size differs from the inferred one", """
     """)
 
 E0302 = _code("E0302", "size not divisible", """
-    An argument must divide a size: `groups` the channel counts, `num_groups` the channels,
-    `num_heads` the embedding size, the pixel-shuffle factor the channels or spatial sizes.
+    An argument must divide a size: `groups` the channel counts (convolutions, `channel_shuffle`),
+    `num_groups` the channels, `num_heads` the embedding size, the pixel-shuffle factor the channels or
+    spatial sizes, the key/value heads the query heads (`enable_gqa`); `glu` halves a dim of even size.
 
         x -> conv2d(64, 3, groups=3)     # x has 32 channels
 
@@ -428,7 +429,9 @@ E0305 = _code("E0305", "pooling padding larger than half the kernel", """
     """)
 
 E0306 = _code("E0306", "invalid size list", """
-    `reshape`/`view` take positive sizes, symbols and at most one `-1`; `permute` takes dim indices.
+    `reshape`/`view` take positive sizes, symbols and at most one `-1`; `expand` positive sizes,
+    symbols, and `-1` to keep one of the input's dims, one size per dim (new dims in front); `ones` and
+    `zeros` positive sizes and symbols; `permute` takes dim indices.
 
         x -> reshape(N, -1, -1)
 
@@ -438,7 +441,10 @@ E0306 = _code("E0306", "invalid size list", """
 E0307 = _code("E0307", "arguments that contradict each other", """
     Two arguments cannot both hold: `size` and `scale_factor` together, `align_corners` with a mode
     that does not interpolate, `proj_size` not below `hidden_size`, a `padding_idx` outside the
-    embeddings, a tuple whose length is not the number of spatial dims.
+    embeddings, a tuple whose length is not the number of spatial dims, `hardtanh`'s `max_val` not above
+    `min_val`, a padding `value` in a mode other than 'constant', attention's `is_causal` with an explicit
+    mask (`scaled_dot_product_attention`) or without one (`multihead_attention`), `prod` keeping a dim
+    it does not name.
 
         x -> upsample(size=64, scale_factor=2)
 
@@ -447,7 +453,7 @@ E0307 = _code("E0307", "arguments that contradict each other", """
 
 E0308 = _code("E0308", "too few values to normalize", """
     A normalization layer needs more than one value per group or channel (PyTorch raises "expected
-    more than 1 value per channel").
+    more than 1 value per channel"); instance norm more than one spatial element per channel.
 
         x -> groupnorm(4)     # x is [1, 4]: one value per group
 
@@ -463,7 +469,8 @@ E0310 = _code("E0310", "unknown argument", """
     """)
 
 E0311 = _code("E0311", "missing argument", """
-    A required argument (or block parameter without a default) is not given.
+    A required argument (or block parameter without a default) is not given; `clamp` needs `min`,
+    `max` or both.
 
         x -> linear()
 
@@ -524,12 +531,15 @@ E0317 = _code("E0317", "arithmetic on values of the wrong type", """
     """)
 
 E0318 = _code("E0318", "unpacked names do not match the tensors", """
-    `a, b, c = ...` names as many tensors as the expression gives: `chunk`, `split` and `unbind` give
-    several, every other layer one.
+    `a, b, c = ...` names as many tensors as the expression gives, nested as it gives them: `chunk`,
+    `split` and `unbind` give several pieces; `rnn` and `gru` give (output, h_n) and `lstm` gives
+    (output, (h_n, c_n)), as in PyTorch; every other layer gives one.
 
         q, k, v = x -> chunk(2, dim=-1)
+        out, h = x -> lstm(64)              # the state is (h, c): `out, (h, c) = x -> lstm(64)`
 
-    Unpack as many names as there are pieces, or change the arguments.
+    Unpack as many names as there are tensors, nested as they are (`_` for one not needed), or change
+    the arguments.
     """)
 
 E0319 = _code("E0319", "too much expanded work", """
@@ -567,11 +577,13 @@ E0322 = _code("E0322", "tensor passed as an argument", """
     """)
 
 E0323 = _code("E0323", "wrong number of tensor inputs", """
-    A layer or block is given more or fewer tensors than it takes.
+    A layer or block is given more or fewer tensors than it takes, or not grouped as it takes them: an
+    LSTM's initial state is one argument, the pair `(h0, c0)`, as in PyTorch.
 
         y = linear(a, b, 10)
+        out = lstm(x, h0, c0, 64)          # lstm(x, (h0, c0), 64)
 
-    Give the number of tensors it takes; combine tensors first if needed.
+    Give the number of tensors it takes, grouped as it takes them; combine tensors first if needed.
     """)
 
 E0324 = _code("E0324", "`-p` integer too large", """
@@ -682,8 +694,9 @@ E0405 = _code("E0405", "a size that weights depend on is symbolic", """
     """)
 
 E0406 = _code("E0406", "window does not fit the input", """
-    A kernel or pooling window is larger than the (padded) input, the output would be empty, or the
-    padding mode needs more input than there is.
+    A kernel or pooling window is larger than the (padded) input, the output would be empty, the
+    padding mode needs more input than there is (reflect: padding smaller than the size; circular: at
+    most the size), or `center_crop` would crop a tensor to a larger size.
 
         x -> maxpool2d(4)    # x is [N, 8, 2, 2]
 
@@ -743,8 +756,10 @@ E0412 = _code("E0412", "split sections do not add up", """
     """)
 
 E0413 = _code("E0413", "attention inputs of different lengths or batches", """
-    Multi-head attention needs keys and values of one sequence length, and query, key and value of
-    one batch size.
+    Attention needs keys and values of one sequence length, queries and keys of one feature size
+    (`scaled_dot_product_attention`), query, key and value of one batch size, and masks of the shapes
+    torch documents (`multihead_attention`: attn_mask [L, S] or [N·num_heads, L, S], key_padding_mask
+    [N, S]).
 
         multihead_attention(q, k, v, 8)   # k is [L, N, E], v is [S, N, E]
 
@@ -752,7 +767,8 @@ E0413 = _code("E0413", "attention inputs of different lengths or batches", """
     """)
 
 E0414 = _code("E0414", "index out of range", """
-    An index along a dim lies outside its size (or outside the pieces of a split).
+    An index along a dim lies outside its size (or outside the pieces of a split), or a `narrow` runs
+    past the end of the dim.
 
         x -> select(1, 10)      # dim 1 has size 4
 
@@ -799,6 +815,17 @@ E0419 = _code("E0419", "the rank depends on a symbolic size", """
     Name the dims to squeeze: `squeeze(dim=1)`.
     """)
 
+E0420 = _code("E0420", "a result with no elements", """
+    A slice, `narrow`, `arange`, `ones` or `zeros` would give a dim of size 0. PyTorch returns an empty
+    tensor, but every layer after it would compute nothing, so netdsl treats it as the mistake it
+    almost always is: every size is at least 1.
+
+        input x: [N, 8]
+        x -> getitem(((None, None, None), (6, 2, None)))      # x[:, 6:2]: selects nothing
+
+    Check the bounds (negative ones count from the end of the dim: `x[:, 2:-2]`).
+    """)
+
 E0421 = _code("E0421", "the input sizes do not satisfy the `where` clause", """
     A `where` condition is false: for every size (`where 8 > 16`, or conditions that contradict each
     other), or for the sizes given with `--input`.
@@ -834,7 +861,20 @@ E0423 = _code("E0423", "a block's `where` clause does not hold at a call", """
     Pass a tensor whose sizes satisfy the clause (pad or crop it), or relax the block's clause.
     """)
 
-E0424 = _code("E0424", "a size beyond what PyTorch computes", """
+E0424 = _code("E0424", "recurrent initial state of the wrong shape", """
+    An initial state given to `rnn`, `gru` or `lstm` (`h_0`, and `c_0` for an LSTM) must have exactly
+    the shape of the state the layer returns: [num_layers × directions, N, features] for a batched
+    input, [num_layers × directions, features] for an unbatched one. The batch is its second dim even
+    with `batch_first=true`; features is hidden_size (proj_size for an LSTM's h_0 when it projects).
+
+        input x: [N, 7, 32]
+        input h0: [1, N, 64]
+        out = gru(x, h0, 64, num_layers=2, batch_first=true)    # h0 needs 2 layers: [2, N, 64]
+
+    Give h0 one state per layer and direction, or change num_layers or bidirectional.
+    """)
+
+E0425 = _code("E0425", "a size beyond what PyTorch computes", """
     A tensor, window or size is larger than PyTorch can compute with: a tensor holds at most 2**60 - 1
     elements (its storage is sized in bytes as a 64-bit integer), size arithmetic is 64-bit, and the
     windows of convolution and pooling kernels are 32-bit (README, "Robustness").

@@ -21,7 +21,7 @@ from .checker import CheckedGraph, LayerResult
 from .program import InputError
 from .shapes import format_dim, format_shape
 from .sizes import Size, format_size
-from .summary import describe
+from .summary import describe, named_results, output_text
 
 DIFF_VERSION = 1
 
@@ -148,7 +148,7 @@ def _key(layer: LayerResult) -> tuple:
 
 def _layer(layer: LayerResult, prefix: str) -> Layer:
     return Layer(prefix + layer.node.name, layer.node.kind, describe(layer), _arguments(layer), layer.node.inputs,
-                 format_shape(layer.shape), layer.params + layer.frozen, layer.macs)
+                 output_text(layer.shape, named_results(layer)), layer.params + layer.frozen, layer.macs)
 
 
 def _pairs(old: list[LayerResult], new: list[LayerResult]) -> dict[int, int]:
@@ -181,7 +181,7 @@ def _compare_layers(old: CheckedGraph, new: CheckedGraph, old_prefix: str, new_p
     old_layers, new_layers = list(old.layers), list(new.layers)
     pairs = _pairs(old_layers, new_layers)
     # Where an input came from, in the new version's names: matched layers and inputs in the same place.
-    renamed = {old_layers[i].node.name: new_layers[j].node.name for i, j in pairs.items()}
+    renamed = {a: b for i, j in pairs.items() for a, b in zip(old_layers[i].node.values, new_layers[j].node.values)}
     renamed |= {a.name: b.name for a, b in zip(old.graph.inputs, new.graph.inputs)}
     entries: list[tuple[tuple[float, int], list[LayerChange]]] = []
     anchor = -1.0

@@ -18,7 +18,7 @@ from .ir import Graph
 from .ir import Node as IRNode
 from .shapes import Shape, format_dim, format_shape
 from .source import Span
-from .summary import describe
+from .summary import describe, named_results, output_text
 
 OK, ERROR, UNCHECKED = "ok", "error", "unchecked"
 _ORDINALS = ("1st", "2nd", "3rd")
@@ -192,7 +192,7 @@ class _Builder:
             if layer.inner is not None:
                 values[node.name] = self.block(layer, path, values, where, level)
             else:
-                values[node.name] = self.leaf(layer, checked.graph, path, values, where)
+                values.update(self.leaf(layer, checked.graph, path, values, where))
         for span, (group_id, place, members) in repeats.items():
             self.groups[place] = self.repeat(group_id, span, members, parent, level)
         return values.get(checked.graph.output) if checked.graph.output is not None else None
@@ -213,7 +213,8 @@ class _Builder:
         return replace(out, tensor=node.variable, entries=tuple(e for e in out.entries if not e[0].startswith(inside)))
 
     def leaf(self, layer: LayerResult, graph: Graph, path: str, values: dict[str, _Value],
-             parent: str | None) -> _Value:
+             parent: str | None) -> dict[str, _Value]:
+        """The leaf's box and the edges into it; its values (one per result: one box, several edges out)."""
         node = layer.node
         error = _first_error(layer)
         names = tuple(_variable(graph, name) for name in node.inputs)
@@ -224,7 +225,9 @@ class _Builder:
         self.shapes[path] = layer.shape
         inputs = [values.get(name) for name in node.inputs]  # None: made by a block that has no output
         self.connect(inputs, path, node, error)
-        return _Value(path, layer.shape, node.variable, 1 + max((v.length for v in inputs if v), default=0))
+        length = 1 + max((v.length for v in inputs if v), default=0)
+        return {value: _Value(path, shape, node.variable_of(value) or node.result_of(value), length)
+                for value, shape in layer.values()}
 
     def connect(self, inputs: list[_Value | None], target: str, node: IRNode | None, error: str | None) -> None:
         """An edge per input of node (None: the network's output). Of several, the one down the longest chain of
@@ -268,15 +271,16 @@ class _Builder:
         diagnostic = next((render_human(d) for d in self.errors if d.span is not None
                            and d.span.source == node.span.source
                            and node.span.start <= d.span.start < max(node.span.end, node.span.start + 1)), None)
-        return Details(kind, pytorch, tuple(format_shape(s) for s in layer.inputs or ()), format_shape(layer.shape),
+        return Details(kind, pytorch, tuple(format_shape(s) for s in layer.inputs or ()),
+                       output_text(layer.shape, named_results(layer)),
                        layer.params, layer.frozen, layer.buffers, _macs(layer.macs), error=error,
                        diagnostic=diagnostic if error else None, **_located(node.span))
 
 
 def _variable(graph: Graph, name: str) -> str:
     """A value's name in forward: the user's tensor name, else the layer's or input's own."""
-    producer = graph.node(name)
-    return producer.variable or name if producer is not None else name
+    producer = graph.producer(name)
+    return producer.variable_of(name) or name if producer is not None else name
 
 
 def build(checked: CheckedGraph, diagnostics: Iterable[Diagnostic] = ()) -> Diagram:

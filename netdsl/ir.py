@@ -38,6 +38,20 @@ class PyTorchReading:
 
 
 @dataclass(frozen=True)
+class ResultValue:
+    """One of the several tensors a node's single call gives (netdsl.kinds.Result): a value of the graph."""
+    name: str                      # the kind's name for it: "hidden"
+    value: str                     # how the graph refers to it: the node's own name for the result a chain
+    #                                continues with, `<node>.<result>` for the others ("lstm1.hidden")
+    variable: str | None = None    # the tensor name the user gave it, if any
+
+
+def result_value(node: str, result: str) -> str:
+    """The value name of a result that is not the one the node's name stands for."""
+    return f"{node}.{result}"
+
+
+@dataclass(frozen=True)
 class Node:
     """One layer application (or block call). Its output is referred to by `name`."""
     name: str                      # unique in its graph; an attribute name in generated code
@@ -50,6 +64,22 @@ class Node:
     variable: str | None = None    # the tensor name the user gave the result, if any
     repeat: RepeatCopy | None = None  # set when a repeat made this node
     reading: PyTorchReading | None = None   # the call read in PyTorch's argument order, when that binds
+    results: tuple[ResultValue, ...] = ()   # a kind that gives several tensors: each, in torch's order
+
+    @property
+    def values(self) -> tuple[str, ...]:
+        """The values this node makes: its name, or each of its results."""
+        return tuple(r.value for r in self.results) or (self.name,)
+
+    def variable_of(self, value: str) -> str | None:
+        """The user's name for one of this node's values."""
+        if value == self.name:
+            return self.variable
+        return next((r.variable for r in self.results if r.value == value), None)
+
+    def result_of(self, value: str) -> str | None:
+        """The kind's name for the result that is this value ("hidden"); None for a node with one result."""
+        return next((r.name for r in self.results if r.value == value), None)
 
 
 @dataclass(frozen=True)
@@ -79,17 +109,26 @@ class Graph:
     def _by_name(self) -> dict[str, Node]:
         return {n.name: n for n in self.nodes}
 
+    @cached_property
+    def _by_value(self) -> dict[str, Node]:
+        return {value: n for n in self.nodes for value in n.values}
+
     def node(self, name: str) -> Node | None:
         return self._by_name.get(name)
+
+    def producer(self, value: str) -> Node | None:
+        """The node that makes a value (None for a graph input)."""
+        return self._by_value.get(value)
 
     def lint(self) -> list[str]:
         """Invariants later stages rely on; an empty list when the graph is well formed."""
         problems, seen = [], {i.name for i in self.inputs}
         for node in self.nodes:
-            if node.name in seen:
-                problems.append(f"duplicate value name {node.name!r}")
+            problems += [f"duplicate value name {v!r}" for v in node.values if v in seen]
             problems += [f"{node.name} reads {i!r} before it is defined" for i in node.inputs if i not in seen]
-            seen.add(node.name)
+            if node.results and node.name not in node.values:
+                problems.append(f"no result of {node.name} is the value its name stands for")
+            seen.update(node.values)
         if self.output is not None and self.output not in seen:
             problems.append(f"output {self.output!r} is not a value of the graph")
         return problems

@@ -4,7 +4,7 @@ plugins declare `LayerKind` values; netdsl.registry collects them."""
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -76,6 +76,41 @@ class Recognise:
     results: Callable[[tuple[int, ...]], dict[str, Any] | None] | None = None
 
 
+@dataclass(frozen=True)
+class Result:
+    """One of the tensors a kind's single torch call returns when it returns several (an LSTM's output,
+    h_n and c_n): a value of the graph of its own, from the same module and the same call."""
+    name: str                                           # in messages, tables and diagrams: "hidden"
+    shape: Callable[[Args, tuple[Shape, ...]], Shape]   # its shape rule (`infer` has validated the call)
+
+
+def nested(structure: tuple, text: Callable[[Any], str]) -> str:
+    """A nested tuple written as Python unpacks it: ("output", ("hidden", "cell")) → "output, (hidden, cell)"."""
+    return ", ".join((f"({nested(item, text)},)" if len(item) == 1 else f"({nested(item, text)})")
+                     if isinstance(item, tuple) else text(item) for item in structure)
+
+
+def flatten(structure: tuple) -> tuple:
+    """The leaves of a nested tuple, in order."""
+    return tuple(leaf for item in structure for leaf in (flatten(item) if isinstance(item, tuple) else (item,)))
+
+
+def shaped(structure: tuple, leaves: Iterator) -> tuple:
+    """structure's nesting with its leaves taken in order from an iterator: ((a, b),), [x, y] → ((x, y),)."""
+    return tuple(shaped(item, leaves) if isinstance(item, tuple) else next(leaves) for item in structure)
+
+
+def result_paths(results: tuple, prefix: tuple[int, ...] = ()) -> dict[str, tuple[int, ...]]:
+    """Each Result's index path into torch's return value: {"output": (0,), "hidden": (1, 0), ...}."""
+    paths: dict[str, tuple[int, ...]] = {}
+    for index, item in enumerate(results):
+        if isinstance(item, tuple):
+            paths.update(result_paths(item, (*prefix, index)))
+        else:
+            paths[item.name] = (*prefix, index)
+    return paths
+
+
 def _no_count(args: Args, inputs: tuple[Shape, ...]) -> int:
     return 0
 
@@ -100,9 +135,18 @@ class LayerKind:
     # arguments of each of the n nodes that `a, b, ... = x -> kind(...)` becomes (every IR node has
     # one output), or raises CannotUnpack with a help text.
     unpack: Callable[[Args, int], tuple[Args, ...]] | None = None
+    # Kinds whose one torch call returns several tensors (an LSTM's (output, (h_n, c_n))): every Result,
+    # nested as torch returns them. A node of such a kind has them all as values; `a, (b, c) = ...` names
+    # them, a chain continues with the one `result_argument` names (the first when None), and `infer`
+    # returns that one's shape. Empty: the kind gives one tensor, infer's.
+    results: tuple = ()
+    result_argument: str | None = None
+    # Further tensor inputs a call may give after its `inputs` tensors, all or none, nested as the torch
+    # call takes them: an LSTM's initial state is one argument, the tuple (h_0, c_0): (("h_0", "c_0"),).
+    optional_inputs: tuple = ()
     # Pooling kinds: (kernel, stride, padding, dilation), one entry per spatial dim.
     window: Callable[[Args], tuple[tuple[int, ...], ...]] | None = None
-    operator: str | None = None                 # tensor arithmetic written with this operator (+, -, ...)
+    operator: str | None = None                 # tensor arithmetic written with this operator (+, -, ...; "[]": x[...])
     params: Callable[[Args, tuple[Shape, ...]], int] = _no_count         # trainable parameters
     buffers: Callable[[Args, tuple[Shape, ...]], int] = _no_count        # e.g. batchnorm running stats
     frozen_params: Callable[[Args, tuple[Shape, ...]], int] = _no_count  # requires_grad=False
@@ -113,7 +157,8 @@ class LayerKind:
     # How forward calls the module when it is not `self.<name>(inputs...)`, e.g. taking one element
     # of an LSTM's (output, (h, c)) result: call(module_expression, input_names, args) → expression.
     call: Callable[[str, tuple[str, ...], Args], str] | None = None
-    # ...or, for stateless tensor ops, a forward expression over the input variable names.
+    # ...or, for stateless tensor ops, a forward expression over the input variable names. A kind with
+    # no tensor input (inputs=0: ones, arange) gets the enclosing class's inputs, to read sizes off.
     functional: Callable[[Args, tuple[str, ...], tuple[Shape, ...]], str] | None = None
     label: Callable[[Args, tuple[Shape, ...]], str] | None = None
     doc: str = ""
@@ -123,6 +168,35 @@ class LayerKind:
     def signature(self) -> Signature:
         """What a call of this kind is bound against (made once: binding is on every layer call)."""
         return Signature(f"`{self.name}`", self.schema, self.positional, self.aliases)
+
+    @cached_property
+    def result_names(self) -> tuple[str, ...]:
+        """The names of the kind's results, in the order torch returns them (empty: one tensor)."""
+        return tuple(result.name for result in flatten(self.results))
+
+    def result_paths(self) -> dict[str, tuple[int, ...]]:
+        """Each result's index path into torch's return value: {"output": (0,), "hidden": (1, 0), ...}."""
+        return result_paths(self.results)
+
+    def chosen_result(self, args: Args | None) -> str | None:
+        """The result a chain continues with (None for a kind with one result)."""
+        if not self.results:
+            return None
+        chosen = args.values.get(self.result_argument) if args is not None and self.result_argument else None
+        return chosen if chosen in self.result_names else self.result_names[0]
+
+    def grouped(self, items: tuple) -> tuple:
+        """One item per tensor input, nested as the torch call takes them: (x, h0, c0) → (x, (h0, c0))."""
+        if self.inputs is None or len(items) == self.inputs:
+            return items
+        return items[:self.inputs] + shaped(self.optional_inputs, iter(items[self.inputs:]))
+
+    def input_counts(self) -> tuple[int, ...] | None:
+        """The numbers of tensors a call may give (None: one or more)."""
+        if self.inputs is None:
+            return None
+        return (self.inputs, self.inputs + len(flatten(self.optional_inputs))) if self.optional_inputs \
+            else (self.inputs,)
 
     def describe(self, args: Args, inputs: tuple[Shape, ...]) -> str:
         """Short text for tables and diagrams: "conv2d(1→6, 5×5)"."""
@@ -138,6 +212,13 @@ class LayerKind:
                    if n.lstrip("*") not in self.schema.fields]
         if unknown:
             raise ValueError(f"layer kind {self.name!r} names arguments it does not have: {unknown}")
+        names = self.result_names
+        if len(set(names)) != len(names) or any(not name.isidentifier() for name in names):
+            raise ValueError(f"layer kind {self.name!r} has result names that are not distinct identifiers: {names}")
+        if self.result_argument is not None and self.result_argument not in self.schema.fields:
+            raise ValueError(f"layer kind {self.name!r} chooses its result by an argument it does not have")
+        if self.optional_inputs and self.inputs is None:
+            raise ValueError(f"layer kind {self.name!r} has optional inputs after a variable number of inputs")
         names = (call.partition("(")[0] for call in self.recognise.calls)
         malformed = [n for n in names if "." not in n or not all(part.isidentifier() for part in n.split("."))]
         if malformed:

@@ -68,13 +68,17 @@ class _Linter:
             if node.name in live:
                 continue
             if any(i in downstream for i in node.inputs):
-                downstream.add(node.name)
-            elif node.variable and node.name in consumers:
-                downstream.add(node.name)
+                downstream.update(node.values)
+                continue
+            for value in node.values:   # each result of a layer that gives several
+                variable = node.variable_of(value)
+                if not variable or value not in consumers:
+                    continue
+                downstream.add(value)
                 self.diagnostics.warning(
-                    codes.W0103, f"`{node.variable}` only feeds layers whose results are never used", node.span,
+                    codes.W0103, f"`{variable}` only feeds layers whose results are never used", node.span,
                     notes=tuple(Note(f"the branch ends at `{s.node.variable or s.node.kind}`, which nothing uses",
-                                     s.node.span) for s in _sinks(node.name, consumers)[:3]),
+                                     s.node.span) for s in _sinks(value, consumers)[:3]),
                     help="connect the branch to the output, or remove it")
 
     def pytorch_order(self, layer: LayerResult) -> None:
@@ -159,8 +163,9 @@ def _sinks(name: str, consumers: dict[str, list[LayerResult]]) -> list[LayerResu
         for layer in consumers.get(pending.pop(), ()):
             if layer.node.name not in seen:
                 seen.add(layer.node.name)
-                if layer.node.name in consumers:
-                    pending.append(layer.node.name)
+                consumed = [value for value in layer.node.values if value in consumers]
+                if consumed:
+                    pending += consumed
                 else:
                     found.append(layer)
     return sorted(found, key=lambda layer: layer.node.span.start)

@@ -14,8 +14,8 @@ from . import syntax as ast
 from .arguments import ArgError, Signature, bind, validate
 from .diagnostics import Diagnostic, Diagnostics, Note, Severity
 from .folding import MAX_INT, MIN_INT, FoldError, fold, negate
-from .ir import Assumption, Graph, Input, Node, PyTorchReading, RepeatCopy
-from .kinds import CannotUnpack, LayerKind
+from .ir import Assumption, Graph, Input, Node, PyTorchReading, RepeatCopy, ResultValue, result_value
+from .kinds import CannotUnpack, LayerKind, flatten, nested, shaped
 from .program import Program
 from .resolve import Resolution, resolve
 from .schema import Bool, Field, Float, Int, Schema, Text, format_value
@@ -23,6 +23,7 @@ from .scopes import POISON, Binding, Naming, Scope, Tensor, block_prefix
 from .sizes import Size, relate, substitute, symbol, symbol_name
 from .source import Span
 from .suggest import nearest
+from .unpacking import call_form, inputs_mismatch, layout, matched, regrouping, results_mismatch
 
 MAX_REPEAT = 10_000
 # Limits that keep lowering bounded in time, memory and stack depth: repeats multiply (a `* 10000` inside
@@ -42,7 +43,7 @@ class _TooMuchWork(Exception):
         self.span, self.what = span, what
 
 
-Unpacking = tuple[ast.Call, int] | None   # the call whose tensors `a, b = ...` names, and how many
+Unpacking = tuple[ast.Call, tuple] | None   # the call whose tensors `a, (b, c) = ...` names, and the names
 
 
 class _Lowerer:
@@ -137,27 +138,30 @@ class _Lowerer:
         elif isinstance(statement, ast.Assign):
             self.bind_tensor(scope, statement.target, self.expression(scope, statement.value))
         elif isinstance(statement, ast.Unpack):
-            for target, value in zip(statement.targets, self.unpack(scope, statement)):
-                self.bind_tensor(scope, target, value)
+            for target, value in zip(statement.names, self.unpack(scope, statement)):
+                if target.name != ast.DISCARD:
+                    self.bind_tensor(scope, target, value)
         elif isinstance(statement, ast.OutputStmt):
             self.set_output(scope, self.tensor_value(self.expression(scope, statement.value), statement.value.span))
         elif isinstance(statement, ast.ChainStmt):
             self.expression(scope, statement.chain)
 
     def unpack(self, scope: Scope, statement: ast.Unpack) -> list[Any]:
-        """`a, b, c = x -> chunk(3)`: the last call makes one node per name (see LayerKind.unpack)."""
-        wanted, expr = len(statement.targets), statement.value
+        """`a, b, c = x -> chunk(3)`: the last call makes one node per name (see LayerKind.unpack);
+        `out, (h, c) = x -> lstm(64)`: one node, whose results the names take (see LayerKind.results)."""
+        wanted, expr = len(statement.names), statement.value
         last = expr.stages[-1] if isinstance(expr, ast.Chain) else expr
-        value = self.expression(scope, expr, (last, wanted) if isinstance(last, ast.Call) else None)
-        if isinstance(value, tuple) and all(isinstance(v, Tensor) for v in value):
+        value = self.expression(scope, expr, (last, statement.targets) if isinstance(last, ast.Call) else None)
+        if isinstance(value, tuple) and len(value) == wanted and all(map(_tensors, value)):   # `_` may take a group
             return list(value)
         if value is not POISON:
             kind = registry.lookup(last.func.name) if isinstance(last, ast.Call) else None
             what = f"`{last.func.name}`" if isinstance(last, ast.Call) else "this"
-            several = ", ".join(f"`{k}`" for k, v in registry.all_kinds().items() if v.unpack is not None)
+            several = ", ".join(f"`{k}`" for k, v in registry.all_kinds().items() if v.unpack or v.results)
             self.diagnostics.error(codes.E0318, f"{wanted} names are unpacked, but {what} gives one tensor",
-                                   last.span, help=f"only {several} give several tensors (when `index=` is not given)"
-                                   if kind is None or kind.unpack is None else None)
+                                   last.span, help=f"only {several} give several tensors (`chunk`, `split` and "
+                                   "`unbind` when `index=` is not given)" if kind is None or kind.unpack is None
+                                   else None)
         return [POISON] * wanted
 
     def input_decl(self, scope: Scope, decl: ast.InputDecl) -> None:
@@ -244,9 +248,8 @@ class _Lowerer:
         if isinstance(value, Tensor):  # the user's name for the node: generated code uses it as the variable
             for index in range(len(scope.nodes) - 1, -1, -1):
                 node = scope.nodes[index]
-                if node.name == value.ref:
-                    if node.variable is None:
-                        scope.nodes[index] = replace(node, variable=name.name)
+                if value.ref in node.values:
+                    scope.nodes[index] = _named(node, value.ref, name.name)
                     break
 
     def set_output(self, scope: Scope, value: Any) -> None:
@@ -348,7 +351,9 @@ class _Lowerer:
                                        f"got {format_value(count)}", stage.count.span)
                 return POISON
             self.repeats.append(stage)
-            enclosing = scope.repeat
+            enclosing, enclosing_label = scope.repeat, scope.repeat_label
+            if stage.label is not None:
+                scope.repeat_label = stage.label.name
             try:
                 for index in range(count):
                     self.count_work(stage.span)
@@ -359,18 +364,21 @@ class _Lowerer:
                         break
             finally:
                 self.repeats.pop()
-                scope.repeat = enclosing
+                scope.repeat, scope.repeat_label = enclosing, enclosing_label
             return value
         return self.call(scope, stage, [value], unpacking)
 
     def call(self, scope: Scope, call: ast.Call, piped: list[Any], unpacking: Unpacking = None) -> Any:
         resolution = self.resolution(scope.definition)
         tensors, positional, keywords, failed = list(piped), [], [], False
+        tensor_spans = [None] * len(piped)   # where each tensor argument is written (a group: its items')
         for arg in call.args:
             value = self.expression(scope, arg.value)
             failed |= value is POISON
-            if arg.name is None and isinstance(value, Tensor) and not positional:
-                tensors.append(value)
+            if arg.name is None and _tensors(value) and not positional:
+                tensors.append(value)   # a tensor, or a group of them: an LSTM's state `(h0, c0)`
+                tensor_spans.append(tuple(item.span for item in arg.value.items) if isinstance(value, tuple)
+                                    else arg.span)
             elif isinstance(value, Tensor):
                 self.diagnostics.error(codes.E0322, f"tensor `{arg.value.span.text}` is passed where "
                                        f"`{call.func.name}` expects an argument", arg.span,
@@ -386,7 +394,7 @@ class _Lowerer:
         visible = self.program.visible_from(scope.definition)
         kind = registry.lookup(name, plugins=name not in visible)
         if kind is None:
-            if failed or POISON in tensors:
+            if failed or POISON in tensors or any(isinstance(t, tuple) for t in tensors):
                 return POISON
             return self.block_call(scope, visible[name], call, tensors, positional, keywords)
         # Arguments are checked even after an upstream error: independent mistakes are all reported.
@@ -398,19 +406,40 @@ class _Lowerer:
             self.deferred.clear()
         if (args is None and reading is None) or POISON in tensors:
             return POISON
-        expected = kind.inputs
-        if not tensors or (expected is not None and len(tensors) != expected):
-            wanted = "a tensor input" if expected in (1, None) else f"{expected} tensor inputs"
-            self.diagnostics.error(codes.E0323, f"`{name}` needs {wanted}, but gets {len(tensors)}", call.span,
-                                   help=f"write `x -> {name}` or `{name}(x)`" if expected == 1 else None)
+        flat, expected = flatten(tuple(tensors)), kind.inputs
+        if (not flat and expected != 0) or (expected is not None and len(flat) not in kind.input_counts()):
+            wanted = "a tensor input" if expected in (1, None) else "no tensor input" if expected == 0 else \
+                f"{expected} tensor inputs"
+            optional = f", and optionally {nested(kind.optional_inputs, str)}" if kind.optional_inputs else ""
+            self.diagnostics.error(codes.E0323, f"`{name}` needs {wanted}{optional}, but gets {len(flat)}", call.span,
+                                   help=f"write `{call_form(kind)}`" if kind.optional_inputs else
+                                   f"write `x -> {name}` or `{name}(x)`" if expected == 1 else None)
             return POISON
-        inputs = [t.ref for t in tensors]
-        if unpacking is not None and unpacking[0] is call and kind.unpack is not None:
+        grouping = inputs_mismatch(kind, tensors)
+        if grouping is not None:
+            help, fixes = regrouping(kind, tensors, tensor_spans)
+            self.diagnostics.error(codes.E0323, grouping, call.span, help=help, fixes=fixes)
+            return POISON
+        inputs = [t.ref for t in flat]
+        optional = dict(zip(flatten(kind.optional_inputs), flatten(tuple(tensor_spans))[kind.inputs or 0:]))
+        spans.update({state: span for state, span in optional.items() if span is not None})
+        targets = unpacking[1] if unpacking is not None and unpacking[0] is call else None
+        if targets is not None and kind.results:
+            problem = results_mismatch(kind, targets)
+            if problem is not None:
+                self.diagnostics.error(codes.E0318, problem[0], call.span, help=problem[1], fixes=problem[2])
+                return POISON
+            self.add_node(scope, kind, args, spans, inputs, call.span, call.label, reading)
+            values = iter(Tensor(value) for value in scope.nodes[-1].values)
+            return tuple(matched(targets, shaped(kind.results, values)))
+        if targets is not None and kind.unpack is not None:
             try:
-                pieces = kind.unpack(args, unpacking[1])
+                if any(isinstance(t, ast.TargetGroup) for t in targets):
+                    raise CannotUnpack(f"`{name}` gives its pieces side by side: `a, b, c = ...`")
+                pieces = kind.unpack(args, len(targets))
             except CannotUnpack as reason:
-                self.diagnostics.error(codes.E0318, f"{unpacking[1]} names are unpacked, but `{name}` gives one "
-                                       "tensor", call.span, help=str(reason))
+                self.diagnostics.error(codes.E0318, f"{len(flatten(layout(targets)))} names are unpacked, but "
+                                       f"`{name}` gives one tensor", call.span, help=str(reason))
                 return POISON
             return tuple(self.add_node(scope, kind, piece, spans, inputs, call.span, None) for piece in pieces)
         return self.add_node(scope, kind, args, spans, inputs, call.span, call.label, reading)
@@ -492,17 +521,34 @@ class _Lowerer:
         if label is not None and label.name in scope.naming.labels and label.name not in scope.naming.used:
             scope.naming.use(label.name)
             return label.name
-        return scope.naming.fresh(prefix)
+        return scope.naming.fresh(scope.repeat_label or prefix)
 
     def add_node(self, scope: Scope, kind: LayerKind, args: Any, arg_spans: dict[str, Span],
                  inputs: list[str], span: Span, label: ast.Ident | None, reading: PyTorchReading | None = None) -> Tensor:
         self.layers += 1
         if self.layers > MAX_LAYERS:
             raise _TooMuchWork(self.repeats[0].span if self.repeats else span, f"{MAX_LAYERS:,} layers")
-        node = Node(self.node_name(scope, kind.prefix, label), kind.name, args, tuple(inputs), span, arg_spans,
-                    repeat=scope.repeat, reading=reading)
+        name = self.node_name(scope, kind.prefix, label)
+        chosen = kind.chosen_result(args if args is not None else reading.args if reading is not None else None)
+        results = tuple(ResultValue(r, name if r == chosen else result_value(name, r)) for r in kind.result_names)
+        node = Node(name, kind.name, args, tuple(inputs), span, arg_spans, repeat=scope.repeat, reading=reading,
+                    results=results)
         scope.nodes.append(node)
         return Tensor(node.name)
+
+
+def _tensors(value: Any) -> bool:
+    """A tensor, or a group of tensors (a tuple, possibly nested, of nothing else)."""
+    return isinstance(value, Tensor) or isinstance(value, tuple) and bool(value) and all(map(_tensors, value))
+
+
+def _named(node: Node, value: str, variable: str) -> Node:
+    """node with the user's name for one of its values (the first name given to it stays)."""
+    if node.variable is None and value == node.name:
+        node = replace(node, variable=variable)
+    results = tuple(replace(r, variable=variable) if r.value == value and r.variable is None else r
+                    for r in node.results)
+    return replace(node, results=results) if results != node.results else node
 
 
 def _names_in(condition: ast.SizeCondition) -> set[str]:

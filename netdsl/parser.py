@@ -200,7 +200,13 @@ class _ToAst:
 
     def unpack(self, meta, children):
         *names, value = children
-        return ast.Unpack(tuple(self._ident(n) for n in names), value, self._span(meta))
+        return ast.Unpack(self._targets(names), value, self._span(meta))
+
+    def target_group(self, meta, children):
+        return ast.TargetGroup(self._targets(children), self._span(meta))
+
+    def _targets(self, children) -> tuple:
+        return tuple(c if isinstance(c, ast.TargetGroup) else self._ident(c) for c in children)
 
     def chain_stmt(self, meta, children):
         head, *stages = children
@@ -220,6 +226,8 @@ class _ToAst:
 
     def named_stage(self, meta, children):
         label, layer = children
+        if isinstance(layer, ast.Repeat):
+            return ast.Repeat(layer.stages, layer.count, layer.span, label=self._ident(label))
         return ast.Call(layer.func, layer.args, layer.span, layer.parens, label=self._ident(label))
 
     def output_stage(self, meta, children):

@@ -114,6 +114,16 @@ def statement(pad: str, head: str, expr: str, comment: str = "", reserve: int = 
     if len(line) + reserve <= LINE_WIDTH:  # reserve: room for a trailing comma
         return above + [line]
     tree = ast.parse(expr, mode="eval").body
+    indexed = tree   # ruff splits the last brackets whose opening fits first: `out = f(x)[` / index / `]`
+    while isinstance(indexed, ast.Subscript):
+        opening = pad + head + expr[:indexed.slice.col_offset]
+        if len(opening) <= LINE_WIDTH:
+            return above + [opening, pad + INDENT + ast.get_source_segment(expr, indexed.slice),
+                            pad + "]" + expr[indexed.end_col_offset:]]
+        indexed = indexed.value
+    suffix = ""   # else a call indexed, `self.attn(q, k, v)[0]`, splits like the call, its index after `)`
+    if isinstance(indexed, ast.Call) and indexed is not tree:
+        tree, suffix = indexed, expr[indexed.end_col_offset:]
     opening = pad + head + (ast.get_source_segment(expr, tree.func) + "(" if isinstance(tree, ast.Call) else "")
     # ruff's preference: split the call's own parentheses if its opening fits, else parenthesize the
     # whole right-hand side if that fits on one line, else split the call anyway.
@@ -122,7 +132,7 @@ def statement(pad: str, head: str, expr: str, comment: str = "", reserve: int = 
     if isinstance(tree, ast.Call) and (len(opening) <= LINE_WIDTH or not (fits_parenthesized or nested)):
         parts = sorted([*tree.args, *tree.keywords], key=lambda n: (n.lineno, n.col_offset))
         callee = ast.get_source_segment(expr, tree.func)
-        return above + wrap(pad, f"{head}{callee}(", [ast.get_source_segment(expr, p) for p in parts], ")",
+        return above + wrap(pad, f"{head}{callee}(", [ast.get_source_segment(expr, p) for p in parts], ")" + suffix,
                              reserve=reserve)
     if fits_parenthesized or not head:
         return above + wrap(pad, f"{head}(", [expr], ")", explode=False)

@@ -64,7 +64,9 @@ def _same_layer(recipe: LayerResult, use: LayerResult, binding: dict[str, Dim]) 
     a, b = recipe.node, use.node
     if (a.name, a.kind, a.inputs) != (b.name, b.kind, b.inputs) or recipe.shape is None or use.shape is None:
         return False
-    if not all(_agree(_bound(s, binding), t) for s, t in zip((recipe.shape, *recipe.inputs), (use.shape, *use.inputs))):
+    if len(recipe.results) != len(use.results) or not all(
+            _agree(_bound(s, binding), t) for s, t in zip((recipe.shape, *recipe.inputs, *recipe.results),
+                                                            (use.shape, *use.inputs, *use.results))):
         return False
     if a.block is not None:   # the parameters as each call bound them
         return _bound(tuple(recipe.args.values()), binding) == tuple(use.args.values())

@@ -57,6 +57,10 @@ class LayerModel(_Model):
     params: int
     buffers: int
     macs: Count
+    results: dict[str, list[Dim] | None] | None = Field(
+        None, exclude_if=lambda value: value is None, description="a layer whose one call gives several tensors (an LSTM's output, hidden and cell): "
+                          "each one's shape, in the order torch returns them; output_shape is the one a chain "
+                          "continues with")
 
 
 class ReasonModel(_Model):
@@ -175,7 +179,8 @@ def file_model(analysis: Analysis, diagnostics: list[Diagnostic]) -> FileModel:
     for checked in analysis.networks:
         complete = checked.output_shape is not None and all(r.layer.shape is not None for r in rows(checked))
         layers = [LayerModel(path=r.path, name=r.name, depth=r.depth, kind=r.kind, arguments=_arguments(r),
-                             output_shape=_shape(r.shape), params=r.params, buffers=r.buffers, macs=_plain(r.macs))
+                             output_shape=_shape(r.shape), params=r.params, buffers=r.buffers, macs=_plain(r.macs),
+                             results={name: _shape(s) for name, s in r.results} if r.results else None)
                   for r in rows(checked)]
         networks.append(NetworkModel(
             name=checked.graph.name, parameters={k: _plain(v) for k, v in checked.graph.params.items()},

@@ -147,7 +147,7 @@ class _Resolver:
             self.define(statement.target)
         elif isinstance(statement, ast.Unpack):
             self.expression(statement.value)
-            for target in statement.targets:
+            for target in statement.bound:
                 self.define(target)
         elif isinstance(statement, ast.OutputStmt):
             self.expression(statement.value)
@@ -335,7 +335,7 @@ def _later_definitions(definition: ast.Definition) -> dict[str, Span]:
     found: dict[str, Span] = {}
     for statement in definition.body:
         targets = (statement.target,) if isinstance(statement, ast.Assign) else \
-            statement.targets if isinstance(statement, ast.Unpack) else ()
+            statement.bound if isinstance(statement, ast.Unpack) else ()
         for target in targets:
             found.setdefault(target.name, target.span)
     return found

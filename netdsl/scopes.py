@@ -66,6 +66,7 @@ class Scope:
     defined: set[str] = field(default_factory=set)
     output: str | None = None
     repeat: RepeatCopy | None = None   # the copy of a repeat being expanded: recorded on the nodes it makes
+    repeat_label: str | None = None    # the name of a named repeat being expanded: its layers' prefix
     # Symbols of the caller that the block's parameter values use (`ConvBN(C * t)`): the block's own
     # input-pattern symbols of those names are renamed (C → C_1), so that neither captures the other.
     outer: frozenset[str] = frozenset()
@@ -88,13 +89,13 @@ def block_prefix(name: str) -> str:
     return "".join(("_" + c.lower()) if c.isupper() and i else c.lower() for i, c in enumerate(name))
 
 
-def labels(body) -> list[ast.Call]:
-    """Every explicitly named layer in a definition body, in source order."""
-    found: list[ast.Call] = []
+def labels(body) -> list[ast.Call | ast.Repeat]:
+    """Every explicitly named layer or repeat in a definition body, in source order."""
+    found: list[ast.Call | ast.Repeat] = []
     pending = list(reversed(body))
     while pending:
         node = pending.pop()
-        if isinstance(node, ast.Call) and node.label is not None:
+        if isinstance(node, (ast.Call, ast.Repeat)) and node.label is not None:
             found.append(node)
         if isinstance(node, (ast.Call, ast.Repeat, ast.Chain, ast.BinOp, ast.Neg, ast.TupleExpr, ast.Arg,
                              ast.Assign, ast.Unpack, ast.OutputStmt, ast.ChainStmt)):

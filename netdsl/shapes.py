@@ -53,7 +53,7 @@ class ShapeError(Exception):
 def check_int64(what: str, *values) -> None:
     """Raise when a size computation overflows int64, as ATen's would (silently, giving garbage)."""
     if any(isinstance(v, int) and not -INT64_MAX - 1 <= v <= INT64_MAX for v in values):
-        raise ShapeError(f"{what} overflows the 64-bit integers PyTorch computes sizes in", code=codes.E0424,
+        raise ShapeError(f"{what} overflows the 64-bit integers PyTorch computes sizes in", code=codes.E0425,
                          help="use smaller sizes, strides, padding or dilation")
 
 
@@ -65,12 +65,12 @@ def check_window(kind: str, kernel: tuple, stride: tuple, padding: tuple, dilati
         largest = max((v for v in values if isinstance(v, int)), default=0)   # a block's symbolic sizes: at its calls
         if largest > INT32_MAX:
             raise ShapeError(f"`{kind}` {arg} {largest:,} is more than {INT32_MAX:,}, the most PyTorch's "
-                             "kernels take", arg=arg, code=codes.E0424)
+                             "kernels take", arg=arg, code=codes.E0425)
     windows = [2 * p + dl * (k - 1) + 1 for k, p, dl in zip(kernel, padding, dilation)]
     widest = max((w for w in windows if isinstance(w, int)), default=0)
     if widest > INT32_MAX:
         raise ShapeError(f"`{kind}` window with its padding spans {widest:,} elements, more than the {INT32_MAX:,} "
-                         "PyTorch computes sizes in (32-bit integers)", arg="padding", code=codes.E0424,
+                         "PyTorch computes sizes in (32-bit integers)", arg="padding", code=codes.E0425,
                          help="use a smaller kernel, dilation or padding")
 
 
@@ -79,7 +79,7 @@ def check_tensor_size(what: str, shape: Shape) -> None:
     elements = math.prod(d for d in shape if isinstance(d, int))
     if elements > MAX_ELEMENTS:
         raise ShapeError(f"{what} {format_shape(shape)} has {elements:,} elements, more than the {MAX_ELEMENTS:,} "
-                         "a PyTorch tensor can hold", code=codes.E0424,
+                         "a PyTorch tensor can hold", code=codes.E0425,
                          help="PyTorch sizes a tensor's storage in bytes as a 64-bit integer")
 
 

@@ -26,6 +26,23 @@ class Row:
     is_block: bool
     frozen: int = 0         # non-trainable parameters (requires_grad=False)
     layer: LayerResult | None = None   # the checked layer the row shows
+    results: tuple[tuple[str, Shape | None], ...] = ()   # a layer with several results: (name, shape) each
+    used: tuple[str, ...] = ()   # ...and the names of those its graph uses (the one a chain continues with if none)
+
+    @property
+    def output_text(self) -> str:
+        return output_text(self.shape, tuple(r for r in self.results if r[0] in self.used))
+
+
+def named_results(layer: LayerResult) -> tuple[tuple[str, Shape | None], ...]:
+    """(result name, shape) for each result of a layer that gives several; () for one that gives one."""
+    return tuple((result.name, shape) for result, (_, shape) in zip(layer.node.results, layer.values()))
+
+
+def output_text(shape: Shape | None, results: tuple[tuple[str, Shape | None], ...] = ()) -> str:
+    """What a layer gives, as tables show it: its shape, or each of its results ("output [N, 7, 64]; hidden
+    [1, N, 64]"): one row, one box, however many tensors its call returns."""
+    return "; ".join(f"{name} {format_shape(s)}" for name, s in results) if results else format_shape(shape)
 
 
 def describe(layer: LayerResult) -> str:
@@ -41,10 +58,14 @@ def describe(layer: LayerResult) -> str:
 def rows(checked: CheckedGraph, max_depth: int | None = None, prefix: str = "", depth: int = 0) -> list[Row]:
     """Every layer in order, blocks followed by their contents (down to max_depth)."""
     out = []
+    used = {checked.graph.output, *(name for layer in checked.layers for name in layer.node.inputs)}
     for layer in checked.layers:
         node = layer.node
+        shown = tuple(r.name for r in node.results if r.value in used or r.value == node.name and
+                      used.isdisjoint(node.values))
         out.append(Row(prefix + node.name, node.name, depth, node.kind, describe(layer), layer.shape,
-                       layer.params, layer.buffers, layer.macs, layer.inner is not None, layer.frozen, layer))
+                       layer.params, layer.buffers, layer.macs, layer.inner is not None, layer.frozen, layer,
+                       named_results(layer), shown))
         if layer.inner is not None and (max_depth is None or depth < max_depth):
             out += rows(layer.inner, max_depth, f"{prefix}{node.name}.", depth + 1)
     return out
@@ -54,7 +75,7 @@ def format_shapes(checked: CheckedGraph) -> str:
     """The `check --shapes` listing."""
     graph = checked.graph
     inputs = ", ".join(f"input {name}: {format_shape(shape)}" for name, shape in checked.input_shapes.items())
-    table = [(("  " * (r.depth + 1)) + r.name, r.label, format_shape(r.shape), f"{r.params:,}" if r.params else "")
+    table = [(("  " * (r.depth + 1)) + r.name, r.label, r.output_text, f"{r.params:,}" if r.params else "")
              for r in rows(checked)]
     widths = [max([len(cells[i]) for cells in table], default=0) for i in range(4)]
     lines = [f"{graph.name}  ({inputs})"]
@@ -138,11 +159,13 @@ def summarize(checked: CheckedGraph, batch: int | None = None, dtype: str = "flo
     chosen = batch_of(checked, batch)
     binding = {**(sizes or {}), **{name: chosen.size for name in chosen.symbols}}
     size = DTYPE_BYTES[dtype]
-    table = [replace(r, shape=_bind(r.shape, binding), macs=_bind(r.macs, binding)) for r in rows(checked)]
+    table = [replace(r, shape=_bind(r.shape, binding), macs=_bind(r.macs, binding),
+                     results=tuple((name, _bind(s, binding)) for name, s in r.results)) for r in rows(checked)]
     inputs = [_bind(s, binding) for s in checked.input_shapes.values()]
     totals = Totals(checked.params, checked.frozen, checked.buffers, _bind(checked.macs, binding),
                     (checked.params + checked.frozen + checked.buffers) * size, _bytes(inputs, size),
-                    _bytes([r.shape for r in table if not r.is_block and r.shape is not None], size))
+                    _bytes([s for r in table if not r.is_block for s in ([x for _, x in r.results] or [r.shape])
+                            if s is not None], size))
     return table, totals
 
 
@@ -166,7 +189,7 @@ def format_summary(checked: CheckedGraph, batch: int | None = None, dtype: str =
     table, totals = summarize(checked, batch, dtype, sizes)
     chosen = batch_of(checked, batch)
     head = ("Layer", "Kind", "Output shape", "Params", "MACs")
-    cells = [("  " * r.depth + r.name, r.label, format_shape(r.shape), f"{r.params + r.frozen:,}", _count(r.macs))
+    cells = [("  " * r.depth + r.name, r.label, r.output_text, f"{r.params + r.frozen:,}", _count(r.macs))
              for r in table]
     widths = [max(len(c[i]) for c in [head, *cells]) for i in range(5)]
     line = "  ".join
@@ -208,7 +231,8 @@ def summary_dict(checked: CheckedGraph, batch: int | None = None, dtype: str = "
         "sizes": dict(sizes or {}), "parameters": {k: _plain_value(v) for k, v in checked.graph.params.items()},
         "output_shape": shape(_bind(checked.output_shape, binding)),
         "layers": [{"path": r.path, "depth": r.depth, "kind": r.kind, "label": r.label, "output_shape": shape(r.shape),
-                    "params": r.params, "non_trainable_params": r.frozen, "buffers": r.buffers, "macs": _plain(r.macs)}
+                    "params": r.params, "non_trainable_params": r.frozen, "buffers": r.buffers, "macs": _plain(r.macs),
+                    **({"results": {name: shape(s) for name, s in r.results}} if r.results else {})}
                    for r in table],
         "totals": {"params": totals.params + totals.frozen, "trainable_params": totals.params,
                    "non_trainable_params": totals.frozen, "buffers": totals.buffers, "macs": _plain(totals.macs),

@@ -75,6 +75,7 @@ class Repeat:
     stages: tuple[Stage, ...]
     count: Expr
     span: Span
+    label: Ident | None = None  # `blocks: Block(64) * 3` names the copies blocks1, blocks2, blocks3
 
 
 @dataclass(frozen=True)
@@ -132,11 +133,39 @@ class Assign:
 
 
 @dataclass(frozen=True)
+class TargetGroup:
+    """`(h, c)` among the names of an unpacking: tensors a layer returns grouped, as an LSTM's state."""
+    targets: tuple[Ident | TargetGroup, ...]
+    span: Span
+
+
+DISCARD = "_"   # `_, (h, c) = x -> lstm(64)`: a tensor given a place in an unpacking but no name
+
+
+@dataclass(frozen=True)
 class Unpack:
-    """`a, b = x -> chunk(2)`: one name per tensor of a layer that returns several."""
-    targets: tuple[Ident, ...]
+    """`a, b = x -> chunk(2)`, `out, (h, c) = x -> lstm(64)`: one name per tensor of a layer that returns
+    several, nested as it returns them."""
+    targets: tuple[Ident | TargetGroup, ...]
     value: Expr
     span: Span
+
+    @property
+    def names(self) -> tuple[Ident, ...]:
+        """Every name of the targets, flattened in order, `_` included."""
+        found, pending = [], list(reversed(self.targets))
+        while pending:
+            target = pending.pop()
+            if isinstance(target, TargetGroup):
+                pending += reversed(target.targets)
+            else:
+                found.append(target)
+        return tuple(found)
+
+    @property
+    def bound(self) -> tuple[Ident, ...]:
+        """The names that name a tensor (not `_`)."""
+        return tuple(name for name in self.names if name.name != DISCARD)
 
 
 @dataclass(frozen=True)

@@ -189,6 +189,47 @@ def elementwise(draw) -> Case:
     return Case({"scalar": scalar, **some(draw, scalar_first=st.booleans())}, (a,))
 
 
+@st.composite
+def prelu(draw) -> Case:
+    x = shape(draw, 0, 4)
+    channels = x[1] if len(x) > 1 else 1
+    count = draw(st.sampled_from([1, channels, channels, draw(size(1, 6))]))
+    return Case({"num_parameters": count, **some(draw, init=FLOATS)}, (x,))
+
+
+@st.composite
+def instancenorm(draw, d: int) -> Case:
+    args = some(draw, eps=st.floats(1e-6, 1e-1), momentum=st.one_of(st.none(), st.floats(0, 1)),
+                affine=st.booleans(), track_running_stats=st.booleans())
+    return Case(args, (image(draw, d, draw(size(1, 4)), high=3),))
+
+
+@st.composite
+def local_response_norm(draw) -> Case:
+    return Case({"size": draw(size(1, 5)), **some(draw, alpha=st.floats(1e-5, 1), beta=st.floats(0, 1),
+                                                  k=st.floats(0.5, 2))}, (shape(draw, 0, 5, high=4),))
+
+
+@st.composite
+def clamp(draw) -> Case:
+    bound = st.one_of(st.none(), st.integers(-3, 3), FLOATS)
+    return Case(some(draw, min=bound, max=bound), (shape(draw, 0, 4, high=4),))
+
+
+@st.composite
+def selection(draw, value: bool) -> Case:
+    """where(condition, a, b) and masked_fill(x, mask, value): boolean tensors, shapes that mostly broadcast."""
+    a = shape(draw, 0, 4, high=4)
+    others = tuple(broadcastable(draw, a) for _ in range(1 if value else 2))
+    shapes = tuple(draw(st.permutations((a, *others))))
+    return Case({"value": draw(st.one_of(st.integers(-3, 3), FLOATS))} if value else {}, shapes, dtype="bool")
+
+
+@st.composite
+def triangle(draw) -> Case:
+    return Case(some(draw, diagonal=st.integers(-4, 4)), (shape(draw, 0, 4, high=4),))
+
+
 # ---------------------------------------------------------------- the table
 
 GENERATORS: dict[str, Callable[[], st.SearchStrategy[Case]]] = {
@@ -200,7 +241,20 @@ GENERATORS: dict[str, Callable[[], st.SearchStrategy[Case]]] = {
     **{f"batchnorm{d}d": (lambda d=d: batchnorm(d)) for d in (1, 2, 3)},
     "layernorm": layernorm,
     "groupnorm": groupnorm,
-    **{name: pointwise for name in ("relu", "silu", "sigmoid", "tanh", "identity")},
+    **{name: pointwise for name in ("relu", "silu", "sigmoid", "tanh", "identity", "relu6", "hardswish", "mish",
+                                    "selu", "hardsigmoid", "logsigmoid", "sqrt", "rsqrt", "exp", "log", "abs")},
+    "hardtanh": lambda: pointwise(min_val=FLOATS, max_val=FLOATS),
+    "softplus": lambda: pointwise(beta=FLOATS, threshold=FLOATS),
+    "celu": lambda: pointwise(alpha=st.one_of(st.just(0.0), FLOATS)),
+    "prelu": prelu,
+    "glu": with_dim,
+    **{f"instancenorm{d}d": (lambda d=d: instancenorm(d)) for d in (1, 2, 3)},
+    "local_response_norm": local_response_norm,
+    "clamp": clamp,
+    "where": lambda: selection(value=False),
+    "masked_fill": lambda: selection(value=True),
+    "tril": triangle,
+    "triu": triangle,
     "leaky_relu": lambda: pointwise(negative_slope=FLOATS),
     "elu": lambda: pointwise(alpha=FLOATS),
     "gelu": lambda: pointwise(approximate=st.sampled_from(["none", "tanh"])),
@@ -211,7 +265,7 @@ GENERATORS: dict[str, Callable[[], st.SearchStrategy[Case]]] = {
     "flatten": flatten,
     "reshape": reshape,
     "view": reshape,
-    **{name: elementwise for name in ("add", "sub", "mul", "div")},
+    **{name: elementwise for name in ("add", "sub", "mul", "div", "pow", "gt", "ge", "lt", "le", "eq", "ne")},
 }
 
 # The graph kinds (issue #3) keep their generators in their own module.

@@ -116,7 +116,7 @@ class Unsupported(nn.Module):
     def __init__(self):
         super().__init__()
         self.fc = nn.Linear(8, 8)
-        self.act = nn.Mish()
+        self.act = nn.Softsign()
         self.gate = Gate()
         self.scale = nn.Parameter(torch.ones(8))
 

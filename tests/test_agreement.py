@@ -57,8 +57,62 @@ def _mean_shortcut(case: Case, d: int) -> bool:
         (s if o is None else o) == 1 for s, o in zip(x[-d:], expand(case.args["output_size"], d)))
 
 
+def _slice_sizes(case: Case) -> list[int]:
+    """The size of each slice of a getitem case, as Python computes it on range(n) (the dims it would index)."""
+    rank, index = len(case.shapes[0]), case.args["index"]
+    used = sum(type(i) is int or isinstance(i, tuple) for i in index)
+    dims, found = iter(range(rank)), []
+    for item in index:
+        if item is Ellipsis:
+            for _ in range(rank - used):
+                next(dims, None)
+        elif type(item) is int or isinstance(item, tuple):
+            d = next(dims, None)
+            if isinstance(item, tuple) and d is not None and (item[2] or 1) > 0:
+                found.append(len(range(case.shapes[0][d])[slice(*item)]))
+    return found
+
+
+def _crop_mismatch(case: Case) -> bool:
+    x, like = case.shapes
+    return len(x) != len(like) or len(x) < 3 or any(a < b for a, b in zip(x[2:], like[2:]))
+
+
+def _arange_length(case: Case) -> float:
+    start, end, step = (case.args.get(k, default) for k, default in (("start", 0), ("end", None), ("step", 1)))
+    start, end = (0, start) if end is None else (start, end)
+    return math.ceil((end - start) / step) if step else 1
+
+
+def _ignored_causal_mask(case: Case) -> bool:
+    """multihead_attention with is_causal, an attn_mask of the wrong shape and no key_padding_mask: torch
+    then drops the mask unchecked (need_weights=False hands is_causal to SDPA); netdsl checks it."""
+    args, shapes = case.args, case.shapes
+    if not (args.get("is_causal") and args.get("attn_mask")) or args.get("key_padding_mask"):
+        return False
+    query, mask = shapes[0], shapes[-1]
+    key = shapes[1] if len(shapes) > 2 else query
+    batched = len(query) == 3
+    seq = 1 if args.get("batch_first") and batched else 0
+    if len(query) not in (2, 3) or len(key) <= seq:
+        return False
+    lq, ls = query[seq], key[seq]
+    heads = args["num_heads"] * (query[1 - seq] if batched else 1)
+    return len(mask) in (2, 3) and mask not in ((lq, ls), (heads, lq, ls))
+
+
 # Regions where netdsl is deliberately stricter than PyTorch: netdsl must reject, PyTorch is not asked.
 STRICTER: dict[str, tuple[str, Callable[[Case], bool]]] = {
+    # Every size is at least 1 (E0420): torch returns empty tensors for these.
+    "getitem": ("getitem with a slice that selects nothing", lambda case: 0 in _slice_sizes(case)),
+    "arange": ("arange with no elements", lambda case: _arange_length(case) <= 0),
+    **{name: (f"{name} with a size of 0", lambda case: 0 in case.args["size"]) for name in ("ones", "zeros")},
+    "expand": ("expand to a size of 0", lambda case: 0 in case.args["sizes"]),
+    # center_crop is netdsl's own op (its code is a slice, which checks nothing): crop [N, C, *spatial] to
+    # a smaller or equal spatial size of a tensor of the same rank.
+    "center_crop": ("center_crop of tensors that do not fit", _crop_mismatch),
+    "multihead_attention": ("multihead_attention with is_causal and a mask of the wrong shape",
+                            _ignored_causal_mask),
     # torch only warns and then drops single elements instead of channels: almost always a mistake.
     "dropout2d": ("dropout2d on input that is not 3-D or 4-D", lambda case: len(case.shapes[0]) not in (3, 4)),
     # torch's CPU kernels return an empty tensor for a transposed 2d/3d convolution whose output size is

@@ -205,7 +205,7 @@ def test_untraceable_control_flow_gives_fxs_reason_and_line():
     assert os.path.basename(problem.where).startswith("transformer.py:")
 
 
-def test_attention_masks_are_refused_by_the_kinds_own_binding():
+def test_attention_masks_become_the_kinds_last_inputs():
     class Masked(nn.Module):
         def __init__(self):
             super().__init__()
@@ -214,10 +214,14 @@ def test_attention_masks_are_refused_by_the_kinds_own_binding():
         def forward(self, x, mask):
             return self.attn(x, x, x, key_padding_mask=mask)[0]
 
-    with pytest.raises(ImportFailed) as failure:
-        import_model(Masked(), "[N, 5, 16]", "[N, 5]")
-    (problem,) = failure.value.problems
-    assert "`key_padding_mask` is not supported" in problem.message and "test_importer.py:" in problem.where
+    original = Masked().eval()
+    imported = import_model(original, "[N, 5, 16]", "[N, 5]")
+    assert "key_padding_mask=true" in imported.text
+    built = netdsl.build_module(imported.text).eval()
+    built.load_state_dict(imported.state_dict(original))
+    x, mask = torch.randn(2, 5, 16), torch.tensor([[False] * 4 + [True], [False] * 5])
+    with torch.no_grad():
+        torch.testing.assert_close(built(x, mask), original(x, mask))
 
 
 def test_a_plugin_kind_is_imported_through_its_own_declaration(monkeypatch):

@@ -153,6 +153,24 @@ def test_layer_names_are_deterministic_and_user_names_are_kept():
     assert [layer.node.name for layer in analysis.network().layers] == ["fc1", "relu1", "head", "relu2", "fc2"]
 
 
+def test_a_named_repeat_names_its_copies_and_they_build():
+    spec = """block B(C: int) { input x: [N, C]  x -> linear(C) -> relu -> output }
+    network A() { input x: [N, 8]  x -> blocks: B(8) * 2 -> head: linear(2) -> output }"""
+    analysis = netdsl.check_text(spec)
+    assert [layer.node.name for layer in analysis.network().layers] == ["blocks1", "blocks2", "head"]
+    import torch
+    module = netdsl.build_module(spec)
+    assert list(module.state_dict()) == [f"{name}.{p}" for name in ("blocks1.fc1", "blocks2.fc1", "head")
+                                         for p in ("weight", "bias")]
+    assert module(torch.zeros(3, 8)).shape == (3, 2)
+
+
+def test_a_repeat_name_is_a_layer_name():
+    analysis = netdsl.check_text("""block B(C: int) { input x: [N, C]  x -> linear(C) -> output }
+    network A() { input x: [N, 8]  x -> head: B(8) * 2 -> head: linear(2) -> output }""")
+    assert [d.code for d in analysis.diagnostics.items] == ["E0203"]
+
+
 def test_several_networks_in_one_file_are_all_checked():
     analysis = netdsl.check_text("network A() { input x: [N, 4]  x -> linear(2) -> output }\n"
                                  "network B() { input x: [N, 4]  x -> linear(3) -> output }\n")

@@ -67,7 +67,7 @@ def test_huge_integers_are_errors_not_crashes(size):
 
 def test_recurrent_stacks_deeper_than_torch_builds_are_refused():
     analysis = netdsl.check_text("network A() { input x: [10, N, 4]\n x -> lstm(8, num_layers=1000000000) -> output }")
-    assert [d.code for d in analysis.diagnostics.sorted()] == ["E0424"]
+    assert [d.code for d in analysis.diagnostics.sorted()] == ["E0425"]
     assert netdsl.check_text("network A() { input x: [10, N, 4]\n x -> lstm(8, num_layers=1000) -> output }").ok
 
 

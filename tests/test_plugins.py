@@ -22,7 +22,8 @@ def plugin_path(monkeypatch):
 
 
 def test_without_the_plugin_its_kinds_are_unknown(capsys, monkeypatch):
-    monkeypatch.setattr(registry, "_KINDS", {k: v for k, v in registry._KINDS.items() if k not in ("dense", "center")})
+    loaded = registry.all_kinds()  # the table filled first: the flags below are not undone after the test
+    monkeypatch.setattr(registry, "_KINDS", {k: v for k, v in loaded.items() if k not in ("dense", "center")})
     monkeypatch.setattr(registry, "_plugins_loaded", True)
     code, _, err = run_cli(capsys, "check", SPEC)
     assert code == 1 and "unknown layer or block `center`" in err
@@ -63,7 +64,8 @@ def test_entry_point_discovery(plugin_path, tmp_path, monkeypatch):
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: netdsl-example-plugin\nVersion: 0.1.0\n")
     (info / "entry_points.txt").write_text("[netdsl.layers]\nexample = netdsl_example_plugin\n")
     monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.setattr(registry, "_KINDS", {k: v for k, v in registry._KINDS.items() if k not in ("dense", "center")})
+    loaded = registry.all_kinds()  # the table filled first: the flags below are not undone after the test
+    monkeypatch.setattr(registry, "_KINDS", {k: v for k, v in loaded.items() if k not in ("dense", "center")})
     monkeypatch.setattr(registry, "_plugins_loaded", False)
     monkeypatch.delitem(sys.modules, "netdsl_example_plugin", raising=False)
     assert registry.lookup("dense") is not None and netdsl.check_file(SPEC).ok

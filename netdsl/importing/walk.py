@@ -207,8 +207,9 @@ class Walk:
         if path in several.picked:
             return several.picked[path]
         if several.picked and several.weighted:
-            return self._fail(node, f"uses two results of `{several.origin}` ({several.kind.name}): a spec layer "
-                                    f"gives one", SHARING_HELP)
+            return self._fail(node, f"uses two results of `{several.origin}` ({several.kind.name}): the importer "
+                                    "writes one result per layer", "a spec unpacks them as torch does, "
+                                    f"`out, (h, c) = x -> {several.kind.name}(...)`: write that line by hand")
         try:
             values = validate(several.kind, {**several.args, **chosen})
         except CannotImport as error:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .. import registry
+from ..kinds import nested
 from ..names import check_python_name
 from ..schema import Float, format_value
 from ..shapes import format_shape
@@ -154,7 +155,9 @@ class _DefinitionWriter:
             name, arguments = step.bodies[0].definition.name, [*tensors, *map(format_value, step.values)]
             call = f"{name}({', '.join(arguments)})" + (f" * {step.repeat}" if step.repeat > 1 else "")
         else:
-            arguments = [*tensors, *_arguments(step)]
+            # An LSTM's initial state is one argument, as in torch: `lstm(x, (h0, c0), 64)`.
+            grouped = registry.lookup(step.kind).grouped(tuple(step.inputs[:1] if piped else ()) + tuple(tensors))
+            arguments = [nested((item,), str) for item in grouped[1 if piped else 0:]] + _arguments(step)
             call = step.kind + (f"({', '.join(arguments)})" if arguments else "")
         return f"{label}: {call}" if label else call
 

@@ -8,10 +8,10 @@ from importlib import import_module
 from .. import codes
 from ..kinds import Inferred
 from ..shapes import Shape, ShapeError, fixed_size, format_shape
-from ..sizes import format_size
+from ..sizes import Size, at_least, format_size, maximum, symbol_name
 
-_FAMILIES = ("conv", "pool", "linear", "norm", "activation", "tensor_ops", "combine", "axes", "resample",
-             "recurrent", "attention")
+_FAMILIES = ("conv", "pool", "padding", "linear", "norm", "activation", "elementwise", "tensor_ops", "combine",
+             "axes", "indexing", "reductions", "creation", "resample", "recurrent", "attention")
 
 
 def builtin_kinds():
@@ -26,6 +26,13 @@ def spatial_input(kind: str, shape: Shape, d: int) -> int:
         raise ShapeError(f"`{kind}` expects a {d + 1}-D or {d + 2}-D input ([C, {axes}] or [N, C, {axes}]), "
                          f"but receives {len(shape)}-D {format_shape(shape)}", code=codes.E0404)
     return len(shape) - d - 1
+
+
+def least_rank(kind: str, shape: Shape, rank: int, layout: str) -> None:
+    """Check an input of at least `rank` dims; `layout` names them in the message ("[N, C, *spatial]")."""
+    if len(shape) < rank:
+        raise ShapeError(f"`{kind}` expects {layout} (at least {rank}-D), but receives {len(shape)}-D "
+                         f"{format_shape(shape)}", code=codes.E0404)
 
 
 def channels_of(kind: str, field: str, d: int) -> Inferred:
@@ -46,3 +53,31 @@ def as_arg(values: tuple) -> str:
     if len(set(values)) == 1:
         return format_size(values[0])
     return "(" + ", ".join(map(format_size, values)) + ")"
+
+
+def minimum(a, b):
+    """min(a, b) of two sizes: one of them when that is provably the smaller, else a + b − max(a, b)."""
+    if at_least(b, a) is True:
+        return a
+    if at_least(a, b) is True:
+        return b
+    return a + b - maximum(a, b)
+
+
+def input_sizes(names: tuple[str, ...], inputs: tuple[Shape, ...]) -> dict[str, str]:
+    """The symbols that are whole dims of the inputs, as generated code reads them: {"N": "x.size(0)"}."""
+    spelled: dict[str, str] = {}
+    for name, shape in zip(names, inputs):
+        for i, d in enumerate(shape):
+            symbol = symbol_name(d)
+            if symbol is not None:
+                spelled.setdefault(symbol, f"{name}.size({i})")
+    return spelled
+
+
+def python_dim(size, spelled: dict[str, str]) -> str:
+    """A size in generated code: its symbols read off the inputs where they are dims of one (`spelled`),
+    any other symbol by its own name (`N`), which the code generator must define."""
+    if not isinstance(size, Size):
+        return str(size)
+    return format_size(size, {**{s: s for s in size.symbols()}, **spelled})

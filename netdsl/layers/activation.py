@@ -1,11 +1,12 @@
-"""Shape-preserving element-wise layers: activations, softmax, dropout, identity."""
+"""Element-wise layers: activations (prelu with its weights), softmax, dropout, identity; glu halves a dim."""
 
 from __future__ import annotations
 
 from .. import codes
 from ..kinds import LayerKind, Recognise, Role
-from ..schema import INT, PROBABILITY, Choice, Field, Float, Schema, format_value
-from ..shapes import ShapeError, format_shape, normalize_dim
+from ..schema import INT, POSITIVE, PROBABILITY, Choice, Field, Float, Schema, format_value
+from ..shapes import ShapeError, divides, fixed_size, format_shape, normalize_dim, require
+from ..sizes import compare, format_size
 
 # ELU and LeakyReLU convert their scalar to the input's dtype (float32), which torch refuses past this.
 FLOAT32 = Float(ge=-3.4028234663852886e38, le=3.4028234663852886e38)
@@ -15,7 +16,8 @@ def _same_shape(args, inputs):
     return inputs[0]
 
 
-def _pointwise(name: str, module: str, prefix: str | None = None, role: Role = Role.NONE, calls: tuple[str, ...] = (),
+def _pointwise(name: str, module: str, prefix: str | None = None, role: Role = Role.NONE, infer=_same_shape,
+               calls: tuple[str, ...] = (),
                **fields) -> LayerKind:
     options = tuple(fields)
 
@@ -24,7 +26,7 @@ def _pointwise(name: str, module: str, prefix: str | None = None, role: Role = R
         return name + ("(" + ", ".join(f"{k}={format_value(v)}" for k, v in extras.items()) + ")" if extras else "")
 
     return LayerKind(
-        name=name, schema=Schema(fields), infer=_same_shape, prefix=prefix or name, positional=options, module=module,
+        name=name, schema=Schema(fields), infer=infer, prefix=prefix or name, positional=options, module=module,
         module_args=lambda args, inputs: ((), args.changed(*options)), label=label, doc=f"torch.{module}", role=role,
         recognise=Recognise(calls))
 
@@ -44,6 +46,10 @@ def _torch_function(name: str) -> tuple[str, ...]:
     return f"torch.{name}", f"torch.nn.functional.{name}", f"Tensor.{name}"
 
 
+def _functional(name: str) -> tuple[str, ...]:
+    return (f"torch.nn.functional.{name}",)
+
+
 def _softmax_kind(name: str, module: str) -> LayerKind:
     def infer(args, inputs):
         normalize_dim(args.dim, len(inputs[0]))
@@ -56,6 +62,59 @@ def _softmax_kind(name: str, module: str) -> LayerKind:
         recognise=Recognise(_torch_function(name)))
 
 
+def _hardtanh_infer(args, inputs):
+    if not args.max_val > args.min_val:
+        raise ShapeError(f"`hardtanh` needs max_val ({args.max_val}) greater than min_val ({args.min_val})",
+                         arg="max_val", code=codes.E0307, help="swap them, or use distinct bounds")
+    return inputs[0]
+
+
+def _celu_infer(args, inputs):
+    if args.alpha == 0:
+        raise ShapeError("`celu` divides by alpha, so alpha cannot be 0", arg="alpha", code=codes.E0314,
+                         help="use a non-zero alpha (1.0 by default)")
+    return inputs[0]
+
+
+def _glu_infer(args, inputs):
+    (shape,) = inputs
+    if not shape:
+        raise ShapeError("`glu` halves a dim, but receives a scalar []", code=codes.E0404)
+    dim = normalize_dim(args.dim, len(shape))
+    require(divides(2, shape[dim]), lambda: ShapeError(
+        f"`glu` halves dim {args.dim}, whose size {format_size(shape[dim])} is odd (input {format_shape(shape)})",
+        arg="dim", code=codes.E0302, help="glu splits the dim into two equal halves: use a dim of even size"))
+    return shape[:dim] + (shape[dim] // 2,) + shape[dim + 1:]
+
+
+def _prelu_infer(args, inputs):
+    (shape,) = inputs
+    n = args.num_parameters
+    if compare(n, 1) is True:
+        return shape
+    if not shape:
+        raise ShapeError(f"`prelu` with {format_size(n)} parameters needs a channel dim, but receives a scalar []",
+                         arg="num_parameters", code=codes.E0404)
+    # torch pairs the weights with dim 1; a 1-D input counts as one channel.
+    channels = fixed_size("prelu", "channels", shape[1]) if len(shape) >= 2 else 1
+    where = "dim 1" if len(shape) >= 2 else "a 1-D input has one"
+    require(compare(n, channels), lambda: ShapeError(
+        f"`prelu` has {format_size(n)} parameters, one per channel, but the input {format_shape(shape)} has "
+        f"{format_size(channels)} channels ({where})", arg="num_parameters", code=codes.E0301,
+        inferred=format_size(channels),
+        help=f"use num_parameters={format_size(channels)} (one per channel) or 1 (shared)"))
+    return shape
+
+
+PRELU = LayerKind(
+    name="prelu", schema=Schema(dict(num_parameters=Field(POSITIVE, 1), init=Field(Float(), 0.25))),
+    infer=_prelu_infer, prefix="prelu", positional=("num_parameters", "init"),
+    params=lambda args, inputs: args.num_parameters,
+    module="nn.PReLU", module_args=lambda args, inputs: ((), args.changed("num_parameters", "init")),
+    label=lambda args, inputs: f"prelu({format_size(args.num_parameters)})" if args.num_parameters != 1 else "prelu",
+    doc="torch.nn.PReLU: a learnt negative slope, shared (num_parameters=1) or one per channel (dim 1)",
+    role=Role.ACTIVATION)
+
 KINDS = (
     _pointwise("relu", "nn.ReLU", role=Role.ACTIVATION, calls=_torch_function("relu")),
     _pointwise("leaky_relu", "nn.LeakyReLU", role=Role.ACTIVATION, calls=("torch.nn.functional.leaky_relu",),
@@ -64,7 +123,21 @@ KINDS = (
     _pointwise("gelu", "nn.GELU", role=Role.ACTIVATION, calls=("torch.nn.functional.gelu",),
                approximate=Field(Choice(("none", "tanh")), "none")),
     _pointwise("silu", "nn.SiLU", role=Role.ACTIVATION, calls=("torch.nn.functional.silu",)),
+    _pointwise("relu6", "nn.ReLU6", role=Role.ACTIVATION, calls=_functional("relu6")),
+    _pointwise("hardtanh", "nn.Hardtanh", role=Role.ACTIVATION, infer=_hardtanh_infer, calls=_functional("hardtanh"),
+               min_val=Field(Float(), -1.0), max_val=Field(Float(), 1.0)),
+    _pointwise("hardswish", "nn.Hardswish", role=Role.ACTIVATION, calls=_functional("hardswish")),
+    _pointwise("mish", "nn.Mish", role=Role.ACTIVATION, calls=_functional("mish")),
+    _pointwise("softplus", "nn.Softplus", role=Role.ACTIVATION, calls=_functional("softplus"),
+               beta=Field(Float(), 1.0), threshold=Field(Float(), 20.0)),
+    _pointwise("selu", "nn.SELU", role=Role.ACTIVATION, calls=_torch_function("selu")[:2]),
+    _pointwise("celu", "nn.CELU", role=Role.ACTIVATION, infer=_celu_infer, calls=_torch_function("celu")[:2],
+               alpha=Field(Float(), 1.0)),
+    PRELU,
+    _pointwise("glu", "nn.GLU", infer=_glu_infer, calls=_functional("glu"), dim=Field(INT, -1)),
     _pointwise("sigmoid", "nn.Sigmoid", role=Role.SQUASH, calls=_torch_function("sigmoid")),
+    _pointwise("hardsigmoid", "nn.Hardsigmoid", role=Role.SQUASH, calls=_functional("hardsigmoid")),
+    _pointwise("logsigmoid", "nn.LogSigmoid", role=Role.SQUASH, calls=_functional("logsigmoid")),
     _pointwise("tanh", "nn.Tanh", role=Role.SQUASH, calls=_torch_function("tanh")),
     _pointwise("identity", "nn.Identity", prefix="id"),
     _pointwise("dropout", "nn.Dropout", prefix="drop", role=Role.DROPOUT, p=Field(PROBABILITY, 0.5)),

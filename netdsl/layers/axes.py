@@ -1,4 +1,5 @@
-"""Ops that move, add or remove dims: transpose, permute, unsqueeze, squeeze, select, mean/sum/max."""
+"""Ops that move, add or remove dims: transpose, permute, unsqueeze, squeeze, select. (Reductions, which
+remove dims too, are in reductions.)"""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ from ..kinds import CannotImport, LayerKind, Recognise, TensorArg
 from ..schema import (
     INT,
     Anything,
-    Bool,
     Either,
     Field,
     Nothing,
@@ -15,7 +15,7 @@ from ..schema import (
     Tuple,
     format_value,
 )
-from ..shapes import ShapeError, format_shape, normalize_dim, numel, require
+from ..shapes import ShapeError, format_shape, normalize_dim, require
 from ..sizes import Size, at_least, format_size
 
 
@@ -52,23 +52,24 @@ def _unsqueeze_infer(args, inputs):
     return shape[:dim] + (1,) + shape[dim:]
 
 
-def _dims(args, shape, arg: str = "dim") -> tuple[int, ...]:
-    """The dims an op acts on (None: all of them), resolved; torch rejects a repeated dim."""
-    if args.dim is None:
+def resolve_dims(dim, shape, arg: str = "dim", empty_is_all: bool = False) -> tuple[int, ...]:
+    """The dims an op acts on (None: all of them; `()` too for reductions, as torch), resolved; torch
+    rejects a repeated dim."""
+    if dim is None or (empty_is_all and dim == ()):
         return tuple(range(len(shape)))
-    written = args.dim if isinstance(args.dim, tuple) else (args.dim,)
+    written = dim if isinstance(dim, tuple) else (dim,)
     dims = tuple(normalize_dim(d, len(shape), arg) for d in written)
     if len(set(dims)) != len(dims):
-        raise ShapeError(f"dim {format_value(args.dim)} names a dim twice", arg=arg, code=codes.E0402)
+        raise ShapeError(f"dim {format_value(dim)} names a dim twice", arg=arg, code=codes.E0402)
     return dims
 
 
-_DIMS_OR_NONE = Either((INT, Tuple(INT), Nothing()))
+DIMS_OR_NONE = Either((INT, Tuple(INT), Nothing()))
 
 
 def _squeeze_infer(args, inputs):
     (shape,) = inputs
-    dims = _dims(args, shape)
+    dims = resolve_dims(args.dim, shape)
     # Like torch, squeezing a dim whose size is not 1 leaves it in place. A symbolic size would be
     # squeezed away when it is 1, changing the rank: the shape is the one for sizes of at least 2.
     for d in dims:
@@ -98,14 +99,6 @@ def _select_infer(args, inputs):
     return shape[:dim] + shape[dim + 1:]
 
 
-def _reduce_infer(args, inputs):
-    (shape,) = inputs
-    dims = _dims(args, shape)
-    if args.keepdim:
-        return tuple(1 if d in dims else s for d, s in enumerate(shape))
-    return tuple(s for d, s in enumerate(shape) if d not in dims)
-
-
 def _bind_index(arguments: dict) -> tuple[tuple[TensorArg, ...], dict]:
     """torch.select(x, dim, index), and `x[i]` or `x[:, i]`: one index along one dim, full slices before it."""
     if "key" not in arguments:
@@ -125,25 +118,9 @@ def _index_text(key) -> str:
     return "..." if key is Ellipsis else str(key)
 
 
-def _methods(name: str) -> tuple[str, ...]:
+def methods(name: str) -> tuple[str, ...]:
+    """The function as torch spells it and as a tensor method."""
     return f"torch.{name}", f"Tensor.{name}"
-
-
-def _reduction(name: str, torch_name: str) -> LayerKind:
-    def emit(args, names, inputs):
-        dims = args.dim
-        if dims is None and args.keepdim:
-            dims = tuple(range(len(inputs[0])))  # torch.amax/mean need explicit dims to keep them
-        return f"torch.{torch_name}({names[0]}" + ("" if dims is None else f", dim={dims}") + \
-            (", keepdim=True" if args.keepdim else "") + ")"
-
-    return LayerKind(
-        name=name, schema=Schema(dict(dim=Field(_DIMS_OR_NONE, None), keepdim=Field(Bool(), False))),
-        infer=_reduce_infer, prefix=name, positional=("dim", "keepdim"), functional=emit,
-        macs=lambda args, inputs, output: numel(inputs[0]),
-        label=lambda args, inputs: f"{name}({', '.join(filter(None, (_dim_text(args), 'keepdim' * args.keepdim)))})",
-        doc=f"torch.{torch_name} over dim (an int, a tuple, or all dims when omitted)",
-        recognise=Recognise(_methods(torch_name)))
 
 
 KINDS = (
@@ -151,29 +128,25 @@ KINDS = (
               prefix="transpose", positional=("dim0", "dim1"),
               functional=lambda args, names, inputs: f"{names[0]}.transpose({args.dim0}, {args.dim1})",
               label=lambda args, inputs: f"transpose({args.dim0}, {args.dim1})", doc="torch.transpose: swap two dims",
-              recognise=Recognise(_methods("transpose"))),
+              recognise=Recognise(methods("transpose"))),
     LayerKind(name="permute", schema=Schema({"dims": Field(Anything())}), infer=_permute_infer, prefix="permute",
               positional=("*dims",),
               functional=lambda args, names, inputs: f"{names[0]}.permute({', '.join(map(str, args.dims))})",
               label=lambda args, inputs: f"permute({', '.join(map(str, args.dims))})",
-              doc="torch.permute: reorder dims", recognise=Recognise(_methods("permute"))),
+              doc="torch.permute: reorder dims", recognise=Recognise(methods("permute"))),
     LayerKind(name="unsqueeze", schema=Schema({"dim": Field(INT)}), infer=_unsqueeze_infer, prefix="unsqueeze",
               positional=("dim",), functional=lambda args, names, inputs: f"{names[0]}.unsqueeze({args.dim})",
               label=lambda args, inputs: f"unsqueeze({args.dim})", doc="torch.unsqueeze: insert a dim of size 1",
-              recognise=Recognise(_methods("unsqueeze"))),
-    LayerKind(name="squeeze", schema=Schema({"dim": Field(_DIMS_OR_NONE, None)}), infer=_squeeze_infer,
+              recognise=Recognise(methods("unsqueeze"))),
+    LayerKind(name="squeeze", schema=Schema({"dim": Field(DIMS_OR_NONE, None)}), infer=_squeeze_infer,
               prefix="squeeze", positional=("dim",),
               functional=lambda args, names, inputs: f"{names[0]}.squeeze({'' if args.dim is None else args.dim})",
               label=lambda args, inputs: f"squeeze({_dim_text(args)})", doc="torch.squeeze: drop dims of size 1",
-              recognise=Recognise(_methods("squeeze"))),
+              recognise=Recognise(methods("squeeze"))),
     LayerKind(name="select", schema=Schema(dict(dim=Field(INT), index=Field(INT))), infer=_select_infer,
               prefix="select", positional=("dim", "index"),
               functional=lambda args, names, inputs: f"{names[0]}.select({args.dim}, {args.index})",
               label=lambda args, inputs: f"select({args.dim}, {args.index})",
               doc="torch.select: one index along dim, that dim removed (select(0, -1): the last layer's hidden state)",
-              recognise=Recognise((*_methods("select"), "operator.getitem(input, key)"), bind=_bind_index)),
-    _reduction("mean", "mean"),
-    _reduction("sum", "sum"),
-    # torch.max(x, dim) returns (values, indices); amax returns the values alone, over one or several dims.
-    _reduction("max", "amax"),
+              recognise=Recognise((*methods("select"), "operator.getitem(input, key)"), bind=_bind_index)),
 )

@@ -1,4 +1,4 @@
-"""batchnorm1d/2d/3d, layernorm, groupnorm."""
+"""batchnorm1d/2d/3d, instancenorm1d/2d/3d, layernorm, groupnorm, local_response_norm."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ import math
 
 from .. import codes
 from ..kinds import Inferred, LayerKind
-from ..schema import POSITIVE, Bool, Either, Field, Float, Schema, Tuple, optional
+from ..schema import POSITIVE, Bool, Either, Field, Float, Int, Schema, Tuple, format_value, optional
 from ..shapes import ShapeError, divides, fixed_size, format_shape, numel, require
 from ..sizes import at_least, compare, format_size
+from . import channels_of, least_rank
 
 _NORM_FIELDS = dict(eps=Field(Float(gt=0), 1e-5), momentum=Field(optional(Float()), 0.1), affine=Field(Bool(), True),
                     track_running_stats=Field(Bool(), True))
@@ -52,6 +53,34 @@ def _batchnorm_kind(d: int) -> LayerKind:
         module_args=lambda args, inputs: ((args.num_features,), args.changed(*tuple(fields)[1:])),
         label=lambda args, inputs: f"{name}({format_size(args.num_features)})",
         doc=f"torch.nn.BatchNorm{d}d; num_features is inferred")
+
+
+def _instancenorm_kind(d: int) -> LayerKind:
+    name = f"instancenorm{d}d"
+    fields = dict(num_features=Field(optional(POSITIVE), None),
+                  **{**_NORM_FIELDS, "affine": Field(Bool(), False), "track_running_stats": Field(Bool(), False)})
+
+    def infer(args, inputs):
+        (shape,) = inputs
+        spatial = shape[len(shape) - d:]
+        # torch raises whenever it normalizes with the input's statistics: in training, and always
+        # without running statistics.
+        require(at_least(numel(spatial), 2), lambda: ShapeError(
+            f"`{name}` normalizes each channel over its {format_shape(spatial)} spatial elements: a single value "
+            f"(input {format_shape(shape)}; torch raises: expected more than 1 spatial element)", code=codes.E0308,
+            help="normalize before the spatial size shrinks to 1, or use layernorm"))
+        return shape
+
+    return LayerKind(
+        name=name, schema=Schema(fields), infer=infer, prefix="inorm", positional=tuple(fields),
+        inferred=(channels_of(name, "num_features", d),),
+        params=lambda args, inputs: 2 * args.num_features if args.affine else 0,
+        buffers=lambda args, inputs: 2 * args.num_features + 1 if args.track_running_stats else 0,
+        macs=lambda args, inputs, output: numel(output), module=f"nn.InstanceNorm{d}d",
+        module_args=lambda args, inputs: ((args.num_features,), args.changed(*tuple(fields)[1:])),
+        label=lambda args, inputs: f"{name}({format_size(args.num_features)})",
+        doc=f"torch.nn.InstanceNorm{d}d (affine and track_running_stats false by default, as torch); num_features "
+            "is inferred")
 
 
 def _normalized_shape(args, shape) -> tuple:
@@ -122,4 +151,22 @@ GROUPNORM = LayerKind(
     label=lambda args, inputs: f"groupnorm({format_size(args.num_groups)}, {format_size(args.num_channels)})",
     doc="torch.nn.GroupNorm; num_channels is inferred")
 
-KINDS = (*(_batchnorm_kind(d) for d in (1, 2, 3)), LAYERNORM, GROUPNORM)
+
+def _lrn_infer(args, inputs):
+    least_rank("local_response_norm", inputs[0], 3, "[N, C, *spatial] to normalize across channels")
+    return inputs[0]
+
+
+LOCAL_RESPONSE_NORM = LayerKind(
+    name="local_response_norm",
+    schema=Schema(dict(size=Field(Int(gt=0)), alpha=Field(Float(), 1e-4), beta=Field(Float(), 0.75),
+                       k=Field(Float(), 1.0))),
+    infer=_lrn_infer, prefix="lrn", positional=("size", "alpha", "beta", "k"),
+    macs=lambda args, inputs, output: numel(output) * args.size, module="nn.LocalResponseNorm",
+    module_args=lambda args, inputs: ((args.size,), args.changed("alpha", "beta", "k")),
+    label=lambda args, inputs: f"local_response_norm({args.size}" + "".join(
+        f", {k}={format_value(v)}" for k, v in args.changed("alpha", "beta", "k").items()) + ")",
+    doc="torch.nn.LocalResponseNorm (AlexNet): each value divided by the activity of `size` neighbouring channels")
+
+KINDS = (*(_batchnorm_kind(d) for d in (1, 2, 3)), *(_instancenorm_kind(d) for d in (1, 2, 3)), LAYERNORM, GROUPNORM,
+         LOCAL_RESPONSE_NORM)

@@ -73,7 +73,7 @@ def _pool_kind(d: int, mode: str) -> LayerKind:
         if name == "maxpool1d" and any(isinstance(o, int) and o > INT32_MAX for o in out):
             # ATen's max_pool1d checks its output length as a 32-bit integer: 2**31 wraps to a negative size.
             raise ShapeError(f"`maxpool1d` output length {times(out)} is more than {INT32_MAX:,}, which PyTorch's "
-                             "max_pool1d cannot compute", arg="kernel_size", code=codes.E0424,
+                             "max_pool1d cannot compute", arg="kernel_size", code=codes.E0425,
                              help="pool a shorter input, or with a larger stride")
         for o in out:
             require(at_least(o, 1), lambda: ShapeError(

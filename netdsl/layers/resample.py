@@ -1,4 +1,5 @@
-"""Resampling: upsample (nn.Upsample), interpolate (F.interpolate), pixel_shuffle, pixel_unshuffle."""
+"""Resampling: upsample (nn.Upsample), interpolate (F.interpolate), pixel_shuffle, pixel_unshuffle; and
+channel_shuffle, which rearranges channels as pixel_shuffle rearranges them into space."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from ..shapes import (
     require,
 )
 from ..sizes import at_least, format_size, scale
+from . import least_rank
 
 MODES = ("nearest", "nearest-exact", "linear", "bilinear", "bicubic", "trilinear", "area")
 # Modes that only work on one rank (torch: "Got 4D input, but linear mode needs 3D input").
@@ -70,7 +72,7 @@ def _resample_infer(name: str):
         for s, f in zip(spatial, factors):   # torch: ⌊size × scale⌋ in double, stored in int64
             if isinstance(s, int) and not s * f < INT64_MAX + 1:
                 raise ShapeError(f"scale_factor {f} makes the size {s} larger than PyTorch's 64-bit sizes hold",
-                                 arg="scale_factor", code=codes.E0424)
+                                 arg="scale_factor", code=codes.E0425)
         out = tuple(scale(s, f) for s, f in zip(spatial, factors))
         for size in out:
             require(at_least(size, 1), lambda: ShapeError(
@@ -123,6 +125,22 @@ def _shuffle_kind(name: str, field: str, up: bool) -> LayerKind:
         recognise=Recognise((f"torch.nn.functional.{name}", f"torch.{name}")))
 
 
+def _channel_shuffle_infer(args, inputs):
+    (shape,) = inputs
+    least_rank("channel_shuffle", shape, 3, "[N, C, *spatial]")
+    require(divides(args.groups, shape[1]), lambda: ShapeError(
+        f"`channel_shuffle` needs the channels ({format_size(shape[1])}) divisible by groups={args.groups} "
+        f"(input {format_shape(shape)})", arg="groups", code=codes.E0302,
+        help="use the groups of the grouped convolution before it"))
+    return shape
+
+
+CHANNEL_SHUFFLE = LayerKind(
+    name="channel_shuffle", schema=Schema({"groups": Field(Int(gt=0))}), infer=_channel_shuffle_infer,
+    prefix="shuffle", positional=("groups",), module="nn.ChannelShuffle",
+    module_args=lambda args, inputs: ((args.groups,), {}), label=lambda args, inputs: f"channel_shuffle({args.groups})",
+    doc="torch.nn.ChannelShuffle (ShuffleNet): channels in `groups` groups, interleaved")
+
 KINDS = (
     LayerKind(name="upsample", schema=_RESAMPLE, infer=_resample_infer("upsample"), prefix="upsample",
               positional=("size", "scale_factor", "mode", "align_corners"),
@@ -141,4 +159,5 @@ KINDS = (
                   "align_corners=None, recompute_scale_factor=None, antialias=False)",))),
     _shuffle_kind("pixel_shuffle", "upscale_factor", True),
     _shuffle_kind("pixel_unshuffle", "downscale_factor", False),
+    CHANNEL_SHUFFLE,
 )

@@ -1,4 +1,5 @@
-"""Tensor reshaping (flatten, reshape, view) and element-wise arithmetic (a + b, x * 2, ...)."""
+"""Tensor reshaping (flatten, reshape, view) and the element-wise operators: arithmetic (a + b, x * 2,
+x ** 2) and comparisons (x > 0, a == b), which give boolean masks."""
 
 from __future__ import annotations
 
@@ -125,7 +126,7 @@ def _bind_operands(arguments: dict) -> tuple[tuple[TensorArg, ...], dict]:
     return (b,), {"scalar": a, "scalar_first": True}
 
 
-def _elementwise_kind(name: str, symbol: str, commutative: bool, calls: tuple[str, ...]) -> LayerKind:
+def _elementwise_kind(name: str, symbol: str, commutative: bool, calls: tuple[str, ...], what: str = "") -> LayerKind:
     def emit(args, names, inputs):
         operands = list(names)
         if args.scalar is not None:
@@ -142,7 +143,7 @@ def _elementwise_kind(name: str, symbol: str, commutative: bool, calls: tuple[st
                                       scalar_first=Field(Bool(), False))),
         infer=_elementwise_infer, prefix=name, inputs=None, positional=("scalar", "scalar_first"), operator=symbol,
         commutative=commutative, functional=emit, label=label,
-        doc=f"`a {symbol} b` with torch broadcasting, or a tensor and a number",
+        doc=f"`a {symbol} b` with torch broadcasting, or a tensor and a number{what}",
         recognise=Recognise(calls, bind=_bind_operands))
 
 
@@ -152,9 +153,19 @@ def _operator_calls(name: str, operator: str, extra: str = "") -> tuple[str, ...
             f"torch.{name}(input, other{extra})", f"Tensor.{name}(input, other{extra})")
 
 
+def _comparison_calls(name: str) -> tuple[str, ...]:
+    """`a > b` (operator.gt), torch.gt(a, b) and a.gt(b)."""
+    return f"operator.{name}(input, other)", f"torch.{name}(input, other)", f"Tensor.{name}(input, other)"
+
+
+_MASK = ": a boolean mask"
 KINDS = (FLATTEN, _reshape_kind("reshape", ("torch.reshape", "Tensor.reshape")),
          _reshape_kind("view", ("Tensor.view",)),
          _elementwise_kind("add", "+", True, _operator_calls("add", "add", ", alpha=1")),
          _elementwise_kind("sub", "-", False, _operator_calls("sub", "sub", ", alpha=1")),
          _elementwise_kind("mul", "*", True, _operator_calls("mul", "mul")),
-         _elementwise_kind("div", "/", False, _operator_calls("div", "truediv", ", rounding_mode=None")))
+         _elementwise_kind("div", "/", False, _operator_calls("div", "truediv", ", rounding_mode=None")),
+         _elementwise_kind("pow", "**", False, ("operator.pow(input, other)", "torch.pow(input, other)",
+                                                "Tensor.pow(input, other)"), " (x ** 2, 2 ** x)"),
+         *(_elementwise_kind(name, symbol, symbol in ("==", "!="), _comparison_calls(name), _MASK) for name, symbol in (
+             ("gt", ">"), ("ge", ">="), ("lt", "<"), ("le", "<="), ("eq", "=="), ("ne", "!="))))

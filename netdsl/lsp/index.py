@@ -98,7 +98,7 @@ class Index:
                         self._expression(dim, local, visible, definition)
             elif isinstance(statement, (ast.Assign, ast.Unpack)):
                 self._expression(statement.value, local, visible, definition)
-                targets = (statement.target,) if isinstance(statement, ast.Assign) else statement.targets
+                targets = (statement.target,) if isinstance(statement, ast.Assign) else statement.bound
                 for target in targets:
                     self._bind(target, "tensor", local, definition)
             else:

@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from .. import registry
 from .. import syntax as ast
 from ..checker import CheckedGraph, LayerResult
+from ..kinds import nested
 from ..pipeline import Analysis
 from ..shapes import format_dim, format_shape
 from ..source import Span
+from ..summary import named_results, output_text
 from .index import Index, Symbol
 
 
@@ -21,6 +23,10 @@ def pytorch_call(kind: registry.LayerKind, args, inputs: tuple, names: tuple[str
         items = [_python(v) for v in positional] + [f"{k}={_python(v)}" for k, v in keywords.items()]
         return f"{kind.module}({', '.join(items)})"
     return kind.functional(args, names, inputs)
+
+
+def _output(layer: LayerResult) -> str:
+    return output_text(layer.shape, named_results(layer)) if layer.shape is not None else "unknown"
 
 
 def _python(value) -> str:
@@ -92,8 +98,11 @@ def _layer(chosen: list[Use]) -> str:
         if layer.inputs is not None and layer.args is not None and kind is not None:
             lines.append(f"```python\n{pytorch_call(kind, layer.args, layer.inputs, node.inputs)}\n```")
         ins = ", ".join(format_shape(s) for s in layer.inputs) if layer.inputs is not None else "unknown"
-        lines.append(f"input {ins} → output {format_shape(layer.shape) if layer.shape else 'unknown'}  ")
+        lines.append(f"input {ins} → {'' if node.results else 'output '}{_output(layer)}  ")   # results are named
         lines.append(f"error: {layer.error}" if layer.error else _counts(layer))
+    if kind is not None and kind.results:
+        lines.append(f"\none call returns `({nested(kind.results, lambda r: r.name)})`: "
+                     f"`{nested(kind.results, lambda r: r.name)} = ...` names them")
     if kind is not None and kind.doc:
         lines.append(f"\n{kind.doc}")
     return "\n".join(lines)
@@ -114,7 +123,7 @@ def _block(chosen: list[Use], analysis: Analysis) -> str:
         args = ", ".join(f"{k}={v}" for k, v in node.args.items())
         lines.append(f"{'*' + use.where + '*: ' if use.where else ''}`{node.name}` = {node.kind}({args})  ")
         ins = ", ".join(format_shape(s) for s in layer.inputs) if layer.inputs is not None else "unknown"
-        lines.append(f"input {ins} → output {format_shape(layer.shape) if layer.shape else 'unknown'}  ")
+        lines.append(f"input {ins} → output {_output(layer)}  ")
         lines.append(_counts(layer))
     return "\n".join(lines)
 
@@ -126,11 +135,14 @@ def tensor_shapes(analysis: Analysis, symbol: Symbol) -> list[tuple[str, str]]:
         if symbol.name in checked.input_shapes:
             found.append((format_shape(checked.input_shapes[symbol.name]), f"input{' ' + where if where else ''}"))
             continue
-        layer = next((layer for layer in reversed(checked.layers) if layer.node.variable == symbol.name), None)
-        if layer is not None:
-            shape = format_shape(layer.shape) if layer.shape is not None else "unknown"
-            made = f"from `{layer.node.kind}` (`{layer.node.name}`) at {layer.node.span.short()}"
-            found.append((shape, made + (f" {where}" if where else "")))
+        made = next(((layer, value, shape) for layer in reversed(checked.layers) for value, shape in layer.values()
+                     if layer.node.variable_of(value) == symbol.name), None)
+        if made is not None:
+            layer, value, shape = made
+            result = layer.node.result_of(value)
+            text = f"{result + ' ' if result else ''}from `{layer.node.kind}` (`{layer.node.name}`) at " \
+                   f"{layer.node.span.short()}"
+            found.append((format_shape(shape) if shape is not None else "unknown", text + (f" {where}" if where else "")))
     return found
 
 
@@ -171,7 +183,7 @@ def shape_hints(analysis: Analysis, path: str) -> list[tuple[int, str]]:
             current.append(use)
     hints = []
     for uses_here in last.values():
-        shapes = list(dict.fromkeys(format_shape(u.layer.shape) for u in uses_here if u.layer.shape is not None))
+        shapes = list(dict.fromkeys(_output(u.layer) for u in uses_here if u.layer.shape is not None))
         if shapes:
             hints.append((uses_here[0].layer.node.span.end, " | ".join(shapes[-3:])))
     return sorted(hints)
