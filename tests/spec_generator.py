@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from netdsl import registry
 from netdsl.checker import infer_layer
 from netdsl.schema import (
-    Anything,
     Bool,
     Choice,
     Either,
@@ -41,7 +40,10 @@ SYMBOLS = {"N": 2, "L": 5, "S": 3}   # symbolic sizes and the values the runner 
 # Arguments that restate an inferred size: given now and then (right or wrong), not drawn blindly.
 INFERRED = {"in_channels": 1, "in_features": -1, "num_features": 1, "num_channels": 1, "input_size": -1,
             "embed_dim": -1}
-KINDS = sorted(registry.all_kinds())
+# netdsl checks shapes, not dtypes: a float-only layer after one of these (an integer or bool result) is
+# accepted and fails in torch (`argmin -> logsigmoid`). A known gap, reported; not drawn here.
+INTEGER_RESULTS = {"argmax", "argmin", "eq", "ne", "lt", "le", "gt", "ge"}
+KINDS = sorted(set(registry.all_kinds()) - INTEGER_RESULTS)
 
 
 @dataclass
@@ -130,8 +132,7 @@ class _Draw:
             return None
         if isinstance(kind, Text):
             return self.rng.choice(["a", ""])
-        assert isinstance(kind, Anything), kind
-        return self.integer()
+        return self.integer()   # Anything, or a kind's own type (getitem's index): its rule decides
 
 
 # ---------------------------------------------------------------- layers

@@ -375,3 +375,24 @@ def test_the_int64_minimum_can_be_written():
     assert analysis.ok and analysis.network().graph.params["n"] == -(2**63)
     assert netdsl.check_text(network("output x", params="n: int = 0"), n=-(2**63)).ok
     assert codes(network("output x", params="n: int = -9223372036854775807 - 2")) == ["E0326"]
+
+
+# ---------------------------------------------------------------- found by the build-and-run property test
+
+def test_a_size_list_given_as_one_keyword_value_is_an_argument_error():
+    for layer in ("expand(sizes=3)", "reshape(shape=3)", "permute(dims=1)"):
+        assert codes(network(f"x -> {layer} -> output", "x: [2, 1]")) == ["E0314"]
+    assert codes(network("output ones(size=3) + x", "x: [3]")) == ["E0314"]
+
+
+def test_float_arguments_of_functional_kinds_are_python_literals():
+    for layer in ("std(correction=1e999)", "var(correction=-1e999)", "std(correction=1.5)"):
+        source = netdsl.generate_source(network(f"x -> {layer} -> output", "x: [2, 3]"))
+        compile(source, "generated", "exec")
+    source = netdsl.generate_source(network("x -> interpolate(scale_factor=2.5, mode='linear') -> output", "x: [1, 2, 4]"))
+    assert 'F.interpolate(x, scale_factor=2.5, mode="linear")' in source
+
+
+def test_a_broadcast_between_sizes_that_differ_by_a_number_has_accepted_sizes():
+    analysis = netdsl.check_text(network("t = x -> zeropad1d((4, 2))\n  output t * x", "x: [N, 4, S]"))
+    assert analysis.ok and [a.symbol for a in analysis.accepted["A"].answers] == ["S"]

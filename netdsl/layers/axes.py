@@ -129,7 +129,7 @@ KINDS = (
               functional=lambda args, names, inputs: f"{names[0]}.transpose({args.dim0}, {args.dim1})",
               label=lambda args, inputs: f"transpose({args.dim0}, {args.dim1})", doc="torch.transpose: swap two dims",
               recognise=Recognise(methods("transpose"))),
-    LayerKind(name="permute", schema=Schema({"dims": Field(Anything())}), infer=_permute_infer, prefix="permute",
+    LayerKind(name="permute", schema=Schema({"dims": Field(Tuple(Anything()))}), infer=_permute_infer, prefix="permute",
               positional=("*dims",),
               functional=lambda args, names, inputs: f"{names[0]}.permute({', '.join(map(str, args.dims))})",
               label=lambda args, inputs: f"permute({', '.join(map(str, args.dims))})",

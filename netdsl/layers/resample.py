@@ -7,6 +7,7 @@ import math
 
 from .. import codes
 from ..kinds import LayerKind, Recognise
+from ..pysource import literal
 from ..schema import (
     POSITIVE,
     Bool,
@@ -152,7 +153,7 @@ KINDS = (
               positional=("size", "scale_factor", "mode", "align_corners"),
               macs=lambda args, inputs, output: numel(output),
               functional=lambda args, names, inputs: f"F.interpolate({names[0]}" + "".join(
-                  f", {k}={v!r}" for k, v in _options(args).items()) + ")",
+                  f", {k}={literal(v)}" for k, v in _options(args).items()) + ")",
               label=_label("interpolate"), doc="torch.nn.functional.interpolate; the same arguments as upsample",
               recognise=Recognise((
                   "torch.nn.functional.interpolate(input, size=None, scale_factor=None, mode='nearest', "

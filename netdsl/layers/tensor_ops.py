@@ -15,6 +15,7 @@ from ..schema import (
     Float,
     Nothing,
     Schema,
+    Tuple,
     format_value,
 )
 from ..shapes import ShapeError, broadcast, format_shape, normalize_dim, numel, require
@@ -96,7 +97,7 @@ def _reshape_expression(method: str):
 
 def _reshape_kind(name: str, calls: tuple[str, ...]) -> LayerKind:
     return LayerKind(
-        name=name, schema=Schema({"shape": Field(Anything())}), infer=_reshape_infer, prefix=name,
+        name=name, schema=Schema({"shape": Field(Tuple(Anything()))}), infer=_reshape_infer, prefix=name,
         # Both emit `.reshape`: it is the same view wherever torch's `.view` succeeds, and a copy where the
         # input's strides (after a transpose or a chunk, which shapes do not show) make `.view` raise.
         positional=("*shape",), functional=_reshape_expression("reshape"),
