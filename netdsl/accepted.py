@@ -26,6 +26,7 @@ from . import codes
 from .checker import CheckedGraph, Constraint, LayerResult
 from .diagnostics import Diagnostic, Diagnostics, Note, Severity
 from .ir import Assumption
+from .shapes import format_shape
 from .sizes import (
     Condition,
     Dim,
@@ -558,6 +559,29 @@ def report_accepted(checked: CheckedGraph, accepted: Accepted, diagnostics: Diag
             diagnostics.error(codes.E0416, f"no {answer.symbol} satisfies network `{checked.graph.name}`", declared,
                               notes=tuple(_conflict_notes(checked, answer.symbol)),
                               help="the notes say what each layer needs: change the one that is not meant")
+    report_batch_parameters(checked, accepted, diagnostics)
+
+
+def report_batch_parameters(checked: CheckedGraph, accepted: Accepted, diagnostics: Diagnostics) -> None:
+    """W0111: a batch size (an input's leading symbol) that only 1 satisfies, because a layer needs it
+    equal to a parameter's dim of size 1 (`cat(cls, x, dim=1)` without expanding `cls`)."""
+    batches = {symbol_name(i.shape[0]) for i in checked.graph.inputs if i.shape}
+    learnables = {layer.node.name: layer for layer in checked.layers if layer.node.learnable is not None}
+    only_one = {a.symbol for a in accepted.answers if a.sizes is not None and 1 in a.sizes and 2 not in a.sizes}
+    for constraint in checked.constraints:
+        symbols = constraint.requirement.condition.symbols()
+        name = next(iter(symbols)) if len(symbols) == 1 else None
+        parameter = next((learnables[i] for i in constraint.node.inputs if i in learnables), None)
+        if name not in batches & only_one or parameter is None or 1 not in parameter.shape:
+            continue
+        what = "buffer" if parameter.node.learnable.buffer else "parameter"
+        sizes = ", ".join([name, *["-1"] * (len(parameter.shape) - 1)])
+        diagnostics.warning(codes.W0111, f"{what} `{parameter.node.name}` is {format_shape(parameter.shape)}, so "
+                            f"`{constraint.node.kind}` accepts a batch {name} of 1 only", constraint.node.span,
+                            notes=(Note(f"`{parameter.node.name}` is declared here", parameter.node.span),),
+                            help=f"`{constraint.node.kind}` does not broadcast: expand it over the batch, "
+                                 f"`{parameter.node.name} -> expand({sizes})`")
+        only_one.discard(name)
 
 
 def _conflict_notes(checked: CheckedGraph, name: str) -> list[Note]:

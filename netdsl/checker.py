@@ -19,6 +19,7 @@ from .schema import Args, SchemaError, format_value
 from .shapes import (
     MAX_ELEMENTS,
     Requirement,
+    numel,
     Shape,
     ShapeError,
     allowing_symbolic_weights,
@@ -55,6 +56,8 @@ class LayerResult:
     inner: CheckedGraph | None = None  # the checked block, for block calls
     error: str | None = None           # the message of the error at this node
     args: object = None                # node.args with block symbols bound and inferred sizes filled in
+    init: CheckedGraph | None = None   # a parameter's or buffer's stages after its initialiser
+    tied: tuple[str, ...] = ()         # weights shared with node.tie's layer (not counted here)
     results: tuple[Shape, ...] = ()    # a kind with several results: each one's shape, as node.results
 
     def values(self) -> tuple[tuple[str, Shape | None], ...]:
@@ -140,6 +143,7 @@ class _Checker:
               context: tuple[Note, ...], arguments: dict | None = None) -> CheckedGraph:
         shapes: dict[str, Shape | None] = dict(input_shapes)
         results, constraints = [], []
+        checked: dict[str, LayerResult] = {}   # for shared layers and tied weights: the layer they name
         for node in graph.nodes:
             inputs = tuple(shapes.get(name) for name in node.inputs)
             if any(shape is None for shape in inputs):
@@ -149,12 +153,15 @@ class _Checker:
                 token = collecting(found)
                 try:
                     result = self.node(node, inputs, binding, context, shapes, graph)
+                    if node.shares is not None or node.tie is not None:
+                        result = self.sharing(result, checked, context)
                 finally:
                     stop_collecting(token)
                 constraints += [Constraint(r, node, context) for r in found]
                 if result.inner is not None:
                     constraints += result.inner.constraints
             shapes.update(result.values())
+            checked[node.name] = result
             results.append(result)
         output = shapes.get(graph.output) if graph.output is not None else None
         return CheckedGraph(graph, dict(input_shapes), tuple(results), output, tuple(constraints), arguments)
@@ -163,6 +170,8 @@ class _Checker:
              shapes: dict[str, Shape | None], graph: Graph) -> LayerResult:
         if node.block is not None:
             return self.block_call(node, inputs, context, shapes, graph, binding)
+        if node.learnable is not None:
+            return self.learnable(node, binding, context)
         kind = registry.lookup(node.kind)
         if node.args is None:
             if node.reading is not None:
@@ -208,6 +217,85 @@ class _Checker:
                 return LayerResult(node, inputs, None, error=message)
         return LayerResult(node, inputs, shape, params=params, buffers=buffers, macs=macs, args=args, frozen=frozen,
                            results=results)
+
+    def learnable(self, node: Node, binding: dict[str, object], context: tuple[Note, ...]) -> LayerResult:
+        """A parameter's or buffer's shape with the block's symbols bound: numbers, since the module's
+        tensors cannot depend on the input's sizes (except in a block's recipe)."""
+        learnable = node.learnable
+        shape = tuple(substitute(d, binding) for d in learnable.shape)
+        noun = "buffer" if learnable.buffer else "parameter"
+        symbolic = [d for d in shape if isinstance(d, Size)]
+        if symbolic and self.counting:
+            names = ", ".join(sorted(set().union(*(d.symbols() for d in symbolic))))
+            message = (f"{noun} `{node.name}` is {format_shape(shape)}: its size depends on the input size "
+                       f"{names}")
+            self.diagnostics.error(codes.E0405, message, node.span, notes=context,
+                                   help="a module's tensors cannot depend on the input's size: use numbers or the "
+                                        "block's parameters (or fix the size with `--input`)")
+            return LayerResult(node, (), None, error=message)
+        init = None
+        if learnable.stages is not None:
+            init = self.graph(learnable.stages, {"init": shape}, binding, context)
+            if init.output_shape is None:
+                return LayerResult(node, (), None, error="its initialiser's stages do not check")
+            if init.output_shape != shape:
+                message = (f"the stages after the initialiser turn {noun} `{node.name}` from {format_shape(shape)} "
+                           f"into {format_shape(init.output_shape)}")
+                self.diagnostics.error(codes.E0342, message, node.span, notes=context,
+                                       help=f"declare `{node.name}` with the shape the stages give, or keep the shape")
+                return LayerResult(node, (), None, error=message)
+        count = numel(shape) if not symbolic else 0
+        return LayerResult(node, (), shape, params=0 if learnable.buffer else count,
+                           buffers=count if learnable.buffer else 0, args=node.args, init=init)
+
+    def sharing(self, result: LayerResult, checked: dict[str, LayerResult], context: tuple[Note, ...]) -> LayerResult:
+        """A layer applied again (node.shares) is one module: it must fit its first application's weights,
+        which are counted there. A tied layer (node.tie) uses that layer's weight of the same name and shape."""
+        node = result.node
+        owner = checked.get(node.shares or node.tie)
+        if result.shape is None or owner is None or owner.args is None:
+            return result
+        if node.shares is not None:
+            difference = _construction_difference(owner, result)
+            if difference is not None:
+                message = (f"`{owner.node.name}` is applied to {format_shape(result.inputs[0])} here, but is built for "
+                           f"{format_shape(owner.inputs[0])}: {difference}") if result.inputs and owner.inputs else \
+                    f"`{owner.node.name}` cannot be shared here: {difference}"
+                self.diagnostics.error(codes.E0430, message, node.span, notes=(
+                    Note(f"`{owner.node.name}` is built here, for {format_shape(owner.inputs[0])}", owner.node.span),
+                    *context), help="a shared layer has one set of weights: apply it to inputs of the same size, "
+                                    "or give this use a layer of its own")
+                return replace(result, shape=None, error=message)
+            return replace(result, params=0, frozen=0, buffers=0)
+        return self.tied(result, owner, context)
+
+    def tied(self, result: LayerResult, owner: LayerResult, context: tuple[Note, ...]) -> LayerResult:
+        node = result.node
+        kind = registry.lookup(node.kind)
+        owner_kind = registry.lookup(owner.node.kind) if owner.node.is_layer else None
+        theirs = owner_kind.weights(owner.args, owner.inputs) if owner_kind and owner_kind.weights else {}
+        mine = kind.weights(result.args, result.inputs)
+        shared = [name for name in kind.tieable if name in theirs]
+        if not shared:
+            what = f"block `{owner.node.kind}`" if owner.node.block is not None else f"`{owner.node.kind}`"
+            message = f"{what} `{owner.node.name}` has no {' or '.join(f'`{w}`' for w in kind.tieable)} to tie to"
+            self.diagnostics.error(codes.E0341, message, node.arg_spans.get("tie", node.span),
+                                   notes=(Note(f"`{owner.node.name}` is defined here", owner.node.span), *context),
+                                   help="tie to a layer with a weight of the same name, such as `embedding` or "
+                                        "`linear`")
+            return replace(result, shape=None, error=message)
+        for name in shared:
+            if mine[name] != theirs[name]:
+                message = (f"`{kind.name}`'s {name} {format_shape(mine[name])} cannot be tied to `{owner.node.name}`'s "
+                           f"{name} {format_shape(theirs[name])}")
+                differ = [f"dim {i} is {format_size(a)} vs {format_size(b)}"
+                          for i, (a, b) in enumerate(zip(mine[name], theirs[name])) if a != b]
+                self.diagnostics.error(codes.E0431, message, node.span, notes=(
+                    Note(f"`{owner.node.name}` is `{owner.node.kind}` with {name} {format_shape(theirs[name])}",
+                         owner.node.span), *context),
+                    help=f"one tensor serves both layers, so the shapes must agree ({', '.join(differ) or 'ranks differ'})")
+                return replace(result, shape=None, error=message)
+        return replace(result, params=result.params - sum(numel(mine[name]) for name in shared), tied=tuple(shared))
 
     def pytorch_order(self, kind: LayerKind, node: Node, inputs: tuple[Shape, ...], context) -> None:
         """Arguments that are invalid in netdsl's order: a PyTorch habit (E0329) when the first one is the
@@ -296,6 +384,8 @@ class _Checker:
             passed = (f"the caller's {subject}" if subject.startswith("input") else f"{subject} in the call") \
                 if subject is not None else f"the output of `{maker.kind}` in the call"
             return f"input `{name}`, {passed},", shape, maker, span
+        if producer.learnable is not None:   # "parameter `W` is [64, 10]", at its declaration
+            return f"{producer.kind} `{name}`", shape, None, producer.span
         origin = _shape_origin(producer, shapes, graph) if producer.name == name else producer
         variable = producer.variable_of(name) or origin.variable
         return (f"`{variable}`" if variable else None), shape, origin, origin.span
@@ -312,6 +402,30 @@ class _Checker:
             if error.inferred is not None and error.arg in node.arg_spans else ()
         self.diagnostics.error(error.code, error.message, span, notes=(*notes, *context), help=error.help,
                                fixes=fixes)
+
+
+def _construction_difference(owner: LayerResult, use: LayerResult) -> str | None:
+    """How a shared layer's module would differ if it were built for this use's inputs (a constructor
+    argument, or a parameter's shape, in the block), or None when it is the same module."""
+    if owner.inner is not None and use.inner is not None:
+        for a, b in zip(owner.inner.layers, use.inner.layers):
+            if a.args is None or b.args is None:
+                continue
+            difference = _construction_difference(a, b)
+            if difference is not None:
+                return f"`{a.node.name}` in `{owner.node.kind}`: {difference}"
+        return None
+    if owner.node.learnable is not None:
+        return None if owner.shape == use.shape else f"{format_shape(owner.shape)} vs {format_shape(use.shape)}"
+    kind = registry.lookup(owner.node.kind)
+    if kind is None or kind.module_args is None:
+        return None
+    for name, value in owner.args.items():
+        other = use.args.values.get(name)
+        if compare(value, other) is not True if isinstance(value, (int, Size)) and isinstance(other, (int, Size)) \
+                else value != other:
+            return f"{name} {format_value(other)} vs {format_value(value)}"
+    return None
 
 
 def pytorch_habit(kind: LayerKind, node: Node, inputs: tuple[Shape, ...]):

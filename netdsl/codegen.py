@@ -16,13 +16,16 @@ Naming schemes (all deterministic, all through `Namespace`):
 
 from __future__ import annotations
 
+import ast as python_ast
 import keyword
+import re
 from dataclasses import dataclass
 
 from . import registry
 from .block_classes import BlockClass, plan_block_classes
 from .checker import CheckedGraph, LayerResult
 from .emit import comment, docstring
+from .initializers import INITIALIZERS
 from .kinds import nested
 from .program import Program
 from .pysource import (
@@ -39,7 +42,7 @@ from .pysource import (
 )
 from .recipes import block_recipe
 from .shapes import Shape, format_shape
-from .sizes import Size, format_size, python_size
+from .sizes import Size, format_size, python_size, symbol_name
 
 # ------------------------------------------------------------------ variables
 
@@ -195,35 +198,75 @@ class _Generator:
                 f"{pad}super().__init__()"]
         modules: dict[str, str] = {}
         for layer in checked.layers:
-            kind = registry.lookup(layer.node.kind) if layer.inner is None else None
+            node = layer.node
+            if node.shares is not None:   # the module of its first application, called again
+                if node.shares in modules:
+                    modules[node.name] = modules[node.shares]
+                continue
+            kind = registry.lookup(node.kind) if node.is_layer else None
             if kind is not None and kind.functional is not None:
                 continue
-            attribute = modules[layer.node.name] = attributes.create(layer.node.name)
+            attribute = modules[node.name] = attributes.create(node.name)
+            if node.learnable is not None:
+                init += self.learnable(attribute, layer, fill, pad)
+                continue
             if layer.inner is not None:
                 cls, arguments = fill.block(layer)
                 constructor = f"{cls}({', '.join(f'{k}={fill.arg(v)}' for k, v in arguments.items())})"
             else:
                 constructor = self.constructor(kind, layer, fill)
             init += statement(pad, f"self.{attribute} = ", constructor)
-        live = checked.live()
+            init += [f"{pad}self.{attribute}.{weight} = self.{modules[node.tie]}.{weight}" for weight in layer.tied]
+        live = [layer for layer in checked.live() if layer.node.learnable is None]
         variables = _variables(checked, live, Namespace(self.reserved))
+        variables.update({layer.node.name: f"self.{modules[layer.node.name]}" for layer in checked.layers
+                          if layer.node.learnable is not None})
         signature = ["self", *(f"{variables[i.name]}: torch.Tensor" for i in checked.graph.inputs)]
         forward = wrap(INDENT, "def forward(", signature, ") -> torch.Tensor:")
         computed = {id(layer) for layer in live}
-        unused = [layer.node.name for layer in checked.layers if id(layer) not in computed]
+        unused = [layer.node.name for layer in checked.layers if id(layer) not in computed and layer.node.learnable is None]
         if unused:
             forward.append(pad + comment(f"not computed: the output does not depend on {', '.join(unused)}"))
         sources = tuple((variables[i.name], checked.input_shapes[i.name]) for i in checked.graph.inputs)
+        sizes, named = self.input_sizes(checked, variables), set()
+        body = []
         for layer in live:
-            expr = self.expression(layer, modules, variables, sources)
+            expr = self.expression(layer, modules, variables, sources, sizes, named)
             if layer.node.results:
                 target, expr, shapes = _unpacked(registry.lookup(layer.node.kind), layer, expr, variables)
             else:
                 target, shapes = variables[layer.node.name], [layer.shape]
             shapes_text = "; ".join(c for c in map(fill.shape, shapes) if c)
-            forward += statement(pad, f"{target} = ", expr, comment(shapes_text) if shapes_text else "")
+            body += statement(pad, f"{target} = ", expr, comment(shapes_text) if shapes_text else "")
+        forward += [f"{pad}{name} = {sizes[name]}" for name in sorted(named)] + body
         forward.append(f"{pad}return {variables[checked.graph.output]}")
         return "\n".join([f"class {name}(nn.Module):", INDENT + docstring(doc), "", *init, "", *forward])
+
+    def learnable(self, attribute: str, layer: LayerResult, fill, pad: str) -> list[str]:
+        """`self.W = nn.Parameter(torch.empty(64, 10))` and its `nn.init` call, or
+        `self.register_buffer("mask", torch.tril(torch.ones(8, 8)))`."""
+        node = layer.node
+        initializer = INITIALIZERS[node.learnable.init]
+        sizes = [fill.arg(size) for size in layer.shape]
+        written = {name: fill.arg(value) for name, value in initializer.arguments(node.args).items()}
+        expr = initializer.create(written, sizes, filled=layer.init is not None)
+        if layer.init is not None:   # the stages after the initialiser, as one expression
+            values = {"init": expr}
+            for stage in layer.init.layers:
+                names = tuple(f"({values[name]})" for name in stage.node.inputs)
+                values[stage.node.name] = registry.lookup(stage.node.kind).functional(stage.args, names, stage.inputs)
+            expr = values[layer.init.graph.output]
+        # The sizes and arguments may be constructor parameters of a block's class (or placeholders).
+        names = set(re.findall(r"[A-Za-z_]\w*", " ".join([*sizes, *written.values()])))
+        expr, used = checked_expression(expr, names, node.name)
+        self.imports |= {KNOWN_GLOBALS[n] for n in used}
+        target = f"self.{attribute}"
+        if node.learnable.buffer:
+            lines = statement(pad, "", f"self.register_buffer({literal(attribute)}, {expr})")
+        else:
+            lines = statement(pad, f"{target} = ", f"nn.Parameter({expr})")
+        filling = initializer.fill(written, target) if layer.init is None else None
+        return lines + (statement(pad, "", filling) if filling else [])
 
     def constructor(self, kind: registry.LayerKind, layer: LayerResult, fill: _Fill) -> str:
         positional, keywords = kind.module_args(layer.args, layer.inputs)
@@ -234,10 +277,23 @@ class _Generator:
         self.imports.add("from torch import nn")  # the class statement itself uses nn.Module
         return f"{kind.module}({', '.join(items)})"
 
+    def input_sizes(self, checked: CheckedGraph, variables: dict[str, str]) -> dict[str, str]:
+        """The symbols that are dims of forward's inputs, as it reads them ({"N": "x.size(0)"}): a layer may
+        name one that is not a dim of its own inputs (`cls -> expand(N, -1, -1)`), then forward defines it."""
+        taken = {*variables.values(), *self.reserved, "self"}
+        sizes: dict[str, str] = {}
+        for tensor in checked.graph.inputs:
+            for d, size in enumerate(checked.input_shapes[tensor.name]):
+                name = symbol_name(size)
+                if name is not None and name.isidentifier() and not keyword.iskeyword(name) and name not in taken:
+                    sizes.setdefault(name, f"{variables[tensor.name]}.size({d})")
+        return sizes
+
     def expression(self, layer: LayerResult, modules: dict[str, str], variables: dict[str, str],
-                   sources: tuple[tuple[str, Shape], ...]) -> str:
+                   sources: tuple[tuple[str, Shape], ...], sizes: dict[str, str], named: set[str]) -> str:
         """sources: the class's input variables and shapes, from which a kind with no tensor input
-        (`ones(L, L)`) reads its symbolic sizes."""
+        (`ones(L, L)`) reads its symbolic sizes; sizes: those symbols as variables forward defines when
+        used (`N` in `cls -> expand(N, -1, -1)`), collected in named."""
         node = layer.node
         names = tuple(variables[i] for i in node.inputs)
         if layer.inner is not None:
@@ -252,8 +308,9 @@ class _Generator:
             expr = kind.call(f"self.{modules[node.name]}", names, layer.args)
         else:   # an LSTM's initial state is one argument: self.lstm(x, (h0, c0))
             return f"self.{modules[node.name]}({nested(kind.grouped(names), str)})"
-        expr, used = checked_expression(expr, {*names, "self"}, kind.name)
+        expr, used = checked_expression(expr, {*names, "self", *sizes}, kind.name)
         self.imports |= {KNOWN_GLOBALS[n] for n in used}
+        named |= {n.id for n in python_ast.walk(python_ast.parse(expr)) if isinstance(n, python_ast.Name)} & set(sizes)
         return expr
 
     def source(self, header: list[str]) -> str:

@@ -385,6 +385,38 @@ E0218 = _code("E0218", "imported file cannot be read", """
 
 # ---------------------------------------------------------------- E03xx arguments and values
 
+E0230 = _code("E0230", "unknown initialiser", """
+    A parameter or buffer is initialised by a name netdsl does not know. The initialisers are
+    `zeros`, `ones`, `constant(val)`, `normal(mean, std)`, `uniform(a, b)`,
+    `trunc_normal(mean, std, a, b)`, `xavier_uniform(gain)`, `xavier_normal(gain)`,
+    `kaiming_uniform(a, mode, nonlinearity)` and `kaiming_normal(a, mode, nonlinearity)`, as in
+    `torch.nn.init`.
+
+        param W: [64, 10] = kaiming(a=0.1)
+
+    Use one of them: `param W: [64, 10] = kaiming_uniform(a=0.1)`.
+    """)
+
+E0231 = _code("E0231", "parameter or buffer declared without a shape", """
+    A `param` or `buffer` declaration needs a shape: its sizes are numbers, the block's parameters or
+    the symbols of the block's input pattern. The initialiser may be left out (a parameter is then
+    `normal`, `torch.randn`; a buffer `zeros`), but when written it is a name or a call.
+
+        param b
+
+    Give the shape: `param b: [10]`, or `param b: [10] = zeros`.
+    """)
+
+E0232 = _code("E0232", "reused layer given arguments", """
+    A layer's label applies that same layer again (its module, with its weights), so its arguments
+    are the ones it was defined with; new ones cannot be given at a later use.
+
+        a -> enc: linear(64)
+        b -> enc(32)
+
+    Write `b -> enc` to share the layer, or give the new layer its own name (`b -> linear(32)`).
+    """)
+
 E0301 = _code("E0301", "written size differs from the inferred one", """
     Sizes such as `in_channels`, `in_features`, `num_features`, `input_size` and `embed_dim` are read
     off the incoming tensor. Writing one anyway is allowed and checked; here it disagrees.
@@ -649,6 +681,39 @@ E0330 = _code("E0330", "a `where` condition that does not compare sizes", """
 
 # ---------------------------------------------------------------- E04xx shapes
 
+E0340 = _code("E0340", "initialiser needs more dims", """
+    `xavier_*` and `kaiming_*` compute fan in and fan out from the first two dims, so PyTorch
+    raises "Fan in and fan out can not be computed for tensor with fewer than 2 dimensions" for a
+    vector or a scalar.
+
+        param b: [64] = xavier_uniform
+
+    Use an initialiser without fans for a bias or a scale: `zeros`, `ones`, `normal(0, 0.02)` or
+    `uniform(-0.1, 0.1)`.
+    """)
+
+E0341 = _code("E0341", "weight that cannot be tied", """
+    `tie=label` makes a layer use the weight of the layer labelled `label` (as
+    `self.head.weight = self.embed.weight`). The layer must have a tieable weight (`linear`,
+    `embedding`), and the labelled layer a weight of the same name.
+
+        x -> embed: embedding(1000, 64) -> ...
+        h -> conv1d(1000, 1, tie=embed)
+
+    Tie layers that hold a `weight` of the same shape: `h -> linear(1000, bias=false, tie=embed)`.
+    """)
+
+E0342 = _code("E0342", "initialiser stage that is not a stateless op", """
+    The stages after a parameter's or buffer's initialiser run once, when the module is built
+    (`buffer mask: [T, T] = ones -> tril`). They must be tensor ops without weights of their own, use
+    only the initialised tensor, and keep the declared shape.
+
+        buffer mask: [8, 8] = ones -> linear(8)
+
+    Apply only tensor functions (`tril`, `triu`, `transpose`: kinds that generated code writes as a
+    torch function, not a module), and declare the shape the result has.
+    """)
+
 E0401 = _code("E0401", "shape error", """
     A layer kind rejected its input shape (the default code of plugin kinds, which raise
     `ShapeError` without a code of their own).
@@ -886,6 +951,26 @@ E0425 = _code("E0425", "a size beyond what PyTorch computes", """
 
 # ---------------------------------------------------------------- W01xx warnings
 
+E0430 = _code("E0430", "shared layer applied to inputs it was not built for", """
+    A labelled layer or block used again (`b -> enc`) is the same module with the same weights, so
+    every input it is applied to must fit the weights it was built with at its definition.
+
+        ea = a -> enc: linear(64)        # a is [N, 128]
+        eb = b -> enc                    # b is [N, 32]
+
+    Apply it to inputs of the same size, or give the second use its own layer (`b -> linear(64)`).
+    """)
+
+E0431 = _code("E0431", "tied weights of different shapes", """
+    `tie=label` shares one weight tensor between two layers, so both must expect the same shape:
+    a `linear(out)`'s weight is [out, in], an `embedding(num, dim)`'s is [num, dim].
+
+        x -> embed: embedding(1000, 64) -> ...
+        h -> linear(1000, tie=embed)     # h is [N, L, 128]: weight [1000, 128]
+
+    Make the linear's input width equal the embedding dim (64 here), or drop `tie=`.
+    """)
+
 W0101 = _code("W0101", "tensor never used", """
     A named tensor is computed and never used.
 
@@ -963,6 +1048,18 @@ W0109 = _code("W0109", "linear over the last dim of a convolution's output", """
 
     Flatten first (`-> flatten -> linear(10)`), pool (`-> adaptive_avg_pool2d(1) -> flatten`), or move
     the channels last (`-> permute(0, 2, 3, 1) -> linear(10)`) if a per-pixel linear layer is meant.
+    """)
+
+W0111 = _code("W0111", "a parameter that fixes the batch to 1", """
+    A parameter with a dim of size 1 (a class token `[1, 1, dim]`) meets a batch of inputs in a layer
+    that does not broadcast, such as `cat`: the network then accepts a batch of 1 only, and PyTorch
+    raises for any other ("Sizes of tensors must match except in dimension 1").
+
+        param cls: [1, 1, 64] = zeros
+        tokens = cat(cls, patches, dim=1)          # patches is [N, 64, 64]
+
+    Expand the parameter over the batch first, as ViT does: `cat(cls -> expand(N, -1, -1), patches,
+    dim=1)` (a view, no copy: the parameter is still one tensor).
     """)
 
 W0110 = _code("W0110", "a `where` clause that could not be proved", """

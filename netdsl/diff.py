@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .checker import CheckedGraph, LayerResult
+from .initializers import INITIALIZERS
 from .program import InputError
 from .shapes import format_dim, format_shape
 from .sizes import Size, format_size
@@ -138,6 +139,10 @@ def _arguments(layer: LayerResult) -> dict[str, str]:
     args = layer.node.args
     if args is None:
         return {}
+    learnable = layer.node.learnable
+    if learnable is not None:   # a parameter's initialiser, and its arguments as the spec writes them
+        written = INITIALIZERS[learnable.init].arguments(args)
+        return {"init": learnable.init, **{name: _spelling(value) for name, value in written.items()}}
     items = args.items() if isinstance(args, dict) else args.public_items()
     return {name: _spelling(value) for name, value in items}
 

@@ -189,7 +189,7 @@ class _Builder:
                 where, _, members = repeats[node.repeat.repeat]
                 members.append(layer)
             path = prefix + node.name
-            if layer.inner is not None:
+            if layer.inner is not None and node.shares is None:   # a shared block is drawn where it is built
                 values[node.name] = self.block(layer, path, values, where, level)
             else:
                 values.update(self.leaf(layer, checked.graph, path, values, where))

@@ -38,6 +38,16 @@ class PyTorchReading:
 
 
 @dataclass(frozen=True)
+class Learnable:
+    """A parameter or buffer a network or block holds (`param W: [C, out] = normal(std=0.02)`); its node's
+    `args` are the initialiser's arguments. Its sizes may be the block's symbols, bound at each call."""
+    buffer: bool                   # register_buffer; else nn.Parameter
+    shape: Shape
+    init: str                      # the initialiser's name (netdsl.initializers)
+    stages: Graph | None = None    # stateless stages applied once to the initialised tensor (input `init`)
+
+
+@dataclass(frozen=True)
 class ResultValue:
     """One of the several tensors a node's single call gives (netdsl.kinds.Result): a value of the graph."""
     name: str                      # the kind's name for it: "hidden"
@@ -64,7 +74,15 @@ class Node:
     variable: str | None = None    # the tensor name the user gave the result, if any
     repeat: RepeatCopy | None = None  # set when a repeat made this node
     reading: PyTorchReading | None = None   # the call read in PyTorch's argument order, when that binds
+    learnable: Learnable | None = None   # a declared parameter or buffer (kind "parameter" or "buffer")
+    shares: str | None = None      # another application of the layer or block call of that name: one module
+    tie: str | None = None         # the layer whose weights this layer's tieable weights are (`tie=embed`)
     results: tuple[ResultValue, ...] = ()   # a kind that gives several tensors: each, in torch's order
+
+    @property
+    def is_layer(self) -> bool:
+        """A registry kind's layer (not a block call, parameter or buffer)."""
+        return self.block is None and self.learnable is None
 
     @property
     def values(self) -> tuple[str, ...]:

@@ -162,6 +162,11 @@ class LayerKind:
     functional: Callable[[Args, tuple[str, ...], tuple[Shape, ...]], str] | None = None
     label: Callable[[Args, tuple[Shape, ...]], str] | None = None
     doc: str = ""
+    # The module's learnable tensors by attribute name, with their shapes (linear: weight [out, in] and
+    # bias [out]); `tieable` names those that `tie=label` may share with another layer's weight of the
+    # same name and shape, as `self.head.weight = self.embed.weight` does.
+    weights: Callable[[Args, tuple[Shape, ...]], dict[str, Shape]] | None = None
+    tieable: tuple[str, ...] = ()
     recognise: Recognise = Recognise()          # how `netdsl import` finds it in a traced PyTorch model
 
     @cached_property
@@ -212,6 +217,9 @@ class LayerKind:
                    if n.lstrip("*") not in self.schema.fields]
         if unknown:
             raise ValueError(f"layer kind {self.name!r} names arguments it does not have: {unknown}")
+        if self.tieable and (self.weights is None or self.module is None
+                             or not all(n.isidentifier() for n in self.tieable)):
+            raise ValueError(f"layer kind {self.name!r} declares tieable weights but no module or `weights`")
         names = self.result_names
         if len(set(names)) != len(names) or any(not name.isidentifier() for name in names):
             raise ValueError(f"layer kind {self.name!r} has result names that are not distinct identifiers: {names}")

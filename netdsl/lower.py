@@ -14,12 +14,14 @@ from . import syntax as ast
 from .arguments import ArgError, Signature, bind, validate
 from .diagnostics import Diagnostic, Diagnostics, Note, Severity
 from .folding import MAX_INT, MIN_INT, FoldError, fold, negate
-from .ir import Assumption, Graph, Input, Node, PyTorchReading, RepeatCopy, ResultValue, result_value
+from .initializers import INITIALIZERS, default
+from .ir import Assumption, Graph, Input, Learnable, Node, PyTorchReading, RepeatCopy, ResultValue, result_value
 from .kinds import CannotUnpack, LayerKind, flatten, nested, shaped
 from .program import Program
 from .resolve import Resolution, resolve
 from .schema import Bool, Field, Float, Int, Schema, Text, format_value
 from .scopes import POISON, Binding, Naming, Scope, Tensor, block_prefix
+from .shapes import format_shape
 from .sizes import Size, relate, substitute, symbol, symbol_name
 from .source import Span
 from .suggest import nearest
@@ -80,7 +82,7 @@ class _Lowerer:
     def instantiate(self, definition: ast.Definition, params: dict[str, Any]) -> Graph:
         resolution = self.resolution(definition)
         outer = frozenset().union(*(v.symbols() for v in params.values() if isinstance(v, Size)))
-        scope = Scope(definition, Naming(resolution.labels), outer=outer)
+        scope = Scope(definition, Naming(resolution.labels | resolution.learnables), outer=outer)
         for name, param in resolution.params.items():
             scope.env[name] = Binding(params.get(name, POISON), param.name.span, "param")
         for statement in definition.body:
@@ -145,6 +147,8 @@ class _Lowerer:
             self.set_output(scope, self.tensor_value(self.expression(scope, statement.value), statement.value.span))
         elif isinstance(statement, ast.ChainStmt):
             self.expression(scope, statement.chain)
+        elif isinstance(statement, ast.Learnable):
+            self.learnable(scope, statement)
 
     def unpack(self, scope: Scope, statement: ast.Unpack) -> list[Any]:
         """`a, b, c = x -> chunk(3)`: the last call makes one node per name (see LayerKind.unpack);
@@ -237,6 +241,101 @@ class _Lowerer:
         scope.assumptions = [replace(a, left=substitute(a.left, fixed), right=substitute(a.right, fixed))
                              for a in scope.assumptions]
 
+    # ------------------------------------------------------------ parameters and buffers
+
+    def learnable(self, scope: Scope, decl: ast.Learnable) -> None:
+        """`param W: [C, out] = normal(0, 0.02)`: a node with no inputs whose value is the module's tensor."""
+        resolution = self.resolution(scope.definition)
+        shape = self.learnable_shape(scope, decl) if id(decl) not in resolution.reported else None
+        init = self.initializer(scope, decl, shape) if shape is not None else None
+        stages = self.init_stages(scope, decl, shape) if init is not None and decl.stages else None
+        if id(decl.name) in resolution.reported:   # a duplicate keeps the first; an invalid name is unknown
+            scope.env.setdefault(decl.name.name, Binding(POISON, decl.name.span, "tensor"))
+            return
+        name = decl.name.name
+        if init is None or stages is POISON:
+            scope.env[name] = Binding(POISON, decl.name.span, "tensor")
+            return
+        (initializer, args), spans = init
+        scope.naming.use(name)
+        scope.nodes.append(Node(name, "buffer" if decl.buffer else "parameter", args, (), decl.span, spans,
+                                repeat=scope.repeat,
+                                learnable=Learnable(decl.buffer, shape, initializer.name, stages)))
+        scope.env[name] = Binding(Tensor(name), decl.name.span, "tensor")
+
+    def learnable_shape(self, scope: Scope, decl: ast.Learnable) -> tuple | None:
+        dims = []
+        for dim in decl.shape.dims:
+            value = self.expression(scope, dim)
+            if value is POISON:
+                return None
+            if not (isinstance(value, Size) or type(value) is int and value > 0):
+                self.diagnostics.error(codes.E0321, f"a size in a shape must be a positive integer or a symbol, "
+                                       f"got {format_value(value)}", dim.span)
+                return None
+            dims.append(value)
+        return tuple(dims)
+
+    def initializer(self, scope: Scope, decl: ast.Learnable, shape: tuple):
+        """((the initialiser, its validated arguments), their spans), or None after reporting why."""
+        call = decl.init if isinstance(decl.init, ast.Call) else None
+        initializer = default(decl.buffer) if decl.init is None else INITIALIZERS[call.func.name if call else decl.init.name]
+        positional, keywords = [], []
+        for arg in call.args if call else ():
+            value = self.expression(scope, arg.value)
+            if value is POISON:
+                return None
+            if arg.name is None:
+                positional.append((value, arg.span))
+            else:
+                keywords.append((arg.name.name, arg.name.span, value, arg.span))
+        span = decl.span if decl.init is None else decl.init.span
+        bound = bind(initializer.signature, positional, keywords, span)
+        args, errors = (None, bound.errors) if bound.errors else validate(initializer.signature, bound.values,
+                                                                          bound.spans, span)
+        for error in errors:
+            self.error(error)
+        if args is None:
+            return None
+        if len(shape) < initializer.min_dims:
+            noun = "buffer" if decl.buffer else "parameter"
+            self.diagnostics.error(
+                codes.E0340, f"`{initializer.name}` needs a tensor of at least {initializer.min_dims} dims to compute "
+                f"fan in and fan out, but {noun} `{decl.name.name}` is {format_shape(shape)}", decl.init.span,
+                notes=(Note(f"`{decl.name.name}` is declared {len(shape)}-D here", decl.shape.span),
+                       Note("PyTorch raises: Fan in and fan out can not be computed for tensor with fewer than 2 "
+                            "dimensions")),
+                help="use `zeros`, `ones`, `normal(mean, std)` or `uniform(a, b)` for a vector or a scalar")
+            return None
+        return (initializer, args), dict(bound.spans)
+
+    def init_stages(self, scope: Scope, decl: ast.Learnable, shape: tuple) -> Graph | Any:
+        """The stages after an initialiser (`ones -> tril`), as a graph over one input, `init`: stateless
+        tensor ops of that tensor alone, which code generation applies once, in `__init__`."""
+        inner = Scope(scope.definition, Naming(set()), env=dict(scope.env))
+        inner.inputs.append(Input("init", shape, decl.init.span))
+        value: Any = Tensor("init")
+        for stage in decl.stages:
+            value = self.stage(inner, stage, value, None)
+        if not isinstance(value, Tensor):
+            return POISON
+        made = {"init"}
+        for node in inner.nodes:
+            kind = registry.lookup(node.kind) if node.is_layer else None
+            outside = next((i for i in node.inputs if i not in made), None)
+            made.add(node.name)
+            if kind is not None and kind.functional is not None and outside is None:
+                continue
+            what = f"uses `{outside}`, a tensor of the forward pass" if kind is not None and kind.functional \
+                else "is a block" if node.block is not None else f"is a module ({kind.module})"
+            self.diagnostics.error(codes.E0342, f"`{node.kind}` {what}: the stages after an initialiser are "
+                                   "tensor functions of the initialised tensor alone", node.span,
+                                   help="apply tensor functions such as `tril`, `triu` or `transpose`; a module "
+                                        "belongs in forward")
+            return POISON
+        inner.output = value.ref
+        return Graph(decl.name.name, "block", {}, tuple(inner.inputs), tuple(inner.nodes), value.ref, decl.span)
+
     def bind_tensor(self, scope: Scope, name: ast.Ident, value: Any) -> None:
         if id(name) in self.resolution(scope.definition).reported:
             return
@@ -306,14 +405,16 @@ class _Lowerer:
             self.diagnostics.error(codes.E0327, f"`{op}` is not defined on tensors", expr.span,
                                    help="tensors support + - * / with broadcasting, and @ (matmul)")
             return POISON
-        tensors = [v for v in (left, right) if isinstance(v, Tensor)]
-        scalars = [v for v in (left, right) if v is not None and not isinstance(v, Tensor)]
+        negation = isinstance(expr, ast.Neg)   # -x: no left operand (a written `None` is one, and an error)
+        operands = (right,) if negation else (left, right)
+        tensors = [v for v in operands if isinstance(v, Tensor)]
+        scalars = [v for v in operands if not isinstance(v, Tensor)]
         if kind.inputs == 2 and scalars:
             self.diagnostics.error(codes.E0327, f"`{op}` multiplies two tensors, not a tensor and "
                                    f"{format_value(scalars[0])}", expr.span, help="use `*` to scale a tensor by a number")
             return POISON
         positional = []
-        if left is None:   # -x is 0 - x
+        if negation:   # -x is 0 - x
             positional = [(0, expr.span), (True, expr.span)]
         elif scalars:
             if type(scalars[0]) not in (int, float):
@@ -371,8 +472,12 @@ class _Lowerer:
     def call(self, scope: Scope, call: ast.Call, piped: list[Any], unpacking: Unpacking = None) -> Any:
         resolution = self.resolution(scope.definition)
         tensors, positional, keywords, failed = list(piped), [], [], False
+        tie: ast.Arg | None = None
         tensor_spans = [None] * len(piped)   # where each tensor argument is written (a group: its items')
         for arg in call.args:
+            if id(arg.value) in resolution.ties:
+                tie = arg
+                continue
             value = self.expression(scope, arg.value)
             failed |= value is POISON
             if arg.name is None and _tensors(value) and not positional:
@@ -390,10 +495,16 @@ class _Lowerer:
                 keywords.append((arg.name.name, arg.name.span, value, arg.span))
         if id(call) in resolution.reported:
             return POISON
+        if id(call) in resolution.reuses:
+            return self.reuse(scope, call, tensors, bool(positional or keywords or tie), failed, unpacking)
         name = call.func.name
         visible = self.program.visible_from(scope.definition)
         kind = registry.lookup(name, plugins=name not in visible)
         if kind is None:
+            if tie is not None:
+                self.diagnostics.error(codes.E0341, f"block `{name}` has no weight that `tie=` can share", tie.span,
+                                       help="tie a layer inside the block, or one such as `linear` or `embedding`")
+                return POISON
             if failed or POISON in tensors or any(isinstance(t, tuple) for t in tensors):
                 return POISON
             return self.block_call(scope, visible[name], call, tensors, positional, keywords)
@@ -404,7 +515,8 @@ class _Lowerer:
         if reading is not None and args is None:
             reading = replace(reading, errors=tuple(self.deferred))
             self.deferred.clear()
-        if (args is None and reading is None) or POISON in tensors:
+        owner = self.tie_owner(scope, kind, tie) if tie is not None else None
+        if (args is None and reading is None) or POISON in tensors or owner is POISON:
             return POISON
         flat, expected = flatten(tuple(tensors)), kind.inputs
         if (not flat and expected != 0) or (expected is not None and len(flat) not in kind.input_counts()):
@@ -442,7 +554,66 @@ class _Lowerer:
                                        f"`{name}` gives one tensor", call.span, help=str(reason))
                 return POISON
             return tuple(self.add_node(scope, kind, piece, spans, inputs, call.span, None) for piece in pieces)
-        return self.add_node(scope, kind, args, spans, inputs, call.span, call.label, reading)
+        return self.add_node(scope, kind, args, spans, inputs, call.span, call.label, reading, tie=owner)
+
+    # ------------------------------------------------------------ sharing
+
+    def tie_owner(self, scope: Scope, kind: LayerKind, tie: ast.Arg) -> str | Any:
+        """The node whose weights `tie=label` shares, or POISON after reporting why it cannot."""
+        owner = scope.labelled.get(tie.value.name)
+        if owner is None:   # the labelled layer did not lower (its error is reported)
+            return POISON
+        if not kind.tieable:
+            tieable = [f"`{k.name}`" for k in registry.all_kinds().values() if k.tieable]
+            tieable = ", ".join(tieable[:-1]) + " and " + tieable[-1] if len(tieable) > 1 else tieable[0]
+            self.diagnostics.error(codes.E0341, f"`{kind.name}` has no weight that `tie=` can share", tie.span,
+                                   help=f"`tie=` shares the weight of {tieable} layers")
+            return POISON
+        return owner
+
+    def reuse(self, scope: Scope, call: ast.Call, tensors: list[Any], arguments: bool, failed: bool,
+              unpacking: Unpacking) -> Any:
+        """`b -> enc`: the layer or block call labelled `enc` applied again, as one module (its weights
+        counted once); a node that `shares` the first one's module. A recurrent layer's results unpack
+        as at its first use (`out, h = b -> enc`), and it may take an initial state (`enc(b, h0)`)."""
+        label = call.func.name
+        owner = scope.node(scope.labelled[label]) if label in scope.labelled else None
+        if arguments:
+            self.diagnostics.error(codes.E0232, f"`{label}` is the layer labelled here before: it takes no new "
+                                   "arguments", call.span,
+                                   notes=(Note(f"`{label}` is defined here", owner.span),) if owner else (),
+                                   help=f"write `-> {label}` to apply the same layer (same weights) again, or give "
+                                        "a new layer its own name")
+            return POISON
+        flat = flatten(tuple(tensors))
+        if failed or owner is None or POISON in flat:
+            return POISON
+        kind = registry.lookup(owner.kind) if owner.block is None else None
+        counts = (len(owner.block.inputs),) if kind is None else kind.input_counts()
+        if not flat or (counts is not None and len(flat) not in counts):
+            expected = " or ".join(map(str, counts or ()))
+            self.diagnostics.error(codes.E0323, f"`{label}` takes {expected} tensor input{'s' * (expected != '1')}, "
+                                   f"but gets {len(flat)}", call.span, notes=(Note(f"`{label}` is defined here",
+                                                                                  owner.span),))
+            return POISON
+        number = 2
+        while f"{label}_{number}" in scope.naming.used or f"{label}_{number}" in scope.naming.labels:
+            number += 1
+        name = f"{label}_{number}"
+        scope.naming.use(name)
+        results = tuple(ResultValue(r.name, name if r.value == owner.name else result_value(name, r.name))
+                        for r in owner.results)   # a recurrent layer's: the same results, under the new name
+        scope.nodes.append(Node(name, owner.kind, owner.args, tuple(t.ref for t in flat), call.span,
+                                owner.arg_spans, block=owner.block, repeat=scope.repeat, shares=owner.name,
+                                results=results))
+        targets = unpacking[1] if unpacking is not None and unpacking[0] is call else None
+        if targets is None or kind is None or not kind.results:
+            return Tensor(name)
+        problem = results_mismatch(kind, targets)
+        if problem is not None:
+            self.diagnostics.error(codes.E0318, problem[0], call.span, help=problem[1], fixes=problem[2])
+            return POISON
+        return tuple(matched(targets, shaped(kind.results, iter(Tensor(value) for value in scope.nodes[-1].values))))
 
     def layer_args(self, kind: LayerKind, positional: list, keywords: list, span: Span,
                    spans: dict[str, Span] | None = None, deferred: bool = False):
@@ -520,11 +691,13 @@ class _Lowerer:
     def node_name(self, scope: Scope, prefix: str, label: ast.Ident | None) -> str:
         if label is not None and label.name in scope.naming.labels and label.name not in scope.naming.used:
             scope.naming.use(label.name)
+            scope.labelled[label.name] = label.name
             return label.name
         return scope.naming.fresh(scope.repeat_label or prefix)
 
     def add_node(self, scope: Scope, kind: LayerKind, args: Any, arg_spans: dict[str, Span],
-                 inputs: list[str], span: Span, label: ast.Ident | None, reading: PyTorchReading | None = None) -> Tensor:
+                 inputs: list[str], span: Span, label: ast.Ident | None, reading: PyTorchReading | None = None,
+                 tie: str | None = None) -> Tensor:
         self.layers += 1
         if self.layers > MAX_LAYERS:
             raise _TooMuchWork(self.repeats[0].span if self.repeats else span, f"{MAX_LAYERS:,} layers")
@@ -532,7 +705,7 @@ class _Lowerer:
         chosen = kind.chosen_result(args if args is not None else reading.args if reading is not None else None)
         results = tuple(ResultValue(r, name if r == chosen else result_value(name, r)) for r in kind.result_names)
         node = Node(name, kind.name, args, tuple(inputs), span, arg_spans, repeat=scope.repeat, reading=reading,
-                    results=results)
+                    results=results, tie=tie)
         scope.nodes.append(node)
         return Tensor(node.name)
 

@@ -194,6 +194,21 @@ class _ToAst:
     def output_stmt(self, meta, children):
         return ast.OutputStmt(children[0], self._span(meta))
 
+    def param_stmt(self, meta, children):
+        return self._learnable(False, meta, children)
+
+    def buffer_stmt(self, meta, children):
+        return self._learnable(True, meta, children)
+
+    def _learnable(self, buffer: bool, meta, children):
+        name, shape, init = children
+        head, stages = init if init is not None else (None, ())
+        return ast.Learnable(buffer, self._ident(name), shape, head, stages, self._span(meta))
+
+    def initializer(self, meta, children):
+        head, *stages = children
+        return head, tuple(stages)
+
     def assign(self, meta, children):
         name, value = children
         return ast.Assign(self._ident(name), value, self._span(meta))

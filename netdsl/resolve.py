@@ -12,6 +12,7 @@ from . import codes, registry
 from . import syntax as ast
 from .diagnostics import Diagnostics, Edit, Fix, Note
 from .fixes import literal_spelling, missing_arrow, respell
+from .initializers import INITIALIZERS
 from .names import check_python_name
 from .program import Program
 from .scopes import labels
@@ -28,6 +29,9 @@ class Resolution:
     reported: set[int] = field(default_factory=set)   # id() of Var, Call, Param and Ident nodes
     params: dict[str, ast.Param] = field(default_factory=dict)   # the well-formed parameters
     labels: set[str] = field(default_factory=set)     # the layer names written in the body (well formed)
+    learnables: set[str] = field(default_factory=set)  # the parameters and buffers declared (attributes too)
+    reuses: set[int] = field(default_factory=set)     # id() of calls that apply a labelled layer again
+    ties: set[int] = field(default_factory=set)       # id() of `tie=label` values naming a labelled layer
 
 
 @dataclass
@@ -35,6 +39,7 @@ class _Name:
     role: str       # "param", "dim" or "tensor"
     span: Span
     used: bool = False
+    noun: str = "tensor"   # for a tensor: "tensor", or "parameter" / "buffer" for a declared one
 
 
 class _Resolver:
@@ -46,6 +51,8 @@ class _Resolver:
         self.outputs: list[Span] = []
         self.later = _later_definitions(definition)
         self.unknown: dict[str, int] = {}   # an unknown layer name → the index of its error in diagnostics.items
+        self.layers: dict[str, Span] = {}   # the layer labels met so far: a later use applies that layer again
+        self.repeating = 0                  # inside how many repeats: a label there names one layer per copy
 
     def run(self) -> Resolution:
         for param in self.definition.params:
@@ -61,7 +68,7 @@ class _Resolver:
                                    help="end a chain with `-> output`, or add `output <tensor>`")
         for name, entry in self.names.items():
             if entry.role == "tensor" and not entry.used:
-                self.diagnostics.warning(codes.W0101, f"tensor `{name}` is never used", entry.span,
+                self.diagnostics.warning(codes.W0101, f"{entry.noun} `{name}` is never used", entry.span,
                                          help=f"use it, or remove the statement that defines `{name}`")
         return self.result
 
@@ -113,20 +120,21 @@ class _Resolver:
                                notes=(Note(f"`{ident.name}` is first defined here", previous.span),),
                                help="choose another name: names are defined once")
 
-    def define(self, ident: ast.Ident) -> None:
+    def define(self, ident: ast.Ident, noun: str = "tensor") -> bool:
         """A tensor name: checked once, here."""
         if ident.name in self.names:
             self.duplicate(ident, self.names[ident.name])
             self.result.reported.add(id(ident))
-            return
+            return False
         problem = check_python_name(ident.name)
         if problem:
-            self.diagnostics.error(codes.E0204, f"{problem} and cannot name a tensor", ident.span,
+            self.diagnostics.error(codes.E0204, f"{problem} and cannot name a {noun}", ident.span,
                                    help=f"rename it, e.g. `{ident.name.strip('_') or 'tensor'}_out`")
             self.result.reported.add(id(ident))
-            self.names[ident.name] = _Name("tensor", ident.span, used=True)   # its uses: no more errors
-            return
-        self.names[ident.name] = _Name("tensor", ident.span)
+            self.names[ident.name] = _Name("tensor", ident.span, used=True, noun=noun)   # its uses: no more errors
+            return False
+        self.names[ident.name] = _Name("tensor", ident.span, noun=noun)
+        return True
 
     # ------------------------------------------------------------ statements
 
@@ -152,6 +160,8 @@ class _Resolver:
         elif isinstance(statement, ast.OutputStmt):
             self.expression(statement.value)
             self.output(statement.span)
+        elif isinstance(statement, ast.Learnable):
+            self.learnable(statement)
         elif isinstance(statement, ast.ChainStmt):
             if not self.starts_with_layer(statement) and not self.arguments_after_break(statement):
                 self.expression(statement.chain.head)
@@ -159,6 +169,53 @@ class _Resolver:
             if not isinstance(statement.chain.stages[-1], ast.OutputStage):
                 self.diagnostics.warning(codes.W0102, "the result of this chain is never used", statement.span,
                                          help="assign it (`h = x -> ...`) or end it with `-> output`")
+
+    def learnable(self, decl: ast.Learnable) -> None:
+        """`param W: [C, out] = normal(0, 0.02)`: its sizes and initialiser, then its name (a tensor in the
+        body and an attribute of the module, so no layer may have it as its label)."""
+        for dim in decl.shape.dims if decl.shape is not None else ():
+            self.expression(dim)
+        noun = decl.keyword if decl.keyword == "buffer" else "parameter"
+        complete = self.initializer(decl, noun)
+        self.stages(decl.stages, last=False)
+        if decl.shape is None:
+            self.diagnostics.error(codes.E0231, f"{noun} `{decl.name.name}` needs a shape", decl.name.span,
+                                   help=f"write `{decl.keyword} {decl.name.name}: [sizes] = ...`")
+            complete = False
+        if not complete:
+            self.result.reported.add(id(decl))
+        if decl.name.name in self.result.labels:
+            label = next(c.label for c in labels(self.definition.body) if c.label.name == decl.name.name)
+            self.diagnostics.error(codes.E0203, f"`{decl.name.name}` is already the name of a layer", decl.name.span,
+                                   notes=(Note(f"layer `{decl.name.name}` is named here", label.span),),
+                                   help=f"a {noun} and a layer are both attributes of the module: rename one")
+            self.result.reported.add(id(decl.name))
+        elif self.define(decl.name, noun):
+            self.result.learnables.add(decl.name.name)
+        elif decl.name.name not in self.names:   # an invalid name, reported: its uses are not errors too
+            self.names[decl.name.name] = _Name("tensor", decl.name.span, used=True, noun=noun)
+
+    def initializer(self, decl: ast.Learnable, noun: str) -> bool:
+        """Whether the declaration's initialiser is a known one or left out (its arguments are resolved as values)."""
+        init = decl.init
+        if init is None:   # the default (initializers.default)
+            return True
+        if isinstance(init, ast.Var) or isinstance(init, ast.Call) and init.label is None:
+            ident = init.func if isinstance(init, ast.Call) else ast.Ident(init.name, init.span)
+            for arg in init.args if isinstance(init, ast.Call) else ():
+                self.expression(arg.value)
+            if ident.name in INITIALIZERS:
+                return True
+            suggestion = nearest(ident.name, INITIALIZERS)
+            self.diagnostics.error(codes.E0230, f"unknown initialiser `{ident.name}`", ident.span,
+                                   help=f"did you mean `{suggestion}`?" if suggestion else
+                                   f"the initialisers are {', '.join(f'`{i}`' for i in INITIALIZERS)}",
+                                   fixes=respell(ident.span, suggestion))
+            return False
+        self.diagnostics.error(codes.E0231, f"the initialiser of {noun} `{decl.name.name}` is not a name or a call",
+                               init.span, help="write an initialiser such as `zeros` or `normal(0, 0.02)`, then "
+                                               "`->` and stages to apply to it")
+        return False
 
     def starts_with_layer(self, statement: ast.ChainStmt) -> bool:
         """`relu -> output` as a statement, typically after `x -> conv2d(16, 3)` on the same line or the
@@ -262,7 +319,9 @@ class _Resolver:
                 self.output(stage.span)
             elif isinstance(stage, ast.Repeat):
                 self.expression(stage.count)
+                self.repeating += 1
                 self.stages(stage.stages, last=False)
+                self.repeating -= 1
             else:
                 self.call(stage)
 
@@ -290,8 +349,18 @@ class _Resolver:
 
     def call(self, call: ast.Call) -> None:
         for arg in call.args:
-            self.expression(arg.value)
+            if arg.name is not None and arg.name.name == "tie" and isinstance(arg.value, ast.Var) \
+                    and arg.value.name not in self.names:
+                self.tie_target(arg.value)
+            else:
+                self.expression(arg.value)
         name = call.func.name
+        if call.label is not None and id(call.label) not in self.result.reported:
+            if not self.repeating:
+                self.layers.setdefault(call.label.name, call.label.span)
+        elif name in self.layers:   # `b -> enc`: the layer labelled `enc` applied again
+            self.result.reuses.add(id(call))
+            return
         entry = self.names.get(name)
         if entry is not None and entry.role == "tensor" and not call.parens:
             entry.used = True
@@ -314,12 +383,35 @@ class _Resolver:
                 self.also_used(self.unknown[name], call.func.span)
                 return
             self.unknown[name] = len(self.diagnostics.items)
+            if any(r.label.name == name for r in labels(self.definition.body)):   # a repeat's, or one inside a repeat
+                self.diagnostics.error(codes.E0202, f"`{name}` names a layer in each copy of a repeat, not one layer "
+                                       "to apply again", call.func.span, help="label a layer outside a repeat to "
+                                       "share it (`enc: Block(64)`), or repeat it again with a name of its own")
+                return
             blocks = (n for n, d in self.visible.items() if d.kind == "block")
             suggestion = nearest(name, [*registry.all_kinds(), *blocks, "output"])
             self.diagnostics.error(codes.E0202, f"unknown layer or block `{name}`", call.func.span,
                                    help=f"did you mean `{suggestion}`?" if suggestion else
                                    "see `netdsl layers` for the available layers",
                                    fixes=respell(call.func.span, suggestion))
+
+    def tie_target(self, var: ast.Var) -> None:
+        """`tie=embed`: the label of a layer defined before."""
+        if var.name in self.layers:
+            self.result.ties.add(id(var))
+            return
+        self.result.reported.add(id(var))
+        later = next((c.label.span for c in labels(self.definition.body) if c.label.name == var.name), None)
+        if later is not None:
+            self.diagnostics.error(codes.E0214, f"layer `{var.name}` is tied to before it is defined", var.span,
+                                   notes=(Note(f"`{var.name}` is defined here", later),),
+                                   help="tie a layer to one defined above it")
+            return
+        suggestion = nearest(var.name, self.layers)
+        self.diagnostics.error(codes.E0201, f"no layer is named `{var.name}`", var.span,
+                               help=f"did you mean `{suggestion}`?" if suggestion else
+                               "`tie=` takes the name of a layer defined above (`embed: embedding(...)`)",
+                               fixes=respell(var.span, suggestion))
 
     def also_used(self, index: int, span: Span) -> None:
         """A later use of an unknown layer name: one error per misspelling, the other uses as its notes,
@@ -335,7 +427,8 @@ def _later_definitions(definition: ast.Definition) -> dict[str, Span]:
     found: dict[str, Span] = {}
     for statement in definition.body:
         targets = (statement.target,) if isinstance(statement, ast.Assign) else \
-            statement.bound if isinstance(statement, ast.Unpack) else ()
+            statement.bound if isinstance(statement, ast.Unpack) else \
+            (statement.name,) if isinstance(statement, ast.Learnable) else ()
         for target in targets:
             found.setdefault(target.name, target.span)
     return found

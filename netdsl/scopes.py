@@ -70,6 +70,10 @@ class Scope:
     # Symbols of the caller that the block's parameter values use (`ConvBN(C * t)`): the block's own
     # input-pattern symbols of those names are renamed (C → C_1), so that neither captures the other.
     outer: frozenset[str] = frozenset()
+    labelled: dict[str, str] = field(default_factory=dict)   # a layer label → its node (`b -> enc` reuses it)
+
+    def node(self, name: str) -> Node:
+        return next(n for n in reversed(self.nodes) if n.name == name)
 
     def pattern_symbol(self, name: str) -> str:
         if name not in self.outer:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 
 from . import registry
 from .checker import CheckedGraph, LayerResult
+from .initializers import INITIALIZERS
 from .schema import format_value
 from .shapes import Shape, format_shape, numel
 from .sizes import Dim, Size, format_size, substitute, symbol_name
@@ -47,12 +48,22 @@ def output_text(shape: Shape | None, results: tuple[tuple[str, Shape | None], ..
 
 def describe(layer: LayerResult) -> str:
     node = layer.node
+    if node.learnable is not None:   # "parameter [64, 10] = normal(std=0.02)", "buffer [8, 8] = ones -> tril"
+        made = " -> ".join([INITIALIZERS[node.learnable.init].describe(node.args),
+                            *(describe(stage) for stage in (layer.init.layers if layer.init else ()))])
+        return f"{node.kind} {format_shape(layer.shape or node.learnable.shape)} = {made}"
     if node.block is not None:   # the parameters as this call bound them
         args = ", ".join(f"{k}={format_value(v)}" for k, v in (layer.args or node.args).items())
-        return f"{node.kind}({args})"
-    if layer.inputs is None or layer.args is None:
-        return node.kind
-    return registry.lookup(node.kind).describe(layer.args, layer.inputs)
+        text = f"{node.kind}({args})"
+    elif layer.inputs is None or layer.args is None:
+        text = node.kind
+    else:
+        text = registry.lookup(node.kind).describe(layer.args, layer.inputs)
+    if node.shares is not None:
+        return f"{text}, shared with {node.shares}"
+    if layer.tied:
+        return f"{text}, {' and '.join(layer.tied)} tied to {node.tie}"
+    return text
 
 
 def rows(checked: CheckedGraph, max_depth: int | None = None, prefix: str = "", depth: int = 0) -> list[Row]:
@@ -66,7 +77,7 @@ def rows(checked: CheckedGraph, max_depth: int | None = None, prefix: str = "", 
         out.append(Row(prefix + node.name, node.name, depth, node.kind, describe(layer), layer.shape,
                        layer.params, layer.buffers, layer.macs, layer.inner is not None, layer.frozen, layer,
                        named_results(layer), shown))
-        if layer.inner is not None and (max_depth is None or depth < max_depth):
+        if layer.inner is not None and node.shares is None and (max_depth is None or depth < max_depth):
             out += rows(layer.inner, max_depth, f"{prefix}{node.name}.", depth + 1)
     return out
 

@@ -180,7 +180,23 @@ class ChainStmt:
     span: Span
 
 
-Statement = Union[InputStmt, Assign, Unpack, OutputStmt, ChainStmt]
+@dataclass(frozen=True)
+class Learnable:
+    """`param W: [in, out] = normal(0, 0.02)` or `buffer mask: [T, T] = ones -> tril`: a tensor the module
+    holds (nn.Parameter or register_buffer), made at construction by an initialiser and stateless stages."""
+    buffer: bool
+    name: Ident
+    shape: ShapeExpr | None
+    init: Expr | None            # the initialiser: `zeros` (a Var) or `normal(0, 0.02)` (a Call)
+    stages: tuple[Stage, ...]    # applied to the initialised tensor, once
+    span: Span
+
+    @property
+    def keyword(self) -> str:
+        return "buffer" if self.buffer else "param"
+
+
+Statement = Union[InputStmt, Assign, Unpack, OutputStmt, ChainStmt, Learnable]
 
 
 @dataclass(frozen=True)

@@ -143,7 +143,8 @@ NOT_STATIC: dict[str, tuple[str, Callable[[Case], bool]]] = {
 # ---------------------------------------------------------------- the two verdicts
 
 def netdsl_verdict(kind: registry.LayerKind, case: Case):
-    """(validated args or None, (output shape, params, buffers) or the error that rejects the case)."""
+    """(validated args or None, (output shape, params, buffers, weights) or the error that rejects the case);
+    weights are the shapes of the tensors a kind declares (`LayerKind.weights`, what `tie=` shares)."""
     try:
         args = kind.schema.validate(case.args)
     except SchemaError as error:
@@ -155,11 +156,12 @@ def netdsl_verdict(kind: registry.LayerKind, case: Case):
     # Everything downstream must work on an accepted case: no crash in counts, MACs or labels.
     kind.macs(args, case.shapes, out)
     kind.describe(args, case.shapes)
-    return args, (tuple(out), kind.params(args, case.shapes), kind.buffers(args, case.shapes))
+    weights = {n: tuple(s) for n, s in kind.weights(args, case.shapes).items()} if kind.weights else None
+    return args, (tuple(out), kind.params(args, case.shapes), kind.buffers(args, case.shapes), weights)
 
 
 def torch_verdict(kind: registry.LayerKind, case: Case, args, device: str):
-    """(output shape, params, buffers) as PyTorch computes them on device, or the exception it raises."""
+    """(output shape, params, buffers, weights) as PyTorch computes them on device, or the exception it raises."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
@@ -167,9 +169,10 @@ def torch_verdict(kind: registry.LayerKind, case: Case, args, device: str):
         except Exception as error:  # noqa: BLE001 — any torch error is a rejection
             return error
     if module is None:
-        return tuple(out.shape), 0, 0
+        return tuple(out.shape), 0, 0, None
+    weights = {n: tuple(p.shape) for n, p in module.named_parameters()} if kind.weights else None
     return (tuple(out.shape), sum(p.numel() for p in module.parameters()),
-            sum(b.numel() for b in module.buffers()))
+            sum(b.numel() for b in module.buffers()), weights)
 
 
 def arbitrated_verdict(kind, case: Case, args, ours):
@@ -211,7 +214,7 @@ def check_agreement(name: str, case: Case) -> None:
         f"{name}: netdsl accepts (output {list(ours[0])}) but PyTorch raises "
         f"{type(theirs).__name__}: {str(theirs).splitlines()[0] if str(theirs) else ''}\n  case: {case}")
     assert ours == theirs, (
-        f"{name}: (shape, params, buffers) netdsl {ours} vs PyTorch {theirs}\n  case: {case}")
+        f"{name}: (shape, params, buffers, weights) netdsl {ours} vs PyTorch {theirs}\n  case: {case}")
     stats["both accept"] += 1
 
 

@@ -91,6 +91,16 @@ def test_an_inserted_layer_renumbers_names_without_changing_the_others(tmp_path)
     assert "  > conv2 → conv3  conv2d(6→16, 3×3): renamed\n" in human
 
 
+def test_a_changed_initialiser_is_a_changed_argument(tmp_path):
+    old, new = tmp_path / "old.net", tmp_path / "new.net"
+    net = "network M() {{\n    input x: [N, 4]\n    param b: [4] {init}\n    output x + b\n}}\n"
+    old.write_text(net.format(init="= zeros"))
+    new.write_text(net.format(init="= normal(0, 0.02)"))
+    (change,) = [c for c in diff_json(str(old), str(new))["networks"][0]["layers"] if c["status"] != "unchanged"]
+    assert change["new"]["path"] == "b" and change["changed_arguments"] == {
+        "init": {"old": "zeros", "new": "normal"}, "std": {"old": None, "new": "0.02"}}
+
+
 def test_networks_added_removed_and_renamed(tmp_path):
     old, new = tmp_path / "old.net", tmp_path / "new.net"
     net = "network {name}() {{ input x: [N, 4]  x -> linear({width}) -> output }}\n"

@@ -11,6 +11,7 @@ import pytest
 from conftest import ROOT
 
 from netdsl import registry
+from netdsl.initializers import INITIALIZERS
 from netdsl.tokens import lex
 
 EXTENSION = ROOT / "editors" / "vscode"
@@ -40,8 +41,10 @@ def expected_scope(tokens, index: int, blocks: set[str]) -> str | None:
         return "string.quoted"
     if token.text in ("network", "block"):
         return "storage.type"
-    if token.text in ("input", "output") or token.text == "where" and token.kind == "keyword":
+    if token.text in ("input", "output", "param", "buffer") or token.text == "where" and token.kind == "keyword":
         return "keyword.other"
+    if token.kind == "name" and before == "=" and token.text in INITIALIZERS and in_learnable(tokens, index):
+        return "support.function.initializer"
     if token.text in ("true", "false", "None"):
         return "constant.language"
     if token.text == "->":
@@ -56,6 +59,14 @@ def expected_scope(tokens, index: int, blocks: set[str]) -> str | None:
             and token.text not in blocks:
         return "support.function.layer"
     return None
+
+
+def in_learnable(tokens, index: int) -> bool:
+    """Whether the token is on a line that declares a parameter or buffer."""
+    start = index
+    while start > 0 and tokens[start].newlines == 0:
+        start -= 1
+    return tokens[start].text in ("param", "buffer")
 
 
 def in_shape(tokens, index: int) -> bool:

@@ -136,6 +136,8 @@ def name_cases(name: str) -> list[Case]:
         Case("block where clause symbol", f"block B() {{ input x: [N, {name}] where {name} >= 2\n output x -> relu }}\n"
              "network Net() { input x: [N, 4]\n x -> B -> output }"),
         Case("keyword argument name", f"network Net() {{ input x: [N, 4]\n x -> linear(2, {name}=1) -> output }}"),
+        Case("parameter tensor name", f"network Net() {{ input x: [N, 4]\n param {name}: [4] = zeros\n output x + {name} }}"),
+        Case("buffer name", f"network Net() {{ input x: [N, 4]\n buffer {name}: [4] = ones\n output x * {name} }}"),
     ]
 
 
@@ -147,6 +149,8 @@ def number_cases(number: str) -> list[Case]:
         Case("number as a float parameter", f"network Net(s: float = {number}) {{ input x: [N, 4]\n output x * s }}",
              TEMPLATE_STRINGS),
         Case("number as a size", f"network Net() {{ input x: [N, 4]\n x -> linear({number}) -> output }}"),
+        Case("number as an initialiser argument",
+             f"network Net() {{ input x: [N, 4]\n param w: [4] = normal(std={number})\n output x * w }}", TEMPLATE_STRINGS),
     ]
 
 
@@ -374,12 +378,13 @@ def _live_layers(checked) -> int:
     for layer in reversed(checked.layers):
         if layer.node.name in needed:
             needed.update(layer.node.inputs)
-    return sum(layer.node.name in needed for layer in checked.layers)
+    return sum(layer.node.name in needed and layer.node.learnable is None for layer in checked.layers)
 
 
 def _module_layers(checked) -> int:
-    return sum(layer.inner is not None or registry.lookup(layer.node.kind).module is not None
-               for layer in checked.layers)
+    """The attributes `__init__` creates: modules, parameters and buffers."""
+    return sum(layer.inner is not None or layer.node.learnable is not None or
+               registry.lookup(layer.node.kind).module is not None for layer in checked.layers)
 
 
 def assert_generator_wrote(source: str, case: Case, network) -> None:
@@ -398,13 +403,23 @@ def assert_generator_wrote(source: str, case: Case, network) -> None:
     constants = {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)}
     docstrings = {ast.get_docstring(c, clean=False) for c in classes}
     assert all("\n" not in d for d in docstrings)
-    assert constants - docstrings <= case.strings | TEMPLATE_STRINGS, constants - docstrings
+    buffers = {n.args[0].value for n in ast.walk(tree) if isinstance(n, ast.Call)
+               and ast.unparse(n.func) == "self.register_buffer"}
+    assert all(b.isidentifier() and not b.startswith("_") and b not in MODULE_ATTRIBUTES for b in buffers), buffers
+    assert constants - docstrings - buffers <= case.strings | TEMPLATE_STRINGS, constants - docstrings
     for cls in classes:
         assert [ast.unparse(b) for b in cls.bases] == ["nn.Module"]
         doc, init, forward = cls.body
         assert isinstance(doc, ast.Expr) and [init.name, forward.name] == ["__init__", "forward"]
         assert ast.unparse(init.body[0]) == "super().__init__()"
+        created = 0
         for statement in init.body[1:]:
+            if isinstance(statement, ast.Expr):   # self.register_buffer("name", ...) or nn.init.f_(self.name, ...)
+                callee = ast.unparse(statement.value.func)
+                assert callee == "self.register_buffer" or callee.startswith("nn.init."), callee
+                created += callee == "self.register_buffer"
+                continue
+            created += 1
             assert isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Call)
             (target,) = statement.targets
             assert ast.unparse(target.value) == "self" and target.attr not in MODULE_ATTRIBUTES
@@ -419,5 +434,5 @@ def assert_generator_wrote(source: str, case: Case, network) -> None:
             assert used <= GLOBALS | names | local | ANNOTATIONS, used
             assert not [n for n in ast.walk(function) if isinstance(n, ast.keyword) and n.arg and n.arg.startswith("__")]
         if cls.name == generate([network], case.path).classes[network.graph.name]:
-            assert len(init.body) - 1 == _module_layers(network)
+            assert created == _module_layers(network)
             assert len(steps) == _live_layers(network)

@@ -114,6 +114,20 @@ def test_hover_on_a_tensor_and_on_a_block_call(client, work):
     assert f"parameters: {up.params:,} · MACs: {up.macs:,}" in value
 
 
+def test_hover_on_parameters_and_definition_of_a_reused_label(client, work):
+    uri = uri_of(work, "specs/sharing.net")
+    text = (work / "specs/sharing.net").read_text()
+    assert open_document(client, uri, text) == []
+    value = client.request("textDocument/hover", {"textDocument": {"uri": uri},
+                                                  "position": position(text, "pos ->")})["contents"]["value"]
+    assert "**pos**: tensor\n`[16, 64]` `parameter [16, 64] = trunc_normal(std=0.02)`" in value
+    reused = position(text, "encoder -> norm")
+    [label] = client.request("textDocument/definition", {"textDocument": {"uri": uri}, "position": reused})
+    assert label["range"]["start"] == position(text, "encoder: Encoder")
+    value = client.request("textDocument/hover", {"textDocument": {"uri": uri}, "position": reused})["contents"]["value"]
+    assert "= Encoder(dim=32), shared with `encoder`" in value and "parameters: 0" in value
+
+
 def test_inlay_hints_give_the_shape_at_the_end_of_each_chain_line(client, work):
     uri = uri_of(work, "specs/lenet.net")
     hints = client.request("textDocument/inlayHint", {"textDocument": {"uri": uri}, "range": {
@@ -186,6 +200,23 @@ def test_completion_of_layers_blocks_arguments_and_tensors(client, work):
     assert {"h", "x", "width", "N"} <= set(arguments)
     body = labels("    y = h", 4, changed)
     assert {"h", "x", "width", "linear", "Gate"} <= set(body)
+
+
+def test_completion_of_initialisers_parameters_and_tie(client, work):
+    uri = uri_of(work, "specs/completing_params.net")
+    text = ("network M() {\n    input x: [N, 16]\n    param W: [16, 8] = \n"
+            "    e = x -> embed: embedding(100, 16)\n    h = x @ W -> linear(100, )\n}\n")
+    open_document(client, uri, text)
+
+    def labels(needle, delta):
+        result = client.request("textDocument/completion", {"textDocument": {"uri": uri},
+                                                             "position": position(text, needle, delta)})
+        return {item["label"]: item for item in result["items"]}
+    initialisers = labels("[16, 8] = ", 10)
+    assert {"zeros", "normal", "trunc_normal", "kaiming_uniform"} <= set(initialisers) and "linear" not in initialisers
+    arguments = labels("linear(100, ", 12)
+    assert arguments["tie"]["insertText"] == "tie=" and {"W", "x", "e"} <= set(arguments)
+    assert {"param", "buffer"} <= set(labels("    h = x", 4))
 
 
 def test_code_actions_apply_the_fixes_of_diagnostics(client, work):

@@ -396,3 +396,9 @@ def test_float_arguments_of_functional_kinds_are_python_literals():
 def test_a_broadcast_between_sizes_that_differ_by_a_number_has_accepted_sizes():
     analysis = netdsl.check_text(network("t = x -> zeropad1d((4, 2))\n  output t * x", "x: [N, 4, S]"))
     assert analysis.ok and [a.symbol for a in analysis.accepted["A"].answers] == ["S"]
+
+
+def test_none_is_not_an_operand_of_tensor_arithmetic():
+    for expression in ("x + None", "None + x", "None * x"):
+        assert codes(network(f"output {expression}")) == ["E0317"]
+    assert netdsl.check_text(network("output -x")).ok

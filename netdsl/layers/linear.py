@@ -27,7 +27,10 @@ LINEAR = LayerKind(
     module="nn.Linear",
     module_args=lambda args, inputs: ((args.in_features, args.out_features), args.changed("bias")),
     label=lambda args, inputs: f"linear({format_size(args.in_features)}→{format_size(args.out_features)})",
-    doc="torch.nn.Linear over the last dim; in_features is inferred", role=Role.LINEAR)
+    doc="torch.nn.Linear over the last dim; in_features is inferred", role=Role.LINEAR,
+    weights=lambda args, inputs: {"weight": (args.out_features, args.in_features),
+                                  **({"bias": (args.out_features,)} if args.bias else {})},
+    tieable=("weight",))
 
 
 def _embedding_infer(args, inputs):
@@ -54,6 +57,7 @@ EMBEDDING = LayerKind(
     module_args=lambda args, inputs: ((args.num_embeddings, args.embedding_dim), args.changed(
         "padding_idx", "max_norm", "norm_type", "scale_grad_by_freq", "sparse")),
     label=lambda args, inputs: f"embedding({format_size(args.num_embeddings)}, {format_size(args.embedding_dim)})",
-    doc="torch.nn.Embedding: an input of integer indices [*] gives [*, embedding_dim]")
+    doc="torch.nn.Embedding: an input of integer indices [*] gives [*, embedding_dim]",
+    weights=lambda args, inputs: {"weight": (args.num_embeddings, args.embedding_dim)}, tieable=("weight",))
 
 KINDS = (LINEAR, EMBEDDING)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .. import registry
+from ..initializers import INITIALIZERS
 from ..schema import format_value
 from ..tokens import Token, lex
 
@@ -13,7 +14,7 @@ from ..tokens import Token, lex
 @dataclass(frozen=True)
 class Item:
     label: str
-    kind: str              # "layer", "block", "argument", "tensor", "param", "keyword"
+    kind: str              # "layer", "block", "argument", "tensor", "param", "keyword", "initializer"
     detail: str = ""
     documentation: str = ""
     insert: str | None = None
@@ -41,6 +42,9 @@ def _arguments(callee: str, block_params: dict[str, list[tuple[str, str]]]) -> l
             default = "required" if info.required else f"default {format_value(info.default)}"
             items.append(Item(name, "argument", f"{info.type.describe()}, {default}", insert=f"{name}="))
         items += [Item(short, "argument", f"short for {long}", insert=f"{short}=") for short, long in kind.aliases.items()]
+        if kind.tieable:
+            items.append(Item("tie", "argument", f"the label of a layer whose {' and '.join(kind.tieable)} this one uses",
+                              insert="tie="))
         return items
     return [Item(name, "argument", detail, insert=f"{name}=") for name, detail in block_params.get(callee, [])]
 
@@ -77,6 +81,9 @@ def _scope(tokens: list[Token]) -> list[Item]:
             names.setdefault(token.text, Item(token.text, "tensor", "input"))
         elif token.kind == "name" and in_input and brackets == 1 and before.text in ("[", ","):
             names.setdefault(token.text, Item(token.text, "param", "size symbol"))
+        elif token.kind == "name" and brackets == 0 and before.text in ("param", "buffer"):
+            in_input = False
+            names.setdefault(token.text, Item(token.text, "tensor", "parameter" if before.text == "param" else "buffer"))
         elif token.kind == "name" and brackets == 0:
             in_input = False
             following = body[index + 1:index + 2]
@@ -123,12 +130,25 @@ def complete(text: str, offset: int, blocks: dict[str, str],
         return [*_layers(), *_blocks(lex(text), blocks), Item("output", "keyword")]
     if _outside(tokens):
         return [Item(word, "keyword") for word in ("network", "block", "import", "from")]
+    if previous == "=" and _declaring(tokens):
+        return [Item(name, "initializer", i.doc) for name, i in INITIALIZERS.items()]
     scope = _scope(tokens)
     callee, argument_name = _callee(tokens)
     if callee is not None:
         items = _arguments(callee, block_params) if argument_name else []
         return [*items, *scope]
-    return [*scope, *_layers(), *_blocks(lex(text), blocks), Item("input", "keyword"), Item("output", "keyword")]
+    return [*scope, *_layers(), *_blocks(lex(text), blocks),
+            *(Item(word, "keyword") for word in ("input", "output", "param", "buffer"))]
+
+
+def _declaring(tokens: list[Token]) -> bool:
+    """Whether the last tokens are `param NAME: [...] =` or `buffer NAME =`, on one line."""
+    for token in reversed(tokens):
+        if token.text in ("param", "buffer") and token.kind == "keyword":
+            return True
+        if token.newlines or token.text in ("{", "}"):
+            return False
+    return False
 
 
 def _outside(tokens: list[Token]) -> bool:

@@ -15,7 +15,7 @@ from ..source import Span
 
 @dataclass(frozen=True)
 class Symbol:
-    kind: str                       # "network", "block", "param", "dim" or "tensor"
+    kind: str                       # "network", "block", "param", "dim", "tensor" or "layer" (a label)
     name: str
     span: Span                      # the defining name
     owner: ast.Definition | None    # the definition a param, dim or tensor belongs to
@@ -101,6 +101,9 @@ class Index:
                 targets = (statement.target,) if isinstance(statement, ast.Assign) else statement.bound
                 for target in targets:
                     self._bind(target, "tensor", local, definition)
+            elif isinstance(statement, ast.Learnable):   # `param W: [C, out] = ...`: a tensor of the body
+                self._expression(statement, local, visible, definition)
+                self._bind(statement.name, "tensor", local, definition)
             else:
                 self._expression(statement, local, visible, definition)
 
@@ -118,6 +121,10 @@ class Index:
                 if node.name in local:
                     self._add(node.span, local[node.name])
                 continue
+            if isinstance(node, ast.Call) and node.label is not None:   # `enc: Encoder(64)`, used again as `enc`
+                self._bind(node.label, "layer", local, owner)
+            elif isinstance(node, ast.Call) and node.func.name in local and local[node.func.name].kind == "layer":
+                self._add(node.func.span, local[node.func.name])
             if isinstance(node, ast.Call):
                 called = visible.get(node.func.name)
                 if called is not None:

@@ -11,7 +11,7 @@ from ..kinds import nested
 from ..pipeline import Analysis
 from ..shapes import format_dim, format_shape
 from ..source import Span
-from ..summary import named_results, output_text
+from ..summary import describe, named_results, output_text
 from .index import Index, Symbol
 
 
@@ -90,15 +90,18 @@ def _counts(layer: LayerResult) -> str:
 def _layer(chosen: list[Use]) -> str:
     node = chosen[0].layer.node
     lines = [f"**{node.kind}** `{node.name}`"]
-    kind = registry.lookup(node.kind)
+    kind = registry.lookup(node.kind) if node.is_layer else None
     for use in chosen:
         layer = use.layer
         if use.where:
             lines.append(f"\n*{use.where}*")
+        if node.learnable is not None or node.shares is not None or layer.tied:
+            lines.append(f"{describe(layer)}  ")
         if layer.inputs is not None and layer.args is not None and kind is not None:
             lines.append(f"```python\n{pytorch_call(kind, layer.args, layer.inputs, node.inputs)}\n```")
-        ins = ", ".join(format_shape(s) for s in layer.inputs) if layer.inputs is not None else "unknown"
-        lines.append(f"input {ins} → {'' if node.results else 'output '}{_output(layer)}  ")   # results are named
+        if node.learnable is None:
+            ins = ", ".join(format_shape(s) for s in layer.inputs) if layer.inputs is not None else "unknown"
+            lines.append(f"input {ins} → {'' if node.results else 'output '}{_output(layer)}  ")   # results are named
         lines.append(f"error: {layer.error}" if layer.error else _counts(layer))
     if kind is not None and kind.results:
         lines.append(f"\none call returns `({nested(kind.results, lambda r: r.name)})`: "
@@ -121,7 +124,8 @@ def _block(chosen: list[Use], analysis: Analysis) -> str:
     for use in chosen:
         layer = use.layer
         args = ", ".join(f"{k}={v}" for k, v in node.args.items())
-        lines.append(f"{'*' + use.where + '*: ' if use.where else ''}`{node.name}` = {node.kind}({args})  ")
+        lines.append(f"{'*' + use.where + '*: ' if use.where else ''}`{node.name}` = {node.kind}({args})"
+                     f"{f', shared with `{node.shares}`' if node.shares else ''}  ")
         ins = ", ".join(format_shape(s) for s in layer.inputs) if layer.inputs is not None else "unknown"
         lines.append(f"input {ins} → output {_output(layer)}  ")
         lines.append(_counts(layer))
@@ -136,12 +140,13 @@ def tensor_shapes(analysis: Analysis, symbol: Symbol) -> list[tuple[str, str]]:
             found.append((format_shape(checked.input_shapes[symbol.name]), f"input{' ' + where if where else ''}"))
             continue
         made = next(((layer, value, shape) for layer in reversed(checked.layers) for value, shape in layer.values()
-                     if layer.node.variable_of(value) == symbol.name), None)
+                     if layer.node.variable_of(value) == symbol.name
+                      or layer.node.learnable is not None and value == symbol.name), None)
         if made is not None:
             layer, value, shape = made
             result = layer.node.result_of(value)
             text = f"{result + ' ' if result else ''}from `{layer.node.kind}` (`{layer.node.name}`) at " \
-                   f"{layer.node.span.short()}"
+                   f"{layer.node.span.short()}" if layer.node.learnable is None else f"`{describe(layer)}`"
             found.append((format_shape(shape) if shape is not None else "unknown", text + (f" {where}" if where else "")))
     return found
 

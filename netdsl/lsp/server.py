@@ -215,7 +215,7 @@ def on_references(ls: NetdslServer, params: lsp.ReferenceParams) -> list[lsp.Loc
 
 
 _SYMBOL_KINDS = {"network": lsp.SymbolKind.Class, "block": lsp.SymbolKind.Function, "param": lsp.SymbolKind.TypeParameter,
-                 "dim": lsp.SymbolKind.Constant, "tensor": lsp.SymbolKind.Variable}
+                 "dim": lsp.SymbolKind.Constant, "tensor": lsp.SymbolKind.Variable, "layer": lsp.SymbolKind.Field}
 
 
 @server.feature(lsp.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
@@ -237,7 +237,8 @@ def on_document_symbol(ls: NetdslServer, params: lsp.DocumentSymbolParams) -> li
 
 _ITEM_KINDS = {"layer": lsp.CompletionItemKind.Class, "block": lsp.CompletionItemKind.Module,
                "argument": lsp.CompletionItemKind.Property, "tensor": lsp.CompletionItemKind.Variable,
-               "param": lsp.CompletionItemKind.TypeParameter, "keyword": lsp.CompletionItemKind.Keyword}
+               "param": lsp.CompletionItemKind.TypeParameter, "keyword": lsp.CompletionItemKind.Keyword,
+               "initializer": lsp.CompletionItemKind.Function}
 
 
 @server.feature(lsp.TEXT_DOCUMENT_COMPLETION, lsp.CompletionOptions(trigger_characters=[">", "(", ",", " "]))
