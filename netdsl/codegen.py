@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast as python_ast
 import keyword
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 from . import registry
@@ -67,6 +68,7 @@ def _variables(checked: CheckedGraph, live: list[LayerResult], namespace: Namesp
             first = node.inputs[0]
             if first in producers and first not in group and uses.get(first) == 1:
                 group[first] = group[value]
+    values_made = Counter(node.name for node, _ in made)
     fresh: dict[str, str] = {}
     for node, value in made:
         if value in group:
@@ -74,7 +76,7 @@ def _variables(checked: CheckedGraph, live: list[LayerResult], namespace: Namesp
         first = node.inputs[0] if node.inputs else None
         inherited = group.get(first)
         if inherited is not None and inherited not in user and last_use.get(first) == node.name \
-                and first != checked.graph.output and sum(n is node for n, _ in made) == 1:
+                and first != checked.graph.output and values_made[node.name] == 1:
             group[value] = inherited
         else:
             group[value] = fresh[value] = f"<out{len(fresh)}>"
