@@ -16,6 +16,7 @@ from .sizes import Size, SymbolicSizeError, at_least, compare
 
 MAX_INT = 2**63 - 1
 MIN_INT = -(2**63)   # sizes are int64 in torch
+MAX_REPEAT = 10_000  # the copies a repeat makes, the items of a `range()`
 
 
 class FoldError(Exception):

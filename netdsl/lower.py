@@ -13,21 +13,20 @@ from . import codes, registry
 from . import syntax as ast
 from .arguments import ArgError, Signature, bind, validate
 from .diagnostics import Diagnostic, Diagnostics, Note, Severity
-from .folding import MAX_INT, MIN_INT, VALUE_FUNCTIONS, FoldError, Undecidable, fold, negate, value_range
-from .initializers import INITIALIZERS, default
-from .ir import Assumption, Graph, Input, Learnable, Node, PyTorchReading, RepeatCopy, ResultValue, result_value
+from .folding import MAX_INT, MAX_REPEAT, MIN_INT, VALUE_FUNCTIONS, FoldError, Undecidable, fold, negate
+from .ir import Assumption, Graph, Input, Node, PyTorchReading, RepeatCopy, ResultValue, result_value
 from .kinds import CannotUnpack, LayerKind, flatten, nested, shaped
+from .lower_learnables import LearnablesLowering
+from .lower_structure import StructureLowering
 from .program import Program
 from .resolve import Resolution, resolve
 from .schema import Anything, Bool, Field, Float, Int, Schema, Text, Tuple, format_value
 from .scopes import POISON, Binding, Naming, Scope, Tensor, block_prefix
-from .shapes import format_shape
 from .sizes import Size, relate, substitute, symbol, symbol_name
 from .source import Span
 from .suggest import nearest
 from .unpacking import call_form, inputs_mismatch, layout, matched, regrouping, results_mismatch
 
-MAX_REPEAT = 10_000
 # Limits that keep lowering bounded in time, memory and stack depth: repeats multiply (a `* 10000` inside
 # a `* 10000` is 10^8 layers), block calls and repeated stages cost work even when they make no layer,
 # and each level of block nesting costs a few Python frames.
@@ -56,7 +55,7 @@ class _TooMuchWork(Exception):
 Unpacking = tuple[ast.Call, tuple] | None   # the call whose tensors `a, (b, c) = ...` names, and the names
 
 
-class _Lowerer:
+class _Lowerer(LearnablesLowering, StructureLowering):
     def __init__(self, program: Program, diagnostics: Diagnostics):
         self.program = program
         self.diagnostics = diagnostics
@@ -260,101 +259,6 @@ class _Lowerer:
                         for i in scope.inputs]
         scope.assumptions = [replace(a, left=substitute(a.left, fixed), right=substitute(a.right, fixed))
                              for a in scope.assumptions]
-
-    # ------------------------------------------------------------ parameters and buffers
-
-    def learnable(self, scope: Scope, decl: ast.Learnable) -> None:
-        """`param W: [C, out] = normal(0, 0.02)`: a node with no inputs whose value is the module's tensor."""
-        resolution = self.resolution(scope.definition)
-        shape = self.learnable_shape(scope, decl) if id(decl) not in resolution.reported else None
-        init = self.initializer(scope, decl, shape) if shape is not None else None
-        stages = self.init_stages(scope, decl, shape) if init is not None and decl.stages else None
-        if id(decl.name) in resolution.reported:   # a duplicate keeps the first; an invalid name is unknown
-            scope.env.setdefault(decl.name.name, Binding(POISON, decl.name.span, "tensor"))
-            return
-        name = decl.name.name
-        if init is None or stages is POISON:
-            scope.env[name] = Binding(POISON, decl.name.span, "tensor")
-            return
-        (initializer, args), spans = init
-        scope.naming.use(name)
-        scope.nodes.append(Node(name, "buffer" if decl.buffer else "parameter", args, (), decl.span, spans,
-                                repeat=scope.repeat,
-                                learnable=Learnable(decl.buffer, shape, initializer.name, stages)))
-        scope.env[name] = Binding(Tensor(name), decl.name.span, "tensor")
-
-    def learnable_shape(self, scope: Scope, decl: ast.Learnable) -> tuple | None:
-        dims = []
-        for dim in decl.shape.dims:
-            value = self.expression(scope, dim)
-            if value is POISON:
-                return None
-            if not (isinstance(value, Size) or type(value) is int and value > 0):
-                self.diagnostics.error(codes.E0321, f"a size in a shape must be a positive integer or a symbol, "
-                                       f"got {format_value(value)}", dim.span)
-                return None
-            dims.append(value)
-        return tuple(dims)
-
-    def initializer(self, scope: Scope, decl: ast.Learnable, shape: tuple):
-        """((the initialiser, its validated arguments), their spans), or None after reporting why."""
-        call = decl.init if isinstance(decl.init, ast.Call) else None
-        initializer = default(decl.buffer) if decl.init is None else INITIALIZERS[call.func.name if call else decl.init.name]
-        positional, keywords = [], []
-        for arg in call.args if call else ():
-            value = self.expression(scope, arg.value)
-            if value is POISON:
-                return None
-            if arg.name is None:
-                positional.append((value, arg.span))
-            else:
-                keywords.append((arg.name.name, arg.name.span, value, arg.span))
-        span = decl.span if decl.init is None else decl.init.span
-        bound = bind(initializer.signature, positional, keywords, span)
-        args, errors = (None, bound.errors) if bound.errors else validate(initializer.signature, bound.values,
-                                                                          bound.spans, span)
-        for error in errors:
-            self.error(error)
-        if args is None:
-            return None
-        if len(shape) < initializer.min_dims:
-            noun = "buffer" if decl.buffer else "parameter"
-            self.diagnostics.error(
-                codes.E0340, f"`{initializer.name}` needs a tensor of at least {initializer.min_dims} dims to compute "
-                f"fan in and fan out, but {noun} `{decl.name.name}` is {format_shape(shape)}", decl.init.span,
-                notes=(Note(f"`{decl.name.name}` is declared {len(shape)}-D here", decl.shape.span),
-                       Note("PyTorch raises: Fan in and fan out can not be computed for tensor with fewer than 2 "
-                            "dimensions")),
-                help="use `zeros`, `ones`, `normal(mean, std)` or `uniform(a, b)` for a vector or a scalar")
-            return None
-        return (initializer, args), dict(bound.spans)
-
-    def init_stages(self, scope: Scope, decl: ast.Learnable, shape: tuple) -> Graph | Any:
-        """The stages after an initialiser (`ones -> tril`), as a graph over one input, `init`: stateless
-        tensor ops of that tensor alone, which code generation applies once, in `__init__`."""
-        inner = Scope(scope.definition, Naming(set()), env=dict(scope.env))
-        inner.inputs.append(Input("init", shape, decl.init.span))
-        value: Any = Tensor("init")
-        for stage in decl.stages:
-            value = self.stage(inner, stage, value, None)
-        if not isinstance(value, Tensor):
-            return POISON
-        made = {"init"}
-        for node in inner.nodes:
-            kind = registry.lookup(node.kind) if node.is_layer else None
-            outside = next((i for i in node.inputs if i not in made), None)
-            made.add(node.name)
-            if kind is not None and kind.functional is not None and outside is None:
-                continue
-            what = f"uses `{outside}`, a tensor of the forward pass" if kind is not None and kind.functional \
-                else "is a block" if node.block is not None else f"is a module ({kind.module})"
-            self.diagnostics.error(codes.E0342, f"`{node.kind}` {what}: the stages after an initialiser are "
-                                   "tensor functions of the initialised tensor alone", node.span,
-                                   help="apply tensor functions such as `tril`, `triu` or `transpose`; a module "
-                                        "belongs in forward")
-            return POISON
-        inner.output = value.ref
-        return Graph(decl.name.name, "block", {}, tuple(inner.inputs), tuple(inner.nodes), value.ref, decl.span)
 
     def bind_tensor(self, scope: Scope, name: ast.Ident, value: Any) -> None:
         if id(name) in self.resolution(scope.definition).reported:
@@ -727,175 +631,6 @@ class _Lowerer:
                     tuple(t.ref for t in tensors), call.span, dict(bound.spans), block=graph, repeat=scope.repeat)
         scope.nodes.append(node)
         return Tensor(node.name)
-
-    # ------------------------------------------------------------ structure decided at spec time
-
-    def decide(self, scope: Scope, test: ast.Expr) -> bool | None:
-        """The outcome of an `if` or a conditional expression, recorded; a recipe replays a use's outcomes
-        (its sizes are symbols: see recipes.block_recipe)."""
-        if scope.replay is not None:
-            if not scope.replay:
-                self.diagnostics.error(codes.E0350, "the recipe takes more decisions than its use", test.span)
-                return None
-            truth = scope.replay.pop(0)
-        else:
-            truth = self.truth(scope, test)
-        if truth is not None:
-            scope.decisions.append((" ".join(test.span.text.split()), truth))
-        return truth
-
-    def truth(self, scope: Scope, expr: ast.Expr, operator: str | None = None) -> bool | None:
-        """The value of a condition (`if`, `a if test else b`, an operand of and/or/not): true or false,
-        or None after reporting why not."""
-        value = self.expression(scope, expr)
-        if value is POISON or type(value) is bool:
-            return None if value is POISON else value
-        if isinstance(value, Tensor):
-            if operator is not None:
-                self.diagnostics.error(codes.E0354, f"`{operator}` decides structure between true and false when "
-                                       "the spec is checked, but this is a tensor", expr.span,
-                                       help="for an element-wise test, combine masks with `where`, or multiply "
-                                       "them: `(x > 0) * (x < 1)`")
-            else:
-                self.diagnostics.error(codes.E0351, "a tensor cannot decide structure: the test is decided when "
-                                       "the spec is checked", expr.span,
-                                       help="for an element-wise choice use `where(mask, a, b)`")
-            return None
-        what = f"an operand of `{operator}`" if operator else "a condition"
-        self.diagnostics.error(codes.E0351, f"{what} must be true or false, but this is {format_value(value)}",
-                               expr.span, help=f"compare it, e.g. `{expr.span.text} != 0`"
-                               if type(value) in (int, float) or isinstance(value, Size) else None)
-        return None
-
-    def boolean(self, scope: Scope, expr: ast.BinOp) -> Any:
-        """`a and b`, `a or b` as Python evaluates them: the right operand only when the left does not
-        decide (so `stride == 1 and C == out` needs no answer about C when stride is 2)."""
-        left = self.truth(scope, expr.left, expr.op)
-        if left is None or left == (expr.op == "or"):
-            return POISON if left is None else left
-        right = self.truth(scope, expr.right, expr.op)
-        return POISON if right is None else right
-
-    def undecidable(self, error: Undecidable, expr: ast.Expr) -> None:
-        names = ", ".join(f"`{s}`" for s in error.symbols)
-        fixed = ",".join(f"{s}=..." for s in error.symbols)
-        self.diagnostics.error(codes.E0350, f"`{expr.span.text}` cannot be decided when the spec is checked: it "
-                               f"{error.message}", expr.span, label="decided when the spec is checked",
-                               notes=self.context, help=f"give {names} a number in the input's shape, or fix "
-                               f"it with `--input {fixed}`")
-
-    def loop(self, scope: Scope, stage: ast.ForStage, value: Any) -> Any:
-        """`-> for t, c in table { stages }`: the stages once per item, each name bound to its value."""
-        table = self.expression(scope, stage.iterable)
-        if table is POISON:
-            return POISON
-        source = stage.iterable.span
-        if not isinstance(table, tuple) or any(isinstance(item, Tensor) for item in table):
-            self.diagnostics.error(codes.E0352, f"`for` goes over a tuple, but `{source.text}` is "
-                                   f"{format_value(table)}", source,
-                                   notes=self.declared(scope, stage.iterable),
-                                   help="loop over a tuple of rows (a `tuple` parameter), or over `range(n)`")
-            return POISON
-        names = stage.targets
-        saved = {target.name: scope.env.get(target.name) for target in names}
-        scope.loops += 1
-        try:
-            for index, item in enumerate(table):
-                self.count_work(stage.span)
-                if len(names) > 1 and not (isinstance(item, tuple) and len(item) == len(names)):
-                    written = ", ".join(n.name for n in names)
-                    span = stage.iterable.items[index].span if isinstance(stage.iterable, ast.TupleExpr) else source
-                    self.diagnostics.error(codes.E0353, f"item {index} of `{source.text}` is {format_value(item)}, "
-                                           f"but the loop unpacks {len(names)} values ({written})", span,
-                                           notes=self.declared(scope, stage.iterable, index),
-                                           help=f"give every item {len(names)} values")
-                    return POISON
-                for target, part in zip(names, item if len(names) > 1 else (item,)):
-                    scope.env[target.name] = Binding(part, target.span, "param")
-                for inner in stage.stages:
-                    value = self.stage(scope, inner, value, None)
-        finally:
-            scope.loops -= 1
-            for name, binding in saved.items():
-                if binding is None:
-                    scope.env.pop(name, None)
-                else:
-                    scope.env[name] = binding
-        return value
-
-    def declared(self, scope: Scope, expr: ast.Expr, item: int | None = None) -> tuple[Note, ...]:
-        """Where the parameter a loop goes over is declared, or the item of its default that is wrong."""
-        binding = scope.env.get(expr.name) if isinstance(expr, ast.Var) else None
-        if binding is None or binding.role != "param":
-            return ()
-        param = self.resolution(scope.definition).params.get(expr.name)
-        default = param.default if param is not None else None
-        if item is not None and isinstance(default, ast.TupleExpr) and item < len(default.items) and \
-                scope.definition.kind == "network":
-            return (Note(f"item {item} of `{expr.name}`'s default", default.items[item].span),)
-        return (Note(f"`{expr.name}` is declared here", binding.span),)
-
-    def value_function(self, call: ast.Call, tensors: list, positional: list, keywords: list, failed: bool) -> Any:
-        """`range(n)`: a tuple of integers, for `for i in range(n) { ... }`."""
-        if failed:
-            return POISON
-        if tensors or keywords:
-            self.diagnostics.error(codes.E0317, f"`{call.func.name}` takes numbers, not tensors or named arguments",
-                                   call.span)
-            return POISON
-        try:
-            return value_range([value for value, _ in positional], MAX_REPEAT)
-        except FoldError as error:
-            self.error(error, call.span)
-            return POISON
-
-    def subscript(self, scope: Scope, expr: ast.Subscript) -> Any:
-        """`x[:, 0]` on a tensor (the registry's `[]` operator kind), or on a tuple at spec time."""
-        value = self.expression(scope, expr.value)
-        index = []
-        for item in expr.items:
-            if isinstance(item, ast.Slice):
-                parts = tuple(None if part is None else self.expression(scope, part)
-                              for part in (item.start, item.stop, item.step))
-                index.append(POISON if POISON in parts else parts)
-            else:
-                index.append(self.expression(scope, item))
-        if value is POISON or POISON in index:
-            return POISON
-        for item, written in zip(index, expr.items):
-            parts = item if isinstance(written, ast.Slice) else (item,)
-            if any(isinstance(part, Tensor) for part in parts):
-                self.diagnostics.error(codes.E0322, "an index is a number, a slice, `None` or `...`, not a tensor",
-                                       written.span, help="select by a mask with `where` or `masked_fill`")
-                return POISON
-        if isinstance(value, Tensor):
-            kind = registry.operator_kind("[]")
-            if kind is None:
-                self.diagnostics.error(codes.E0327, "indexing is not defined on tensors", expr.span)
-                return POISON
-            args = self.layer_args(kind, [(tuple(index), expr.span)], [], expr.span)
-            return POISON if args is None else self.add_node(scope, kind, args, {}, [value.ref], expr.span, None)
-        return self.index_value(value, index, expr)
-
-    def index_value(self, value: Any, index: list, expr: ast.Subscript) -> Any:
-        """`config[0]`, `row[1:]`: a tuple indexed as Python does."""
-        if not isinstance(value, tuple) or len(index) != 1 or not (
-                type(index[0]) is int or isinstance(index[0], tuple) and all(
-                    part is None or type(part) is int for part in index[0])):
-            self.diagnostics.error(codes.E0317, f"`{expr.value.span.text}` is {format_value(value)}: only tensors "
-                                   "and tuples are indexed, tuples by one integer or slice", expr.span)
-            return POISON
-        item = index[0]
-        if isinstance(item, tuple):
-            if item[2] == 0:
-                self.diagnostics.error(codes.E0317, "a slice step must not be zero", expr.items[0].span)
-                return POISON
-            return value[slice(*item)]
-        if not -len(value) <= item < len(value):
-            self.diagnostics.error(codes.E0317, f"index {item} is out of range for `{expr.value.span.text}`, a tuple "
-                                   f"of {len(value)}", expr.items[0].span)
-            return POISON
-        return value[item]
 
     def instantiate_call(self, definition: ast.Definition, params: dict[str, Any]) -> Graph:
         """A block at a call. When one of its conditions needs the sizes of its input pattern (`if C ==
