@@ -125,6 +125,12 @@ def _ignored_causal_mask(case: Case) -> bool:
     return len(mask) in (2, 3) and mask not in ((query[seq], key[seq]), (heads, query[seq], key[seq]))
 
 
+def _has_channel_state(name: str, case: Case) -> bool:
+    """A norm layer's weights or running statistics: PyTorch's defaults, which InstanceNorm has off."""
+    default = not name.startswith("instancenorm")
+    return case.args.get("affine", default) or (name != "groupnorm" and case.args.get("track_running_stats", default))
+
+
 @dataclass(frozen=True)
 class Stricter:
     reason: str
@@ -163,8 +169,7 @@ STRICTER = [
     # Without weights or running statistics torch never compares num_features/num_channels with the input.
     Stricter("a written num_features/num_channels that differs from the input's channels, on a norm layer without "
              "per-channel state (torch does not compare them)",
-             lambda name, case, ours: "E0301" in ours.codes and not case.args.get("affine", True)
-             and (name == "groupnorm" or not case.args.get("track_running_stats", True))),
+             lambda name, case, ours: "E0301" in ours.codes and not _has_channel_state(name, case)),
 ]
 
 
@@ -178,6 +183,9 @@ TRAINING_ONLY = [
     Stricter("batchnorm over a single value per channel: torch raises in training mode only",
              lambda name, case, ours: name.startswith("batchnorm") and len(case.shapes[0]) > 1
              and math.prod(case.shapes[0]) // max(case.shapes[0][1], 1) == 1),
+    Stricter("instancenorm with running statistics over a single spatial element: torch raises in training mode only",
+             lambda name, case, ours: name.startswith("instancenorm") and len(case.shapes[0]) > int(name[-2])
+             and math.prod(case.shapes[0][-int(name[-2]):]) == 1),
     Stricter("embedding with sparse gradients and scale_grad_by_freq, or of a 0-D input: torch's backward raises",
              lambda name, case, ours: name == "embedding" and case.args.get("sparse")
              and (case.args.get("scale_grad_by_freq") or not case.shapes[0])),

@@ -200,7 +200,8 @@ def one_dim_or_all(draw, **options) -> Case:
 @st.composite
 def logsumexp(draw) -> Case:
     x = shape(draw, 0, 4, low=1, high=3)
-    dims = st.lists(st.integers(-len(x) - 1, max(len(x), 1)), min_size=0, max_size=len(x) + 1).map(tuple)
+    # at least one dim: `()` is not a value a spec can write (and torch's logsumexp over () is broken)
+    dims = st.lists(st.integers(-len(x) - 1, max(len(x), 1)), min_size=1, max_size=len(x) + 1).map(tuple)
     return Case({"dim": draw(st.one_of(st.integers(-len(x) - 1, max(len(x), 1)), dims)),
                  **some(draw, keepdim=st.booleans())}, (x,))
 

@@ -64,8 +64,9 @@ TORCH_MESSAGES = re.compile("|".join([
     r"^adaptive_(avg|max)_pool\dd\(\): Expected input to have non-zero size for non-batch dimensions",
     r"^max_pool\dd_with_indices_out_cpu_template\(\): Expected input's non-batch dimensions to have positive length",
     r"^Input and output sizes should be greater than 0, but got input",
-    r"^amax\(\): Expected reduction dim -?\d+ to have non-zero size\.$",
-    r"^amax\(\): Expected reduction dim to be specified for input\.numel\(\) == 0\.",
+    r"^(amax|amin|argmax|argmin)\(\): Expected reduction dim -?\d+ to have non-zero size\.$",
+    r"^(amax|amin|argmax|argmin)\(\): Expected reduction dim to be specified for input\.numel\(\) == 0\.",
+    r"^Not allow zero-dim input tensor\.$",                                             # prelu
     r"^Argument #\d+: Padding size should be less than the corresponding input dimension",
     r"^Only zero batch or zero channel inputs are supported",
     r"^invalid shape dimension -?\d+ at index \d+ of shape",
@@ -73,6 +74,20 @@ TORCH_MESSAGES = re.compile("|".join([
     r"^(max_pool\dd\(\) )?pad(ding)? should be (at most|smaller than or equal to) half of",
     r"^Expected sequence length to be larger than 0 in RNN$",
     r"^Expected more than 1 value per channel when training, got input size",
+    r"^glu does not support scalars because halving size must be even$",
+    r"^Halving dimension must be even, but dimension -?\d+ is size \d+$",                # glu
+    r"^channel_shuffle expects input with > 2 dims, but got input with sizes",
+    r"^Number of channels must be divisible by groups\. Got \d+ channels and \d+ groups\.$",
+    r"^Number of groups to divide channels in must be positive\. Value of groups:-?\d+$",
+    r"^tri[lu]: input tensor must have at least 2 dimensions$",
+    r"^Expected 3D or higher dimensionality\s+input \(got \d+ dimensions\)$",           # local_response_norm
+    r"^Padding length should be less than or equal to two times the input dimension",  # F.pad, constant mode
+    r"^Expected more than 1 spatial element when training, got input size",         # instance_norm
+    r"^expected input's size at dim=\d+ to match num_features \(\d+\), but got: \d+\.$",   # instance_norm
+    r"^Mismatch of parameter numbers and input channel size\. Found parameter numbers = \d+",  # prelu
+    r"^ZeroDivisionError: alpha cannot be 0 for CELU$",
+    r"^torch\.clamp: At least one of 'min' or 'max' must not be None$",
+    r"^max_val \(.*\) must be greater than min_val \(.*\)$",                            # nn.Hardtanh
     # backward passes
     r"^embedding_backward: scale_grad_by_freq not supported with sparse gradients$",
     r"^too many indices for tensor of dimension 0 \(got 1\)$",
