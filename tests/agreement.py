@@ -46,9 +46,21 @@ def spec_value(value) -> str:
     raise TypeError(f"cannot write {value!r} in a spec")
 
 
+def _subscript_item(item) -> str:
+    """An index item as Python writes it between brackets: (start, stop, step) is start:stop:step."""
+    if item is Ellipsis:
+        return "..."
+    if isinstance(item, tuple):
+        return ":".join("" if bound is None else spec_value(bound) for bound in item)
+    return spec_value(item)
+
+
 def spec_text(name: str, case: Case) -> str:
     """`network T() { input x0: [...], ...  output name(x0, ..., positional..., key=value...) }`; a case
     with `outputs` unpacks the pieces into that many names and outputs the one at `index`."""
+    if ORACLE[name].subscript and Ellipsis in case.args["index"]:   # `...` is written between brackets only
+        index = ", ".join(map(_subscript_item, case.args["index"]))
+        return f"network T() {{\n    input x0: [{', '.join(map(str, case.shapes[0]))}]\n    output x0[{index}]\n}}\n"
     order, args = ORACLE[name].positional, dict(case.args)
     unpacked = args.pop("outputs", None)
     index = args.pop("index", None) if unpacked is not None else None
@@ -160,6 +172,12 @@ STRICTER = [
     # Sizes in a spec are positive: a zero-size dim is almost always a mistake, so it cannot be declared.
     Stricter("a zero-size input dim (torch runs many layers on empty tensors; a spec's sizes are positive)",
              lambda name, case, ours: "E0321" in ours.codes and any(0 in shape for shape in case.shapes)),
+    Stricter("getitem with `...` more than once (torch takes it; NumPy, whose indexing torch follows, refuses it)",
+             _kinds({"getitem"}, lambda case: case.args["index"].count(Ellipsis) > 1)),
+    Stricter("a getitem slice that selects nothing (torch returns an empty tensor; a spec's sizes are positive)",
+             lambda name, case, ours: name == "getitem" and "E0420" in ours.codes),
+    Stricter("narrow to length 0 (torch returns an empty tensor; a spec's sizes are positive)",
+             _kinds({"narrow"}, lambda case: case.args.get("length") == 0)),
     Stricter("more positional arguments than the kind takes: the rest must be named (torch takes more)",
              lambda name, case, ours: "E0312" in ours.codes),
     Stricter("multihead_attention with is_causal and an attn_mask of the wrong shape (torch drops the mask "

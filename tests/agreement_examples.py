@@ -59,4 +59,6 @@ PINNED: dict[str, list[Case]] = {
     # var/std with keepdim and no dim were emitted over explicit dims, whose gradient torch computes otherwise
     # where the correction leaves no degrees of freedom
     "var": [Case({"keepdim": True, "correction": 2.0}, ((1,),))],
+    # a negative number to the power of a tensor was emitted `-1 ** x`, which Python reads as -(1 ** x)
+    "pow": [Case({"scalar": -1.5, "scalar_first": True}, ((2, 3),))],
 }

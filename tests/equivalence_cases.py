@@ -115,4 +115,16 @@ EQUIVALENCE: dict[str, list[Case]] = {
                                 "track_running_stats": True}, ((2, 3) + (4,) * d,), positional=2),
                              E({"eps": 0.01}, ((3,) + (5,) * d,))] for d in (1, 2, 3)},
     "local_response_norm": [E({"size": 3, "alpha": 0.1, "beta": 0.5, "k": 2.0}, ((2, 5, 4),), positional=2)],
+    # comparisons, pow, prod, indexing, expand, narrow, F.pad
+    **{name: [E({}, ((2, 3, 4), (3, 1))), E({"scalar": 0.1, "scalar_first": True}, ((2, 3),), positional=2)]
+       for name in ("eq", "ne", "lt", "le", "gt", "ge")},
+    "pow": [E({}, ((2, 3), (3,))), E({"scalar": -1.5, "scalar_first": True}, ((2, 3),)), E({"scalar": 3}, ((4,),))],
+    "prod": [E({"dim": 1, "keepdim": True}, ((2, 3, 4),), positional=2), E({}, ((2, 3),))],
+    "getitem": [E({"index": ((None, None, 2), None, 1, (1, -1, None))}, ((4, 3, 5),), positional=1),
+                E({"index": (Ellipsis, (-2, None, None))}, ((2, 3, 4),))],
+    "narrow": [E({"dim": -1, "start": -3, "length": 2}, ((2, 5),), positional=3)],
+    "expand": [E({"sizes": (2, -1, 4)}, ((3, 1),), positional=1), E({"sizes": (3, 2)}, ((3, 1),))],
+    "pad": [E({"pad": (1, 2, 0, 1), "mode": "constant", "value": 0.5}, ((2, 3, 4),), positional=3),
+            E({"pad": (2, 1), "mode": "reflect"}, ((2, 3, 4),)), E({"pad": (1, 1, 2, 0), "mode": "replicate"}, ((1, 2, 3, 4),)),
+            E({"pad": (1, 2), "mode": "circular"}, ((2, 3, 4),))],
 }

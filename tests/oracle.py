@@ -43,6 +43,7 @@ class Op:
     pieces: bool = False                         # returns several tensors, which a spec unpacks into names
     sizes: str | None = None                     # the argument listing sizes, which may name input symbols
     grouped_state: bool = False                  # inputs after the first are written as one tuple: (h0, c0)
+    subscript: bool = False                      # the kind of `x[index]`; an index holding `...` is written so
 
 
 class PythonRejects(ValueError):
@@ -174,7 +175,9 @@ def _pointwise() -> dict[str, Op]:
 
 
 _OPERATORS = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
-              "div": lambda a, b: a / b}
+              "div": lambda a, b: a / b, "pow": lambda a, b: a ** b,
+              "eq": lambda a, b: a == b, "ne": lambda a, b: a != b, "lt": lambda a, b: a < b,
+              "le": lambda a, b: a <= b, "gt": lambda a, b: a > b, "ge": lambda a, b: a >= b}
 
 
 def _arithmetic(operator: Callable) -> Op:
@@ -244,6 +247,25 @@ def _pieces(fn: Callable, first: str | None) -> Op:
     return Op(make, ((first,) if first else ()) + ("dim",), pieces=True)
 
 
+def _prod() -> Op:
+    """torch.prod(input, dim, keepdim=False), or torch.prod(input) over every dim, which has no keepdim: keepdim=false
+    is that call, keepdim=true is passed on (and refused)."""
+    def make(args, shapes):
+        if args.get("dim") is None:
+            keep = {"keepdim": True} if args.get("keepdim") else {}
+            return _function(lambda training, x: torch.prod(x, **keep))
+        return _function(lambda training, x: torch.prod(x, **args))
+    return Op(make, ("dim", "keepdim"))
+
+
+def _getitem() -> Op:
+    """x[index]: the spec's (start, stop, step) is Python's slice start:stop:step."""
+    def make(args, shapes):
+        index = tuple(slice(*item) if isinstance(item, tuple) else item for item in args["index"])
+        return _function(lambda training, x: x[index])
+    return Op(make, ("index",), subscript=True)
+
+
 def _tensor_ops() -> dict[str, Op]:
     return {
         "flatten": _nn("Flatten", positional=("start_dim", "end_dim")),
@@ -262,6 +284,10 @@ def _tensor_ops() -> dict[str, Op]:
         "select": _method("select", positional=("dim", "index")),
         "mean": _reduction(torch.mean, None), "sum": _reduction(torch.sum, None),
         "max": _reduction(torch.amax, ()),   # README: `max` is torch.amax, the values without the indices
+        "prod": _prod(), "getitem": _getitem(),
+        "narrow": _method("narrow", positional=("dim", "start", "length")),
+        "expand": replace(_method("expand", "sizes"), sizes="sizes"),
+        "pad": Op(lambda args, shapes: _function(lambda training, x: F.pad(x, **args)), ("pad", "mode", "value")),
         "amax": _reduction(torch.amax, ()), "amin": _reduction(torch.amin, ()), "min": _reduction(torch.amin, ()),
         # torch.argmax/argmin(input, dim=None, keepdim=False); logsumexp(input, dim, keepdim=False)
         **{name: _functional(getattr(torch, name), ("dim", "keepdim")) for name in ("argmax", "argmin", "logsumexp")},

@@ -28,10 +28,7 @@ from netdsl.schema import SchemaError
 from netdsl.shapes import ShapeError
 
 KINDS = registry.all_kinds()
-RECIPE_ONLY = {
-    "arange", "center_crop", "eq", "expand", "ge", "getitem", "gt", "le", "lt", "masked_fill", "narrow", "ne", "ones",
-    "pad", "pow", "prod", "scaled_dot_product_attention", "where", "zeros",
-}
+RECIPE_ONLY = {"arange", "center_crop", "masked_fill", "ones", "scaled_dot_product_attention", "where", "zeros"}
 TOTAL = int(os.environ.get("NETDSL_AGREEMENT_EXAMPLES", "1500"))
 PER_KIND = max(10, TOTAL // max(len(GENERATORS), 1))
 STATS: dict[str, Counter] = defaultdict(Counter)

@@ -88,6 +88,22 @@ TORCH_MESSAGES = re.compile("|".join([
     r"^ZeroDivisionError: alpha cannot be 0 for CELU$",
     r"^torch\.clamp: At least one of 'min' or 'max' must not be None$",
     r"^max_val \(.*\) must be greater than min_val \(.*\)$",                            # nn.Hardtanh
+    r"^\w+\(\) received an invalid combination of arguments",                             # torch's argument parser
+    r"^start out of range \(expected to be in range of",                                # narrow
+    r"^narrow\(\) cannot be applied to a 0-dim tensor\.$",
+    r"^too many indices for tensor of dimension \d+$",
+    r"^numel: integer multiplication overflow$",                                       # expand((-1,)) of a 0-D tensor
+    r"^Number of heads in key and value must divide the number of heads in",           # sdpa, enable_gqa
+    r"^index -?\d+ is out of bounds for dimension \d+ with size \d+$",                    # getitem
+    r"^expand\(.*\): the number of sizes provided \(\d+\) must be greater or equal to the number of dimensions",
+    r"^Padding length must be divisible by 2$",                                        # F.pad
+    r"^Expected query, key, and value to all be\s+at least 2 dimensional",             # sdpa
+    r"^The expanded size of the tensor \(-?\d+\) must match the existing size \(\d+\) at non-singleton",
+    r"^_scaled_dot_product_attention: Explicit attn_mask should not be set when is_causal=True$",
+    r"^start \(-?\d+\) \+ length \(\d+\) exceeds dimension size \(\d+\)\.$",           # narrow
+    r"^Padding mode \"\w+\" doesn't take in value argument$",                            # F.pad
+    r"^The expanded size of the tensor \(-1\) isn't allowed in a leading, non-existing dimension",
+    r"^Non-empty \d+D data tensor expected but got a tensor with sizes",                # upsample of an empty dim
     # backward passes
     r"^embedding_backward: scale_grad_by_freq not supported with sparse gradients$",
     r"^too many indices for tensor of dimension 0 \(got 1\)$",
