@@ -8,7 +8,8 @@ machine, versions and date), which docs/performance.md and docs/robustness.md qu
 (a) cold processes: `netdsl check` / `netdsl summary` on each spec, against a Python process that
     imports torch, builds the same network by hand (tests/reference_models.py) and runs one forward
     pass on the meta device or on the CPU: wall time and peak memory (the child's ru_maxrss);
-(b) in-process parse + check of generated specs of 10 … 100,000 layers;
+(b) in-process parse + check of generated specs of 10 … 100,000 layers; every command (check, build,
+    summary, render) on 10,000 and 100,000 layers, and 3,000 and 30,000 diagnostics on one line;
 (c) netdsl.build_module against the hand-written module, and the emitted module's forward time
     against the hand-written one's with the same weights.
 """
@@ -148,6 +149,60 @@ def in_process(max_layers: int) -> list[str]:
     return lines
 
 
+def _median_time(action, repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        gc.collect()
+        start = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def large_specs(max_layers: int, repeats: int = 3) -> list[str]:
+    """Every command on one long chain (issue #11): check, build (the code generator, after the check),
+    summary and render (DOT text), in process. Linear growth shows as the same time per layer."""
+    import netdsl
+    from netdsl.codegen import generate
+    from netdsl.render import render
+    from netdsl.summary import format_summary
+    commands = ("check", "build", "summary", "render")
+    lines = ["| layers | " + " | ".join(commands) + " |", "|---:|" + "---:|" * len(commands)]
+    per_layer = {}
+    for layers in [n for n in (10_000, 100_000) if n <= max_layers]:
+        text = generated_spec(layers)
+        analysis = netdsl.check_text(text)
+        checked = analysis.network()
+        actions = {"check": lambda text=text: netdsl.check_text(text),
+                   "build": lambda analysis=analysis: generate(analysis.networks, "deep.net"),
+                   "summary": lambda checked=checked: format_summary(checked),
+                   "render": lambda checked=checked: render(checked).source}
+        times = {name: _median_time(actions[name], repeats) for name in commands}
+        per_layer[layers] = {name: t / layers for name, t in times.items()}
+        lines.append(f"| {layers:,} | " + " | ".join(f"{times[n]:.2f} s ({times[n] / layers * 1e6:.0f} µs a layer)"
+                                                       for n in commands) + " |")
+    if len(per_layer) == 2:
+        small, large = per_layer.values()
+        lines.append("| time a layer, 100,000 ÷ 10,000 | " + " | ".join(f"{large[n] / small[n]:.2f}" for n in commands)
+                     + " |")
+    return lines
+
+
+def long_line_diagnostics(repeats: int = 3) -> list[str]:
+    """Many diagnostics on one long line (issue #11): check, then render every diagnostic as `check` shows it."""
+    import netdsl
+    from netdsl.diagnostics import render_human
+    lines = ["| warnings | line length | check + render (median) | per diagnostic |", "|---:|---:|---:|---:|"]
+    for count in (3_000, 30_000):
+        text = "network A() { input x: [N, 4]  x" + " -> relu" * (count + 1) + " -> output }"
+
+        def run(text=text):
+            return [render_human(d) for d in netdsl.check_text(text).diagnostics.sorted()]
+        took = _median_time(run, repeats)
+        lines.append(f"| {count:,} | {len(text):,} | {took:.2f} s | {took / count * 1e6:.0f} µs |")
+    return lines
+
+
 def builder(repeats: int) -> list[str]:
     lines = ["| spec | command | median wall | peak RSS |", "|---|---|---:|---:|"]
     for spec in TORCH_TWINS:
@@ -263,7 +318,12 @@ def main() -> None:
     parser.add_argument("--max-layers", type=int, default=100_000)
     parser.add_argument("--out", default=str(ROOT / "docs" / "benchmarks.md"))
     parser.add_argument("--json", default=str(ROOT / "docs" / "benchmarks.json"))
+    parser.add_argument("--only-large", action="store_true",
+                        help="only the large-spec sections, printed (the machine-wide run takes many minutes)")
     options = parser.parse_args()
+    if options.only_large:
+        print("\n".join([*large_specs(options.max_layers), "", *long_line_diagnostics()]))
+        return
     command = "python benchmarks/run.py" + "".join(
         f" {flag} {value}" for flag, value, default in (("--repeats", options.repeats, 7),
                                                           ("--max-layers", options.max_layers, 100_000))
@@ -290,6 +350,12 @@ def main() -> None:
         ("`netdsl.check_text` on one chain alternating `linear(16)` and `relu`, one layer per line "
          "(imports and grammar loading excluded)."), "",
         *in_process(options.max_layers), "",
+        "## Every command on large specs", "",
+        ("One chain alternating `linear(16)` and `relu`, in process, median of 3: the time a layer stays the "
+         "same from 10,000 to 100,000 layers when a command grows linearly (a ratio near 1)."), "",
+        *large_specs(options.max_layers), "",
+        "One warning per layer (`relu` twice in a row) on a single line, every diagnostic rendered:", "",
+        *long_line_diagnostics(), "",
         "## Targets (issue #7)", "",
         *targets(), "",
     ]

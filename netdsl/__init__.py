@@ -32,10 +32,12 @@ def __getattr__(name: str):
 
 
 def check_text(text: str, path: str = "<string>", network: str | None = None, *,
-               sizes: dict[str, int] | None = None, **params) -> Analysis:
+               sizes: dict[str, int] | None = None, base_dir: str | Path | None = None, **params) -> Analysis:
     """Check spec text; `params` override network parameters, `sizes` fixes symbols of the input shapes
-    (`sizes={"H": 256}`; they must be sizes the network accepts)."""
-    return analyze(SourceFile(path, text), network, params, sizes=sizes)
+    (`sizes={"H": 256}`; they must be sizes the network accepts). Its imports are relative to base_dir (by
+    default the directory of `path`, or the current directory for "<string>") and must stay inside it, as
+    the CLI keeps a spec's imports inside the spec's directory."""
+    return analyze(SourceFile(path, text), network, params, sizes=sizes, base_dir=base_dir)
 
 
 def check_file(path: str | Path, network: str | None = None, *, sizes: dict[str, int] | None = None,
@@ -44,19 +46,21 @@ def check_file(path: str | Path, network: str | None = None, *, sizes: dict[str,
     return analyze(read_source(path), network, params, sizes=sizes)
 
 
-def generate_source(spec: str | Path, network: str | None = None, **params) -> str:
-    """The PyTorch source `netdsl build` writes, for a spec path or spec text; NetdslError on errors."""
+def generate_source(spec: str | Path, network: str | None = None, *, base_dir: str | Path | None = None,
+                    **params) -> str:
+    """The PyTorch source `netdsl build` writes, for a spec path or spec text; NetdslError on errors.
+    The imports of spec text are relative to base_dir (see check_text)."""
     from .builder import load
     from .codegen import generate
-    analysis, checked = load(spec, network, **params)
+    analysis, checked = load(spec, network, base_dir=base_dir, **params)
     return generate([checked], analysis.source.path, analysis.program).source
 
 
 def diagram(spec: str | Path, network: str | None = None, *, depth: int | None = None, rankdir: str = "TB",
-            collapse_repeats: bool | None = None, **params):
+            collapse_repeats: bool | None = None, base_dir: str | Path | None = None, **params):
     """The diagram `netdsl render` draws, as a graphviz.Digraph (`.source` is DOT; `.render()` draws it).
     (Not named `render`: that is the submodule.)"""
     from .builder import load
     from .render import render
-    _, checked = load(spec, network, **params)
+    _, checked = load(spec, network, base_dir=base_dir, **params)
     return render(checked, depth=depth, rankdir=rankdir, collapse_repeats=collapse_repeats)

@@ -168,7 +168,7 @@ def _recipe_doc(recipe: CheckedGraph) -> str:
     where = ", ".join(f"`{test}` is {'true' if truth else 'false'}" for test, truth in graph.decisions)
     text = f"Block {graph.name}({params})" + (f" when {where}" if where else "") + \
         f": {inputs} -> {format_shape(recipe.output_shape)}."
-    return text.replace("\\", "/").replace('"', "'")
+    return text
 
 
 class _Recorder:
@@ -302,8 +302,7 @@ class _Planner:
         output = self.shape_text([g.output_shape for g in self.graphs], {}, "?")
         totals = {g.params + g.frozen for g in self.graphs}
         text = f"Block {graph.name}({', '.join(params)}): {', '.join(inputs)} -> {output or '?'}"
-        text += f", {totals.pop():,} parameters." if len(totals) == 1 else "."
-        return text.replace("\\", "/").replace('"', "'")
+        return text + (f", {totals.pop():,} parameters." if len(totals) == 1 else ".")
 
     def numbered(self, instances: dict[int, Instance], number: int) -> int:
         """One class per distinct instantiation, numbered in order of first use from `number`."""

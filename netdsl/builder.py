@@ -29,11 +29,13 @@ class NetdslError(Exception):
         self.diagnostics = diagnostics
 
 
-def load(spec: str | Path, network: str | None = None, **params) -> tuple[Analysis, CheckedGraph]:
-    """Check a spec (a path, or spec text when it contains `{`) and pick one network; NetdslError if it fails."""
+def load(spec: str | Path, network: str | None = None, *, base_dir: str | Path | None = None,
+         **params) -> tuple[Analysis, CheckedGraph]:
+    """Check a spec (a path, or spec text when it contains `{`) and pick one network; NetdslError if it
+    fails. A path's imports stay in its directory; spec text's in base_dir (default: the current one)."""
     is_text = isinstance(spec, str) and "{" in spec
     source = SourceFile("<string>", spec) if is_text else read_source(spec)
-    analysis = analyze(source, network, params)
+    analysis = analyze(source, network, params, base_dir=base_dir if is_text else None)
     errors = tuple(d for d in analysis.diagnostics.sorted() if d.severity.value == "error")
     if errors:
         listing = "".join(render_short(d) for d in errors).rstrip("\n")
@@ -59,18 +61,20 @@ def exec_source(generated: Generated, label: str) -> types.ModuleType:
     return module
 
 
-def build_module(spec: str | Path, network: str | None = None, *, max_params: int = DEFAULT_MAX_PARAMS, **params):
-    """Build a torch.nn.Module from a spec path or text; `params` override network parameters.
-    Refuses networks above max_params parameters (counted statically, before anything is allocated)."""
+def build_module(spec: str | Path, network: str | None = None, *, max_params: int = DEFAULT_MAX_PARAMS,
+                 base_dir: str | Path | None = None, **params):
+    """Build a torch.nn.Module from a spec path or text; `params` override network parameters. The imports
+    of spec text are relative to base_dir (default: the current directory). Refuses networks above
+    max_params parameters and buffers (counted statically, before anything is allocated)."""
     import importlib.util
     if importlib.util.find_spec("torch") is None:
         raise ImportError("build_module needs PyTorch, which is not installed: pip install 'netdsl[torch]' "
                           "(CPU-only: pip install torch --index-url https://download.pytorch.org/whl/cpu)")
-    analysis, checked = load(spec, network, **params)
-    total = checked.params + checked.frozen
+    analysis, checked = load(spec, network, base_dir=base_dir, **params)
+    total = checked.params + checked.frozen + checked.buffers
     if total > max_params:
-        raise NetdslError(f"network `{checked.graph.name}` has {total:,} parameters (static count), more than "
-                          f"max_params={max_params:,}; pass a larger max_params= to build it anyway")
+        raise NetdslError(f"network `{checked.graph.name}` has {total:,} parameters and buffers (static count), "
+                          f"more than max_params={max_params:,}; pass a larger max_params= to build it anyway")
     generated = generate([checked], analysis.source.path, analysis.program)
     module = exec_source(generated, analysis.source.path)
     return getattr(module, generated.classes[checked.graph.name])()

@@ -17,11 +17,13 @@ from .ir import Assumption, Graph, Node
 from .kinds import LayerKind, flatten
 from .schema import Args, SchemaError, format_value
 from .shapes import (
+    MAX_ELEMENTS,
     Requirement,
     numel,
     Shape,
     ShapeError,
     allowing_symbolic_weights,
+    check_tensor_size,
     collecting,
     format_shape,
     require,
@@ -181,11 +183,17 @@ class _Checker:
                 return LayerResult(node, inputs, None, error="invalid arguments")
             args, shape = infer_layer(kind, args, inputs)
             results = tuple(result.shape(args, inputs) for result in flatten(kind.results))
+            for produced in (shape, *results):
+                check_tensor_size(f"`{node.kind}` output", produced)
             if not self.counting:
                 return LayerResult(node, inputs, shape, args=args, results=results)
             params, frozen, buffers = (kind.params(args, inputs), kind.frozen_params(args, inputs),
                                        kind.buffers(args, inputs))
             macs = kind.macs(args, inputs, shape)
+            total = params + frozen + buffers
+            if isinstance(total, int) and total > MAX_ELEMENTS:
+                raise ShapeError(f"`{node.kind}` has {total:,} parameters and buffers, more than the "
+                                 f"{MAX_ELEMENTS:,} elements a PyTorch tensor can hold", code=codes.E0425)
         except ShapeError as error:
             habit = pytorch_habit(kind, node, inputs) if node.reading is not None else None
             if habit is not None:   # netdsl's reading fails on the input, PyTorch's order fits it
@@ -549,8 +557,15 @@ def check(graph: Graph, diagnostics: Diagnostics) -> CheckedGraph:
     checker = _Checker(diagnostics)
     shapes = {}
     for declared in graph.inputs:
-        if declared.shape is None:
+        shape = declared.shape
+        if shape is None:
             diagnostics.error(codes.E0409, f"network input `{declared.name}` needs a shape", declared.span,
                               help=f"declare it as `input {declared.name}: [N, ...]`")
-        shapes[declared.name] = declared.shape
+        else:
+            try:
+                check_tensor_size(f"input `{declared.name}`", shape)
+            except ShapeError as error:
+                diagnostics.error(error.code, error.message, declared.span, help=error.help)
+                shape = None
+        shapes[declared.name] = shape
     return checker.graph(graph, shapes, {}, ())

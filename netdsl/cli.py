@@ -129,8 +129,8 @@ def _load_plugins(options, config: Config) -> None:
     for module, origin in wanted:
         try:
             load_plugin(module)
-        except ImportError as error:
-            raise InputError(f"{origin} {module}: cannot import it: {error}") from None
+        except Exception as error:  # noqa: BLE001 — `''`, `.x` and a plugin's own failure are all usage errors
+            raise InputError(f"{origin} {module or repr(module)}: cannot import it: {type(error).__name__}: {error}") from None
 
 
 def _analyze(path: str, options) -> tuple[Analysis, list[Diagnostic], Config]:
@@ -261,7 +261,8 @@ def _render_target(options) -> tuple[str, str]:
 
 def run_render(options) -> int:
     # render imports graphviz: keep it off the `check` path
-    from .render import draw, save
+    from .output import write_output
+    from .render import draw
     output, fmt = _render_target(options)
     analysis, found, config = _analyze(options.file, options)
     _emit(found, options, config)
@@ -280,7 +281,7 @@ def run_render(options) -> int:
     if output == STDIN:
         sys.stdout.buffer.write(data)
     else:
-        save(data, output)
+        write_output(output, data, _spec_files(analysis))
     if errors:
         sys.stderr.write(f"error: {_count(errors, 'error')}; "
                          f"drew {output} with the failing layers in red\n")
@@ -294,6 +295,11 @@ def _depth(text: str) -> int:
     if not text.isdigit():
         raise argparse.ArgumentTypeError(f"expected a block depth (0, 1, 2, ...), got {text!r}")
     return int(text)
+
+
+def _spec_files(analysis: Analysis) -> list[str]:
+    """The spec and the files it imports: what `-o` must never overwrite."""
+    return [analysis.source.path, *(s.path for s in (analysis.program.scopes if analysis.program else ()))]
 
 
 def _checked(options) -> Analysis | None:
@@ -311,13 +317,14 @@ def _checked(options) -> Analysis | None:
 
 
 def run_build(options) -> int:
-    from .codegen import generate, save
+    from .codegen import generate
+    from .output import write_output
     analysis = _checked(options)
     if analysis is None:
         return EXIT_SPEC_ERROR
     source = generate(analysis.networks, analysis_path(options.file), analysis.program).source
     if options.output and options.output != STDIN:
-        save(options.output, source)
+        write_output(options.output, source.encode("utf-8"), _spec_files(analysis))
     else:
         sys.stdout.write(source)
     return EXIT_OK
@@ -342,7 +349,7 @@ def run_summary(options) -> int:
             import json
             document = {"version": SUMMARY_VERSION, "file": analysis_path(options.file),
                         "networks": [summary_dict(n, options.batch, options.dtype) for n in networks]}
-            sys.stdout.write(json.dumps(document, indent=2) + "\n")
+            sys.stdout.write(json.dumps(document, indent=2, allow_nan=False) + "\n")
         else:
             sys.stdout.write("\n".join(format_summary(n, options.batch, options.dtype) for n in networks))
     except SummaryError as error:
@@ -351,8 +358,8 @@ def run_summary(options) -> int:
 
 
 def _positive(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    if not (text.isascii() and text.isdigit()) or len(text) > 19 or not 1 <= int(text) < 2**63:
+        raise argparse.ArgumentTypeError(f"expected a positive 64-bit integer, got {text!r}")
     return int(text)
 
 

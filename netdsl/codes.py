@@ -996,6 +996,16 @@ E0424 = _code("E0424", "recurrent initial state of the wrong shape", """
     Give h0 one state per layer and direction, or change num_layers or bidirectional.
     """)
 
+E0425 = _code("E0425", "a size beyond what PyTorch computes", """
+    A tensor, window or size is larger than PyTorch can compute with: a tensor holds at most 2**60 - 1
+    elements (its storage is sized in bytes as a 64-bit integer), size arithmetic is 64-bit, and the
+    windows of convolution and pooling kernels are 32-bit (README, "Robustness").
+
+        x -> maxpool1d(2**40)
+
+    Use smaller sizes, kernels, strides, padding or dilation.
+    """)
+
 # ---------------------------------------------------------------- W01xx warnings
 
 E0430 = _code("E0430", "shared layer applied to inputs it was not built for", """

@@ -6,9 +6,11 @@ arguments, E04xx shapes, W01xx warnings).
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field, replace
 
 from .codes import Code, Severity
+from .emit import printable
 from .source import Span
 
 
@@ -107,37 +109,66 @@ class _Painter:
         return f"\x1b[{_STYLES[style]}m{text}\x1b[0m" if self.color and text else text
 
 
-def _caret_columns(line: str, start_col: int, length: int) -> tuple[str, int, int]:
-    """Expand tabs and return (expanded line, caret start, caret width) in display columns."""
-    prefix = line[: start_col - 1].expandtabs(4)
-    marked = line[start_col - 1 : start_col - 1 + length].expandtabs(4)
-    return line.expandtabs(4), len(prefix), max(1, len(marked))
-
-
 _MAX_SHOWN = 100  # columns of source shown; longer lines are cut to a window around the span
+_TAB = 4
 
 
-def _window(shown: str, start: int, count: int) -> tuple[str, int, int]:
-    """Cut a long line to the part around the carets, marking the cuts with '…'."""
-    if len(shown) <= _MAX_SHOWN:
-        return shown, start, count
-    left = max(0, min(start - 20, len(shown) - _MAX_SHOWN))
-    right = left + _MAX_SHOWN
-    prefix, suffix = ("…" if left else ""), ("…" if right < len(shown) else "")
-    count = max(1, min(count, right - start))
-    return prefix + shown[left:right] + suffix, start - left + len(prefix), count
+def _cells(text: str) -> list[tuple[str, int]]:
+    """Each character of text as the terminal shows it, with its width in columns: tabs expanded (stops
+    every 4 columns from the start of text), what is not printable escaped (`\\x1b`: an ANSI escape in a
+    spec is shown, not obeyed), East Asian wide characters and emoji 2 columns, combining marks 0."""
+    if text.isascii() and text.isprintable():  # the common case, without a Unicode lookup per character
+        return [(char, 1) for char in text]
+    cells, column = [], 0
+    for char in text:
+        if char == "\t":
+            shown = " " * (_TAB - column % _TAB)
+            width = len(shown)
+        elif not char.isprintable():
+            shown = printable(char)
+            width = len(shown)
+        else:
+            shown = char
+            width = 0 if unicodedata.combining(char) else 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+        cells.append((shown, width))
+        column += width
+    return cells
+
+
+def _window(cells: list[tuple[str, int]], start: int, count: int, cut_left: bool, cut_right: bool) -> tuple[str, int, int]:
+    """The line as shown (cut to about _MAX_SHOWN columns around the carets, the cuts marked '…'), the
+    column where the carets start, and how many there are. start and count are display columns."""
+    total = sum(width for _, width in cells)
+    left, right = 0, total
+    if total > _MAX_SHOWN or cut_left or cut_right:
+        left = max(0, min(start - 20, total - _MAX_SHOWN))
+        right = left + _MAX_SHOWN
+    shown, column = [], 0
+    for text, width in cells:
+        if column >= left and column + width <= right:
+            shown.append(text)
+        column += width
+    prefix = "…" if left or cut_left else ""
+    suffix = "…" if right < total or cut_right else ""
+    return prefix + "".join(shown) + suffix, start - left + len(prefix), max(1, min(count, right - start))
 
 
 def _snippet(span: Span, marker: str, label: str, width: int, paint: _Painter, style: str) -> list[str]:
     line_no, col = span.line_col
-    line = span.source.line_text(line_no)
-    end_line, _ = span.source.line_col(max(span.start, span.end - 1))
-    length = (span.end - span.start) if end_line == line_no else len(line) - col + 1
-    shown, start, count = _window(*_caret_columns(line, col, length))
+    source = span.source
+    first, last = source.line_bounds(line_no)
+    start = min(span.start, last)
+    end = min(max(span.end, span.start), last)   # a span over several lines is marked to the end of its first
+    # Only the part of the line that can be shown is read: 30,000 diagnostics on a 240 KB line stay linear.
+    low, high = max(first, start - _MAX_SHOWN), min(last, end + _MAX_SHOWN)
+    cells = _cells(source.text[low:high])
+    before = sum(w for _, w in cells[:start - low])
+    marked = sum(w for _, w in cells[start - low:end - low])
+    shown, caret, count = _window(cells, before, max(1, marked), low > first, high < last)
     bar = paint("gutter", "|")
-    carets = paint(style, " " * start + marker * count + (f" {label}" if label else ""))
+    carets = paint(style, " " * caret + marker * count + (f" {printable(label)}" if label else ""))
     return [
-        f"{' ' * width}{paint('gutter', '-->')} {span.source.path}:{line_no}:{col}",
+        f"{' ' * width}{paint('gutter', '-->')} {printable(source.path)}:{line_no}:{col}",
         f"{' ' * (width + 1)}{bar}",
         f"{paint('gutter', str(line_no).rjust(width))} {bar} {shown}",
         f"{' ' * (width + 1)}{bar} {carets}".rstrip(),
@@ -148,26 +179,26 @@ def render_human(diagnostic: Diagnostic, color: bool = False) -> str:
     """rustc-style: header, location, source line with carets, notes, help."""
     paint = _Painter(color)
     sev = diagnostic.severity.value
-    out = [paint(sev, f"{sev}[{diagnostic.code}]") + paint("bold", f": {diagnostic.message}")]
+    out = [paint(sev, f"{sev}[{diagnostic.code}]") + paint("bold", f": {printable(diagnostic.message)}")]
     spans = [s for s in [diagnostic.span, *(n.span for n in diagnostic.notes)] if s is not None]
     width = max([len(str(s.line_col[0])) for s in spans], default=1) + 1
     if diagnostic.span is not None:
         out += _snippet(diagnostic.span, "^", diagnostic.label, width, paint, sev)
     for note in diagnostic.notes:
         if note.span is None:
-            out.append(f"{' ' * (width + 1)}{paint('gutter', '=')} {paint('note', 'note')}: {note.message}")
+            out.append(f"{' ' * (width + 1)}{paint('gutter', '=')} {paint('note', 'note')}: {printable(note.message)}")
         else:
-            out.append(paint("note", "note") + f": {note.message}")
+            out.append(paint("note", "note") + f": {printable(note.message)}")
             out += _snippet(note.span, "-", "", width, paint, "gutter")
     if diagnostic.help:
-        out.append(f"{' ' * (width + 1)}{paint('gutter', '=')} {paint('help', 'help')}: {diagnostic.help}")
+        out.append(f"{' ' * (width + 1)}{paint('gutter', '=')} {paint('help', 'help')}: {printable(diagnostic.help)}")
     return "\n".join(out) + "\n"
 
 
 def render_short(diagnostic: Diagnostic) -> str:
     """One line, mypy-style: file:line:col: error[E0402]: message."""
-    where = f"{diagnostic.span.location()}: " if diagnostic.span else ""
-    return f"{where}{diagnostic.severity.value}[{diagnostic.code}]: {diagnostic.message}\n"
+    where = f"{printable(diagnostic.span.location())}: " if diagnostic.span else ""
+    return f"{where}{diagnostic.severity.value}[{diagnostic.code}]: {printable(diagnostic.message)}\n"
 
 
 def span_dict(span: Span | None) -> dict | None:

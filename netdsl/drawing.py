@@ -242,7 +242,7 @@ class _Builder:
                 continue
             operand = None
             if ordered and node.block is not None:
-                # a block input whose declaration failed (an undefined size) is missing: no name to show
+                # a block input whose declaration failed (a name used twice) is missing: no name to show
                 declared = node.block.inputs
                 operand = declared[position].name if position < len(declared) else None
             elif ordered:

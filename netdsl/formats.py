@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .diagnostics import Diagnostic, render_human, render_short, span_dict
+from .emit import printable
 
 FORMATS = ("human", "short", "json", "github", "sarif")
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -61,7 +62,8 @@ def json_document(files: Sequence[FileDiagnostics]) -> dict:
 # ---------------------------------------------------------------- GitHub Actions workflow commands
 
 def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """One line: GitHub's own escapes for line breaks, emit.printable's for any other unprintable character."""
+    return printable(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def _escape_property(text: str) -> str:

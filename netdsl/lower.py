@@ -13,7 +13,7 @@ from . import codes, registry
 from . import syntax as ast
 from .arguments import ArgError, Signature, bind, validate
 from .diagnostics import Diagnostic, Diagnostics, Note, Severity
-from .folding import MAX_INT, VALUE_FUNCTIONS, FoldError, Undecidable, fold, negate, value_range
+from .folding import MAX_INT, MIN_INT, VALUE_FUNCTIONS, FoldError, Undecidable, fold, negate, value_range
 from .initializers import INITIALIZERS, default
 from .ir import Assumption, Graph, Input, Learnable, Node, PyTorchReading, RepeatCopy, ResultValue, result_value
 from .kinds import CannotUnpack, LayerKind, flatten, nested, shaped
@@ -195,17 +195,20 @@ class _Lowerer:
                     value = symbol(scope.symbols[dim.name]) if fixed is None else fixed
                     scope.env[dim.name] = Binding(value, dim.span, "dim")
                 value = self.expression(scope, dim)
-                if value is POISON:
-                    return
-                if not (isinstance(value, Size) or type(value) is int and value > 0):
+                if value is not POISON and not (isinstance(value, Size) or type(value) is int and value > 0):
                     self.diagnostics.error(codes.E0321, f"a size in a shape must be a positive integer or a symbol, "
                                            f"got {format_value(value)}", dim.span)
-                    return
+                    value = POISON
+                if value is POISON:
+                    dims = None
+                    break
                 dims.append(value)
-            shape = tuple(dims)
+            shape = None if dims is None else tuple(dims)
         if id(decl.name) not in self.resolution(scope.definition).reported:
-            scope.env[decl.name.name] = Binding(Tensor(decl.name.name), decl.name.span, "tensor")
-            scope.inputs.append(Input(decl.name.name, shape, decl.span))
+            failed = decl.shape is not None and shape is None
+            scope.env[decl.name.name] = Binding(POISON if failed else Tensor(decl.name.name), decl.name.span, "tensor")
+            if not (failed and scope.definition.kind == "network"):   # a block's callers count its inputs
+                scope.inputs.append(Input(decl.name.name, shape, decl.span))
             scope.naming.use(decl.name.name)
 
     def size_condition(self, scope: Scope, condition: ast.SizeCondition) -> None:
@@ -438,14 +441,16 @@ class _Lowerer:
             self.diagnostics.error(codes.E0327, f"`{op}` is not defined on tensors", expr.span,
                                    help="tensors support + - * / with broadcasting, and @ (matmul)")
             return POISON
-        tensors = [v for v in (left, right) if isinstance(v, Tensor)]
-        scalars = [v for v in (left, right) if v is not None and not isinstance(v, Tensor)]
+        negation = isinstance(expr, ast.Neg)   # -x: no left operand (a written `None` is one, and an error)
+        operands = (right,) if negation else (left, right)
+        tensors = [v for v in operands if isinstance(v, Tensor)]
+        scalars = [v for v in operands if not isinstance(v, Tensor)]
         if kind.inputs == 2 and scalars:
             self.diagnostics.error(codes.E0327, f"`{op}` multiplies two tensors, not a tensor and "
                                    f"{format_value(scalars[0])}", expr.span, help="use `*` to scale a tensor by a number")
             return POISON
         positional = []
-        if left is None:   # -x is 0 - x
+        if negation:   # -x is 0 - x
             positional = [(0, expr.span), (True, expr.span)]
         elif scalars:
             if type(scalars[0]) not in (int, float):
@@ -493,6 +498,8 @@ class _Lowerer:
                     scope.repeat = enclosing or RepeatCopy(stage.span, index, count, scope.repeat_runs)
                     for inner in stage.stages:
                         value = self.stage(scope, inner, value, None)
+                    if value is POISON:   # every further copy would report the same mistakes again
+                        break
             finally:
                 self.repeats.pop()
                 scope.repeat, scope.repeat_label = enclosing, enclosing_label
@@ -1010,7 +1017,7 @@ def lower(program: Program, network: str, overrides: dict[str, Any], diagnostics
                               definition.name.span, help=f"did you mean `{suggestion}`?" if suggestion else
                               f"its parameters are: {', '.join(sorted(resolution.params)) or 'none'}")
             return None
-        if type(value) is int and abs(value) > MAX_INT:
+        if type(value) is int and not MIN_INT <= value <= MAX_INT:
             diagnostics.error(codes.E0324, f"`-p {name}` is too large for an integer", definition.name.span,
                               help=f"integers go up to {MAX_INT:,} (2**63 - 1)")
             return None

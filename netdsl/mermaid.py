@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from .drawing import ERROR, UNCHECKED
+from .emit import printable
 from .view import COLOURS, FILL, Box, View, cluster_title, detail_line, fill
 
 _SHAPES = {"input": ('(["', '"])'), "output": ('(["', '"])'), "block": ('[["', '"]]'), "repeat": ('[["', '"]]')}
@@ -33,7 +34,8 @@ def _label(box: Box) -> str:
 def mermaid(view: View, rankdir: str = "TB") -> str:
     ids = {box.id: f"n{i}" for i, box in enumerate(view.boxes)}
     ids |= {cluster.id: f"g{i}" for i, cluster in enumerate(view.clusters)}
-    lines = ["---", f"title: {json.dumps(view.diagram.title.translate(_TITLE), ensure_ascii=False)}", "---", f"flowchart {rankdir}"]
+    title = json.dumps(printable(view.diagram.title).translate(_TITLE), ensure_ascii=False)   # one YAML line
+    lines = ["---", f"title: {title}", "---", f"flowchart {rankdir}"]
 
     def contents(parent: str | None, indent: str) -> None:
         for item in view.inside(parent):

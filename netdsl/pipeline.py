@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from . import codes
 from .accepted import (
@@ -40,15 +41,17 @@ class Analysis:
 
 
 def analyze(source: SourceFile, network: str | None = None, overrides: dict[str, object] | None = None, *,
-            allow_outside_imports: bool = False, sizes: dict[str, int] | None = None) -> Analysis:
+            allow_outside_imports: bool = False, sizes: dict[str, int] | None = None,
+            base_dir: str | Path | None = None) -> Analysis:
     """Parse, lower and check every network in source (or only `network`). `sizes` fixes symbols of
-    the networks' input shapes (`--input H=256`); they must be sizes the network accepts."""
+    the networks' input shapes (`--input H=256`); they must be sizes the network accepts. Imports
+    resolve against base_dir (see program.load_program)."""
     # Every stage allocates many small, acyclic, long-lived objects: the cyclic garbage collector only
     # rescans them (about a third of the time on a 10,000-layer spec; docs/benchmarks.md).
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _analyze(source, network, overrides, allow_outside_imports, sizes or {})
+        return _analyze(source, network, overrides, allow_outside_imports, sizes or {}, base_dir)
     finally:
         if gc_was_enabled:
             gc.enable()
@@ -62,10 +65,10 @@ def _errors_at(program: Program, name: str, given: dict[str, object], sizes: dic
 
 
 def _analyze(source: SourceFile, network: str | None, overrides: dict[str, object] | None,
-             allow_outside_imports: bool, sizes: dict[str, int]) -> Analysis:
+             allow_outside_imports: bool, sizes: dict[str, int], base_dir: str | Path | None) -> Analysis:
     overrides = overrides or {}
     diagnostics = Diagnostics()
-    program = load_program(source, diagnostics, allow_outside_imports=allow_outside_imports)
+    program = load_program(source, diagnostics, allow_outside_imports=allow_outside_imports, base_dir=base_dir)
     analysis = Analysis(source, program, diagnostics=diagnostics)
     if program is None:
         return analysis

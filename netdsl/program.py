@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,18 +43,42 @@ class Program:
         return None
 
 
-def read_source(path: str | Path) -> SourceFile:
-    """Read a spec as UTF-8 text, or raise InputError with a one-line reason."""
-    path = Path(path)
+# Far above any real spec (a 200,000-layer chain, the most a network may have, is about 4 MB): a larger
+# file is refused before it is read.
+MAX_SPEC_BYTES = 16 * 2**20
+
+
+def _read_regular_file(path: Path) -> bytes:
+    """The bytes of a regular file of at most MAX_SPEC_BYTES. Opened without blocking (a FIFO would
+    wait for a writer) and checked after opening, so nothing is read from a FIFO, a device or a
+    directory, and nothing is read past the limit."""
     try:
-        data = path.read_bytes()
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise InputError(f"{path}: is a directory, not a .net file") from None
     except OSError as error:
         raise InputError(f"{path}: cannot read: {error.strerror or error}") from None
-    return decode_source(data, str(path))
+    mode = os.fstat(descriptor).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(descriptor)
+        if stat.S_ISDIR(mode):
+            raise InputError(f"{path}: is a directory, not a .net file")
+        raise InputError(f"{path}: is not a regular file (a FIFO, socket or device), not a .net file")
+    with os.fdopen(descriptor, "rb") as stream:
+        try:
+            data = stream.read(MAX_SPEC_BYTES + 1)
+        except OSError as error:
+            raise InputError(f"{path}: cannot read: {error.strerror or error}") from None
+    if len(data) > MAX_SPEC_BYTES:
+        raise InputError(f"{path}: is larger than {MAX_SPEC_BYTES // 2**20} MiB, the most a spec may hold")
+    return data
+
+
+def read_source(path: str | Path) -> SourceFile:
+    """Read a spec as UTF-8 text, or raise InputError with a one-line reason."""
+    return decode_source(_read_regular_file(Path(path)), str(path))
 
 
 def decode_source(data: bytes, path: str) -> SourceFile:
@@ -126,11 +152,20 @@ class _Loader:
 
     def imported(self, item: ast.Import, here: Path | None) -> dict[str, ast.Definition]:
         base = here if here is not None else Path.cwd()
-        target = (base / item.path.value).resolve()
+        try:
+            target = (base / item.path.value).resolve()
+        except (ValueError, OSError) as error:  # a NUL byte, a path too long, a symlink loop
+            self.diagnostics.error(codes.E0218, f"cannot import \"{item.path.value}\": not a usable path ({error})",
+                                   item.path.span)
+            return {}
         if self.root_dir is not None and not target.is_relative_to(self.root_dir):
             self.diagnostics.error(codes.E0210, f"import \"{item.path.value}\" leaves the directory of the spec",
                                    item.path.span, help="keep imported files beside or below the importing spec "
                                    "(or pass --allow-outside-imports)")
+            return {}
+        if target.suffix != ".net":  # a file that is not a spec is never read, so never shown in a snippet
+            self.diagnostics.error(codes.E0218, f"cannot import \"{item.path.value}\": only .net files are specs",
+                                   item.path.span)
             return {}
         if target in self.loading:
             chain = " → ".join(p.name for p in [*self.loading[self.loading.index(target):], target])
@@ -164,12 +199,24 @@ class _Loader:
         return chosen
 
 
-def load_program(source: SourceFile, diagnostics: Diagnostics, *, allow_outside_imports: bool = False) -> Program | None:
-    """Parse source and everything it imports. Errors go to diagnostics; None if it does not parse."""
-    here = Path(source.path).resolve().parent if source.path != "<string>" else None
-    loader = _Loader(diagnostics, None if allow_outside_imports or here is None else here)
-    if here is not None:
-        loader.loading.append(Path(source.path).resolve())
+def load_program(source: SourceFile, diagnostics: Diagnostics, *, allow_outside_imports: bool = False,
+                 base_dir: str | Path | None = None) -> Program | None:
+    """Parse source and everything it imports. Errors go to diagnostics; None if it does not parse.
+    Imports are relative to base_dir, by default the directory of source's file (the current directory
+    for spec text, `<string>`), and must stay inside it unless allow_outside_imports."""
+    is_file = source.path != "<string>"
+    if base_dir is None:
+        base_dir = Path(source.path).parent if is_file else Path.cwd()
+    try:
+        here = Path(base_dir).resolve()
+    except (ValueError, OSError):   # check_text's `path` is only a label: it may not be a path at all
+        here = Path.cwd().resolve()
+    loader = _Loader(diagnostics, None if allow_outside_imports else here)
+    if is_file:  # an import of the spec itself is a cycle
+        try:
+            loader.loading.append(Path(source.path).resolve())
+        except (ValueError, OSError):
+            pass  # check_text's `path` is only a label: it may not be a path at all
     loaded = loader.load(source, here)
     if loaded is None:
         return None

@@ -12,6 +12,7 @@ import math
 import re
 import tokenize
 
+from .emit import printable
 from .names import check_python_name
 from .sizes import Size
 
@@ -57,7 +58,8 @@ def legal_variable(name: str) -> bool:
 
 
 def legal_class(name: str) -> bool:
-    # `__Name` inside another class's body is mangled to `_Other__Name`: the class would not be found.
+    # `__Name` inside another class's body is mangled to `_Other__Name`: the class would not be found,
+    # and a constructor keyword `__name=` would not reach its parameter.
     return legal_variable(name) and not name.startswith("__")
 
 
@@ -68,14 +70,15 @@ def legal_attribute(name: str) -> bool:
 # ------------------------------------------------------------------ literals and layout
 
 def literal(value) -> str:
-    """A constructor argument as Python source, quoted the way ruff format quotes it."""
+    """A constructor argument as Python source, quoted the way ruff format quotes it. Exact types only:
+    a subclass could print itself as anything."""
     if isinstance(value, Size):
         raise CodegenError(f"symbolic size `{value}` cannot be written as a literal")
-    if value is None or isinstance(value, (bool, int)):
+    if value is None or isinstance(value, bool) or type(value) is int:
         return repr(value)
-    if isinstance(value, float):
+    if type(value) is float:
         return repr(value) if math.isfinite(value) else f'float("{value}")'
-    if isinstance(value, str):
+    if type(value) is str:  # repr escapes every character that is not printable: one line, always
         text = repr(value)
         return f'"{text[1:-1]}"' if text[0] == "'" and '"' not in value else text
     if isinstance(value, (tuple, list)):
@@ -83,7 +86,7 @@ def literal(value) -> str:
         if isinstance(value, list):
             return f"[{items}]"
         return f"({items},)" if len(value) == 1 else f"({items})"
-    raise CodegenError(f"cannot write {type(value).__name__} value {value!r} as Python source")
+    raise CodegenError(f"cannot write {type(value).__name__} value {printable(repr(value))} as Python source")
 
 
 def wrap(pad: str, opening: str, items: list[str], closing: str, explode: bool = True, reserve: int = 0) -> list[str]:
@@ -145,7 +148,7 @@ def checked_expression(expr: str, allowed: set[str], who: str) -> tuple[str, set
     except SyntaxError as error:
         raise CodegenError(f"layer kind `{who}` produced invalid Python {expr!r}: {error.msg}") from None
     names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
-    unknown = names - allowed - set(KNOWN_GLOBALS)
+    unknown = names - allowed - set(KNOWN_GLOBALS) - {"float"}  # float("inf"): see literal
     if unknown:
         raise CodegenError(f"layer kind `{who}` uses undefined names {sorted(unknown)} in {expr!r}")
     text, parts, last = ast.unparse(tree), [], 0

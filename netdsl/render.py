@@ -18,6 +18,7 @@ import graphviz
 from .checker import CheckedGraph
 from .diagnostics import Diagnostic
 from .drawing import ERROR, UNCHECKED, build, count
+from .emit import printable
 from .program import InputError
 from .view import (
     COLOURS,
@@ -45,24 +46,30 @@ _CLUSTER_FILL = ("#f5f5f5", "#ebebeb", "#e0e0e0")
 
 def _label(title: str, detail: str, error: str | None = None) -> str:
     """An HTML label: the layer's description, a small grey line under it, and any error in red."""
-    lines = [html.escape(title), f'<FONT POINT-SIZE="8" COLOR="#666666">{html.escape(detail)}</FONT>']
+    lines = [_html(title), f'<FONT POINT-SIZE="8" COLOR="#666666">{_html(detail)}</FONT>']
     if error:
-        wrapped = "<BR/>".join(html.escape(line) for line in textwrap.wrap(error, 44))
+        wrapped = "<BR/>".join(_html(line) for line in textwrap.wrap(error, 44))
         lines.append(f'<FONT POINT-SIZE="8" COLOR="{_RED}">{wrapped}</FONT>')
     return "<" + "<BR/>".join(lines) + ">"
 
 
 def _title(*lines: str) -> str:
     """A cluster's title: its name, what it is, its parameters; one per line, left-aligned, the first bold."""
-    rows = "".join(f'<TR><TD ALIGN="LEFT">{"<B>" if i == 0 else ""}{html.escape(line)}{"</B>" if i == 0 else ""}'
+    rows = "".join(f'<TR><TD ALIGN="LEFT">{"<B>" if i == 0 else ""}{_html(line)}{"</B>" if i == 0 else ""}'
                    f'</TD></TR>' for i, line in enumerate(lines))
     return f'<<TABLE BORDER="0" CELLPADDING="0" CELLSPACING="0"><TR><TD><FONT POINT-SIZE="9" COLOR="{_INK}">' \
         f'<TABLE BORDER="0" CELLPADDING="1" CELLSPACING="0">{rows}</TABLE></FONT></TD></TR></TABLE>>'
 
 
 def _text(value: str) -> str:
-    """Plain DOT strings (tooltips, edge and cluster labels): backslash escapes such as \\N are not expanded."""
-    return graphviz.escape(value)
+    """Plain DOT strings (tooltips, edge and cluster labels): one line (emit.printable), backslash escapes
+    such as \\N not expanded, never read as an HTML label even when it looks like `<...>`."""
+    return graphviz.escape(printable(value))
+
+
+def _html(text: str) -> str:
+    """Text inside an HTML-like label."""
+    return html.escape(printable(text))
 
 
 class _Dot:
@@ -186,7 +193,7 @@ def _legend(view: View) -> str:
         else:
             style = "dashed" if sample.startswith("dashed") else "solid"
             swatch = f'<TD COLOR="{colour}" BORDER="2" STYLE="{style}" WIDTH="18"> </TD>'
-        cells.append(f'<TR>{swatch}<TD ALIGN="LEFT"><FONT POINT-SIZE="8">{html.escape(meaning)}</FONT></TD></TR>')
+        cells.append(f'<TR>{swatch}<TD ALIGN="LEFT"><FONT POINT-SIZE="8">{_html(meaning)}</FONT></TD></TR>')
     return f'<<TABLE BORDER="0" CELLSPACING="2" CELLPADDING="2">{"".join(cells)}</TABLE>>'
 
 
@@ -197,7 +204,7 @@ def to_dot(view: View, rankdir: str = "TB", legend: bool = True) -> graphviz.Dig
     graph_attr = {"rankdir": rankdir, "label": _text(diagram.title), "labelloc": "t", "fontname": _FONT,
                   "fontsize": "12", "nodesep": "0.25", "ranksep": "0.3", "tooltip": _text(diagram.title),
                   "newrank": "true"}  # one ranking across clusters: rows of boxes from different clusters
-    dot = graphviz.Digraph(diagram.network, graph_attr=graph_attr,
+    dot = graphviz.Digraph(_text(diagram.network), graph_attr=graph_attr,
                            node_attr={"shape": "box", "style": "rounded,filled", "fontname": _FONT,
                                       "fontsize": "10", "margin": "0.12,0.04", "height": "0.3", "color": _INK},
                            edge_attr={"fontname": _FONT, "fontsize": "8", "fontcolor": "#555555",
@@ -261,8 +268,3 @@ def output_format(path: str, explicit: str | None = None) -> str:
     return found
 
 
-def save(data: bytes, path: str) -> None:
-    try:
-        Path(path).write_bytes(data)
-    except OSError as error:
-        raise InputError(f"cannot write {path}: {error.strerror}") from None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Union
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from .accepted import Accepted
 from .diagnostics import Diagnostic, span_dict
@@ -17,7 +17,12 @@ Dim = Union[int, str]
 Count = Annotated[int | str, Field(description="an integer, or a formula in the input's size symbols")]
 
 
-class SpanModel(BaseModel):
+class _Model(BaseModel):
+    # JSON has no infinity or NaN: a float argument that is one is written "Infinity", "-Infinity", "NaN".
+    model_config = ConfigDict(ser_json_inf_nan="strings")
+
+
+class SpanModel(_Model):
     file: str
     start: int
     end: int
@@ -27,12 +32,12 @@ class SpanModel(BaseModel):
     end_column: int
 
 
-class NoteModel(BaseModel):
+class NoteModel(_Model):
     message: str
     span: SpanModel | None
 
 
-class DiagnosticModel(BaseModel):
+class DiagnosticModel(_Model):
     code: str
     severity: str
     message: str
@@ -42,7 +47,7 @@ class DiagnosticModel(BaseModel):
     help: str | None
 
 
-class LayerModel(BaseModel):
+class LayerModel(_Model):
     path: str
     name: str
     depth: int
@@ -58,13 +63,13 @@ class LayerModel(BaseModel):
                           "continues with")
 
 
-class ReasonModel(BaseModel):
+class ReasonModel(_Model):
     layer: str
     where: str = Field(description="line:column of the layer, and the block calls it is reached through")
     needs: str
 
 
-class AcceptedSizeModel(BaseModel):
+class AcceptedSizeModel(_Model):
     """The sizes a network accepts for one symbol of its input shapes: every x ≥ start with
     x mod modulus in residues (all residues when residues is null), and the sizes in `extra` below."""
     symbol: str
@@ -80,7 +85,7 @@ class AcceptedSizeModel(BaseModel):
     unknown: str | None = Field(description="why the sizes could not be determined")
 
 
-class WhereModel(BaseModel):
+class WhereModel(_Model):
     """Part of a network's `where` clause: the sizes it allows for some symbols (several when it makes
     them equal), and whether the network accepts every one of them."""
     symbols: list[str]
@@ -90,7 +95,7 @@ class WhereModel(BaseModel):
     counterexample: dict[str, int] | None = Field(description="the smallest allowed sizes it does not accept")
 
 
-class NetworkModel(BaseModel):
+class NetworkModel(_Model):
     name: str
     parameters: dict[str, Any]
     inputs: dict[str, list[Dim] | None]
@@ -104,14 +109,14 @@ class NetworkModel(BaseModel):
     where: list[WhereModel]
 
 
-class FileModel(BaseModel):
+class FileModel(_Model):
     path: str
     ok: bool
     networks: list[NetworkModel]
     diagnostics: list[DiagnosticModel]
 
 
-class CheckReport(BaseModel):
+class CheckReport(_Model):
     version: int = 1
     ok: bool
     files: list[FileModel]

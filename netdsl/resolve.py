@@ -133,6 +133,7 @@ class _Resolver:
             self.diagnostics.error(codes.E0204, f"{problem} and cannot name a {noun}", ident.span,
                                    help=f"rename it, e.g. `{ident.name.strip('_') or 'tensor'}_out`")
             self.result.reported.add(id(ident))
+            self.names[ident.name] = _Name("tensor", ident.span, used=True, noun=noun)   # its uses: no more errors
             return False
         self.names[ident.name] = _Name("tensor", ident.span, noun=noun)
         return True

@@ -95,9 +95,11 @@ class Scope:
 
 
 def block_prefix(name: str) -> str:
-    """Residual → residual; SqueezeExcite → squeeze_excite; _Private → private (a layer name may not
-    start with `_`: see names.check_python_name)."""
-    name = name.lstrip("_") or "block"
+    """Residual → residual; SqueezeExcite → squeeze_excite; _Private → private; _3d → block_3d (a layer
+    name may not start with `_` (see names.check_python_name) or a digit)."""
+    name = name.lstrip("_")
+    if not name[:1].isalpha():
+        name = "block_" + name if name else "block"
     return "".join(("_" + c.lower()) if c.isupper() and i else c.lower() for i, c in enumerate(name))
 
 

@@ -8,6 +8,7 @@ sizes, which the checker collects (netdsl.accepted says for which sizes they hol
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -31,6 +32,13 @@ from .sizes import (
 
 Shape = tuple  # tuple[Dim, ...]
 
+# What PyTorch can compute (README "Robustness"): ATen does its size arithmetic in int64; it sizes a
+# tensor's storage as elements × element size in int64 bytes (netdsl allows 8-byte elements, so that
+# float64 and int64 tensors fit too); its pooling kernels take their windows as C ints.
+INT64_MAX = 2**63 - 1
+INT32_MAX = 2**31 - 1
+MAX_ELEMENTS = 2**60 - 1
+
 
 class ShapeError(Exception):
     """Raised by layer rules. `arg` names the argument at fault so the checker can point at it."""
@@ -40,6 +48,39 @@ class ShapeError(Exception):
         super().__init__(message)
         self.message, self.arg, self.help, self.notes, self.code = message, arg, help, notes, code
         self.inferred = inferred   # for a written size that differs from the inferred one: the right value
+
+
+def check_int64(what: str, *values) -> None:
+    """Raise when a size computation overflows int64, as ATen's would (silently, giving garbage)."""
+    if any(isinstance(v, int) and not -INT64_MAX - 1 <= v <= INT64_MAX for v in values):
+        raise ShapeError(f"{what} overflows the 64-bit integers PyTorch computes sizes in", code=codes.E0425,
+                         help="use smaller sizes, strides, padding or dilation")
+
+
+def check_window(kind: str, kernel: tuple, stride: tuple, padding: tuple, dilation: tuple) -> None:
+    """Raise when a convolution or pooling window is beyond what torch computes: ATen's pooling kernels take
+    kernel, stride, padding and dilation as C ints, and its CPU convolution checks the padded window
+    (2 × padding + dilation × (kernel − 1)) in 32-bit arithmetic; max_pool1d also loops over its window."""
+    for arg, values in (("kernel_size", kernel), ("stride", stride), ("padding", padding), ("dilation", dilation)):
+        largest = max((v for v in values if isinstance(v, int)), default=0)   # a block's symbolic sizes: at its calls
+        if largest > INT32_MAX:
+            raise ShapeError(f"`{kind}` {arg} {largest:,} is more than {INT32_MAX:,}, the most PyTorch's "
+                             "kernels take", arg=arg, code=codes.E0425)
+    windows = [2 * p + dl * (k - 1) + 1 for k, p, dl in zip(kernel, padding, dilation)]
+    widest = max((w for w in windows if isinstance(w, int)), default=0)
+    if widest > INT32_MAX:
+        raise ShapeError(f"`{kind}` window with its padding spans {widest:,} elements, more than the {INT32_MAX:,} "
+                         "PyTorch computes sizes in (32-bit integers)", arg="padding", code=codes.E0425,
+                         help="use a smaller kernel, dilation or padding")
+
+
+def check_tensor_size(what: str, shape: Shape) -> None:
+    """Raise when a tensor would have more elements than PyTorch can hold (symbolic dims count as 1)."""
+    elements = math.prod(d for d in shape if isinstance(d, int))
+    if elements > MAX_ELEMENTS:
+        raise ShapeError(f"{what} {format_shape(shape)} has {elements:,} elements, more than the {MAX_ELEMENTS:,} "
+                         "a PyTorch tensor can hold", code=codes.E0425,
+                         help="PyTorch sizes a tensor's storage in bytes as a 64-bit integer")
 
 
 @dataclass(frozen=True)
@@ -130,6 +171,9 @@ def normalize_dim(dim: int, rank: int, arg: str = "dim") -> int:
 
 def conv_output_size(size: Dim, kernel: int, stride: int, padding: int, dilation: int) -> Dim:
     """torch.nn.Conv*d: ⌊(L + 2p − d(k−1) − 1) / s⌋ + 1."""
+    check_int64("the convolution output size", 2 * padding, dilation * (kernel - 1))
+    if isinstance(size, int):
+        check_int64("the convolution output size", size + 2 * padding)
     return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
 
 
@@ -155,6 +199,12 @@ def pool_output_size(size: Dim, kernel: int, stride: int, padding: int, dilation
 def conv_transpose_output_size(size: Dim, kernel: int, stride: int, padding: int, output_padding: int,
                                dilation: int) -> Dim:
     """torch.nn.ConvTranspose*d: (L − 1)s − 2p + d(k−1) + output_padding + 1."""
+    check_int64("the transposed convolution output size", 2 * padding, dilation * (kernel - 1))
+    if isinstance(size, int):
+        steps = (size - 1) * stride
+        check_int64("the transposed convolution output size", steps, steps - 2 * padding,
+                    steps - 2 * padding + dilation * (kernel - 1),
+                    steps - 2 * padding + dilation * (kernel - 1) + output_padding + 1)
     return (size - 1) * stride - 2 * padding + dilation * (kernel - 1) + output_padding + 1
 
 

@@ -512,7 +512,8 @@ class Condition:
         return any(evaluate(d, binding) == 0 for d in self.differences())
 
     def symbols(self) -> set[str]:
-        return self.difference.symbols()
+        """The symbols it depends on (a broadcast's difference may be a number: S + 6 against S)."""
+        return set().union(*(d.symbols() for d in (self.difference, self.left, self.right) if isinstance(d, Size)))
 
     def __str__(self) -> str:
         if self.relation == "broadcast":

@@ -7,6 +7,9 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
+# A line ends at \n, \r\n or a lone \r (old Mac files), as the grammar's comments and strings do.
+_LINE_END = re.compile(r"\r\n?|\n")
+
 
 @dataclass(frozen=True, eq=False)
 class SourceFile:
@@ -24,17 +27,24 @@ class SourceFile:
     @cached_property
     def _line_starts(self) -> list[int]:
         """Computed when a position is first shown: an editor's re-check of a clean file never needs it."""
-        return [0, *(match.end() for match in re.finditer("\n", self.text))]
+        return [0, *(match.end() for match in _LINE_END.finditer(self.text))]
 
     def line_col(self, offset: int) -> tuple[int, int]:
         """1-based line and column of a character offset."""
         line = bisect.bisect_right(self._line_starts, offset) - 1
         return line + 1, offset - self._line_starts[line] + 1
 
-    def line_text(self, line: int) -> str:
+    def line_bounds(self, line: int) -> tuple[int, int]:
+        """The offsets where a line's text starts and ends (before its line break)."""
         start = self._line_starts[line - 1]
-        end = self.text.find("\n", start)
-        return self.text[start : end if end != -1 else len(self.text)].rstrip("\r")
+        if line == len(self._line_starts):
+            return start, len(self.text)
+        end = self._line_starts[line]
+        return start, end - (2 if end - start >= 2 and self.text.startswith("\r\n", end - 2) else 1)
+
+    def line_text(self, line: int) -> str:
+        start, end = self.line_bounds(line)
+        return self.text[start:end]
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 
 from . import registry
@@ -182,9 +183,10 @@ def summarize(checked: CheckedGraph, batch: int | None = None, dtype: str = "flo
 def _memory(n: Dim) -> str:
     if not isinstance(n, int):
         return f"{format_size(n)} bytes"
-    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
-        if n >= scale:
-            return f"{n / scale:.2f} {unit} ({n:,} bytes)"
+    for unit, scale in (("GB", 10**9), ("MB", 10**6), ("kB", 10**3)):
+        if n >= scale:  # integer arithmetic: n may be far beyond a float's range
+            hundredths = (n * 100 + scale // 2) // scale
+            return f"{hundredths // 100}.{hundredths % 100:02d} {unit} ({n:,} bytes)"
     return f"{n:,} bytes"
 
 
@@ -251,4 +253,8 @@ def summary_dict(checked: CheckedGraph, batch: int | None = None, dtype: str = "
 
 
 def _plain_value(value):
+    """A parameter as JSON holds it: a symbolic size as its formula; infinity and NaN, which JSON has not,
+    as `check --format json` writes them ("Infinity", "NaN")."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else "Infinity" if value > 0 else "-Infinity"
     return format_size(value) if isinstance(value, Size) else value

@@ -78,8 +78,8 @@ def test_spec_errors_raise_netdsl_error_with_diagnostics():
 
 
 def test_parameter_limit_states_the_static_count():
-    with pytest.raises(netdsl.NetdslError, match=r"`LeNet` has 61,706 parameters \(static count\), more than "
-                                                 r"max_params=1,000"):
+    with pytest.raises(netdsl.NetdslError, match=r"`LeNet` has 61,706 parameters and buffers \(static count\), "
+                                                 r"more than max_params=1,000"):
         netdsl.build_module("specs/lenet.net", max_params=1000)
     assert isinstance(netdsl.build_module("specs/lenet.net", max_params=61_706), torch.nn.Module)
 

@@ -33,8 +33,8 @@ def run_import(options) -> bool:
     for warning in imported.warnings:
         sys.stderr.write(render(warning, "warning"))
     if options.output:
-        from ..codegen import save
-        save(options.output, imported.text)
+        from ..output import write_output
+        write_output(options.output, imported.text.encode("utf-8"))
         sys.stderr.write(f"wrote {options.output}: network `{imported.network}`, checked by netdsl\n")
     else:
         sys.stdout.write(imported.text)

@@ -8,6 +8,9 @@ from ..schema import INT, POSITIVE, PROBABILITY, Choice, Field, Float, Schema, f
 from ..shapes import ShapeError, divides, fixed_size, format_shape, normalize_dim, require
 from ..sizes import compare, format_size
 
+# ELU and LeakyReLU convert their scalar to the input's dtype (float32), which torch refuses past this.
+FLOAT32 = Float(ge=-3.4028234663852886e38, le=3.4028234663852886e38)
+
 
 def _same_shape(args, inputs):
     return inputs[0]
@@ -115,8 +118,8 @@ PRELU = LayerKind(
 KINDS = (
     _pointwise("relu", "nn.ReLU", role=Role.ACTIVATION, calls=_torch_function("relu")),
     _pointwise("leaky_relu", "nn.LeakyReLU", role=Role.ACTIVATION, calls=("torch.nn.functional.leaky_relu",),
-               negative_slope=Field(Float(), 0.01)),
-    _pointwise("elu", "nn.ELU", role=Role.ACTIVATION, calls=("torch.nn.functional.elu",), alpha=Field(Float(), 1.0)),
+               negative_slope=Field(FLOAT32, 0.01)),
+    _pointwise("elu", "nn.ELU", role=Role.ACTIVATION, calls=("torch.nn.functional.elu",), alpha=Field(FLOAT32, 1.0)),
     _pointwise("gelu", "nn.GELU", role=Role.ACTIVATION, calls=("torch.nn.functional.gelu",),
                approximate=Field(Choice(("none", "tanh")), "none")),
     _pointwise("silu", "nn.SiLU", role=Role.ACTIVATION, calls=("torch.nn.functional.silu",)),

@@ -17,6 +17,7 @@ from ..schema import POSITIVE, PROBABILITY, Bool, Field, Float, Schema, optional
 from ..shapes import (
     ShapeError,
     broadcast,
+    check_tensor_size,
     divides,
     fixed_size,
     format_shape,
@@ -65,7 +66,8 @@ def _divisors_help(embed, heads) -> str:
     """The head counts nearest the written one that divide the embedding size."""
     if not isinstance(embed, int) or not isinstance(heads, int):
         return "use a num_heads dividing the embedding size"
-    divisors = sorted((h for h in range(1, embed + 1) if embed % h == 0), key=lambda h: (abs(h - heads), -h))
+    small = [h for h in range(1, min(embed, 1024) + 1) if embed % h == 0]   # embed may be 2**40: no full scan
+    divisors = sorted({*small, *(embed // h for h in small)}, key=lambda h: (abs(h - heads), -h))
     return f"use a num_heads dividing {embed}: {' or '.join(map(str, divisors[:3]))}"
 
 
@@ -103,6 +105,9 @@ def _infer(args, inputs):
         f"embed_dim {format_size(embed)} is not divisible by num_heads={format_size(args.num_heads)}",
         arg="num_heads", code=codes.E0302, help=_divisors_help(embed, args.num_heads)))
     seq, batch = (1, 0) if args.batch_first and rank == 3 else (0, 1)
+    # torch materialises the attention weights, [batch × heads, query length, key length (+1 or +2)].
+    check_tensor_size("`multihead_attention`'s attention weights", (query[batch] if rank == 3 else 1, args.num_heads,
+                      query[seq], key[seq] + int(args.add_bias_kv) + int(args.add_zero_attn)))
     require(compare(key[seq], value[seq]), lambda: ShapeError(
         f"key and value need the same sequence length, but key is {format_shape(key)} and value is "
         f"{format_shape(value)} (dim {seq})", code=codes.E0413))
@@ -220,6 +225,7 @@ def _sdpa_infer(args, inputs):
         f"key and value need the same sequence length (dim -2), but are {format_shape(key)} and "
         f"{format_shape(value)}", code=codes.E0413))
     scores = broadcast(query[:-2], key[:-2]) + (query[-2], key[-2])
+    check_tensor_size("`scaled_dot_product_attention`'s attention weights", scores)   # torch's math kernel holds them
     if len(inputs) == 4:
         mask = inputs[3]
 

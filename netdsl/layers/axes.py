@@ -23,6 +23,8 @@ def _transpose_infer(args, inputs):
     (shape,) = inputs
     a = normalize_dim(args.dim0, len(shape), "dim0")
     b = normalize_dim(args.dim1, len(shape), "dim1")
+    if not shape:  # torch transposes a 0-D tensor (dims -1 or 0) into itself
+        return shape
     out = list(shape)
     if out:
         out[a], out[b] = shape[b], shape[a]
@@ -127,7 +129,7 @@ KINDS = (
               functional=lambda args, names, inputs: f"{names[0]}.transpose({args.dim0}, {args.dim1})",
               label=lambda args, inputs: f"transpose({args.dim0}, {args.dim1})", doc="torch.transpose: swap two dims",
               recognise=Recognise(methods("transpose"))),
-    LayerKind(name="permute", schema=Schema({"dims": Field(Anything())}), infer=_permute_infer, prefix="permute",
+    LayerKind(name="permute", schema=Schema({"dims": Field(Tuple(Anything()))}), infer=_permute_infer, prefix="permute",
               positional=("*dims",),
               functional=lambda args, names, inputs: f"{names[0]}.permute({', '.join(map(str, args.dims))})",
               label=lambda args, inputs: f"permute({', '.join(map(str, args.dims))})",

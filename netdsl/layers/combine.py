@@ -13,6 +13,7 @@ from ..schema import INT, POSITIVE, Either, Field, Schema, Tuple, optional
 from ..shapes import (
     ShapeError,
     broadcast,
+    check_int64,
     describe_mismatch,
     fixed_size,
     format_shape,
@@ -56,6 +57,9 @@ def _check_equal_outside(name: str, inputs, skip: int | None, what: str) -> None
 
 def _concat_infer(args, inputs):
     rank = _same_rank("concat", inputs)
+    if not rank:
+        raise ShapeError("`concat` cannot join 0-D tensors (torch: zero-dimensional tensor cannot be concatenated)",
+                         code=codes.E0404, help="use `stack`, or unsqueeze them first")
     dim = normalize_dim(args.dim, rank)
     _check_equal_outside("concat", inputs, dim, f"equal sizes outside dim {dim}")
     total = 0
@@ -93,10 +97,16 @@ def _joiner(name: str, infer, torch_name: str, doc: str, calls: tuple[str, ...] 
 # Each splitting op says how many pieces a dim of n elements gives and the size of piece i, without
 # listing them: n may be 2**62.
 
+# torch makes every piece a tensor (about 3 µs and 0.8 kB each, even when one is taken): a dim of 2**62
+# elements split by 1 never finishes. netdsl refuses more pieces than this.
+MAX_PIECES = 65_536
+
+
 def _chunk_pieces(args, n: int) -> tuple[int, callable]:
     """torch.chunk: pieces of ⌈n / chunks⌉; there may be fewer than `chunks` of them."""
     if n == 0:
         return args.chunks, lambda i: 0
+    check_int64("`chunk`'s piece size, (size + chunks - 1) // chunks,", n + args.chunks - 1)
     step = -(-n // args.chunks)
     return -(-n // step), lambda i: min(step, n - i * step)
 
@@ -140,6 +150,10 @@ def _pieces_infer(name: str, pieces, keeps_dim: bool):
         _check_sections(args, shape[dim])
         n = fixed_size(name, f"elements along dim {args.dim}", shape[dim])
         count, size_of = pieces(args, n)
+        if count > MAX_PIECES:
+            raise ShapeError(f"`{name}` of {format_shape(shape)} would give {count:,} tensors, more than the "
+                             f"{MAX_PIECES:,} netdsl allows (torch creates every one of them)", code=codes.E0412,
+                             help="split into fewer, larger pieces")
         if args.index is None:
             raise ShapeError(f"`{name}` returns {count:,} tensors {listing(shape, dim, count, size_of)}",
                              code=codes.E0415, help=f"unpack them: `{', '.join('abcdefgh'[:min(count, 8)])}"

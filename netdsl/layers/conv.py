@@ -20,6 +20,7 @@ from ..schema import (
 )
 from ..shapes import (
     ShapeError,
+    check_window,
     conv_output_size,
     conv_transpose_output_size,
     divides,
@@ -56,7 +57,9 @@ def _groups_help(channels, out_channels, groups) -> str:
     if groups == out_channels and out_channels % channels == 0:
         return f"for a depthwise convolution use groups={channels} (one group per input channel)"
     common = math.gcd(channels, out_channels)
-    choices = sorted((g for g in range(1, common + 1) if common % g == 0), key=lambda g: (abs(g - groups), -g))
+    # The nearest divisors, found from the small ones and their cofactors: a common factor may be 2**40.
+    small = [g for g in range(1, min(common, 1024) + 1) if common % g == 0]
+    choices = sorted({*small, *(common // g for g in small)}, key=lambda g: (abs(g - groups), -g))
     return f"groups must divide both {channels} and {out_channels}: use groups={' or '.join(map(str, choices[:3]))}"
 
 
@@ -94,13 +97,15 @@ def _conv_kind(d: int) -> LayerKind:
         kernel, stride, dilation = expand(args.kernel_size, d), expand(args.stride, d), expand(args.dilation, d)
         spatial = shape[index + 1:]
         _check_padding_mode(args, spatial, kernel, dilation)
+        padding = (0,) * d if args.padding == "valid" else tuple(-(-dl * (k - 1) // 2) for k, dl in zip(
+            kernel, dilation)) if args.padding == "same" else expand(args.padding, d)
+        check_window(name, kernel, stride, padding, dilation)
         if args.padding == "same":
             if any(s != 1 for s in stride):
                 raise ShapeError("padding='same' is not supported for strided convolutions", arg="padding",
                                  code=codes.E0303, help="use stride=1, or an explicit padding such as padding="
                                  f"{as_arg(tuple(k // 2 for k in kernel))}")
             return shape[:index] + (args.out_channels,) + spatial
-        padding = (0,) * d if args.padding == "valid" else expand(args.padding, d)
         padded = tuple(s + 2 * p for s, p in zip(spatial, padding))
         effective = tuple(dl * (k - 1) + 1 for k, dl in zip(kernel, dilation))
         for size, window in zip(padded, effective):
@@ -145,6 +150,7 @@ def _conv_transpose_kind(d: int) -> LayerKind:
         index = len(shape) - d - 1
         kernel, stride, dilation = expand(args.kernel_size, d), expand(args.stride, d), expand(args.dilation, d)
         padding, output_padding = expand(args.padding, d), expand(args.output_padding, d)
+        check_window(name, kernel, stride, padding, dilation)
         for op, s, dl in zip(output_padding, stride, dilation):
             require(not (at_least(op, s) is True and at_least(op, dl) is True), lambda op=op, s=s, dl=dl: ShapeError(
                 f"output_padding {format_size(op)} must be smaller than either stride ({format_size(s)}) or "

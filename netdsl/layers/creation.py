@@ -10,7 +10,7 @@ import math
 
 from .. import codes
 from ..kinds import LayerKind
-from ..schema import Anything, Choice, Either, Field, Float, Int, Schema, format_value, optional
+from ..schema import Anything, Choice, Either, Field, Float, Int, Schema, Tuple, format_value, optional
 from ..shapes import ShapeError, require
 from ..sizes import Size, at_least, format_size
 from . import input_sizes, python_dim
@@ -39,7 +39,7 @@ def _filled(name: str) -> LayerKind:
         return f"torch.{name}({sizes}{_options(args, names)})"
 
     return LayerKind(
-        name=name, schema=Schema(dict(size=Field(Anything()), dtype=_DTYPE)), infer=infer, prefix=name,
+        name=name, schema=Schema(dict(size=Field(Tuple(Anything())), dtype=_DTYPE)), infer=infer, prefix=name,
         positional=("*size",), inputs=0, functional=emit,
         label=lambda args, inputs: f"{name}({', '.join(map(format_size, args.size))})",
         doc=f"torch.{name}(*size): sizes, symbols or size arithmetic; dtype one of {', '.join(DTYPES)}")

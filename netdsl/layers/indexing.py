@@ -16,6 +16,7 @@ from ..schema import (
     Int,
     Invalid,
     Schema,
+    Tuple,
     Type,
     format_value,
 )
@@ -262,7 +263,7 @@ def _expand_emit(args, names, inputs):
 
 
 EXPAND = LayerKind(
-    name="expand", schema=Schema({"sizes": Field(Anything())}), infer=_expand_infer, prefix="expand",
+    name="expand", schema=Schema({"sizes": Field(Tuple(Anything()))}), infer=_expand_infer, prefix="expand",
     positional=("*sizes",), functional=_expand_emit,
     label=lambda args, inputs: f"expand({', '.join(map(format_size, args.sizes))})",
     doc="torch.Tensor.expand: dims of size 1 enlarged, new dims in front, -1 keeps a dim (no copy)",

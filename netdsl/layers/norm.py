@@ -32,6 +32,7 @@ def _channels(kind: str, field: str, ranks: tuple[int, ...] | None) -> Inferred:
 
 def _batchnorm_kind(d: int) -> LayerKind:
     name = f"batchnorm{d}d"
+
     fields = dict(num_features=Field(optional(POSITIVE), None), **_NORM_FIELDS)
 
     def infer(args, inputs):

@@ -17,7 +17,16 @@ from ..schema import (
     one_or_tuple,
     optional,
 )
-from ..shapes import ShapeError, expand, format_shape, numel, pool_output_size, require
+from ..shapes import (
+    INT32_MAX,
+    ShapeError,
+    check_window,
+    expand,
+    format_shape,
+    numel,
+    pool_output_size,
+    require,
+)
 from ..sizes import at_least
 from . import as_arg, spatial_input, times
 
@@ -48,6 +57,7 @@ def _pool_kind(d: int, mode: str) -> LayerKind:
         (shape,) = inputs
         index = spatial_input(name, shape, d)
         kernel, stride, padding, dilation = window(args)
+        check_window(name, kernel, stride, padding, dilation)
         for p, k in zip(padding, kernel):
             require(at_least(k // 2, p), lambda: ShapeError(
                 f"padding {as_arg(padding)} is more than half the kernel size {as_arg(kernel)}", arg="padding",
@@ -60,6 +70,11 @@ def _pool_kind(d: int, mode: str) -> LayerKind:
                     f"size {times(kernel)}, before padding", arg="kernel_size", code=codes.E0406,
                     help="use a smaller kernel or a larger input"))
         out = tuple(pool_output_size(*v, args.ceil_mode) for v in zip(spatial, kernel, stride, padding, dilation))
+        if name == "maxpool1d" and any(isinstance(o, int) and o > INT32_MAX for o in out):
+            # ATen's max_pool1d checks its output length as a 32-bit integer: 2**31 wraps to a negative size.
+            raise ShapeError(f"`maxpool1d` output length {times(out)} is more than {INT32_MAX:,}, which PyTorch's "
+                             "max_pool1d cannot compute", arg="kernel_size", code=codes.E0425,
+                             help="pool a shorter input, or with a larger stride")
         for o in out:
             require(at_least(o, 1), lambda: ShapeError(
                 f"output would be empty: a {times(kernel)} window does not fit the input {format_shape(shape)} "

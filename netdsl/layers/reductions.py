@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from .. import codes
 from ..kinds import LayerKind, Recognise
+from ..pysource import literal
 from ..schema import INT, Bool, Either, Field, Float, Nothing, Schema, Tuple, format_value
 from ..shapes import ShapeError, numel
 from .axes import DIMS_OR_NONE, methods, resolve_dims
@@ -52,7 +53,7 @@ def _reduction(name: str, torch_name: str, doc: str, dims_type=DIMS_OR_NONE, inf
             # gradient then differs where the correction leaves no degrees of freedom (as torch's own call)
             dims = tuple(range(len(inputs[0])))
         written = [names[0]] + ([] if dims is None else [f"dim={dims}"]) + \
-            [f"{k}={format_value(v)}" for k, v in args.changed(*options).items()] + \
+            [f"{k}={literal(v)}" for k, v in args.changed(*options).items()] + \
             (["keepdim=True"] if args.keepdim else [])
         return f"torch.{torch_name}({', '.join(written)})"
 

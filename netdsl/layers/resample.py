@@ -7,6 +7,7 @@ import math
 
 from .. import codes
 from ..kinds import LayerKind, Recognise
+from ..pysource import literal
 from ..schema import (
     POSITIVE,
     Bool,
@@ -19,7 +20,15 @@ from ..schema import (
     Tuple,
     optional,
 )
-from ..shapes import ShapeError, divides, expand, format_shape, numel, require
+from ..shapes import (
+    INT64_MAX,
+    ShapeError,
+    divides,
+    expand,
+    format_shape,
+    numel,
+    require,
+)
 from ..sizes import at_least, format_size, scale
 from . import least_rank
 
@@ -61,6 +70,10 @@ def _resample_infer(name: str):
         for f in factors:
             if not math.isfinite(f):
                 raise ShapeError(f"scale_factor {f!r} is not a finite number", arg="scale_factor", code=codes.E0314)
+        for s, f in zip(spatial, factors):   # torch: ⌊size × scale⌋ in double, stored in int64
+            if isinstance(s, int) and not s * f < INT64_MAX + 1:
+                raise ShapeError(f"scale_factor {f} makes the size {s} larger than PyTorch's 64-bit sizes hold",
+                                 arg="scale_factor", code=codes.E0425)
         out = tuple(scale(s, f) for s, f in zip(spatial, factors))
         for size in out:
             require(at_least(size, 1), lambda: ShapeError(
@@ -140,7 +153,7 @@ KINDS = (
               positional=("size", "scale_factor", "mode", "align_corners"),
               macs=lambda args, inputs, output: numel(output),
               functional=lambda args, names, inputs: f"F.interpolate({names[0]}" + "".join(
-                  f", {k}={v!r}" for k, v in _options(args).items()) + ")",
+                  f", {k}={literal(v)}" for k, v in _options(args).items()) + ")",
               label=_label("interpolate"), doc="torch.nn.functional.interpolate; the same arguments as upsample",
               recognise=Recognise((
                   "torch.nn.functional.interpolate(input, size=None, scale_factor=None, mode='nearest', "

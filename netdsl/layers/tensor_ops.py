@@ -15,6 +15,7 @@ from ..schema import (
     Float,
     Nothing,
     Schema,
+    Tuple,
     format_value,
 )
 from ..shapes import ShapeError, broadcast, format_shape, normalize_dim, numel, require
@@ -96,8 +97,10 @@ def _reshape_expression(method: str):
 
 def _reshape_kind(name: str, calls: tuple[str, ...]) -> LayerKind:
     return LayerKind(
-        name=name, schema=Schema({"shape": Field(Anything())}), infer=_reshape_infer, prefix=name,
-        positional=("*shape",), functional=_reshape_expression(name),
+        name=name, schema=Schema({"shape": Field(Tuple(Anything()))}), infer=_reshape_infer, prefix=name,
+        # Both emit `.reshape`: it is the same view wherever torch's `.view` succeeds, and a copy where the
+        # input's strides (after a transpose or a chunk, which shapes do not show) make `.view` raise.
+        positional=("*shape",), functional=_reshape_expression("reshape"),
         label=lambda args, inputs: f"{name}({', '.join(map(format_size, args.shape))})",
         doc=f"torch.Tensor.{name}: sizes, symbols and size arithmetic, or one -1", recognise=Recognise(calls))
 
@@ -133,7 +136,7 @@ def _elementwise_kind(name: str, symbol: str, commutative: bool, calls: tuple[st
     def emit(args, names, inputs):
         operands = list(names)
         if args.scalar is not None:
-            # `-1 ** x` is -(1 ** x) in Python: a negative number on the left is parenthesized
+            # `-1 ** x` is -(1 ** x) in Python: a negative number on the left is parenthesized; inf: float("inf")
             written = f"({literal(args.scalar)})" if args.scalar_first and args.scalar < 0 else literal(args.scalar)
             operands.insert(0 if args.scalar_first else 1, written)
         return f"{operands[0]} {symbol} {operands[1]}"
