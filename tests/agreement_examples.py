@@ -61,4 +61,6 @@ PINNED: dict[str, list[Case]] = {
     "var": [Case({"keepdim": True, "correction": 2.0}, ((1,),))],
     # a negative number to the power of a tensor was emitted `-1 ** x`, which Python reads as -(1 ** x)
     "pow": [Case({"scalar": -1.5, "scalar_first": True}, ((2, 3),))],
+    # a dot product of vectors of different lengths: PyTorch's message was missing from the catalogue
+    "matmul": [Case({}, ((Symbol("S2"),), (2,)))],
 }

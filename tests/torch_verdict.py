@@ -128,6 +128,7 @@ TORCH_MESSAGES = re.compile("|".join([
     r"^Tensors must have same number of dimensions: got \d+ and \d+$",
     r"^stack expects each tensor to be equal size",
     r"^mat1 and mat2 shapes cannot be multiplied",
+    r"^inconsistent tensor size, expected tensor \[\d+\] and src \[\d+\] to have the same number of elements",  # 1-D @ 1-D
     r"^size mismatch, got input \(\d+\), mat \(\d+x\d+\), vec \(\d+\)$",
     r"^split_with_sizes expects split_sizes to sum exactly to \d+",
     r"^shape '\[.*\]' is invalid for input of size \d+$",
