@@ -46,9 +46,21 @@ def spec_value(value) -> str:
     raise TypeError(f"cannot write {value!r} in a spec")
 
 
+def _subscript_item(item) -> str:
+    """An index item as Python writes it between brackets: (start, stop, step) is start:stop:step."""
+    if item is Ellipsis:
+        return "..."
+    if isinstance(item, tuple):
+        return ":".join("" if bound is None else spec_value(bound) for bound in item)
+    return spec_value(item)
+
+
 def spec_text(name: str, case: Case) -> str:
     """`network T() { input x0: [...], ...  output name(x0, ..., positional..., key=value...) }`; a case
     with `outputs` unpacks the pieces into that many names and outputs the one at `index`."""
+    if ORACLE[name].subscript and Ellipsis in case.args["index"]:   # `...` is written between brackets only
+        index = ", ".join(map(_subscript_item, case.args["index"]))
+        return f"network T() {{\n    input x0: [{', '.join(map(str, case.shapes[0]))}]\n    output x0[{index}]\n}}\n"
     order, args = ORACLE[name].positional, dict(case.args)
     unpacked = args.pop("outputs", None)
     index = args.pop("index", None) if unpacked is not None else None
@@ -125,6 +137,12 @@ def _ignored_causal_mask(case: Case) -> bool:
     return len(mask) in (2, 3) and mask not in ((query[seq], key[seq]), (heads, query[seq], key[seq]))
 
 
+def _has_channel_state(name: str, case: Case) -> bool:
+    """A norm layer's weights or running statistics: PyTorch's defaults, which InstanceNorm has off."""
+    default = not name.startswith("instancenorm")
+    return case.args.get("affine", default) or (name != "groupnorm" and case.args.get("track_running_stats", default))
+
+
 @dataclass(frozen=True)
 class Stricter:
     reason: str
@@ -154,6 +172,12 @@ STRICTER = [
     # Sizes in a spec are positive: a zero-size dim is almost always a mistake, so it cannot be declared.
     Stricter("a zero-size input dim (torch runs many layers on empty tensors; a spec's sizes are positive)",
              lambda name, case, ours: "E0321" in ours.codes and any(0 in shape for shape in case.shapes)),
+    Stricter("getitem with `...` more than once (torch takes it; NumPy, whose indexing torch follows, refuses it)",
+             _kinds({"getitem"}, lambda case: case.args["index"].count(Ellipsis) > 1)),
+    Stricter("a getitem slice that selects nothing (torch returns an empty tensor; a spec's sizes are positive)",
+             lambda name, case, ours: name == "getitem" and "E0420" in ours.codes),
+    Stricter("narrow to length 0 (torch returns an empty tensor; a spec's sizes are positive)",
+             _kinds({"narrow"}, lambda case: case.args.get("length") == 0)),
     Stricter("more positional arguments than the kind takes: the rest must be named (torch takes more)",
              lambda name, case, ours: "E0312" in ours.codes),
     Stricter("multihead_attention with is_causal and an attn_mask of the wrong shape (torch drops the mask "
@@ -163,8 +187,7 @@ STRICTER = [
     # Without weights or running statistics torch never compares num_features/num_channels with the input.
     Stricter("a written num_features/num_channels that differs from the input's channels, on a norm layer without "
              "per-channel state (torch does not compare them)",
-             lambda name, case, ours: "E0301" in ours.codes and not case.args.get("affine", True)
-             and (name == "groupnorm" or not case.args.get("track_running_stats", True))),
+             lambda name, case, ours: "E0301" in ours.codes and not _has_channel_state(name, case)),
 ]
 
 
@@ -178,6 +201,9 @@ TRAINING_ONLY = [
     Stricter("batchnorm over a single value per channel: torch raises in training mode only",
              lambda name, case, ours: name.startswith("batchnorm") and len(case.shapes[0]) > 1
              and math.prod(case.shapes[0]) // max(case.shapes[0][1], 1) == 1),
+    Stricter("instancenorm with running statistics over a single spatial element: torch raises in training mode only",
+             lambda name, case, ours: name.startswith("instancenorm") and len(case.shapes[0]) > int(name[-2])
+             and math.prod(case.shapes[0][-int(name[-2]):]) == 1),
     Stricter("embedding with sparse gradients and scale_grad_by_freq, or of a 0-D input: torch's backward raises",
              lambda name, case, ours: name == "embedding" and case.args.get("sparse")
              and (case.args.get("scale_grad_by_freq") or not case.shapes[0])),

@@ -54,4 +54,13 @@ PINNED: dict[str, list[Case]] = {
     # with batch_first and a batch equal to the layer count, a right initial state was taken for a swapped one
     **{name: [Case({"hidden_size": 1, "batch_first": True}, ((1, 1, 1), (1, 1, 1)))] for name in ("rnn", "gru")},
     "lstm": [Case({"hidden_size": 2, "batch_first": True}, ((2, 3, 1), (1, 2, 2), (1, 2, 2)))],
+    # with running statistics, instancenorm over one spatial element was rejected: torch runs it in eval mode
+    "instancenorm2d": [Case({"track_running_stats": True}, ((1, 1, 1, 1),))],
+    # var/std with keepdim and no dim were emitted over explicit dims, whose gradient torch computes otherwise
+    # where the correction leaves no degrees of freedom
+    "var": [Case({"keepdim": True, "correction": 2.0}, ((1,),))],
+    # a negative number to the power of a tensor was emitted `-1 ** x`, which Python reads as -(1 ** x)
+    "pow": [Case({"scalar": -1.5, "scalar_first": True}, ((2, 3),))],
+    # a dot product of vectors of different lengths: PyTorch's message was missing from the catalogue
+    "matmul": [Case({}, ((Symbol("S2"),), (2,)))],
 }

@@ -200,7 +200,8 @@ def one_dim_or_all(draw, **options) -> Case:
 @st.composite
 def logsumexp(draw) -> Case:
     x = shape(draw, 0, 4, low=1, high=3)
-    dims = st.lists(st.integers(-len(x) - 1, max(len(x), 1)), min_size=0, max_size=len(x) + 1).map(tuple)
+    # at least one dim: `()` is not a value a spec can write (and torch's logsumexp over () is broken)
+    dims = st.lists(st.integers(-len(x) - 1, max(len(x), 1)), min_size=1, max_size=len(x) + 1).map(tuple)
     return Case({"dim": draw(st.one_of(st.integers(-len(x) - 1, max(len(x), 1)), dims)),
                  **some(draw, keepdim=st.booleans())}, (x,))
 
@@ -214,7 +215,8 @@ def _index_item(draw, size_: int):
 @st.composite
 def getitem(draw) -> Case:
     x = shape(draw, 0, 4, high=5)
-    items = [_index_item(draw, x[i] if i < len(x) else 3) for i in range(draw(st.integers(0, len(x) + 1)))]
+    # at least one item: `()` is not a value a spec can write
+    items = [_index_item(draw, x[i] if i < len(x) else 3) for i in range(draw(st.integers(1, len(x) + 1)))]
     return Case({"index": tuple(items)}, (x,))
 
 
@@ -229,16 +231,18 @@ def narrow(draw) -> Case:
 def expand(draw) -> Case:
     x = shape(draw, 0, 3, high=3)
     sizes = [draw(st.sampled_from([-1, s, draw(size(1, 4))])) for s in x]
-    lead = draw(st.lists(st.one_of(size(1, 3), st.just(-1)), max_size=2))
-    if not draw(st.integers(0, 5)):
-        sizes = sizes[1:]   # one size too few
+    lead = draw(st.lists(st.one_of(size(1, 3), st.just(-1)), min_size=not x, max_size=2))
+    if not draw(st.integers(0, 5)) and len(lead) + len(sizes) > 1:
+        sizes = sizes[1:]   # one size too few (but one at least: `()` is not a value a spec can write)
     return Case({"sizes": tuple(lead + sizes)}, (x,))
 
 
 @st.composite
 def pad(draw) -> Case:
     pairs = draw(st.integers(0, 4))
-    values = draw(st.lists(st.integers(0, 4), min_size=2 * pairs, max_size=2 * pairs + (not draw(st.integers(0, 6)))))
+    # at least one value: `()` is not a value a spec can write
+    values = draw(st.lists(st.integers(0, 4), min_size=max(2 * pairs, 1),
+                           max_size=2 * pairs + (not draw(st.integers(0, 6))) or 1))
     mode = draw(st.sampled_from(["constant", "reflect", "replicate", "circular"]))
     args = {"pad": tuple(values), "mode": mode, **some(draw, value=st.one_of(st.just(0.0), FLOATS))}
     return Case(args, (shape(draw, 0, 5, high=5),))

@@ -43,6 +43,7 @@ class Op:
     pieces: bool = False                         # returns several tensors, which a spec unpacks into names
     sizes: str | None = None                     # the argument listing sizes, which may name input symbols
     grouped_state: bool = False                  # inputs after the first are written as one tuple: (h0, c0)
+    subscript: bool = False                      # the kind of `x[index]`; an index holding `...` is written so
 
 
 class PythonRejects(ValueError):
@@ -116,6 +117,12 @@ def _pools() -> dict[str, Op]:
     return ops
 
 
+def _padding() -> dict[str, Op]:
+    """nn.ZeroPad1d ... nn.CircularPad3d: padding, and ConstantPad's value."""
+    return {f"{mode.lower()}pad{d}d": _nn(f"{mode}Pad{d}d", positional=("padding", "value")[:1 + (mode == "Constant")])
+            for mode in ("Zero", "Constant", "Reflection", "Replication", "Circular") for d in (1, 2, 3)}
+
+
 def _norms() -> dict[str, Op]:
     # `batchnorm2d(64)`, as PyTorch's habit has it: num_features keeps its place (checked against the input).
     ops = {f"batchnorm{d}d": _nn(f"BatchNorm{d}d", {"num_features": _dim1},
@@ -124,6 +131,11 @@ def _norms() -> dict[str, Op]:
     ops["layernorm"] = _nn("LayerNorm", {"normalized_shape": lambda shapes: tuple(shapes[0][-1:])},
                            ("normalized_shape", "eps", "elementwise_affine", "bias"))
     ops["groupnorm"] = _nn("GroupNorm", {"num_channels": _dim1}, ("num_groups", "num_channels", "eps", "affine"))
+    # InstanceNorm takes [N, C, *spatial] or unbatched [C, *spatial]: the channels are at -(d+1).
+    ops.update({f"instancenorm{d}d": _nn(f"InstanceNorm{d}d", {"num_features": _channels(d)},
+                                         ("num_features", "eps", "momentum", "affine", "track_running_stats"))
+                for d in (1, 2, 3)})
+    ops["local_response_norm"] = _nn("LocalResponseNorm", positional=("size", "alpha", "beta", "k"))
     return ops
 
 
@@ -148,13 +160,24 @@ def _pointwise() -> dict[str, Op]:
         "gelu": _functional(F.gelu, ("approximate",)),
         "dropout": _functional(F.dropout, ("p",), stochastic=True),
         "dropout2d": _functional(F.dropout2d, ("p",), stochastic=True),
+        **{name.lower(): _nn(name) for name in ("ReLU6", "SELU", "Mish", "Hardswish", "Hardsigmoid", "LogSigmoid")},
+        "celu": _nn("CELU", positional=("alpha",)), "glu": _nn("GLU", positional=("dim",)),
+        "hardtanh": _nn("Hardtanh", positional=("min_val", "max_val")),
+        "softplus": _nn("Softplus", positional=("beta", "threshold")),
+        "prelu": _nn("PReLU", positional=("num_parameters", "init")),
+        "channel_shuffle": _nn("ChannelShuffle", positional=("groups",)),
+        **{name: _functional(getattr(torch, name)) for name in ("abs", "exp", "log", "sqrt", "rsqrt")},
+        "clamp": _functional(torch.clamp, ("min", "max")),
+        "tril": _functional(torch.tril, ("diagonal",)), "triu": _functional(torch.triu, ("diagonal",)),
         "softmax": _functional(torch.softmax, ("dim",)),
         "log_softmax": _functional(torch.log_softmax, ("dim",)),
     }
 
 
 _OPERATORS = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
-              "div": lambda a, b: a / b}
+              "div": lambda a, b: a / b, "pow": lambda a, b: a ** b,
+              "eq": lambda a, b: a == b, "ne": lambda a, b: a != b, "lt": lambda a, b: a < b,
+              "le": lambda a, b: a <= b, "gt": lambda a, b: a > b, "ge": lambda a, b: a >= b}
 
 
 def _arithmetic(operator: Callable) -> Op:
@@ -224,6 +247,25 @@ def _pieces(fn: Callable, first: str | None) -> Op:
     return Op(make, ((first,) if first else ()) + ("dim",), pieces=True)
 
 
+def _prod() -> Op:
+    """torch.prod(input, dim, keepdim=False), or torch.prod(input) over every dim, which has no keepdim: keepdim=false
+    is that call, keepdim=true is passed on (and refused)."""
+    def make(args, shapes):
+        if args.get("dim") is None:
+            keep = {"keepdim": True} if args.get("keepdim") else {}
+            return _function(lambda training, x: torch.prod(x, **keep))
+        return _function(lambda training, x: torch.prod(x, **args))
+    return Op(make, ("dim", "keepdim"))
+
+
+def _getitem() -> Op:
+    """x[index]: the spec's (start, stop, step) is Python's slice start:stop:step."""
+    def make(args, shapes):
+        index = tuple(slice(*item) if isinstance(item, tuple) else item for item in args["index"])
+        return _function(lambda training, x: x[index])
+    return Op(make, ("index",), subscript=True)
+
+
 def _tensor_ops() -> dict[str, Op]:
     return {
         "flatten": _nn("Flatten", positional=("start_dim", "end_dim")),
@@ -242,6 +284,15 @@ def _tensor_ops() -> dict[str, Op]:
         "select": _method("select", positional=("dim", "index")),
         "mean": _reduction(torch.mean, None), "sum": _reduction(torch.sum, None),
         "max": _reduction(torch.amax, ()),   # README: `max` is torch.amax, the values without the indices
+        "prod": _prod(), "getitem": _getitem(),
+        "narrow": _method("narrow", positional=("dim", "start", "length")),
+        "expand": replace(_method("expand", "sizes"), sizes="sizes"),
+        "pad": Op(lambda args, shapes: _function(lambda training, x: F.pad(x, **args)), ("pad", "mode", "value")),
+        "amax": _reduction(torch.amax, ()), "amin": _reduction(torch.amin, ()), "min": _reduction(torch.amin, ()),
+        # torch.argmax/argmin(input, dim=None, keepdim=False); logsumexp(input, dim, keepdim=False)
+        **{name: _functional(getattr(torch, name), ("dim", "keepdim")) for name in ("argmax", "argmin", "logsumexp")},
+        # torch.std/var(input, dim=None, *, correction=1, keepdim=False): correction and keepdim are keywords
+        **{name: _functional(getattr(torch, name), ("dim",)) for name in ("std", "var")},
     }
 
 
@@ -312,7 +363,7 @@ def _attention() -> Op:
 ORACLE: dict[str, Op] = {
     **_convolutions(), **_pools(),
     "linear": _nn("Linear", {"in_features": _last}, ("out_features", "bias")),
-    **_norms(), **_pointwise(), **_tensor_ops(), **_resampling(),
+    **_norms(), **_padding(), **_pointwise(), **_tensor_ops(), **_resampling(),
     "embedding": Op(_nn("Embedding").make, ("num_embeddings", "embedding_dim", "padding_idx", "max_norm", "norm_type",
                                              "scale_grad_by_freq", "sparse"), indices=True),
     "rnn": _recurrent("RNN"), "lstm": _recurrent("LSTM"), "gru": _recurrent("GRU"),

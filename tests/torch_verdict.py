@@ -64,8 +64,9 @@ TORCH_MESSAGES = re.compile("|".join([
     r"^adaptive_(avg|max)_pool\dd\(\): Expected input to have non-zero size for non-batch dimensions",
     r"^max_pool\dd_with_indices_out_cpu_template\(\): Expected input's non-batch dimensions to have positive length",
     r"^Input and output sizes should be greater than 0, but got input",
-    r"^amax\(\): Expected reduction dim -?\d+ to have non-zero size\.$",
-    r"^amax\(\): Expected reduction dim to be specified for input\.numel\(\) == 0\.",
+    r"^(amax|amin|argmax|argmin)\(\): Expected reduction dim -?\d+ to have non-zero size\.$",
+    r"^(amax|amin|argmax|argmin)\(\): Expected reduction dim to be specified for input\.numel\(\) == 0\.",
+    r"^Not allow zero-dim input tensor\.$",                                             # prelu
     r"^Argument #\d+: Padding size should be less than the corresponding input dimension",
     r"^Only zero batch or zero channel inputs are supported",
     r"^invalid shape dimension -?\d+ at index \d+ of shape",
@@ -73,6 +74,36 @@ TORCH_MESSAGES = re.compile("|".join([
     r"^(max_pool\dd\(\) )?pad(ding)? should be (at most|smaller than or equal to) half of",
     r"^Expected sequence length to be larger than 0 in RNN$",
     r"^Expected more than 1 value per channel when training, got input size",
+    r"^glu does not support scalars because halving size must be even$",
+    r"^Halving dimension must be even, but dimension -?\d+ is size \d+$",                # glu
+    r"^channel_shuffle expects input with > 2 dims, but got input with sizes",
+    r"^Number of channels must be divisible by groups\. Got \d+ channels and \d+ groups\.$",
+    r"^Number of groups to divide channels in must be positive\. Value of groups:-?\d+$",
+    r"^tri[lu]: input tensor must have at least 2 dimensions$",
+    r"^Expected 3D or higher dimensionality\s+input \(got \d+ dimensions\)$",           # local_response_norm
+    r"^Padding length should be less than or equal to two times the input dimension",  # F.pad, constant mode
+    r"^Expected more than 1 spatial element when training, got input size",         # instance_norm
+    r"^expected input's size at dim=\d+ to match num_features \(\d+\), but got: \d+\.$",   # instance_norm
+    r"^Mismatch of parameter numbers and input channel size\. Found parameter numbers = \d+",  # prelu
+    r"^ZeroDivisionError: alpha cannot be 0 for CELU$",
+    r"^torch\.clamp: At least one of 'min' or 'max' must not be None$",
+    r"^max_val \(.*\) must be greater than min_val \(.*\)$",                            # nn.Hardtanh
+    r"^\w+\(\) received an invalid combination of arguments",                             # torch's argument parser
+    r"^start out of range \(expected to be in range of",                                # narrow
+    r"^narrow\(\) cannot be applied to a 0-dim tensor\.$",
+    r"^too many indices for tensor of dimension \d+$",
+    r"^numel: integer multiplication overflow$",                                       # expand((-1,)) of a 0-D tensor
+    r"^Number of heads in key and value must divide the number of heads in",           # sdpa, enable_gqa
+    r"^index -?\d+ is out of bounds for dimension \d+ with size \d+$",                    # getitem
+    r"^expand\(.*\): the number of sizes provided \(\d+\) must be greater or equal to the number of dimensions",
+    r"^Padding length must be divisible by 2$",                                        # F.pad
+    r"^Expected query, key, and value to all be\s+at least 2 dimensional",             # sdpa
+    r"^The expanded size of the tensor \(-?\d+\) must match the existing size \(\d+\) at non-singleton",
+    r"^_scaled_dot_product_attention: Explicit attn_mask should not be set when is_causal=True$",
+    r"^start \(-?\d+\) \+ length \(\d+\) exceeds dimension size \(\d+\)\.$",           # narrow
+    r"^Padding mode \"\w+\" doesn't take in value argument$",                            # F.pad
+    r"^The expanded size of the tensor \(-1\) isn't allowed in a leading, non-existing dimension",
+    r"^Non-empty \d+D data tensor expected but got a tensor with sizes",                # upsample of an empty dim
     # backward passes
     r"^embedding_backward: scale_grad_by_freq not supported with sparse gradients$",
     r"^too many indices for tensor of dimension 0 \(got 1\)$",
@@ -97,6 +128,7 @@ TORCH_MESSAGES = re.compile("|".join([
     r"^Tensors must have same number of dimensions: got \d+ and \d+$",
     r"^stack expects each tensor to be equal size",
     r"^mat1 and mat2 shapes cannot be multiplied",
+    r"^inconsistent tensor size, expected tensor \[\d+\] and src \[\d+\] to have the same number of elements",  # 1-D @ 1-D
     r"^size mismatch, got input \(\d+\), mat \(\d+x\d+\), vec \(\d+\)$",
     r"^split_with_sizes expects split_sizes to sum exactly to \d+",
     r"^shape '\[.*\]' is invalid for input of size \d+$",

@@ -64,12 +64,14 @@ def _instancenorm_kind(d: int) -> LayerKind:
     def infer(args, inputs):
         (shape,) = inputs
         spatial = shape[len(shape) - d:]
-        # torch raises whenever it normalizes with the input's statistics: in training, and always
-        # without running statistics.
-        require(at_least(numel(spatial), 2), lambda: ShapeError(
-            f"`{name}` normalizes each channel over its {format_shape(spatial)} spatial elements: a single value "
-            f"(input {format_shape(shape)}; torch raises: expected more than 1 spatial element)", code=codes.E0308,
-            help="normalize before the spatial size shrinks to 1, or use layernorm"))
+        # torch raises whenever it normalizes with the input's statistics: always without running statistics
+        # (with them, in training only: the module is valid for inference, as batchnorm's).
+        if not args.track_running_stats:
+            require(at_least(numel(spatial), 2), lambda: ShapeError(
+                f"`{name}` normalizes each channel over its {format_shape(spatial)} spatial elements: a single "
+                f"value (input {format_shape(shape)}; torch raises: expected more than 1 spatial element)",
+                code=codes.E0308,
+                help="normalize before the spatial size shrinks to 1, or use layernorm"))
         return shape
 
     return LayerKind(

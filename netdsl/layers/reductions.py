@@ -48,8 +48,10 @@ def _reduction(name: str, torch_name: str, doc: str, dims_type=DIMS_OR_NONE, inf
 
     def emit(args, names, inputs):
         dims = args.dim
-        if dims is None and args.keepdim and dims_type is DIMS_OR_NONE:
-            dims = tuple(range(len(inputs[0])))  # torch.amax/mean need explicit dims to keep them
+        if dims is None and args.keepdim and torch_name in ("mean", "sum"):
+            # torch.mean/sum need explicit dims to keep them; the others take keepdim alone, and std/var's
+            # gradient then differs where the correction leaves no degrees of freedom (as torch's own call)
+            dims = tuple(range(len(inputs[0])))
         written = [names[0]] + ([] if dims is None else [f"dim={dims}"]) + \
             [f"{k}={literal(v)}" for k, v in args.changed(*options).items()] + \
             (["keepdim=True"] if args.keepdim else [])

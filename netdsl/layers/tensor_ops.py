@@ -136,7 +136,9 @@ def _elementwise_kind(name: str, symbol: str, commutative: bool, calls: tuple[st
     def emit(args, names, inputs):
         operands = list(names)
         if args.scalar is not None:
-            operands.insert(0 if args.scalar_first else 1, literal(args.scalar))  # inf: float("inf")
+            # `-1 ** x` is -(1 ** x) in Python: a negative number on the left is parenthesized; inf: float("inf")
+            written = f"({literal(args.scalar)})" if args.scalar_first and args.scalar < 0 else literal(args.scalar)
+            operands.insert(0 if args.scalar_first else 1, written)
         return f"{operands[0]} {symbol} {operands[1]}"
 
     def label(args, inputs):
