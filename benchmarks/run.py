@@ -5,8 +5,9 @@ machine, versions and date), which docs/performance.md and docs/robustness.md qu
     python benchmarks/run.py                 # the full run (a few minutes)
     python benchmarks/run.py --repeats 3 --max-layers 10000 --out /tmp/b.md   # quicker
 
-(a) cold processes: `netdsl check` / `netdsl summary` on each spec, against a Python process that
-    imports torch, builds the same network by hand (tests/reference_models.py) and runs one forward
+(a) cold processes: `netdsl check` / `netdsl summary` on each spec, from a non-editable install of this
+    tree in a scratch virtual environment (benchmarks/startup.py) with bytecode caching on, as a user's
+    `pip install` runs it, against a Python process that imports torch, builds the same network by hand (tests/reference_models.py) and runs one forward
     pass on the meta device or on the CPU: wall time and peak memory (the child's ru_maxrss);
 (b) in-process parse + check of generated specs of 10 … 100,000 layers; every command (check, build,
     summary, render) on 10,000 and 100,000 layers, and 3,000 and 30,000 diagnostics on one line;
@@ -24,9 +25,12 @@ import platform
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from importlib import metadata
 from pathlib import Path
+
+from startup import OUTSIDE, environment, scratch_install
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
@@ -53,10 +57,10 @@ with torch.no_grad():
 """
 
 
-def child(argv: list[str]) -> tuple[float, int]:
-    """Run a process to completion: (wall seconds, peak resident memory in bytes)."""
+def child(argv: list[str], cwd: Path = ROOT) -> tuple[float, int]:
+    """Run a process to completion, bytecode caching on: (wall seconds, peak resident memory in bytes)."""
     start = time.perf_counter()
-    process = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(argv, cwd=cwd, env=environment(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - start
     if status:
@@ -70,22 +74,27 @@ def median_child(argv: list[str], repeats: int) -> tuple[float, float]:
     return statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
 
 
-def cold(repeats: int) -> list[str]:
+def cold(repeats: int, installed: Path) -> list[str]:
+    """installed: the python of the scratch install; netdsl runs from outside the tree, so that the
+    installed package is imported, not the source tree."""
     lines = ["| spec | command | median wall | peak RSS | wall ÷ `netdsl check` |", "|---|---|---:|---:|---:|"]
     for spec in SPECS:
         path = f"specs/{spec}.net"
         if not (ROOT / path).exists():
             lines.append(f"| {spec} | (no {path} yet) | | | |")
             continue
-        commands = {"`netdsl check`": [PY, "-m", "netdsl", "check", path],
-                    "`netdsl summary`": [PY, "-m", "netdsl", "summary", path]}
+        commands = {"`netdsl check`": [str(installed), "-m", "netdsl", "check", str(ROOT / path)],
+                    "`netdsl summary`": [str(installed), "-m", "netdsl", "summary", str(ROOT / path)]}
+        installed_commands = set(commands)
+        for argv in commands.values():
+            child(argv, OUTSIDE)   # writes the .pyc files and the analysed grammar's cache
         if spec in TORCH_TWINS:
             for device in ("meta", "cpu"):
                 commands[f"torch: import, build, forward on {device}"] = [PY, "-c", TORCH_CHILD, spec, device]
         results = {}
         for _ in range(repeats):   # interleaved, so that machine noise hits every command alike
             for name, argv in commands.items():
-                results.setdefault(name, []).append(child(argv))
+                results.setdefault(name, []).append(child(argv, OUTSIDE if name in installed_commands else ROOT))
         base = statistics.median(r[0] for r in results["`netdsl check`"])
         for name, runs in results.items():
             wall, rss = statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
@@ -94,10 +103,11 @@ def cold(repeats: int) -> list[str]:
     return lines
 
 
-def import_times(spec: str = "specs/lenet.net") -> list[str]:
-    """`python -X importtime -m netdsl check SPEC`: cumulative import time of the heaviest packages."""
-    result = subprocess.run([PY, "-X", "importtime", "-m", "netdsl", "check", spec], cwd=ROOT,
-                            capture_output=True, text=True, check=True)
+def import_times(installed: Path, spec: str = "specs/lenet.net") -> list[str]:
+    """`python -X importtime -m netdsl check SPEC` from the scratch install: cumulative import time of the
+    heaviest packages."""
+    result = subprocess.run([str(installed), "-X", "importtime", "-m", "netdsl", "check", str(ROOT / spec)],
+                            cwd=OUTSIDE, env=environment(), capture_output=True, text=True, check=True)
     cumulative = {}
     for line in result.stderr.splitlines():
         if line.startswith("import time:") and line.count("|") == 2:
@@ -328,17 +338,21 @@ def main() -> None:
         f" {flag} {value}" for flag, value, default in (("--repeats", options.repeats, 7),
                                                           ("--max-layers", options.max_layers, 100_000))
         if value != default)
+    with tempfile.TemporaryDirectory(prefix="netdsl-benchmarks-") as scratch:
+        installed = scratch_install(Path(scratch) / "venv")
+        cold_lines, import_lines = cold(options.repeats, installed), import_times(installed)
     sections = [
         "# netdsl benchmarks", "",
         f"Generated by `{command}` on {time.strftime('%Y-%m-%d')}.", "",
         f"Machine: {machine()}. Medians; the machine is shared and noisy, so compare ratios within a table.", "",
         "## Cold processes", "",
-        ("Whole-process wall time and peak memory of `python -m netdsl check SPEC`, against what a user does "
-         "without netdsl: import torch, build the same network by hand and run one forward pass."), "",
-        *cold(options.repeats), "",
+        ("Whole-process wall time and peak memory of `python -m netdsl check SPEC` (a non-editable install, "
+         "bytecode caching on), against what a user does without netdsl: import torch, build the same network "
+         "by hand and run one forward pass."), "",
+        *cold_lines, "",
         ("Where a cold `netdsl check specs/lenet.net` spends its import time (one run of `-X importtime`; "
          "nested rows are included in their parents):"), "",
-        *import_times(), "",
+        *import_lines, "",
         # build_module before the in-process section: a child's ru_maxrss includes the parent image it
         # was forked from, and the 100,000-layer check makes this process large.
         "## build_module", "",
