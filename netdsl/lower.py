@@ -193,11 +193,7 @@ class _Lowerer(LearnablesLowering, StructureLowering):
                         scope.symbols[dim.name] = scope.pattern_symbol(dim.name)
                     value = symbol(scope.symbols[dim.name]) if fixed is None else fixed
                     scope.env[dim.name] = Binding(value, dim.span, "dim")
-                value = self.expression(scope, dim)
-                if value is not POISON and not (isinstance(value, Size) or type(value) is int and value > 0):
-                    self.diagnostics.error(codes.E0321, f"a size in a shape must be a positive integer or a symbol, "
-                                           f"got {format_value(value)}", dim.span)
-                    value = POISON
+                value = self.shape_size(scope, dim)
                 if value is POISON:
                     dims = None
                     break
@@ -209,6 +205,15 @@ class _Lowerer(LearnablesLowering, StructureLowering):
             if not (failed and scope.definition.kind == "network"):   # a block's callers count its inputs
                 scope.inputs.append(Input(decl.name.name, shape, decl.span))
             scope.naming.use(decl.name.name)
+
+    def shape_size(self, scope: Scope, dim: ast.Expr) -> Any:
+        """One dim of a declared shape (an input's, a parameter's): a positive integer or a symbolic size."""
+        value = self.expression(scope, dim)
+        if value is not POISON and not (isinstance(value, Size) or type(value) is int and value > 0):
+            self.diagnostics.error(codes.E0321, f"a size in a shape must be a positive integer or a symbol, "
+                                   f"got {format_value(value)}", dim.span)
+            return POISON
+        return value
 
     def size_condition(self, scope: Scope, condition: ast.SizeCondition) -> None:
         """A `where` condition: settled now when it can be (an error when false), else kept on the graph.

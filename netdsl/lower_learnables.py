@@ -11,10 +11,8 @@ from .arguments import bind, validate
 from .diagnostics import Note
 from .initializers import INITIALIZERS, default
 from .ir import Graph, Input, Learnable, Node
-from .schema import format_value
 from .scopes import POISON, Binding, Naming, Scope, Tensor
 from .shapes import format_shape
-from .sizes import Size
 
 
 class LearnablesLowering:
@@ -41,12 +39,8 @@ class LearnablesLowering:
     def learnable_shape(self, scope: Scope, decl: ast.Learnable) -> tuple | None:
         dims = []
         for dim in decl.shape.dims:
-            value = self.expression(scope, dim)
+            value = self.shape_size(scope, dim)
             if value is POISON:
-                return None
-            if not (isinstance(value, Size) or type(value) is int and value > 0):
-                self.diagnostics.error(codes.E0321, f"a size in a shape must be a positive integer or a symbol, "
-                                       f"got {format_value(value)}", dim.span)
                 return None
             dims.append(value)
         return tuple(dims)
