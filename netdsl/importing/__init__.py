@@ -33,6 +33,7 @@ class Imported:
     network: str                               # its network's name
     keys: dict[str, str] = field(default_factory=dict)   # the model's state_dict keys → the built spec's
     warnings: list[Problem] = field(default_factory=list)
+    notes: list[Problem] = field(default_factory=list)    # what the spec writes differently, on purpose
 
     def state_dict(self, original) -> dict:
         """The model's weights under the spec's keys: `built.load_state_dict(imported.state_dict(model))`."""
@@ -78,7 +79,10 @@ def import_model(module, *inputs, name: str | None = None, source: str | None = 
     keys = state_dict_keys(analysis.network(), root, written)
     if walk.root is not module:   # a single layer, imported inside a container (its keys are "0.weight", ...)
         keys = {key.removeprefix("0."): spec for key, spec in keys.items()}
-    return Imported(written.text, network.name, keys, _unused(module, walk.covered))
+    unwritten = [(body, learned) for body in walk.bodies for learned in body.learned if learned.init is None]
+    warnings = [_unwritten(body, learned) for body, learned in unwritten if learned.buffer]
+    notes = [_unwritten(body, learned) for body, learned in unwritten if not learned.buffer]
+    return Imported(written.text, network.name, keys, _unused(module, walk.covered, walk.read) + warnings, notes)
 
 
 def _shape(value) -> tuple:
@@ -97,11 +101,23 @@ def _network_name(name: str) -> str:
     return text if text[0].isalpha() else f"Net{text}"
 
 
-def _unused(module, covered: set[int]) -> list[Problem]:
-    """Modules with weights that forward never calls: the spec has no place for their weights."""
+def _unwritten(body, learned) -> Problem:
+    """A parameter or buffer whose values are not one constant or a mask: the spec declares it with the
+    default initialiser (the spec says so in a comment)."""
+    name = ".".join(filter(None, (body.path, learned.target)))
+    if learned.buffer:
+        return Problem(f"buffer `{name}`: its values cannot be written in a spec; the spec declares it `zeros`, and "
+                       "the model's values come with its state_dict (`built.load_state_dict(imported.state_dict(model))`)")
+    return Problem(f"parameter `{name}`: how the model initialises it is not known; the spec gives it the default "
+                   "initialiser, `normal`")
+
+
+def _unused(module, covered: set[int], read: dict[int, str]) -> list[Problem]:
+    """Modules with weights that forward never uses: the spec has no place for their weights."""
     found = []
     for path, child in module.named_modules():
-        own = sum(t.numel() for t in (*child.parameters(recurse=False), *child.buffers(recurse=False)))
+        own = sum(t.numel() for t in (*child.parameters(recurse=False), *child.buffers(recurse=False))
+                  if id(t) not in read)
         if own and id(child) not in covered:
             found.append(Problem(f"`{path}` ({type(child).__name__}) is never called by forward: its {own:,} "
                                  f"weights are not in the spec"))

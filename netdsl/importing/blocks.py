@@ -29,6 +29,7 @@ class Definition:
     patterns: list[tuple | None] = field(default_factory=list)   # per input: written dims, or None
     steps: list[Step] = field(default_factory=list)
     values: dict[int, tuple] = field(default_factory=dict)       # id(instance) → its call's arguments
+    learned: list[tuple] = field(default_factory=list)           # each parameter's or buffer's written shape
 
 
 def define(bodies: list[Body], root: Body, name: str, problems: list[Problem]) -> tuple[Definition, list[Definition]]:
@@ -48,7 +49,8 @@ def define(bodies: list[Body], root: Body, name: str, problems: list[Problem]) -
         body.definition = groups[key]
     for block in blocks:
         _generalise(block, problems)
-    network = Definition(name, "network", [root], patterns=[shape for _, shape in root.inputs])
+    network = Definition(name, "network", [root], patterns=[shape for _, shape in root.inputs],
+                         learned=[learned.shape for learned in root.learned])
     network.steps = [replace(step, values=_call_values(step), positions=(i,)) for i, step in enumerate(root.steps)]
     root.definition = network
     for definition in (*blocks, network):
@@ -65,7 +67,10 @@ def _signature(body: Body) -> tuple:
     """Everything that must be equal for two instances to share a block: the steps, their wiring and
     every argument except sizes."""
     index = {name: i for i, (name, _) in enumerate(body.inputs)}
-    items = [tuple(len(shape) if shape is not None else None for _, shape in body.inputs)]
+    items = [tuple(len(shape) if shape is not None else None for _, shape in body.inputs),
+             tuple(learned.signature() for learned in body.learned)]
+    for learned in body.learned:
+        index[learned.value] = len(index)
     for step in body.steps:
         index[step.output] = len(index)
         if step.is_block:
@@ -73,7 +78,7 @@ def _signature(body: Body) -> tuple:
         else:
             what = step.kind
             arguments = tuple((n, _abstract(v, _sized(step.kind, n))) for n, v in step.args.public_items())
-        items.append((what, arguments, tuple(index.get(i) for i in step.inputs), step.origin))
+        items.append((what, arguments, tuple(index.get(i) for i in step.inputs), step.origin, step.shares, step.tie))
     items.append(index.get(body.output))
     return tuple(items)
 
@@ -213,6 +218,8 @@ def _generalise(block: Definition, problems: list[Problem]) -> None:
                    for name, value in step.args.public_items() if _sized(step.kind, name) and _holds_size(value)}
         steps.append(replace(step, args=step.args.replace(**changes), positions=(position,)))
     block.steps = steps
+    block.learned = [general([b.learned[i].shape for b in block.instances], "size") if learned.shape else ()
+                     for i, learned in enumerate(block.instances[0].learned)]
     block.params = symbols.params
     values = dict(symbols.known)
     block.values = {id(body): tuple(values[p][i] for p in symbols.params) for i, body in enumerate(block.instances)}
@@ -228,11 +235,14 @@ def _merge_repeats(steps: list[Step], output: str | None) -> list[Step]:
     for step in steps:
         for name in step.inputs:
             uses[name] = uses.get(name, 0) + 1
+    # steps applied again or tied to by their label keep one
+    named = {s.shares for s in steps} | {s.tie for s in steps}
     merged: list[Step] = []
     for step in steps:
         previous = merged[-1] if merged else None
         if (previous is not None and step.is_block and previous.is_block and step.label() is None
-                and previous.label() is None and step.bodies[0].definition is previous.bodies[0].definition
+                and previous.label() is None and step.shares is None and previous.shares is None
+                and not named & {*previous.positions, *step.positions} and step.bodies[0].definition is previous.bodies[0].definition
                 and step.values == previous.values and step.inputs == (previous.output,)
                 and uses.get(previous.output) == 1):
             merged[-1] = replace(previous, output=step.output, repeat=previous.repeat + 1,

@@ -32,6 +32,8 @@ def run_import(options) -> bool:
         return False
     for warning in imported.warnings:
         sys.stderr.write(render(warning, "warning"))
+    for note in imported.notes:
+        sys.stderr.write(render(note, "note"))
     if options.output:
         from ..output import write_output
         write_output(options.output, imported.text.encode("utf-8"))

@@ -27,6 +27,8 @@ def _match(checked: CheckedGraph, body: Body, prefix: str, written: Written, key
         copy = copies.get(start, 0)
         copies[start] = copy + 1
         step = body.steps[definition.steps[index].positions[copy]]
+        if step.shares is not None:   # its module's keys are those of its first application
+            continue
         name = prefix + layer.node.name
         if layer.inner is not None:
             _match(layer.inner, step.bodies[0], name + ".", written, keys)
@@ -34,3 +36,5 @@ def _match(checked: CheckedGraph, body: Body, prefix: str, written: Written, key
             original = ".".join(filter(None, (body.path, step.origin)))
             for key in body.module.get_submodule(step.origin).state_dict():
                 keys[f"{original}.{key}"] = f"{name}.{key}"
+    for learned, name in zip(body.learned, written.learned.get(id(body.definition), ())):
+        keys[".".join(filter(None, (body.path, learned.target)))] = prefix + name

@@ -40,6 +40,8 @@ class Step:
     repeat: int = 1
     values: tuple = ()               # a block call's arguments, once its block is defined
     positions: tuple[int, ...] = ()  # in a definition: the instance steps this step stands for
+    shares: int | None = None        # the index of the earlier step whose module this one applies again (`b -> enc`)
+    tie: int | None = None           # the index of the earlier layer whose weight this layer's is (`tie=embed`)
 
     @property
     def is_block(self) -> bool:
@@ -52,6 +54,19 @@ class Step:
 
 
 @dataclass
+class Learned:
+    """A parameter or buffer that forward reads itself (`x @ self.W`): a `param` or `buffer` of the body."""
+    target: str                  # its attribute path in the body's module: "W", "pos.weight"
+    value: str                   # its value name in the body
+    buffer: bool
+    shape: tuple[int, ...]
+    init: str | None             # as the spec writes it (`zeros`, `ones -> tril`); None: not a constant
+
+    def signature(self) -> tuple:
+        return self.target, self.buffer, len(self.shape), self.init
+
+
+@dataclass
 class Body:
     """A module instance traced on its own: the root (a network) or a user class's instance (a block)."""
     module: Any
@@ -61,6 +76,8 @@ class Body:
     output: str | None = None
     shapes: dict[str, Shape | None] = field(default_factory=dict)
     variables: dict[str, str] = field(default_factory=dict)   # an input's value name → forward's parameter
+    learned: list[Learned] = field(default_factory=list)
+    arguments: dict = field(default_factory=dict)             # forward's other arguments, as its call gives them
     definition: Any = None                      # its netdsl.importing.blocks.Definition, once grouped
 
     @property

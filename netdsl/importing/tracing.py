@@ -19,11 +19,12 @@ _SOURCE = "netdsl_source"   # node.meta key: (file, line) of the traced forward'
 
 
 class Untraceable(Exception):
-    """fx could not trace a module's forward: its reason and the line it stopped at."""
+    """fx could not trace a module's forward: its reason and the line it stopped at (`refused`: a
+    container's call that the importer does not write, netdsl.importing.unrolled)."""
 
-    def __init__(self, reason: str, where: str):
+    def __init__(self, reason: str, where: str, refused: bool = False):
         super().__init__(reason)
-        self.reason, self.where = reason, where
+        self.reason, self.where, self.refused = reason, where, refused
 
 
 def containers():
@@ -37,18 +38,26 @@ def trace(module, concrete: dict):
     import torch
     from torch import fx
 
+    from .unrolled import Refused, unrolled
+
     class Tracer(fx.Tracer):
         def is_leaf_module(self, m, qualified_name: str) -> bool:
-            return type(m) not in containers()
+            return type(m) not in containers() and unrolled(type(m)) is None
 
-        def create_proxy(self, *args, **kwargs):
-            proxy = super().create_proxy(*args, **kwargs)
-            proxy.node.meta[_SOURCE] = _traced_line(fx.Tracer.trace.__code__)
-            return proxy
+        def call_module(self, m, forward, args, kwargs):
+            ours = unrolled(type(m))
+            return super().call_module(m, forward if ours is None else functools.partial(ours, m), args, kwargs)
+
+        def create_node(self, *args, **kwargs):   # also a buffer's get_attr, made without a proxy
+            node = super().create_node(*args, **kwargs)
+            node.meta[_SOURCE] = _traced_line(fx.Tracer.trace.__code__)
+            return node
 
     with _fast_path_off(torch):
         try:
             return Tracer().trace(module, concrete_args=concrete or None)
+        except Refused as error:
+            raise Untraceable(str(error), _user_frame(error), refused=True) from None
         except Exception as error:  # fx raises TraceError, TypeError, RuntimeError... from the user's code
             raise Untraceable(f"{type(error).__name__}: {error}", _user_frame(error)) from None
 

@@ -10,16 +10,20 @@ import inspect
 import operator
 from dataclasses import dataclass, field
 
+from .. import registry
 from ..kinds import CannotImport, LayerKind, TensorArg
 from ..shapes import Shape, ShapeError, format_shape, numel
 from ..sizes import Size, SymbolicSizeError
-from .model import PLUGIN_HELP, Body, Problem, Step
+from .learned import initial_values
+from .model import PLUGIN_HELP, Body, Learned, Problem, Step
 from .recognise import Catalogue, bind_call, bind_module_call, infer, module_arguments, plain, validate
 from .tracing import Untraceable, place, source_of, trace
+from .unrolled import unrolled
 
 # Tensor methods that do not change a tensor's values.
 PASS_THROUGH = frozenset({"contiguous"})
-SHARING_HELP = "a spec layer has weights of its own; sharing them between calls needs the language's issue #14"
+SHARING_HELP = ("a spec applies a layer again by its label, in the module that calls it first: call it from one "
+                "module, on one tensor")
 
 
 @dataclass
@@ -44,11 +48,13 @@ class Walk:
         self.catalogue = Catalogue()
         self.problems: list[Problem] = []
         self.bodies: list[Body] = []           # in the order they were finished: a block before its caller
-        self.called: dict[int, str] = {}       # id(module) → where it is first called
+        self.called: dict[int, tuple] = {}     # id(module) → (the body, its step's index or None, where) of its first call
         self.covered: set[int] = set()         # modules whose weights some layer holds
+        self.read: dict[int, str] = {}         # id(tensor) → the attribute of a parameter or buffer forward reads
 
     def network(self, shapes: list[Shape]) -> Body | None:
-        if self.catalogue.module_kind(self.root) is not None:   # one layer: its forward is the kind's own code
+        if self.catalogue.module_kind(self.root) is not None or unrolled(type(self.root)) is not None:
+            # one layer, whose forward is the kind's own code, or a container traced along our own forward
             from torch import nn
             self.root = nn.Sequential(self.root)
         parameters = [p for p in inspect.signature(self.root.forward).parameters.values()
@@ -64,13 +70,19 @@ class Walk:
             return None
         tensors = {p.name: shape for p, shape in zip(parameters, shapes)}
         concrete = {p.name: p.default for p in parameters[len(shapes):]}
-        return self.body(self.root, "", tensors, concrete)
+        root = self.body(self.root, "", tensors, concrete)
+        if root is not None:
+            self._tensors_held_twice()
+        return root
 
     def body(self, module, path: str, tensors: dict[str, Shape | None], concrete: dict, where: str = "") -> Body | None:
         try:
             graph = trace(module, concrete)
         except Untraceable as error:
             what = f"`{path}`, a {_class_name(module)}," if path else f"the model, a {_class_name(module)},"
+            if error.refused:
+                self.problems.append(Problem(f"{what[:-1]}: {error.reason}", error.where or where))
+                return None
             self.problems.append(Problem(f"{what} cannot be traced by torch.fx: {error.reason}", error.where or where,
                                          "torch.fx needs forward to run the same way for every input: move "
                                          "data-dependent `if`s and loops out of forward, or into a layer kind of "
@@ -103,9 +115,7 @@ class Walk:
         if node.op == "output":
             return self._output(node, args[0], body)
         if node.op == "get_attr":
-            return self._fail(node, f"forward reads `self.{node.target}` directly (a parameter, buffer or constant "
-                                    f"tensor)", "a spec cannot declare parameters yet (the language's issue #14); "
-                                    "wrap it in a module that a layer kind stands for")
+            return self._learned(node, body)
         if node.op == "call_module":
             return self._module_call(node, args, kwargs, body, sources)
         if node.target is operator.getitem and isinstance(args[0], _Several):
@@ -135,9 +145,8 @@ class Walk:
         where = _where(node)
         qualified = ".".join(filter(None, (body.path, node.target)))
         if id(module) in self.called:
-            return self._fail(node, f"`{qualified}` is called a second time (first at {self.called[id(module)]})",
-                              SHARING_HELP)
-        self.called[id(module)] = where
+            return self._again(node, qualified, args, kwargs, body, sources)
+        self.called[id(module)] = (body, None, where)
         kind = self.catalogue.module_kind(module)
         if kind is None and type(module).__module__.startswith("torch.") and not any(module.children()):
             return self._fail(node, f"`{qualified}` is a {_class_name(module)}, which no layer kind stands for",
@@ -156,7 +165,111 @@ class Walk:
         inputs = tuple(t.name for t in tensors)
         if kind.recognise.results is not None:
             return _Several(kind, dict(values.public_items()), inputs, node.target, weighted)
-        return self._step(node, kind, values, inputs, body, sources, origin=node.target, weighted=weighted)
+        result = self._step(node, kind, values, inputs, body, sources, origin=node.target, weighted=weighted)
+        self.called[id(module)] = (body, len(body.steps) - 1, where)
+        return result
+
+    def _again(self, node, qualified: str, args, kwargs, body: Body, sources: list):
+        """A module called a second time: its first step applied again by its label (`b -> enc`), the
+        spec's sharing — in the body that calls it first, on one tensor, as at its first call."""
+        module = body.module.get_submodule(node.target)
+        owner, index, where = self.called[id(module)]
+        first = owner.steps[index] if owner is body and index is not None else None
+        if first is None:
+            return self._fail(node, f"`{qualified}` is called a second time (first at {where}) from another module, "
+                                    "or its results are picked one by one", SHARING_HELP)
+        if first.is_block:
+            try:
+                bound = inspect.signature(module.forward).bind(*args, **kwargs)
+            except TypeError as error:
+                return self._fail(node, f"`{qualified}` is called with arguments its forward does not take: {error}")
+            bound.apply_defaults()
+            tensors = tuple(v for v in bound.arguments.values() if isinstance(v, TensorArg))
+            rest = {n: v for n, v in bound.arguments.items() if not isinstance(v, TensorArg)}
+            shapes = tuple(body.shapes.get(t.name) for t in tensors)
+            if rest != first.bodies[0].arguments or shapes != tuple(shape for _, shape in first.bodies[0].inputs):
+                return self._fail(node, f"`{qualified}` is called again with other arguments or input shapes than "
+                                        f"at {where}", "a spec's block applied again takes inputs like its first")
+            shape = first.bodies[0].output_shape()
+        else:
+            kind = self.catalogue.module_kind(module)
+            try:
+                tensors, decided = bind_module_call(kind, module, args, kwargs)
+            except CannotImport as error:
+                return self._fail(node, f"`{qualified}`, a {_class_name(module)}: {_message(error)}")
+            if any(first.args.values.get(name) != value for name, value in decided.items()):
+                return self._fail(node, f"`{qualified}` is called again with other arguments than at {where}",
+                                  SHARING_HELP)
+            shapes = tuple(body.shapes.get(t.name) for t in tensors)
+            shape = None
+            if all(s is not None for s in shapes):
+                try:
+                    _, shape = infer(kind, first.args, shapes)
+                except (ShapeError, SymbolicSizeError) as error:
+                    return self._fail(node, f"`{qualified}` does not take {', '.join(map(format_shape, shapes))} "
+                                            f"when called again: {_message(error)}")
+        if len(tensors) != 1:
+            return self._fail(node, f"`{qualified}` is called again on {len(tensors)} tensors", SHARING_HELP)
+        step = Step(first.kind, first.args, (tensors[0].name,), node.name, origin=first.origin, bodies=first.bodies,
+                    weighted=first.weighted, shares=index)
+        return self._add(node, step, shape, body, sources)
+
+    def _learned(self, node, body: Body):
+        """`self.W`, a parameter or buffer forward reads itself: a `param` or `buffer` of the body, declared
+        once however often it is read."""
+        known = next((learned for learned in body.learned if learned.target == node.target), None)
+        if known is not None:
+            return TensorArg(known.value)
+        path, _, attribute = node.target.rpartition(".")
+        owner = body.module.get_submodule(path)
+        tensor = getattr(owner, attribute)
+        qualified = ".".join(filter(None, (body.path, node.target)))
+        buffer = attribute in owner._buffers
+        if attribute not in owner._parameters and not buffer:
+            return self._fail(node, f"forward computes a tensor from constants (`{qualified}`), which torch.fx keeps "
+                                    "as a constant", "register it as a buffer (`self.register_buffer(...)`) in "
+                                    "__init__, or compute it from the input")
+        problem = _not_declarable(tensor, buffer, attribute in owner._non_persistent_buffers_set)
+        if problem:
+            return self._fail(node, f"`{qualified}` is {problem}")
+        if id(tensor) in self.read:
+            return self._fail(node, f"`{qualified}` is also read as `{self.read[id(tensor)]}`: a spec's parameter "
+                                    "belongs to one network or block")
+        self.read[id(tensor)] = qualified
+        learned = Learned(node.target, node.name, buffer, tuple(int(d) for d in tensor.shape), initial_values(tensor))
+        body.learned.append(learned)
+        body.shapes[node.name] = learned.shape
+        return TensorArg(node.name)
+
+    def _tensors_held_twice(self) -> None:
+        """Weights that two layers hold (`self.head.weight = self.embed.weight`): `tie=` on the later layer
+        where both kinds declare that weight tieable, in one body; a problem elsewhere."""
+        held: dict[int, tuple] = {}   # id(tensor) → (body, step index, its name in the module)
+        for body in self.bodies:
+            for index, step in enumerate(body.steps):
+                if step.is_block or step.shares is not None or step.origin is None:
+                    continue
+                module = body.module.get_submodule(step.origin)
+                for name, tensor in (*module.named_parameters(), *module.named_buffers()):
+                    if id(tensor) in self.read:
+                        self.problems.append(Problem(f"`{self.read[id(tensor)]}`, read by forward, is also a weight "
+                                                     f"of the layer `{_qualified(body, step)}`",
+                                                     help="a spec's parameter and a layer's weight are two tensors"))
+                    first = held.setdefault(id(tensor), (body, index, name))
+                    if first[1:] != (index, name) or first[0] is not body:
+                        self._tie(first, (body, index, name))
+
+    def _tie(self, first: tuple, second: tuple) -> None:
+        (body, index, name), (other, later, other_name) = first, second
+        step, tied = body.steps[index], other.steps[later]
+        if (body is other and name == other_name and tied.tie in (None, index)
+                and all(name in registry.lookup(s.kind).tieable for s in (step, tied))):
+            tied.tie = index
+            return
+        self.problems.append(Problem(
+            f"`{_qualified(other, tied)}.{other_name}` is `{_qualified(body, step)}.{name}`: two layers hold one "
+            "tensor", help="a spec shares a weight with `tie=label` between the `weight`s of two layers of one "
+                           "definition whose kinds allow it (linear, embedding)"))
 
     def _block_call(self, node, module, qualified: str, args, kwargs, body: Body, sources: list):
         try:
@@ -176,9 +289,12 @@ class Walk:
         child = self.body(module, qualified, tensors, concrete, _where(node))
         if child is None or child.output is None:
             raise _Skip
+        child.arguments = concrete
         inputs = tuple(v.name for v in bound.arguments.values() if isinstance(v, TensorArg))
         step = Step(None, None, inputs, node.name, origin=node.target, bodies=[child], weighted=True)
-        return self._add(node, step, child.output_shape(), body, sources)
+        result = self._add(node, step, child.output_shape(), body, sources)
+        self.called[id(module)] = (body, len(body.steps) - 1, _where(node))
+        return result
 
     def _call(self, node, args, kwargs, body: Body, sources: list):
         found = self.catalogue.call_kind(node.op, node.target)
@@ -252,6 +368,22 @@ class Walk:
     def _fail(self, node, message: str, help: str = ""):
         self.problems.append(Problem(message, _where(node), help))
         raise _Skip
+
+
+def _not_declarable(tensor, buffer: bool, transient: bool) -> str | None:
+    """Why a spec's `param` or `buffer` cannot be this tensor, if it cannot."""
+    if not tensor.is_floating_point():
+        return f"a {tensor.dtype} tensor: a spec's parameters and buffers are floating point"
+    if not buffer and not tensor.requires_grad:
+        return "a parameter that is not trained (requires_grad=False): a spec's `param` is trained; register it " \
+               "as a buffer to keep it fixed"
+    if transient:
+        return "a buffer registered with persistent=False: a spec's buffer is in the state_dict"
+    return None
+
+
+def _qualified(body: Body, step: Step) -> str:
+    return ".".join(filter(None, (body.path, step.origin)))
 
 
 class _Skip(Exception):

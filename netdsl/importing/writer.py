@@ -27,6 +27,7 @@ INDENT = "    "
 class Written:
     text: str
     places: dict[int, tuple[Definition, int]] = field(default_factory=dict)   # offset → (definition, step)
+    learned: dict[int, list[str]] = field(default_factory=dict)   # id(definition) → its parameters' and buffers' names
 
 
 def write(network: Definition, blocks: list[Definition], header: list[str]) -> Written:
@@ -54,6 +55,13 @@ class _DefinitionWriter:
         self.taken = {*reserved, *definition.params, *symbols}
         self.names: dict[str, str] = {}
         self.labels: set[str] = set()
+        self.given: dict[int, str] = {}      # id(step) → its label, once written
+        self.at = {position: step for step in definition.steps for position in step.positions}
+        # steps applied again or tied to by their label: they need one
+        self.named = {s.shares for s in definition.steps} | {s.tie for s in definition.steps}
+        for step in definition.steps:   # their labels first, so that no tensor takes one (`tie=embed`)
+            if self.named & set(step.positions):
+                self._label(step)
         self.uses = {self.body.output: 1}
         for step in definition.steps:
             for name in step.inputs:
@@ -70,6 +78,7 @@ class _DefinitionWriter:
                 name += ": " + (format_shape(pattern) if definition.kind == "network" else f"[{', '.join(pattern)}]")
             inputs.append(name)
         self._line(f"{INDENT}input {', '.join(inputs)}")
+        self._learned()
         steps, output_written = definition.steps, False
         start = 0
         while start < len(steps):
@@ -81,6 +90,23 @@ class _DefinitionWriter:
         if not output_written:
             self._line(f"{INDENT}output {self.names[self.body.output]}")
         self._line("}")
+
+    def _learned(self) -> None:
+        """`param W: [C, out]`, `buffer mask: [8, 8] = ones -> tril`: what forward reads itself, with its
+        initial values where they are exact; elsewhere the default, and a comment that says so."""
+        names = self.written.learned.setdefault(id(self.definition), [])
+        for learned, shape in zip(self.body.learned, self.definition.learned):
+            name = self._tensor(learned.value, learned.target.replace(".", "_"), "w")
+            self.labels.add(name)
+            names.append(name)
+            line = f"{INDENT}{'buffer' if learned.buffer else 'param'} {name}: {format_shape(shape)}"
+            if learned.init is not None:
+                line += f" = {learned.init}"
+            elif learned.buffer:
+                line += "   # its values are not written: zeros here; load the model's state_dict"
+            else:
+                line += "   # the model's initialisation is not written: the default, normal"
+            self._line(line)
 
     # ------------------------------------------------------------------ statements
 
@@ -150,6 +176,8 @@ class _DefinitionWriter:
             if step.args.values.get("scalar") is not None:
                 operands.insert(0 if step.args.scalar_first else 1, format_value(step.args.scalar))
             return f"{operands[0]} {kind.operator} {operands[1]}"
+        if step.shares is not None:
+            return self.given[id(self.at[step.shares])]
         label = self._label(step) if piped or len(step.inputs) == 1 else None
         if step.is_block:
             name, arguments = step.bodies[0].definition.name, [*tensors, *map(format_value, step.values)]
@@ -158,15 +186,28 @@ class _DefinitionWriter:
             # An LSTM's initial state is one argument, as in torch: `lstm(x, (h0, c0), 64)`.
             grouped = registry.lookup(step.kind).grouped(tuple(step.inputs[:1] if piped else ()) + tuple(tensors))
             arguments = [nested((item,), str) for item in grouped[1 if piped else 0:]] + _arguments(step)
+            if step.tie is not None:
+                arguments.append(f"tie={self.given[id(self.at[step.tie])]}")
             call = step.kind + (f"({', '.join(arguments)})" if arguments else "")
         return f"{label}: {call}" if label else call
 
     def _label(self, step: Step, reserve: bool = True) -> str | None:
+        if id(step) in self.given:
+            return self.given[id(step)]
         label = step.label()
-        if label is None or label in self.labels or not spec_name(label):
+        needed = bool(self.named & set(step.positions))   # applied again or tied to: it must have a label
+        if needed:
+            base = label if label is not None and spec_name(label) else (step.origin or "").replace(".", "_")
+            base = base if spec_name(base) else step.bodies[0].definition.name.lower() if step.is_block else step.kind
+            label = next(name for name in (base, *(f"{base}{n}" for n in range(1, 1000)))
+                         if name not in self.labels and (name == step.label() or name not in self.taken))
+        elif label is None or label in self.labels or not spec_name(label):
             return None
         if reserve:
             self.labels.add(label)
+            self.given[id(step)] = label
+            if needed:   # no tensor takes its name: `b -> enc` reads it as the label
+                self.taken.add(label)
         return label
 
     def _tensor(self, value: str, *candidates: str | None) -> str:
