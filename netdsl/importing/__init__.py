@@ -82,7 +82,8 @@ def import_model(module, *inputs, name: str | None = None, source: str | None = 
     unwritten = [(body, learned) for body in walk.bodies for learned in body.learned if learned.init is None]
     warnings = [_unwritten(body, learned) for body, learned in unwritten if learned.buffer]
     notes = [_unwritten(body, learned) for body, learned in unwritten if not learned.buffer]
-    return Imported(written.text, network.name, keys, _unused(module, walk.covered, walk.read) + warnings, notes)
+    unused = _unused(module, walk.covered, {id(body.module) for body in walk.bodies}, walk.read)
+    return Imported(written.text, network.name, keys, unused + warnings, notes)
 
 
 def _shape(value) -> tuple:
@@ -112,14 +113,20 @@ def _unwritten(body, learned) -> Problem:
                    "initialiser, `normal`")
 
 
-def _unused(module, covered: set[int], read: dict[int, str]) -> list[Problem]:
-    """Modules with weights that forward never uses: the spec has no place for their weights."""
+def _unused(module, layers: set[int], walked: set[int], read: dict[int, str]) -> list[Problem]:
+    """Weights that forward never uses: the spec has no place for them. A layer's module uses all its
+    tensors; a module walked as the network or a block, only those forward reads (`self.W`)."""
     found = []
     for path, child in module.named_modules():
-        own = sum(t.numel() for t in (*child.parameters(recurse=False), *child.buffers(recurse=False))
-                  if id(t) not in read)
-        if own and id(child) not in covered:
+        if id(child) in layers:
+            continue
+        unread = [(name, t) for name, t in (*child.named_parameters(recurse=False), *child.named_buffers(recurse=False))
+                  if id(t) not in read]
+        if id(child) in walked:
+            found += [Problem(f"`{'.'.join(filter(None, (path, name)))}` is never read by forward: its {t.numel():,} "
+                              f"values are not in the spec") for name, t in unread]
+        elif unread:
+            own = sum(t.numel() for _, t in unread)
             found.append(Problem(f"`{path}` ({type(child).__name__}) is never called by forward: its {own:,} "
                                  f"weights are not in the spec"))
     return found
-

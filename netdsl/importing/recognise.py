@@ -21,8 +21,10 @@ from ..kinds import CannotImport, LayerKind, TensorArg
 from ..schema import Args, Bool, SchemaError, format_value
 from ..shapes import Shape, ShapeError, collecting, stop_collecting
 
-# Arguments that never change what a call computes, only whether it overwrites its input.
-NEUTRAL = frozenset({"inplace"})
+# Arguments that never change what a call computes: whether it overwrites its input, where its warnings point.
+NEUTRAL = frozenset({"inplace", "_stacklevel"})
+# torch's keyword arguments that mean "as the input" when None (F.softmax's dtype), whatever the kind declares.
+UNSET = frozenset({"dtype", "out"})
 
 
 @dataclass(frozen=True)
@@ -92,7 +94,7 @@ class Catalogue:
 
     def __init__(self):
         self.modules: list[tuple[type, LayerKind]] = []
-        self.calls: dict[tuple[str, Any], tuple[LayerKind, Signature]] = {}
+        self.calls: dict[tuple[str, Any], list[tuple[LayerKind, Signature]]] = {}
         for kind in registry.all_kinds().values():
             if kind.module is not None:
                 try:
@@ -104,8 +106,8 @@ class Catalogue:
                 signature = Signature.parse(parameters[:-1]) if parameters else _derived_signature(kind)
                 owner, _, method = name.partition(".")
                 key = ("call_method", method) if owner == "Tensor" else ("call_function", _target(name))
-                if key[1] is not None:
-                    self.calls.setdefault(key, (kind, signature))   # the first kind to claim a call wins
+                if key[1] is not None:   # in registry order: the first kind whose binding takes a call wins
+                    self.calls.setdefault(key, []).append((kind, signature))
 
     def module_kind(self, module) -> LayerKind | None:
         """The kind of a module: its class is the kind's `module`, or a subclass that keeps its forward."""
@@ -117,11 +119,12 @@ class Catalogue:
                 return kind
         return None
 
-    def call_kind(self, op: str, target) -> tuple[LayerKind, Signature] | None:
+    def call_kinds(self, op: str, target) -> list[tuple[LayerKind, Signature]]:
+        """The kinds that claim a call (`x[i]` is `select`, `x[:, :4]` `getitem`), in the order to try them."""
         try:
-            return self.calls.get((op, target))
+            return self.calls.get((op, target), [])
         except TypeError:   # an unhashable target
-            return None
+            return []
 
 
 def _target(name: str):
@@ -162,7 +165,7 @@ def _split(kind: LayerKind, bound: dict, defaults: dict, module_call: bool = Fal
             tensors += [value] if isinstance(value, TensorArg) else list(value)
         elif name in kind.schema.fields and not module_call:
             values[name] = value
-        elif name in NEUTRAL or (name in defaults and _same(value, defaults[name])):
+        elif name in NEUTRAL or (name in UNSET and value is None) or (name in defaults and _same(value, defaults[name])):
             continue
         else:
             raise CannotImport(f"`{name}={format_value(value)}` has no equivalent in `{kind.name}`")

@@ -41,6 +41,8 @@ def trace(module, concrete: dict):
     from .unrolled import Refused, unrolled
 
     class Tracer(fx.Tracer):
+        proxy_buffer_attributes = True   # `self.pe[:x.size(0)]`: a buffer is a traced value, as a parameter is
+
         def is_leaf_module(self, m, qualified_name: str) -> bool:
             return type(m) not in containers() and unrolled(type(m)) is None
 

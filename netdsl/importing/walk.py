@@ -7,6 +7,7 @@ sizes (torch would only give numbers), so that a size read off a tensor is writt
 from __future__ import annotations
 
 import inspect
+import math
 import operator
 from dataclasses import dataclass, field
 
@@ -297,16 +298,19 @@ class Walk:
         return result
 
     def _call(self, node, args, kwargs, body: Body, sources: list):
-        found = self.catalogue.call_kind(node.op, node.target)
-        if found is None:
+        candidates = self.catalogue.call_kinds(node.op, node.target)
+        if not candidates:
             what = "method" if node.op == "call_method" else "function"
             return self._fail(node, f"the {what} `{_callable_name(node)}` is not computed by any layer kind", PLUGIN_HELP)
-        kind, signature = found
-        try:
-            tensors, values = bind_call(kind, signature, args, kwargs)
-            checked = validate(kind, values)
-        except CannotImport as error:
-            return self._fail(node, f"`{_callable_name(node)}` as `{kind.name}`: {_message(error)}")
+        for kind, signature in candidates:
+            try:
+                tensors, values = bind_call(kind, signature, args, kwargs)
+                checked = validate(kind, values)
+                break
+            except CannotImport as error:   # the last kind's reason: the most general kind's
+                refusal = f"`{_callable_name(node)}` as `{kind.name}`: {_message(error)}"
+        else:
+            return self._fail(node, refusal)
         inputs = tuple(t.name for t in tensors)
         if kind.recognise.results is not None:
             return _Several(kind, values, inputs, None, False)
@@ -337,7 +341,7 @@ class Walk:
     def _static(self, node, args, kwargs):
         """Arithmetic on sizes and other plain values (`b * c`, `shape[0]`)."""
         function = node.target if node.op == "call_function" else None
-        if function is None or getattr(function, "__module__", None) not in ("_operator", "operator", "builtins"):
+        if function is None or getattr(function, "__module__", None) not in ("_operator", "operator", "builtins", "math"):
             return self._fail(node, f"`{_callable_name(node)}` on plain values is not supported")
         try:
             return plain(function(*args, **kwargs))
@@ -356,6 +360,10 @@ class Walk:
             except (ShapeError, SymbolicSizeError) as error:
                 given = ", ".join(format_shape(s) for s in shapes)
                 return self._fail(node, f"`{kind.name}` does not take {given} here: {_message(error)}")
+        infinite = [name for name, value in args.public_items() if isinstance(value, float) and not math.isfinite(value)]
+        if infinite:
+            return self._fail(node, f"`{kind.name}`'s `{infinite[0]}` is {args.values[infinite[0]]}, which a spec "
+                                    "cannot write (it has no infinity)", "use a large finite number, as -1e9")
         step = Step(kind.name, args, inputs, node.name, origin=origin, weighted=weighted)
         return self._add(node, step, shape, body, sources)
 

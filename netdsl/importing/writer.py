@@ -172,6 +172,8 @@ class _DefinitionWriter:
         tensors = [self.names[name] for name in (step.inputs[1:] if piped else step.inputs)]
         if _is_operator(step):
             kind = registry.lookup(step.kind)
+            if kind.operator == "[]":   # `x[:, :4]`
+                return f"{tensors[0]}{kind.label(step.args, ())}"
             operands = list(tensors)
             if step.args.values.get("scalar") is not None:
                 operands.insert(0 if step.args.scalar_first else 1, format_value(step.args.scalar))

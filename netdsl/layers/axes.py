@@ -107,7 +107,7 @@ def _bind_index(arguments: dict) -> tuple[tuple[TensorArg, ...], dict]:
     *before, index = key
     if type(index) is not int or any(k != slice(None) for k in before):
         raise CannotImport(f"indexing with [{', '.join(map(_index_text, key))}]: a spec can take one index along one "
-                           f"dim (`select(dim, index)`); slicing needs the language's slices (issue #14)")
+                           f"dim (`select(dim, index)`)")
     return (arguments["input"],), {"dim": len(before), "index": index}
 
 

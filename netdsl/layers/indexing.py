@@ -7,7 +7,7 @@ is almost always a mistake, and every size in netdsl is at least 1 (E0420).
 from __future__ import annotations
 
 from .. import codes
-from ..kinds import LayerKind, Recognise
+from ..kinds import CannotImport, LayerKind, Recognise, TensorArg
 from ..schema import (
     INT,
     POSITIVE,
@@ -164,12 +164,24 @@ def _getitem_infer(args, inputs):
     return tuple(out) + tuple(shape[dim:])
 
 
+def _bind_getitem(arguments: dict):
+    """`x[:, :4]` as traced: Python's slices become the (start, stop, step) triples of `index`."""
+    key = arguments["key"] if isinstance(arguments["key"], tuple) else (arguments["key"],)
+    if any(isinstance(k, TensorArg) for k in key):
+        raise CannotImport("indexing with a tensor (`x[mask]`, `x[indices]`): a spec indexes with ints, slices, "
+                           "None and `...`")
+    return (arguments["input"],), {"index": tuple((k.start, k.stop, k.step) if isinstance(k, slice) else k
+                                                  for k in key)}
+
+
 GETITEM = LayerKind(
     name="getitem", schema=Schema({"index": Field(Index())}), infer=_getitem_infer, prefix="getitem",
     positional=("index",), operator="[]",
     functional=lambda args, names, inputs: f"{names[0]}[{index_text(args.index, input_sizes(names, inputs))}]",
     label=lambda args, inputs: f"[{index_text(args.index)}]",
-    doc="x[index] with Python's syntax: ints, slices start:stop:step (negative bounds from the end), None, ...")
+    doc="x[index] with Python's syntax: ints, slices start:stop:step (negative bounds from the end), None, ...",
+    # after `select`, which takes the one-index case: `h[-1]` is `select(0, -1)`
+    recognise=Recognise(("operator.getitem(input, key)",), bind=_bind_getitem))
 
 
 # ---------------------------------------------------------------- narrow
