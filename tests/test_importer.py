@@ -68,7 +68,7 @@ def example(shape) -> torch.Tensor:
     return torch.randint(0, 10000, (2, 50)) if shape == "tokens" else torch.randn(shape)
 
 
-def assert_round_trip(original: nn.Module, imported, x: torch.Tensor) -> None:
+def assert_round_trip(original: nn.Module, imported, *inputs: torch.Tensor) -> None:
     """The spec builds a module with the original's parameters, one state_dict key for each of the
     original's (same shapes), and the same outputs once it holds the original's weights."""
     analysis = netdsl.check_text(imported.text)
@@ -83,7 +83,7 @@ def assert_round_trip(original: nn.Module, imported, x: torch.Tensor) -> None:
     assert [t.shape for t in theirs.values()] == [ours[imported.keys[k]].shape for k in theirs]
     built.load_state_dict(imported.state_dict(original))
     with torch.no_grad():
-        torch.testing.assert_close(built(x), original(x), rtol=1e-5, atol=1e-6)
+        torch.testing.assert_close(built(*inputs), original(*inputs), rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("name", MODELS)

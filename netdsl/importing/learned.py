@@ -19,10 +19,20 @@ def initial_values(tensor) -> str | None:
     first = values.reshape(-1)[0]
     if bool((values == first).all()):
         value = float(first)
-        return "zeros" if value == 0 else "ones" if value == 1 else f"constant({format_value(value)})"
+        return "zeros" if value == 0 else "ones" if value == 1 else f"constant({_shortest(value, values.dtype)})"
     if values.dim() >= 2:
         ones = torch.ones_like(values)
         for stage in _MASKS:
             if torch.equal(values, getattr(torch, stage)(ones)):
                 return f"ones -> {stage}"
     return None
+
+
+def _shortest(value: float, dtype) -> str:
+    """The shortest decimal that is `value` in the tensor's dtype: 0.0001 for float32's 9.999999747378752e-05."""
+    import torch
+    for digits in range(1, 18):
+        text = format_value(float(f"{value:.{digits}g}"))
+        if torch.tensor(float(text), dtype=dtype).item() == value:
+            return text
+    return format_value(value)

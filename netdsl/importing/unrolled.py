@@ -47,6 +47,16 @@ def _transformer(self, src, tgt, src_mask=None, tgt_mask=None, memory_mask=None,
     return self.decoder(tgt, self.encoder(src))
 
 
+def replica(module):
+    """The container as the model: an instance of a class whose forward is ours (torch.fx traces the root's
+    class's forward) holding the same children under the same names, so the same state_dict keys."""
+    from torch import nn
+    cls = type(type(module).__name__, (nn.Module,), {"forward": unrolled(type(module))})
+    copy = object.__new__(cls)
+    copy.__dict__ = dict(vars(module))   # its children, settings and `norm = None`
+    return copy
+
+
 def unrolled(cls):
     """Our forward for a torch.nn container class, or None."""
     return _table().get(cls)

@@ -19,7 +19,7 @@ from .learned import initial_values
 from .model import PLUGIN_HELP, Body, Learned, Problem, Step
 from .recognise import Catalogue, bind_call, bind_module_call, infer, module_arguments, plain, validate
 from .tracing import Untraceable, place, source_of, trace
-from .unrolled import unrolled
+from .unrolled import replica, unrolled
 
 # Tensor methods that do not change a tensor's values.
 PASS_THROUGH = frozenset({"contiguous"})
@@ -54,8 +54,9 @@ class Walk:
         self.read: dict[int, str] = {}         # id(tensor) → the attribute of a parameter or buffer forward reads
 
     def network(self, shapes: list[Shape]) -> Body | None:
-        if self.catalogue.module_kind(self.root) is not None or unrolled(type(self.root)) is not None:
-            # one layer, whose forward is the kind's own code, or a container traced along our own forward
+        if unrolled(type(self.root)) is not None:
+            self.root = replica(self.root)
+        elif self.catalogue.module_kind(self.root) is not None:   # one layer: its forward is the kind's own code
             from torch import nn
             self.root = nn.Sequential(self.root)
         parameters = [p for p in inspect.signature(self.root.forward).parameters.values()
