@@ -8,6 +8,7 @@ import math
 
 import torch
 import torch.nn.functional as F
+from import_models import Residual
 from torch import nn
 
 
@@ -228,25 +229,13 @@ class TransformerTutorial(nn.Module):
         return self.linear(self.encoder(self.pos_encoder(src)))
 
 
-class BasicBlock(nn.Module):
-    def __init__(self, c):
-        super().__init__()
-        self.conv1 = nn.Conv2d(c, c, 3, padding=1, bias=False)
-        self.bn1 = nn.BatchNorm2d(c)
-        self.conv2 = nn.Conv2d(c, c, 3, padding=1, bias=False)
-        self.bn2 = nn.BatchNorm2d(c)
-
-    def forward(self, x):
-        return F.relu(x + self.bn2(self.conv2(F.relu(self.bn1(self.conv1(x))))))
-
-
 class LayerScaleNet(nn.Module):
     """Blocks in an nn.ModuleList run by a loop, then a layer scale (a constant parameter)."""
 
     def __init__(self):
         super().__init__()
         self.stem = nn.Conv2d(3, 8, 3, padding=1)
-        self.blocks = nn.ModuleList([BasicBlock(8) for _ in range(2)])
+        self.blocks = nn.ModuleList([Residual(8) for _ in range(2)])
         self.gamma = nn.Parameter(1e-4 * torch.ones(8, 1, 1))
 
     def forward(self, x):

@@ -41,7 +41,7 @@ MODELS = {
                              ["buffer pe: [50, 1, 32]   # its values are not written: zeros here; load the model's "
                               "state_dict", "y = pe[:10]", "-> TransformerEncoderLayer() * 2"]),
     "layer_scale": (models.LayerScaleNet, ["[N, 3, 8, 8]"], lambda: [torch.randn(2, 3, 8, 8)],
-                    ["param gamma: [8, 1, 1] = constant(0.0001", "-> BasicBlock() * 2"]),
+                    ["param gamma: [8, 1, 1] = constant(0.0001", "-> Residual() * 2"]),
     "seq2seq": (models.Seq2Seq, ["[N, 7, 32]", "[N, 5, 32]"], lambda: [torch.randn(2, 7, 32), torch.randn(2, 5, 32)],
                 ["block TransformerDecoderLayer() {", "-> norm: layernorm"]),
     "autoencoder": (models.Autoencoder, ["[N, 784]"], lambda: [torch.randn(2, 784)], ["view(-1, 1, 28, 28)"]),
