@@ -138,6 +138,8 @@ class _Checker:
         self.diagnostics = diagnostics
         self.origins: dict[str, tuple] = {}   # a block's inputs: where the caller's tensors came from (source())
         self.counting = counting   # parameters and MACs: not for a block's recipe, whose sizes are symbols
+        # An unpacking (`a, b = x -> chunk(2)`) is a node per piece, failing alike: its error is said once.
+        self.reported: set[tuple] = set()
 
     def graph(self, graph: Graph, input_shapes: dict[str, Shape | None], binding: dict[str, object],
               context: tuple[Note, ...], arguments: dict | None = None) -> CheckedGraph:
@@ -415,6 +417,10 @@ class _Checker:
             notes.append(self.origin(name, shapes, graph, merge))
         fixes = inferred_argument(span, error.arg, error.inferred, bool(context)) \
             if error.inferred is not None and error.arg in node.arg_spans else ()
+        said = (error.code, span, error.message, node.inputs, tuple(note.span for note in context))
+        if said in self.reported:
+            return
+        self.reported.add(said)
         self.diagnostics.error(error.code, error.message, span, notes=(*notes, *context), help=error.help,
                                fixes=fixes)
 
