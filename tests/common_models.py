@@ -123,6 +123,40 @@ class SiameseTowers(nn.Module):
         return self.norm(self.tower(a)) * self.norm(self.tower(b))
 
 
+class QuestionAnswer(nn.Module):
+    """One embedding and one GRU over a question and an answer of other lengths."""
+
+    def __init__(self):
+        super().__init__()
+        self.embed = nn.Embedding(100, 16)
+        self.rnn = nn.GRU(16, 16, batch_first=True)
+
+    def forward(self, question, answer):
+        q, _ = self.rnn(self.embed(question))
+        a, _ = self.rnn(self.embed(answer))
+        return q[:, -1] * a[:, -1]
+
+
+class MeanTower(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(16, 8)
+
+    def forward(self, x):
+        return self.fc(x).mean(dim=1)
+
+
+class TowersOnTwoLengths(nn.Module):
+    """One block applied to sequences of two lengths."""
+
+    def __init__(self):
+        super().__init__()
+        self.tower = MeanTower()
+
+    def forward(self, a, b):
+        return self.tower(a) - self.tower(b)
+
+
 class TiedLM(nn.Module):
     """The output layer is the embedding (`head.weight = embed.weight`); a learned position embedding."""
 

@@ -3,6 +3,8 @@ in forward, modules applied twice, tied weights, nn.TransformerEncoder/Decoder/T
 checks and builds a module with the original's parameter count, state_dict keys and shapes, and its
 outputs once it holds the original's weights (test_importer.assert_round_trip)."""
 
+import inspect
+
 import common_models as models
 import pytest
 import torch
@@ -31,6 +33,11 @@ MODELS = {
                 ["y = a -> enc_0: linear(32) -> enc_1: relu", "y1 = b -> enc_0 -> enc_1", "-> enc_2\n"]),
     "siamese_towers": (models.SiameseTowers, ["[N, 16]", "[N, 16]"], lambda: [torch.randn(3, 16), torch.randn(3, 16)],
                        ["norm1 = a -> tower: Tower() -> norm: layernorm", "norm2 = b -> tower -> norm"]),
+    "question_answer": (models.QuestionAnswer, ["[N, 7]", "[N, 5]"], lambda: [tokens(2, 7), tokens(2, 5)],
+                        ["rnn2 = answer -> embed\n", "-> rnn\n"]),
+    "two_lengths": (models.TowersOnTwoLengths, ["[N, 7, 16]", "[N, 5, 16]"],
+                    lambda: [torch.randn(2, 7, 16), torch.randn(2, 5, 16)], ["tower1 = a -> tower: MeanTower()",
+                                                                             "tower2 = b -> tower"]),
     "tied_lm": (models.TiedLM, ["[N, 12]"], lambda: [tokens(2, 12)],
                 ["param pos: [12, 32] = zeros", "head: linear(100, bias=false, tie=embed)"]),
     "gated_mlp": (models.GatedMLP, ["[N, 32]"], lambda: [torch.randn(3, 32)], ["w2 = x -> w2: linear(64)"]),
@@ -201,7 +208,8 @@ def test_transformer_containers_refuse_masks():
     (problem,) = failure.value.problems
     assert problem.message.endswith(": nn.TransformerEncoder is called with `src_key_padding_mask`: the importer "
                                     "writes its layers without masks (torch checks a mask's values to choose its path)")
-    assert problem.where == "tests/test_import_common.py:197"
+    _, first = inspect.getsourcelines(Masked.forward)
+    assert problem.where == f"tests/test_import_common.py:{first + 1}"
 
 
 def test_a_transformer_decoder_and_encoder_as_the_model():

@@ -79,7 +79,8 @@ def import_model(module, *inputs, name: str | None = None, source: str | None = 
     keys = state_dict_keys(analysis.network(), root, written)
     if walk.root is not module:   # a single layer, imported inside a container (its keys are "0.weight", ...)
         keys = {key.removeprefix("0."): spec for key, spec in keys.items()}
-    unwritten = [(body, learned) for body in walk.bodies for learned in body.learned if learned.init is None]
+    unwritten = [(body, learned) for body in walk.bodies if not body.echo for learned in body.learned
+                 if learned.init is None]
     warnings = [_unwritten(body, learned) for body, learned in unwritten if learned.buffer]
     notes = [_unwritten(body, learned) for body, learned in unwritten if not learned.buffer]
     unused = _unused(module, walk.covered, {id(body.module) for body in walk.bodies}, walk.read)

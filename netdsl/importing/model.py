@@ -78,6 +78,7 @@ class Body:
     variables: dict[str, str] = field(default_factory=dict)   # an input's value name → forward's parameter
     learned: list[Learned] = field(default_factory=list)
     arguments: dict = field(default_factory=dict)             # forward's other arguments, as its call gives them
+    echo: bool = False       # a block traced again for a call on other shapes: sizes only, no call of its own
     definition: Any = None                      # its netdsl.importing.blocks.Definition, once grouped
 
     @property

@@ -9,7 +9,7 @@ from __future__ import annotations
 import inspect
 import math
 import operator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .. import registry
 from ..kinds import CannotImport, LayerKind, TensorArg
@@ -38,15 +38,17 @@ class _Several:
     weighted: bool
     path: tuple[int, ...] = ()
     picked: dict = field(default_factory=dict)   # index path → the step's output, shared by the copies
+    module: int | None = None    # id() of the module whose first call this is
+    shares: int | None = None    # for a module called again: the index of its first call's step
 
 
 class Walk:
     """Walks a model: the root module is the network, every module instance that is not a layer kind
     or a container is a block, walked when its call is met. Problems are collected, not raised."""
 
-    def __init__(self, root):
+    def __init__(self, root, catalogue: Catalogue | None = None):
         self.root = root
-        self.catalogue = Catalogue()
+        self.catalogue = catalogue or Catalogue()
         self.problems: list[Problem] = []
         self.bodies: list[Body] = []           # in the order they were finished: a block before its caller
         self.called: dict[int, tuple] = {}     # id(module) → (the body, its step's index or None, where) of its first call
@@ -166,7 +168,7 @@ class Walk:
         weighted = any(True for _ in module.parameters())
         inputs = tuple(t.name for t in tensors)
         if kind.recognise.results is not None:
-            return _Several(kind, dict(values.public_items()), inputs, node.target, weighted)
+            return _Several(kind, dict(values.public_items()), inputs, node.target, weighted, module=id(module))
         result = self._step(node, kind, values, inputs, body, sources, origin=node.target, weighted=weighted)
         self.called[id(module)] = (body, len(body.steps) - 1, where)
         return result
@@ -178,42 +180,51 @@ class Walk:
         owner, index, where = self.called[id(module)]
         first = owner.steps[index] if owner is body and index is not None else None
         if first is None:
-            return self._fail(node, f"`{qualified}` is called a second time (first at {where}) from another module, "
-                                    "or its results are picked one by one", SHARING_HELP)
+            return self._fail(node, f"`{qualified}` is called a second time (first at {where}) from another module",
+                              SHARING_HELP)
         if first.is_block:
-            try:
-                bound = inspect.signature(module.forward).bind(*args, **kwargs)
-            except TypeError as error:
-                return self._fail(node, f"`{qualified}` is called with arguments its forward does not take: {error}")
-            bound.apply_defaults()
-            tensors = tuple(v for v in bound.arguments.values() if isinstance(v, TensorArg))
-            rest = {n: v for n, v in bound.arguments.items() if not isinstance(v, TensorArg)}
-            shapes = tuple(body.shapes.get(t.name) for t in tensors)
-            if rest != first.bodies[0].arguments or shapes != tuple(shape for _, shape in first.bodies[0].inputs):
-                return self._fail(node, f"`{qualified}` is called again with other arguments or input shapes than "
-                                        f"at {where}", "a spec's block applied again takes inputs like its first")
-            shape = first.bodies[0].output_shape()
-        else:
-            kind = self.catalogue.module_kind(module)
-            try:
-                tensors, decided = bind_module_call(kind, module, args, kwargs)
-            except CannotImport as error:
-                return self._fail(node, f"`{qualified}`, a {_class_name(module)}: {_message(error)}")
-            if any(first.args.values.get(name) != value for name, value in decided.items()):
-                return self._fail(node, f"`{qualified}` is called again with other arguments than at {where}",
-                                  SHARING_HELP)
-            shapes = tuple(body.shapes.get(t.name) for t in tensors)
-            shape = None
-            if all(s is not None for s in shapes):
-                try:
-                    _, shape = infer(kind, first.args, shapes)
-                except (ShapeError, SymbolicSizeError) as error:
-                    return self._fail(node, f"`{qualified}` does not take {', '.join(map(format_shape, shapes))} "
-                                            f"when called again: {_message(error)}")
-        if len(tensors) != 1:
-            return self._fail(node, f"`{qualified}` is called again on {len(tensors)} tensors", SHARING_HELP)
-        step = Step(first.kind, first.args, (tensors[0].name,), node.name, origin=first.origin, bodies=first.bodies,
-                    weighted=first.weighted, shares=index)
+            return self._block_again(node, module, qualified, first, index, args, kwargs, body, sources)
+        kind = registry.lookup(first.kind)
+        try:
+            tensors, decided = bind_module_call(kind, module, args, kwargs)
+        except CannotImport as error:
+            return self._fail(node, f"`{qualified}`, a {_class_name(module)}: {_message(error)}")
+        if len(tensors) != 1 or any(first.args.values.get(name) != value for name, value in decided.items()):
+            return self._fail(node, f"`{qualified}` is called again on {len(tensors)} tensors or with other arguments "
+                                    f"than at {where}", SHARING_HELP)
+        inputs = (tensors[0].name,)
+        if kind.recognise.results is not None:
+            return _Several(kind, dict(first.args.public_items()), inputs, first.origin, first.weighted, shares=index)
+        return self._step(node, kind, first.args, inputs, body, sources, first.origin, first.weighted, index)
+
+    def _block_again(self, node, module, qualified: str, first: Step, index: int, args, kwargs, body: Body,
+                     sources: list):
+        """A block's module called again. On inputs of other shapes its forward is traced again, so that the
+        block's sizes are generalised over both calls (`input x: [N, L, C]`); that trace is no call."""
+        try:
+            bound = inspect.signature(module.forward).bind(*args, **kwargs)
+        except TypeError as error:
+            return self._fail(node, f"`{qualified}` is called with arguments its forward does not take: {error}")
+        bound.apply_defaults()
+        tensors = {n: body.shapes.get(v.name) for n, v in bound.arguments.items() if isinstance(v, TensorArg)}
+        rest = {n: v for n, v in bound.arguments.items() if not isinstance(v, TensorArg)}
+        before = first.bodies[0]
+        if rest != before.arguments or len(tensors) != 1:
+            return self._fail(node, f"`{qualified}` is called again on {len(tensors)} tensors or with other arguments "
+                                    "than at its first call", SHARING_HELP)
+        shape = before.output_shape()
+        if list(tensors.values()) != [s for _, s in before.inputs]:
+            again = Walk(self.root, self.catalogue)
+            retraced = again.body(module, qualified, tensors, rest, _where(node))
+            self.problems += again.problems
+            if retraced is None or retraced.output is None:
+                raise _Skip
+            for echo in again.bodies:
+                echo.echo = True
+            self.bodies += again.bodies
+            shape = retraced.output_shape()
+        (name,) = (v.name for v in bound.arguments.values() if isinstance(v, TensorArg))
+        step = replace(first, inputs=(name,), output=node.name, shares=index, variable=None, assigned=None)
         return self._add(node, step, shape, body, sources)
 
     def _learned(self, node, body: Body):
@@ -247,7 +258,7 @@ class Walk:
         """Weights that two layers hold (`self.head.weight = self.embed.weight`): `tie=` on the later layer
         where both kinds declare that weight tieable, in one body; a problem elsewhere."""
         held: dict[int, tuple] = {}   # id(tensor) → (body, step index, its name in the module)
-        for body in self.bodies:
+        for body in (b for b in self.bodies if not b.echo):
             for index, step in enumerate(body.steps):
                 if step.is_block or step.shares is not None or step.origin is None:
                     continue
@@ -323,8 +334,7 @@ class Walk:
         path = several.path + (index,)
         chosen = several.kind.recognise.results(path)
         if chosen is None:
-            return _Several(several.kind, several.args, several.inputs, several.origin, several.weighted, path,
-                            several.picked)
+            return replace(several, path=path)
         if path in several.picked:
             return several.picked[path]
         if several.picked and several.weighted:
@@ -335,8 +345,14 @@ class Walk:
             values = validate(several.kind, {**several.args, **chosen})
         except CannotImport as error:
             return self._fail(node, _message(error))
-        result = self._step(node, several.kind, values, several.inputs, body, sources, several.origin, several.weighted)
+        if several.shares is not None and values != body.steps[several.shares].args:
+            return self._fail(node, f"uses another result of `{several.origin}` than its first call",
+                              "a layer applied again by its label gives the result it gives first")
+        result = self._step(node, several.kind, values, several.inputs, body, sources, several.origin, several.weighted,
+                            several.shares)
         several.picked[path] = result
+        if several.module is not None:   # its first call: applied again, it is this step
+            self.called[several.module] = (body, len(body.steps) - 1, self.called[several.module][2])
         return result
 
     def _static(self, node, args, kwargs):
@@ -352,7 +368,7 @@ class Walk:
     # ------------------------------------------------------------------ steps
 
     def _step(self, node, kind: LayerKind, args, inputs, body: Body, sources: list, origin: str | None = None,
-              weighted: bool = False):
+              weighted: bool = False, shares: int | None = None):
         shapes = tuple(body.shapes.get(name) for name in inputs)
         shape = None
         if all(s is not None for s in shapes):
@@ -365,7 +381,7 @@ class Walk:
         if infinite:
             return self._fail(node, f"`{kind.name}`'s `{infinite[0]}` is {args.values[infinite[0]]}, which a spec "
                                     "cannot write (it has no infinity)", "use a large finite number, as -1e9")
-        step = Step(kind.name, args, inputs, node.name, origin=origin, weighted=weighted)
+        step = Step(kind.name, args, inputs, node.name, origin=origin, weighted=weighted, shares=shares)
         return self._add(node, step, shape, body, sources)
 
     def _add(self, node, step: Step, shape: Shape | None, body: Body, sources: list):
