@@ -21,8 +21,8 @@ def tokens(*shape) -> torch.Tensor:
 # name → (the model, input shapes for the importer, example inputs, lines the spec holds)
 MODELS = {
     "tutorial_layers": (models.TutorialNet, ["[N, 20]"], lambda: [torch.randn(3, 20)],
-                        ["block MyLinear(size: int) {", "param W: [F, size]   # the model's initialisation is not "
-                         "written: the default, normal", "param b: [size] = zeros", "y = x @ W",
+                        ["block MyLinear(size: int) {", ("param W: [F, size]   # the model's initialisation is not "
+                         "written: the default, normal"), "param b: [size] = zeros", "y = x @ W",
                          "output y + b -> relu", "x -> l1: MyLinear(64)"]),
     "constants": (models.Scaled, ["[N, 8]"], lambda: [torch.randn(3, 8)],
                   ["param scale: [8] = constant(0.5)", "buffer shift: [8] = ones", "y = fc * scale"]),
@@ -45,8 +45,8 @@ MODELS = {
     "interpolate": (models.Upsampler, ["[N, 3, 8, 8]"], lambda: [torch.randn(2, 3, 8, 8)],
                     ["interpolate(scale_factor=2"]),
     "transformer_tutorial": (models.TransformerTutorial, ["[10, N]"], lambda: [tokens(10, 2)],
-                             ["buffer pe: [50, 1, 32]   # its values are not written: zeros here; load the model's "
-                              "state_dict", "y = pe[:10]", "-> TransformerEncoderLayer() * 2"]),
+                             [("buffer pe: [50, 1, 32]   # its values are not written: zeros here; load the model's "
+                              "state_dict"), "y = pe[:10]", "-> TransformerEncoderLayer() * 2"]),
     "layer_scale": (models.LayerScaleNet, ["[N, 3, 8, 8]"], lambda: [torch.randn(2, 3, 8, 8)],
                     ["param gamma: [8, 1, 1] = constant(0.0001", "-> Residual() * 2"]),
     "seq2seq": (models.Seq2Seq, ["[N, 7, 32]", "[N, 5, 32]"], lambda: [torch.randn(2, 7, 32), torch.randn(2, 5, 32)],
@@ -76,8 +76,8 @@ def test_what_a_spec_cannot_know_is_said_in_the_report():
     assert not imported.warnings
     imported = import_model(models.TransformerTutorial().eval(), "[10, N]")
     assert [w.message for w in imported.warnings] == [
-        "buffer `pos_encoder.pe`: its values cannot be written in a spec; the spec declares it `zeros`, and the "
-        "model's values come with its state_dict (`built.load_state_dict(imported.state_dict(model))`)"]
+        ("buffer `pos_encoder.pe`: its values cannot be written in a spec; the spec declares it `zeros`, and the "
+        "model's values come with its state_dict (`built.load_state_dict(imported.state_dict(model))`)")]
 
 
 def test_exact_initial_values_are_written():
@@ -117,8 +117,8 @@ def test_a_weight_read_directly_and_an_unread_parameter():
     original = Reads()
     imported = import_model(original, "[N, 10]")
     assert "param emb_weight: [10, 4]" in imported.text and imported.keys == {"emb.weight": "emb_weight"}
-    assert [w.message for w in imported.warnings] == ["`unused` is never read by forward: its 3 values are not in "
-                                                      "the spec"]
+    assert [w.message for w in imported.warnings] == [("`unused` is never read by forward: its 3 values are not in "
+                                                      "the spec")]
 
 
 def problems(model, *shapes) -> list[str]:

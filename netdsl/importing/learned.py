@@ -1,6 +1,7 @@
 """A parameter's or buffer's initial values as a spec can write them: the spec cannot know how a tensor
 was initialised, only what it holds now, so only what is exact is written — one value everywhere
-(`zeros`, `ones`, `constant(0.5)`) or a triangle of ones (`ones -> tril`, a causal mask)."""
+(`zeros`, `ones`, `constant(0.5)`) or a triangle of ones (`ones -> tril`, a causal mask). And which
+tensors a spec cannot declare at all."""
 
 from __future__ import annotations
 
@@ -8,6 +9,18 @@ from ..schema import format_value
 
 # Stages after `ones` that make a 0/1 mask, each with the torch function that computes it.
 _MASKS = ("tril", "triu")
+
+
+def not_declarable(tensor, buffer: bool, transient: bool) -> str | None:
+    """Why a spec's `param` or `buffer` cannot be this tensor, if it cannot."""
+    if not tensor.is_floating_point():
+        return f"a {tensor.dtype} tensor: a spec's parameters and buffers are floating point"
+    if not buffer and not tensor.requires_grad:
+        return "a parameter that is not trained (requires_grad=False): a spec's `param` is trained; register it " \
+               "as a buffer to keep it fixed"
+    if transient:
+        return "a buffer registered with persistent=False: a spec's buffer is in the state_dict"
+    return None
 
 
 def initial_values(tensor) -> str | None:

@@ -15,9 +15,18 @@ from .. import registry
 from ..kinds import CannotImport, LayerKind, TensorArg
 from ..shapes import Shape, ShapeError, format_shape, numel
 from ..sizes import Size, SymbolicSizeError
-from .learned import initial_values
+from .learned import initial_values, not_declarable
 from .model import PLUGIN_HELP, Body, Learned, Problem, Step
-from .recognise import Catalogue, bind_call, bind_module_call, infer, module_arguments, plain, validate
+from .recognise import (
+    Catalogue,
+    bind_call,
+    bind_module_call,
+    infer,
+    module_arguments,
+    plain,
+    validate,
+)
+from .sharing import tie_weights
 from .tracing import Untraceable, place, source_of, trace
 from .unrolled import replica, unrolled
 
@@ -76,7 +85,7 @@ class Walk:
         concrete = {p.name: p.default for p in parameters[len(shapes):]}
         root = self.body(self.root, "", tensors, concrete)
         if root is not None:
-            self._tensors_held_twice()
+            self.problems += tie_weights([b for b in self.bodies if not b.echo], self.read)
         return root
 
     def body(self, module, path: str, tensors: dict[str, Shape | None], concrete: dict, where: str = "") -> Body | None:
@@ -242,7 +251,7 @@ class Walk:
             return self._fail(node, f"forward computes a tensor from constants (`{qualified}`), which torch.fx keeps "
                                     "as a constant", "register it as a buffer (`self.register_buffer(...)`) in "
                                     "__init__, or compute it from the input")
-        problem = _not_declarable(tensor, buffer, attribute in owner._non_persistent_buffers_set)
+        problem = not_declarable(tensor, buffer, attribute in owner._non_persistent_buffers_set)
         if problem:
             return self._fail(node, f"`{qualified}` is {problem}")
         if id(tensor) in self.read:
@@ -253,36 +262,6 @@ class Walk:
         body.learned.append(learned)
         body.shapes[node.name] = learned.shape
         return TensorArg(node.name)
-
-    def _tensors_held_twice(self) -> None:
-        """Weights that two layers hold (`self.head.weight = self.embed.weight`): `tie=` on the later layer
-        where both kinds declare that weight tieable, in one body; a problem elsewhere."""
-        held: dict[int, tuple] = {}   # id(tensor) → (body, step index, its name in the module)
-        for body in (b for b in self.bodies if not b.echo):
-            for index, step in enumerate(body.steps):
-                if step.is_block or step.shares is not None or step.origin is None:
-                    continue
-                module = body.module.get_submodule(step.origin)
-                for name, tensor in (*module.named_parameters(), *module.named_buffers()):
-                    if id(tensor) in self.read:
-                        self.problems.append(Problem(f"`{self.read[id(tensor)]}`, read by forward, is also a weight "
-                                                     f"of the layer `{_qualified(body, step)}`",
-                                                     help="a spec's parameter and a layer's weight are two tensors"))
-                    first = held.setdefault(id(tensor), (body, index, name))
-                    if first[1:] != (index, name) or first[0] is not body:
-                        self._tie(first, (body, index, name))
-
-    def _tie(self, first: tuple, second: tuple) -> None:
-        (body, index, name), (other, later, other_name) = first, second
-        step, tied = body.steps[index], other.steps[later]
-        if (body is other and name == other_name and tied.tie in (None, index)
-                and all(name in registry.lookup(s.kind).tieable for s in (step, tied))):
-            tied.tie = index
-            return
-        self.problems.append(Problem(
-            f"`{_qualified(other, tied)}.{other_name}` is `{_qualified(body, step)}.{name}`: two layers hold one "
-            "tensor", help="a spec shares a weight with `tie=label` between the `weight`s of two layers of one "
-                           "definition whose kinds allow it (linear, embedding)"))
 
     def _block_call(self, node, module, qualified: str, args, kwargs, body: Body, sources: list):
         try:
@@ -393,22 +372,6 @@ class Walk:
     def _fail(self, node, message: str, help: str = ""):
         self.problems.append(Problem(message, _where(node), help))
         raise _Skip
-
-
-def _not_declarable(tensor, buffer: bool, transient: bool) -> str | None:
-    """Why a spec's `param` or `buffer` cannot be this tensor, if it cannot."""
-    if not tensor.is_floating_point():
-        return f"a {tensor.dtype} tensor: a spec's parameters and buffers are floating point"
-    if not buffer and not tensor.requires_grad:
-        return "a parameter that is not trained (requires_grad=False): a spec's `param` is trained; register it " \
-               "as a buffer to keep it fixed"
-    if transient:
-        return "a buffer registered with persistent=False: a spec's buffer is in the state_dict"
-    return None
-
-
-def _qualified(body: Body, step: Step) -> str:
-    return ".".join(filter(None, (body.path, step.origin)))
 
 
 class _Skip(Exception):
