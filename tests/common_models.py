@@ -34,6 +34,18 @@ class TutorialNet(nn.Module):
         return self.l2(self.l1(x))
 
 
+class StackedLinears(nn.Module):
+    """Custom layers in an nn.Sequential: one block repeated, its parameters in every copy."""
+
+    def __init__(self):
+        super().__init__()
+        self.layers = nn.Sequential(*[MyLinear(8, 8) for _ in range(3)])
+        self.out = MyLinear(8, 2)
+
+    def forward(self, x):
+        return self.out(self.layers(x))
+
+
 class Scaled(nn.Module):
     """A learned scale and a fixed shift, both constants at construction."""
 

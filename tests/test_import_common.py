@@ -8,6 +8,7 @@ import inspect
 import common_models as models
 import pytest
 import torch
+from conftest import run_cli
 from test_importer import assert_round_trip
 from torch import nn
 
@@ -24,6 +25,8 @@ MODELS = {
                         ["block MyLinear(size: int) {", ("param W: [F, size]   # the model's initialisation is not "
                          "written: the default, normal"), "param b: [size] = zeros", "y = x @ W",
                          "output y + b -> relu", "x -> l1: MyLinear(64)"]),
+    "stacked_custom_layers": (models.StackedLinears, ["[N, 8]"], lambda: [torch.randn(3, 8)],
+                              ["param W: [8, size]", "x -> MyLinear(8) * 3\n      -> out: MyLinear(2) -> output"]),
     "constants": (models.Scaled, ["[N, 8]"], lambda: [torch.randn(3, 8)],
                   ["param scale: [8] = constant(0.5)", "buffer shift: [8] = ones", "y = fc * scale"]),
     "cnn": (models.TutorialCNN, ["[N, 3, 32, 32]"], lambda: [torch.randn(2, 3, 32, 32)], ["view(N, -1)"]),
@@ -222,3 +225,11 @@ def test_a_transformer_decoder_and_encoder_as_the_model():
     imported = import_model(original, "[N, 5, 16]")
     assert "TransformerEncoderLayer() * 3 -> norm: layernorm -> output" in imported.text
     assert_round_trip(original, imported, torch.randn(2, 5, 16))
+
+
+def test_the_command_prints_notes_and_warnings(capsys):
+    code, stdout, err = run_cli(capsys, "import", "tests/common_models.py:TransformerTutorial", "--input", "[10, N]")
+    assert code == 0 and "buffer pe: [50, 1, 32]   # its values are not written" in stdout
+    assert "warning: buffer `pos_encoder.pe`: its values cannot be written in a spec" in err
+    code, stdout, err = run_cli(capsys, "import", "tests/common_models.py:TutorialNet", "--input", "[N, 20]")
+    assert code == 0 and err.count("note: parameter `l") == 2 and "warning" not in err
