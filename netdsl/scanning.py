@@ -3,10 +3,13 @@
 Lark's contextual lexer compiles, for each parser state, the alternation of the terminals that state
 accepts: for ResNet-18 about 30 compilations of nearly the same large pattern, 20–40 ms of a cold
 `netdsl check` (docs/performance.md). Here each state first matches the alternation of all
-terminals, compiled once. When the terminal found there is one the state's own alternation would have
-found — it is in the state, and so is no terminal before it that the shared alternation lacks — the
-result is the same; anywhere else the state uses Lark's own scanner, compiled when first needed. Tokens
-and errors are therefore exactly Lark's.
+terminals, compiled once, and keeps its answer when the state's own alternation would have given the
+same: the terminal found is in the state, and no terminal before it in the state's alternation can
+match there. Those before it are in the shared alternation too (so they did not match), except the
+keywords that the shared one leaves to a name pattern: they are plain strings, checked with
+`startswith`. Anywhere else the state tries its terminals one by one in its alternation's order —
+which is what an alternation does — each terminal's pattern compiled once for all states. Tokens and
+errors (for which Lark's own scanner of the state is built) are therefore exactly Lark's.
 """
 
 from __future__ import annotations
@@ -30,7 +33,9 @@ class _Keywords:
 
 class _StateLexer(BasicLexer):
     shared: BasicLexer   # over every terminal
-    sure: frozenset[str]   # the terminals for which the shared pattern's answer is this state's
+    # terminal → the keywords before it in this state's alternation that the shared one lacks; only
+    # the terminals for which the shared pattern's answer is this state's unless one of these matches
+    hidden_before: dict[str, tuple[str, ...]]
 
     def use_shared(self, shared: BasicLexer, spelled: dict[str, dict[str, str]]) -> None:
         names = {t.name for t in self.terminals}
@@ -42,21 +47,27 @@ class _StateLexer(BasicLexer):
                 self.callback[terminal.name] = _Keywords(keywords)
                 embedded.update(name for name in keywords.values()
                                 if self.terminals_by_name[name].pattern.flags <= terminal.pattern.flags)
-        # Lark's alternation for this state lists these terminals in this order.
-        own = [t.name for t in self.terminals if t.name not in embedded]
+        self.own = [t for t in self.terminals if t.name not in embedded]   # Lark's alternation, in its order
         everywhere = shared.scanner.allowed_types
-        sure = set()
-        for name in own:
-            sure.add(name)
-            if name not in everywhere:
-                break
-        self.shared, self.sure = shared, frozenset(sure)
+        self.shared, self.hidden_before, hidden = shared, {}, ()
+        for terminal in self.own:
+            self.hidden_before[terminal.name] = hidden
+            if terminal.name not in everywhere:
+                if terminal.pattern.type != "str" or terminal.pattern.flags:
+                    break   # not a plain string: the terminals from here on are tried one by one
+                hidden += (terminal.pattern.value,)
 
     def match(self, text, pos):
         found = self.shared.scanner.match(text, pos)
-        if found is not None and found[1] in self.sure:
-            return found
-        return self.scanner.match(text, pos)
+        if found is not None:
+            hidden = self.hidden_before.get(found[1])
+            if hidden is not None and not any(text.text.startswith(word, pos, text.end) for word in hidden):
+                return found
+        for terminal in self.own:   # (re caches the compiled patterns)
+            match = self.re.compile(terminal.pattern.to_regexp(), self.g_regex_flags).match(text.text, pos, text.end)
+            if match:
+                return match.group(0), terminal.name
+        return None
 
 
 class SharedScanLexer(ContextualLexer):
