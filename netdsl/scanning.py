@@ -14,6 +14,8 @@ errors (for which Lark's own scanner of the state is built) are therefore exactl
 
 from __future__ import annotations
 
+from copy import copy
+
 from lark.lexer import BasicLexer, ContextualLexer
 
 
@@ -74,10 +76,36 @@ class SharedScanLexer(ContextualLexer):
     BasicLexer = _StateLexer
 
     def __init__(self, conf, states, always_accept=()):
-        super().__init__(conf, states, always_accept)
+        # A grammar loaded from Lark's cache is not validated again: then a state's lexer is made when
+        # the parser first reaches the state (a spec reaches about 30 of the 344). Validating (a fresh
+        # grammar, strict mode) makes them all at once, as Lark does, to check every state's terminals.
+        lazy = conf.skip_validation
+        super().__init__(conf, {} if lazy else states, always_accept)
         shared = self.root_lexer   # every terminal (Lark matches with it to word a contextual error)
         shared.scanner   # noqa: B018 — compiles the shared pattern and makes its keyword callbacks
         spelled = {name: {t.pattern.value: t.name for t in callback.scanner.terminals}
                    for name, callback in shared.callback.items()}
         for lexer in {*self.lexers.values(), shared}:
             lexer.use_shared(shared, spelled)
+        if lazy:
+            self.lexers = _StateLexers(conf, states, {*conf.ignore, *always_accept}, shared, spelled)
+
+
+class _StateLexers(dict):
+    """parser state → its lexer (one for each set of terminals), made on first use as Lark makes them."""
+
+    def __init__(self, conf, states, always, shared, spelled):
+        super().__init__()
+        self.conf, self.states, self.always, self.shared, self.spelled = conf, states, always, shared, spelled
+        self.by_terminals: dict[frozenset[str], _StateLexer] = {}
+
+    def __missing__(self, state):
+        accepts = frozenset(self.states[state])
+        lexer = self.by_terminals.get(accepts)
+        if lexer is None:
+            conf = copy(self.conf)
+            conf.terminals = [conf.terminals_by_name[n] for n in accepts | self.always if n in conf.terminals_by_name]
+            lexer = self.by_terminals[accepts] = _StateLexer(conf)
+            lexer.use_shared(self.shared, self.spelled)
+        self[state] = lexer
+        return lexer
