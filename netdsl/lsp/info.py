@@ -11,7 +11,7 @@ from ..kinds import nested
 from ..pipeline import Analysis
 from ..shapes import format_dim, format_shape
 from ..source import Span
-from ..summary import describe, named_results, output_text
+from ..summary import describe, initial_value, named_results, output_text
 from .index import Index, Symbol
 
 
@@ -148,7 +148,8 @@ def tensor_shapes(analysis: Analysis, symbol: Symbol) -> list[tuple[str, str]]:
             layer, value, shape = made
             result = layer.node.result_of(value)
             text = f"{result + ' ' if result else ''}from `{layer.node.kind}` (`{layer.node.name}`) at " \
-                   f"{layer.node.span.short()}" if layer.node.learnable is None else f"`{describe(layer)}`"
+                   f"{layer.node.span.short()}" if layer.node.learnable is None \
+                else f"{layer.node.kind} = `{initial_value(layer)}`"
             found.append((format_shape(shape) if shape is not None else "unknown", text + (f" {where}" if where else "")))
     return found
 
