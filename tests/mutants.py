@@ -166,4 +166,4 @@ MUTANTS = [
 ]
 
 # The mutants of the normal test run: quick to catch, one of each sort of bug.
-QUICK = ("max-keepdim", "gelu-approximate", "conv_transpose3d-output_padding", "conv1d-bias")
+QUICK = ("max-keepdim", "gelu-approximate", "conv_transpose3d-output_padding", "conv1d-bias", "ge-as-gt")

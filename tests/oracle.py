@@ -378,8 +378,7 @@ def _dtype(args: dict) -> dict:
 
 def _filled(fn: Callable) -> Op:
     """torch.ones/zeros(*size, dtype=None): no tensor input."""
-    return Op(lambda args, shapes: _function(lambda training: fn(args["size"], **_dtype(args))), ("*size",),
-              sizes="size")
+    return Op(lambda args, shapes: _function(lambda training: fn(args["size"], **_dtype(args))), ("*size",))
 
 
 def _arange() -> Op:

@@ -268,6 +268,9 @@ def _close(got: torch.Tensor, expected: torch.Tensor, what: str) -> None:
         got, expected = got.to_dense(), expected.to_dense()
     assert (got.shape, got.dtype) == (expected.shape, expected.dtype), \
         f"{what}: {tuple(got.shape)} {got.dtype} vs PyTorch's {tuple(expected.shape)} {expected.dtype}"
-    if not torch.allclose(got, expected, rtol=1e-9, atol=1e-9, equal_nan=True):
+    if not got.is_floating_point():   # masks (comparisons), ids (argmax), whole numbers (arange): exactly
+        differing = (got != expected).sum().item()
+        assert differing == 0, f"{what} differs from PyTorch's in {differing} of {got.numel()} elements"
+    elif not torch.allclose(got, expected, rtol=1e-9, atol=1e-9, equal_nan=True):
         worst = (got - expected).abs().nan_to_num(nan=float("inf")).max().item()
         raise AssertionError(f"{what} differs from PyTorch's (by up to {worst:.3g})")
