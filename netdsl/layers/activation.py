@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from .. import codes
+from ..dtypes import FLOAT_LAYER, FLOAT_RESULT, NUMERIC, SAME
 from ..kinds import LayerKind, Recognise, Role
 from ..schema import INT, POSITIVE, PROBABILITY, Choice, Field, Float, Schema, format_value
 from ..shapes import ShapeError, divides, fixed_size, format_shape, normalize_dim, require
 from ..sizes import compare, format_size
+from . import declaring_dtypes
 
 # ELU and LeakyReLU convert their scalar to the input's dtype (float32), which torch refuses past this.
 FLOAT32 = Float(ge=-3.4028234663852886e38, le=3.4028234663852886e38)
@@ -115,7 +117,7 @@ PRELU = LayerKind(
     doc="torch.nn.PReLU: a learnt negative slope, shared (num_parameters=1) or one per channel (dim 1)",
     role=Role.ACTIVATION)
 
-KINDS = (
+KINDS = declaring_dtypes((
     _pointwise("relu", "nn.ReLU", role=Role.ACTIVATION, calls=_torch_function("relu")),
     _pointwise("leaky_relu", "nn.LeakyReLU", role=Role.ACTIVATION, calls=("torch.nn.functional.leaky_relu",),
                negative_slope=Field(FLOAT32, 0.01)),
@@ -146,4 +148,7 @@ KINDS = (
               label=lambda args, inputs: f"dropout2d(p={args.p})", doc="torch.nn.Dropout2d", role=Role.DROPOUT),
     _softmax_kind("softmax", "nn.Softmax"),
     _softmax_kind("log_softmax", "nn.LogSoftmax"),
-)
+    # Most compute on floating-point numbers only (dropout too, in training); these clip integers as well,
+    # or give floating-point numbers from any.
+), {"relu": NUMERIC, "relu6": NUMERIC, "hardtanh": NUMERIC, "identity": SAME, "sigmoid": FLOAT_RESULT,
+    "tanh": FLOAT_RESULT}, default=FLOAT_LAYER)

@@ -1,13 +1,13 @@
 """Element-wise math (sqrt, exp, clamp, ...), selection by a mask (where, masked_fill) and triangles
 (tril, triu). The operators (`+ - * / ** > >= < <= == !=`) are in tensor_ops.
 
-Shapes carry no dtype: a comparison gives a boolean mask, and `where` and `masked_fill` take one; that
-their mask is boolean is the spec's responsibility (torch raises otherwise).
+A comparison gives a boolean mask, and `where` and `masked_fill` take one (their dtype declarations).
 """
 
 from __future__ import annotations
 
 from .. import codes
+from ..dtypes import BOOLS, FLOAT_RESULT, FLOATS, NUMERIC, ANY, DTypes, first_input, promote, with_scalar
 from ..kinds import LayerKind, Recognise
 from ..pysource import literal
 from ..schema import INT, Either, Field, Float, Nothing, Schema, format_value
@@ -18,8 +18,8 @@ from .axes import methods
 _NUMBER = Either((INT, Float()))
 
 
-def _unary(name: str, doc: str) -> LayerKind:
-    return LayerKind(name=name, schema=Schema({}), infer=lambda args, inputs: inputs[0], prefix=name,
+def _unary(name: str, doc: str, dtypes: DTypes = FLOAT_RESULT) -> LayerKind:
+    return LayerKind(name=name, schema=Schema({}), infer=lambda args, inputs: inputs[0], prefix=name, dtypes=dtypes,
                      functional=lambda args, names, inputs: f"torch.{name}({names[0]})",
                      label=lambda args, inputs: name, doc=doc, recognise=Recognise(methods(name)))
 
@@ -38,7 +38,7 @@ def _clamp_bounds(args) -> str:
 CLAMP = LayerKind(
     name="clamp", schema=Schema(dict(min=Field(Either((INT, Float(), Nothing())), None),
                                      max=Field(Either((INT, Float(), Nothing())), None))),
-    infer=_clamp_infer, prefix="clamp", positional=("min", "max"),
+    infer=_clamp_infer, prefix="clamp", positional=("min", "max"), dtypes=with_scalar("min", "max"),
     functional=lambda args, names, inputs: f"torch.clamp({names[0]}, {_clamp_bounds(args)})",
     label=lambda args, inputs: f"clamp({_clamp_bounds(args)})",
     doc="torch.clamp: min, max or both (a number each); min > max gives max everywhere, as torch",
@@ -52,14 +52,21 @@ def _where_infer(args, inputs):
 
 WHERE = LayerKind(
     name="where", schema=Schema({}), infer=_where_infer, prefix="where", inputs=3,
+    dtypes=DTypes((BOOLS, ANY, ANY), lambda args, inputs: promote(*inputs[1:])),
     functional=lambda args, names, inputs: f"torch.where({', '.join(names)})",
     label=lambda args, inputs: "where", doc="torch.where(condition, a, b): a where the boolean condition holds, else "
                                             "b; the three shapes broadcast",
     recognise=Recognise(("torch.where(condition, input, other)",)))
 
+def _fillable(args, count: int) -> tuple:
+    """An integer tensor cannot hold a value beyond int64 (torch: "value cannot be converted")."""
+    fits = not isinstance(args.value, float) or -2.0**63 <= args.value < 2.0**63
+    return (ANY if fits else FLOATS | BOOLS, BOOLS)
+
+
 MASKED_FILL = LayerKind(
     name="masked_fill", schema=Schema({"value": Field(_NUMBER)}), infer=lambda args, inputs: broadcast(*inputs),
-    prefix="fill", inputs=2, positional=("value",),
+    prefix="fill", inputs=2, positional=("value",), dtypes=DTypes(_fillable, first_input),
     functional=lambda args, names, inputs: f"{names[0]}.masked_fill({names[1]}, {literal(args.value)})",
     label=lambda args, inputs: f"masked_fill({format_value(args.value)})",
     doc="torch.Tensor.masked_fill(mask, value): `x -> masked_fill(mask, -1e9)`; the shapes broadcast",
@@ -87,7 +94,7 @@ KINDS = (
     _unary("rsqrt", "torch.rsqrt: 1 / sqrt(x)"),
     _unary("exp", "torch.exp"),
     _unary("log", "torch.log (natural logarithm)"),
-    _unary("abs", "torch.abs"),
+    _unary("abs", "torch.abs", NUMERIC),
     CLAMP,
     WHERE,
     MASKED_FILL,

@@ -5,11 +5,12 @@ from __future__ import annotations
 import math
 
 from .. import codes
+from ..dtypes import FLOAT_LAYER, FLOATING, NUMBERS, DTypes
 from ..kinds import Inferred, LayerKind
 from ..schema import POSITIVE, Bool, Either, Field, Float, Int, Schema, Tuple, format_value, optional
 from ..shapes import ShapeError, divides, fixed_size, format_shape, numel, require
 from ..sizes import at_least, compare, format_size
-from . import channels_of, least_rank
+from . import channels_of, declaring_dtypes, least_rank
 
 _NORM_FIELDS = dict(eps=Field(Float(gt=0), 1e-5), momentum=Field(optional(Float()), 0.1), affine=Field(Bool(), True),
                     track_running_stats=Field(Bool(), True))
@@ -171,5 +172,6 @@ LOCAL_RESPONSE_NORM = LayerKind(
         f", {k}={format_value(v)}" for k, v in args.changed("alpha", "beta", "k").items()) + ")",
     doc="torch.nn.LocalResponseNorm (AlexNet): each value divided by the activity of `size` neighbouring channels")
 
-KINDS = (*(_batchnorm_kind(d) for d in (1, 2, 3)), *(_instancenorm_kind(d) for d in (1, 2, 3)), LAYERNORM, GROUPNORM,
-         LOCAL_RESPONSE_NORM)
+KINDS = declaring_dtypes((*(_batchnorm_kind(d) for d in (1, 2, 3)), *(_instancenorm_kind(d) for d in (1, 2, 3)),
+                          LAYERNORM, GROUPNORM, LOCAL_RESPONSE_NORM),
+                         {"local_response_norm": DTypes(NUMBERS, FLOATING)}, default=FLOAT_LAYER)
