@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .. import codes
-from ..dtypes import FLOAT_LAYER, FLOAT_RESULT, NUMERIC, SAME
+from ..dtypes import ANY, FLOAT_LAYER, FLOAT_RESULT, FLOATS, NUMERIC, SAME, DTypes
 from ..kinds import LayerKind, Recognise, Role
 from ..schema import INT, POSITIVE, PROBABILITY, Choice, Field, Float, Schema, format_value
 from ..shapes import ShapeError, divides, fixed_size, format_shape, normalize_dim, require
@@ -117,6 +117,9 @@ PRELU = LayerKind(
     doc="torch.nn.PReLU: a learnt negative slope, shared (num_parameters=1) or one per channel (dim 1)",
     role=Role.ACTIVATION)
 
+# Dropout with p=0 returns its input, whatever it holds.
+_DROPOUT = DTypes(lambda args, count: (ANY if args.p == 0 else FLOATS,))
+
 KINDS = declaring_dtypes((
     _pointwise("relu", "nn.ReLU", role=Role.ACTIVATION, calls=_torch_function("relu")),
     _pointwise("leaky_relu", "nn.LeakyReLU", role=Role.ACTIVATION, calls=("torch.nn.functional.leaky_relu",),
@@ -148,7 +151,7 @@ KINDS = declaring_dtypes((
               label=lambda args, inputs: f"dropout2d(p={args.p})", doc="torch.nn.Dropout2d", role=Role.DROPOUT),
     _softmax_kind("softmax", "nn.Softmax"),
     _softmax_kind("log_softmax", "nn.LogSoftmax"),
-    # Most compute on floating-point numbers only (dropout too, in training); these clip integers as well,
-    # or give floating-point numbers from any.
+    # Most compute on floating-point numbers only; these clip integers as well, or give floating-point numbers
+    # from any; dropout scales by 1 / (1 - p) in training, which only a floating-point tensor holds.
 ), {"relu": NUMERIC, "relu6": NUMERIC, "hardtanh": NUMERIC, "identity": SAME, "sigmoid": FLOAT_RESULT,
-    "tanh": FLOAT_RESULT}, default=FLOAT_LAYER)
+    "tanh": FLOAT_RESULT, "dropout": _DROPOUT, "dropout2d": _DROPOUT}, default=FLOAT_LAYER)
