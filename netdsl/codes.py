@@ -1011,7 +1011,9 @@ E0426 = _code("E0426", "a tensor of a dtype the layer does not take", """
     activations, convolutions, linear layers and norms compute on floating-point numbers, an embedding
     looks up integer ids, `where` and `masked_fill` select by a boolean mask. `argmax`, `argmin` give
     integer indices, comparisons (`>`, `eq`, ...) boolean masks, `ones(..., dtype='int64')` what its dtype
-    says. A network's inputs may hold anything: the caller decides.
+    says. Floating-point numbers are those of the module's precision (float32): a tensor cast to float64,
+    float16 or bfloat16 goes only into layers that do not compute on it (shape ops, comparisons, `to`),
+    since a layer's float32 weights refuse it. A network's inputs may hold anything: the caller decides.
 
         y = x -> argmax(1) -> logsigmoid
 

@@ -1,9 +1,11 @@
 """Dtype classes: whether a tensor holds floating-point numbers, integers or booleans.
 
-netdsl checks the class, not the exact dtype (float16 and float32 are both floating): the class is what
-decides whether torch runs a layer at all (`logsigmoid` of argmin's integer indices raises). Each value
-carries one; a kind declares (`LayerKind.dtypes`) the classes its inputs may have and the class of its
-output. A network's inputs are `unknown`: the caller decides, and an unknown class satisfies every layer.
+netdsl checks the class, not the exact dtype: the class is what decides whether torch runs a layer at all
+(`logsigmoid` of argmin's integer indices raises). Floating-point tensors are of the module's precision
+(float32, or whatever `.double()` makes it) or of another one (`to('float64')`, `ones(dtype='float16')`),
+which a layer with float32 weights refuses ("mixed dtype"). Each value carries a class; a kind declares
+(`LayerKind.dtypes`) the classes its inputs may have and the class of its output. A network's inputs are
+`unknown`: the caller decides, and an unknown class satisfies every layer.
 """
 
 from __future__ import annotations
@@ -16,25 +18,29 @@ from typing import Any
 
 class DType(enum.Enum):
     FLOATING = "floating"
+    OTHER_FLOAT = "floating, another precision"   # float64, float16 or bfloat16 where the module is float32
     INTEGER = "integer"
     BOOL = "bool"
     UNKNOWN = "unknown"
 
     def describe(self) -> str:
         """How messages name a tensor of the class: "an integer tensor"."""
-        return {DType.FLOATING: "a floating-point tensor", DType.INTEGER: "an integer tensor",
+        return {DType.FLOATING: "a floating-point tensor",
+                DType.OTHER_FLOAT: "a tensor of another floating-point precision (float64, float16, bfloat16)",
+                DType.INTEGER: "an integer tensor",
                 DType.BOOL: "a boolean tensor", DType.UNKNOWN: "a tensor"}[self]
 
 
-FLOATING, INTEGER, BOOL, UNKNOWN = DType.FLOATING, DType.INTEGER, DType.BOOL, DType.UNKNOWN
-ANY = frozenset({FLOATING, INTEGER, BOOL})
+FLOATING, OTHER_FLOAT, INTEGER, BOOL, UNKNOWN = (DType.FLOATING, DType.OTHER_FLOAT, DType.INTEGER, DType.BOOL,
+                                                 DType.UNKNOWN)
+ANY = frozenset({FLOATING, OTHER_FLOAT, INTEGER, BOOL})
 NUMBERS = frozenset({FLOATING, INTEGER})
 FLOATS = frozenset({FLOATING})
 INTEGERS = frozenset({INTEGER})
 BOOLS = frozenset({BOOL})
 
 # A dtype argument's value (ones(..., dtype='int64'), to('bool')) → its class.
-NAMED = {"float32": FLOATING, "float64": FLOATING, "float16": FLOATING, "bfloat16": FLOATING,
+NAMED = {"float32": FLOATING, "float64": OTHER_FLOAT, "float16": OTHER_FLOAT, "bfloat16": OTHER_FLOAT,
          "int64": INTEGER, "int32": INTEGER, "bool": BOOL}
 # The cast a fix suggests to reach a class (the `to` kind's argument).
 CAST = {FLOATING: "float32", INTEGER: "int64", BOOL: "bool"}
@@ -42,7 +48,11 @@ CAST = {FLOATING: "float32", INTEGER: "int64", BOOL: "bool"}
 
 def promote(*dtypes: DType) -> DType:
     """The class torch's type promotion gives to an operation on tensors of these classes: the highest of
-    bool < integer < floating. A floating operand makes the result floating whatever the unknown ones are."""
+    bool < integer < floating. A floating operand makes the result floating whatever the unknown ones are;
+    one of another precision makes it that (float32 + float64 is float64; float32 + float16 is float32, but
+    taking it as another precision only makes netdsl stricter)."""
+    if OTHER_FLOAT in dtypes:
+        return OTHER_FLOAT
     if FLOATING in dtypes:
         return FLOATING
     if UNKNOWN in dtypes or not dtypes:
@@ -90,18 +100,24 @@ def requirement(accepted: frozenset[DType]) -> str:
     """How a message names what a layer takes: "a floating-point tensor", "an integer or boolean tensor"."""
     names = [name for dtype, name in ((FLOATING, "floating-point"), (INTEGER, "integer"), (BOOL, "boolean"))
              if dtype in accepted]
+    own = FLOATING in accepted and OTHER_FLOAT not in accepted
+    if own:
+        names[0] = "float32"
     article = "an" if names[0][0] in "aeiou" else "a"
-    return f"{article} {' or '.join(names)} tensor"
+    return f"{article} {' or '.join(names)} tensor" + (" (the module's precision)" if own else "")
 
 
 # ---------------------------------------------------------------- declarations the families share
 
+# Kinds that compute on floating-point numbers take those of the module's precision only: layers with
+# weights must (torch: "mixed dtype"), and for the others netdsl is stricter than torch rather than follow
+# each kernel's support for float16 on each device.
 SAME = DTypes()                                   # any input, output as the inputs (relu, reshape, cat)
 FLOAT_LAYER = DTypes(FLOATS, FLOATING)            # weights or floating-point math only (conv, norms, softmax)
-FLOAT_RESULT = DTypes(ANY, FLOATING)              # any number in, floating out (sqrt, sigmoid, true division)
+FLOAT_RESULT = DTypes(NUMBERS | {BOOL}, FLOATING)  # any number in, floating out (sqrt, sigmoid, true division)
 NUMERIC = DTypes(NUMBERS)                         # no booleans (abs, pooling by max over integers)
 COMPARISON = DTypes(ANY, BOOL)                    # gt, eq, ...: a boolean mask
-INDICES = DTypes(ANY, INTEGER)                    # argmax, argmin
+INDICES = DTypes(NUMBERS, INTEGER)                # argmax, argmin (torch: "does not support bool input")
 
 
 def with_scalar(*fields: str, accepts: frozenset[DType] = ANY) -> DTypes:

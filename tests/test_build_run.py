@@ -18,6 +18,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = int(os.environ.get("NETDSL_BUILD_RUN_SPECS", "300"))
 SEED = int(os.environ.get("NETDSL_BUILD_RUN_SEED", "0"))
@@ -52,3 +54,21 @@ def test_a_crash_or_a_hang_in_a_worker_is_a_reported_failure(tmp_path):
     assert failed[2]["outcome"] == "crash" and "SIGSEGV" in failed[2]["detail"]
     assert failed[5]["outcome"] == "hang"
     assert sum(report["outcomes"].values()) == 8  # the other specs still ran, in fresh workers
+
+
+# Specs the generator found failing, fixed, and kept here: each goes through what the runner does to a
+# generated spec (check, every output, build and run on meta and the CPU) and must come out "ok".
+FOUND = [
+    # squeeze(-1) of a 0-D tensor was an IndexError in `check` (torch accepts dim -1 or 0 and squeezes nothing)
+    "network Net() {\n    input x: [2, 3]\n    output x -> sum -> squeeze(-1)\n}\n",
+    # argmin's integer indices into logsigmoid were accepted and failed in torch; now E0426, and with the cast, ok
+    "network Net() {\n    input x: [2, 3]\n    output x -> argmin(1) -> to('float32') -> logsigmoid\n}\n",
+]
+
+
+@pytest.mark.parametrize("text", FOUND)
+def test_specs_the_generator_found_check_build_and_run(text):
+    from build_run import check_one
+    from spec_generator import GeneratedSpec
+    outcome = check_one(0, GeneratedSpec(text, text))
+    assert outcome["outcome"] == "ok", outcome

@@ -4,7 +4,7 @@ argmax/argmin (the indices)."""
 from __future__ import annotations
 
 from .. import codes
-from ..dtypes import COUNTING, FLOAT_LAYER, FLOAT_RESULT, INTEGER, NUMBERS, DTypes
+from ..dtypes import COUNTING, FLOAT_LAYER, FLOAT_RESULT, INDICES
 from ..kinds import LayerKind, Recognise
 from ..pysource import literal
 from ..schema import INT, Bool, Either, Field, Float, Nothing, Schema, Tuple, format_value
@@ -105,4 +105,4 @@ KINDS = declaring_dtypes((
     # max/min keep the input's class; mean, std and var need floating-point numbers (torch: "could not infer
     # output dtype"), logsumexp gives them from any; sum and prod count booleans as integers.
 ), {"mean": FLOAT_LAYER, "std": FLOAT_LAYER, "var": FLOAT_LAYER, "logsumexp": FLOAT_RESULT, "sum": COUNTING,
-    "prod": COUNTING, "argmax": DTypes(NUMBERS, INTEGER), "argmin": DTypes(NUMBERS, INTEGER)})
+    "prod": COUNTING, "argmax": INDICES, "argmin": INDICES})
