@@ -146,6 +146,8 @@ class _Checker:
         self.diagnostics = diagnostics
         self.origins: dict[str, tuple] = {}   # a block's inputs: where the caller's tensors came from (source())
         self.counting = counting   # parameters and MACs: not for a block's recipe, whose sizes are symbols
+        # An unpacking (`a, b = x -> chunk(2)`) is a node per piece, failing alike: its error is said once.
+        self.reported: set[tuple] = set()
 
     def graph(self, graph: Graph, input_shapes: dict[str, Shape | None], binding: dict[str, object],
               context: tuple[Note, ...], arguments: dict | None = None,
@@ -210,12 +212,14 @@ class _Checker:
         if node.learnable is not None:
             return self.learnable(node, binding, context)
         kind = registry.lookup(node.kind)
+        if node.reading is not None and binding:   # in a block: its reading with this call's values
+            node = replace(node, reading=replace(node.reading, args=_bind_args(node.reading.args, binding)))
         if node.args is None:
             if node.reading is not None:
                 self.pytorch_order(kind, node, inputs, context)
             return LayerResult(node, inputs, None, error="invalid arguments" if node.reading else None)
         try:
-            args = self.bound_args(kind, node, binding, context)
+            args = self.bound_args(kind, node, inputs, binding, context)
             if args is None:
                 return LayerResult(node, inputs, None, error="invalid arguments")
             args, shape = infer_layer(kind, args, inputs)
@@ -347,15 +351,23 @@ class _Checker:
         self.diagnostics.error(codes.E0329, message + problem, node.span, notes=context, help=f"write `{meant}`",
                                fixes=fixes)
 
-    def bound_args(self, kind: LayerKind, node: Node, binding: dict[str, object],
+    def bound_args(self, kind: LayerKind, node: Node, inputs: tuple[Shape, ...], binding: dict[str, object],
                    context: tuple[Note, ...]) -> Args | None:
-        """The node's arguments with the block's symbols bound, validated again when that changed them."""
+        """The node's arguments with the block's symbols bound, validated again when that changed them
+        (invalid ones may be a PyTorch habit that only this call's values show, E0329)."""
         args = _bind_args(node.args, binding)
         if args is node.args:
             return args
         try:
             return kind.schema.validate({n: v for n, v in args.values.items() if n in args.schema.fields})
         except SchemaError as error:
+            habit = pytorch_habit(kind, node, inputs) if node.reading is not None else None
+            if habit is not None:
+                message, meant, fixes = habit
+                name, problem = error.errors[0]
+                self.diagnostics.error(codes.E0329, f"{message} (`{kind.name}` argument `{name}` {problem.message})",
+                                       node.span, notes=context, help=f"write `{meant}`", fixes=fixes)
+                return None
             for name, problem in error.errors:
                 written = format_size(node.args.values[name]) if not isinstance(node.args.values[name], tuple) \
                     else str(node.args.values[name])
@@ -444,6 +456,10 @@ class _Checker:
             notes.append(self.origin(name, shapes, graph, merge))
         fixes = inferred_argument(span, error.arg, error.inferred, bool(context)) \
             if error.inferred is not None and error.arg in node.arg_spans else ()
+        said = (error.code, span, error.message, node.inputs, tuple(note.span for note in context))
+        if said in self.reported:
+            return
+        self.reported.add(said)
         self.diagnostics.error(error.code, error.message, span, notes=(*notes, *context), help=error.help,
                                fixes=fixes)
 

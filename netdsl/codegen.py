@@ -82,9 +82,24 @@ def _variables(checked: CheckedGraph, live: list[LayerResult], namespace: Namesp
             group[value] = fresh[value] = f"<out{len(fresh)}>"
     identifiers = {g: namespace.create(g) for g in dict.fromkeys(group[i.name] for i in checked.graph.inputs)}
     made_groups = dict.fromkeys(group[value] for _, value in made)
-    for g in sorted(made_groups, key=lambda g: g.startswith("<out")):   # the user's names before `out`s
-        if g not in identifiers:
-            identifiers[g] = namespace.create("out" if g.startswith("<out") else g)
+    for g in made_groups:   # the user's names before `out`s
+        if g not in identifiers and not g.startswith("<out"):
+            identifiers[g] = namespace.create(g)
+    # An `out` variable is reused once its value is dead (read for the last time by the statement that
+    # assigns the new one, at the latest), as a person writes `out = h + out`, not `out_2 = h + out_1`.
+    position = {node.name: i for i, node in enumerate(nodes)}
+    born: dict[str, int] = {}
+    dies: dict[str, int] = {}
+    for node, value in made:
+        g = group[value]
+        born.setdefault(g, position[node.name])
+        end = len(nodes) if value == checked.graph.output else position[last_use.get(value, node.name)]
+        dies[g] = max(dies.get(g, 0), end)
+    outs: dict[str, int] = {}   # `out` identifier → when its current value dies
+    for g in made_groups:
+        if g.startswith("<out"):
+            identifier = next((i for i, end in outs.items() if end <= born[g]), None) or namespace.create("out")
+            identifiers[g], outs[identifier] = identifier, dies[g]
     return {value: identifiers[g] for value, g in group.items() if g in identifiers}
 
 

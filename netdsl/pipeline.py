@@ -104,6 +104,14 @@ def _analyze(source: SourceFile, network: str | None, overrides: dict[str, objec
         analysis.accepted[name] = accepted
         report_accepted(checked, accepted, diagnostics)
         clean = not any(d.severity is Severity.ERROR for d in diagnostics.items[before:])
+        if sizes and not fixed and not clean and rejected_sizes(checked, accepted, sizes, Diagnostics()) is not None:
+            # The symbols fail on their own (a linear layer after `flatten` needs fixed sizes): what the user
+            # asked about is the network at the sizes given, so that is what is checked and reported.
+            checked, _, scratch = _errors_at(program, name, given, sizes)
+            diagnostics.items[before:] = scratch.items
+            del analysis.accepted[name]   # the symbolic network's, which fails
+            analysis.networks.append(checked)
+            continue
         for part in accepted.declared if clean else ():
             if part.counterexample and not set(part.counterexample) & set(sizes):
                 errors = _errors_at(program, name, given, part.counterexample)[1]

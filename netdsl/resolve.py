@@ -41,6 +41,7 @@ class _Name:
     span: Span
     used: bool = False
     noun: str = "tensor"   # for a tensor: "tensor", or "parameter" / "buffer" for a declared one
+    unpacked: bool = False  # one of several names an unpacking binds: `_` can take its place
 
 
 class _Resolver:
@@ -68,7 +69,11 @@ class _Resolver:
                                    self.definition.name.span,
                                    help="end a chain with `-> output`, or add `output <tensor>`")
         for name, entry in self.names.items():
-            if entry.role == "tensor" and not entry.used:
+            if entry.role == "tensor" and not entry.used and entry.unpacked:
+                self.diagnostics.warning(codes.W0101, f"{entry.noun} `{name}` is never used", entry.span,
+                                         help="use it, or write `_` in its place",
+                                         fixes=(Fix(f"replace `{name}` with `_`", (Edit(entry.span, "_"),)),))
+            elif entry.role == "tensor" and not entry.used:
                 self.diagnostics.warning(codes.W0101, f"{entry.noun} `{name}` is never used", entry.span,
                                          help=f"use it, or remove the statement that defines `{name}`")
         return self.result
@@ -158,7 +163,8 @@ class _Resolver:
         elif isinstance(statement, ast.Unpack):
             self.expression(statement.value)
             for target in statement.bound:
-                self.define(target)
+                if self.define(target):
+                    self.names[target.name].unpacked = True
         elif isinstance(statement, ast.OutputStmt):
             self.expression(statement.value)
             self.output(statement.span)

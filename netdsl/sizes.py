@@ -688,8 +688,35 @@ def format_size(value, names: dict[str, str] | None = None) -> str:
         return str(value)
     if isinstance(value, int):
         return str(value)
-    return min((_format_sum(_with_modulo(terms), names) for terms in _spellings(list(value.terms))),
-               key=len)
+    spellings = [_format_sum(_with_modulo(terms), names) for terms in _spellings(list(value.terms))]
+    factored = _factored(value, names)
+    return min(spellings + ([factored] if factored else []), key=len)
+
+
+def _factored(value: Size, names) -> str | None:
+    """c·(x₁ + k₁)·(x₂ + k₂)… when the value is that product of atoms plus constants, as a flattened
+    feature map's size is: `32*((H - 6)//4)*((W - 6)//4)` reads better than its expansion."""
+    terms = dict(value.terms)
+    degree = {m: sum(power for _, power in m) for m in terms}
+    top = max(terms, key=degree.get)
+    if len(top) < 2 or any(power != 1 for _, power in top) or list(degree.values()).count(degree[top]) > 1:
+        return None
+    scale, factors = terms[top], []
+    for i, (atom, _) in enumerate(top):
+        offset, remainder = divmod(terms.get(top[:i] + top[i + 1:], 0), scale)
+        if remainder:
+            return None
+        factors.append(Size(((((atom, 1),), 1),)) + offset)
+    product = scale
+    for factor in factors:
+        product = product * factor
+    if product != value:
+        return None
+    texts = [format_size(f, names) for f in factors]
+    texts = [t if isinstance(f, Size) and len(f.terms) == 1 and not _is_product(f) and "//" not in t
+             and "%" not in t else f"({t})" for f, t in zip(factors, texts)]
+    sign, scale = ("-" if scale < 0 else ""), abs(scale)
+    return sign + (" * " if names is not None else "*").join(([str(scale)] if scale != 1 else []) + texts)
 
 
 def _spellings(terms: list) -> list[list]:

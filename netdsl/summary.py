@@ -46,12 +46,16 @@ def output_text(shape: Shape | None, results: tuple[tuple[str, Shape | None], ..
     return "; ".join(f"{name} {format_shape(s)}" for name, s in results) if results else format_shape(shape)
 
 
+def initial_value(layer: LayerResult) -> str:
+    """How a parameter or buffer is filled, as the spec writes it: "normal(std=0.02)", "ones -> tril"."""
+    return " -> ".join([INITIALIZERS[layer.node.learnable.init].describe(layer.node.args),
+                        *(describe(stage) for stage in (layer.init.layers if layer.init else ()))])
+
+
 def describe(layer: LayerResult) -> str:
     node = layer.node
     if node.learnable is not None:   # "parameter [64, 10] = normal(std=0.02)", "buffer [8, 8] = ones -> tril"
-        made = " -> ".join([INITIALIZERS[node.learnable.init].describe(node.args),
-                            *(describe(stage) for stage in (layer.init.layers if layer.init else ()))])
-        return f"{node.kind} {format_shape(layer.shape or node.learnable.shape)} = {made}"
+        return f"{node.kind} {format_shape(layer.shape or node.learnable.shape)} = {initial_value(layer)}"
     if node.block is not None:   # the parameters as this call bound them
         args = ", ".join(f"{k}={format_value(v)}" for k, v in (layer.args or node.args).items())
         text = f"{node.kind}({args})"

@@ -92,6 +92,26 @@ def test_names_that_python_reserves_are_renamed(tmp_path):
     assert namespace["print_1"]()(torch.randn(3, 4)).shape == (3, 2)
 
 
+def test_a_dead_out_variable_is_reused():
+    source = _generate("""
+        network Pre(d: int = 8) {
+            input x: [N, d]
+            h = x + (x -> layernorm -> linear(d))
+            output h + (h -> layernorm -> linear(4 * d) -> gelu -> linear(d))
+        }""")
+    forward = source[source.index("def forward"):].splitlines()[1:]
+    assert [line.split(" = ")[0].strip() for line in forward[:-1]] == ["out", "out", "h", *["out"] * 5]
+    assert forward[-2].strip().startswith("out = h + out") and forward[-1].strip() == "return out"
+    namespace: dict = {}
+    exec(compile(source, "pre.py", "exec"), namespace)  # the test runs the generated source, not spec text
+    import torch
+    module = namespace["Pre"]()
+    x = torch.randn(3, 8)
+    h = x + module.fc1(module.ln1(x))
+    expected = h + module.fc3(torch.nn.functional.gelu(module.fc2(module.ln2(h))))
+    assert torch.equal(module(x), expected)
+
+
 def test_long_lines_are_laid_out_as_ruff_formats_them(tmp_path):
     # Layouts covered: a call split at its parentheses (arguments on one line, or one per line), and a
     # right-hand side parenthesized whole. Names long enough to need nested splits are not supported.

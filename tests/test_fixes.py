@@ -37,6 +37,8 @@ def fixes_of(text: str) -> list[tuple[str, str, str]]:
      "x -> conv2d(4, 3) -> relu -> output"),
     ("y = x -> conv2d(4, 3)\n    relu -> output", "E0114", "insert `->` before `relu`",
      "y = x -> conv2d(4, 3)\n    -> relu -> output"),
+    ("a, b = x -> chunk(2, dim=2)\n    a -> output", "W0101", "replace `b` with `_`",
+     "a, _ = x -> chunk(2, dim=2)\n    a -> output"),
 ])
 def test_a_fix_is_offered_and_its_result_checks(body, code, message, fixed):
     offered = {(c, m): after for c, m, after in fixes_of(NET.format(body=body))}

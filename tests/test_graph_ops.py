@@ -105,3 +105,15 @@ def test_chunk_without_index_asks_for_unpacking():
     (error,) = analysis.diagnostics.sorted()
     assert error.message == "`chunk` returns 3 tensors ([2, 3], [2, 3], [2, 3])"
     assert error.help.startswith("unpack them: `a, b, c = x -> chunk(...)`")
+
+
+@pytest.mark.parametrize("names, size, pieces", [("a, b", 1, "1 tensor ([2, 1])"),
+                                                 ("a, b, c", 4, "2 tensors ([2, 2], [2, 2])")])
+def test_unpacking_the_wrong_number_of_pieces_is_one_error(names, size, pieces):
+    import torch
+    assert len(torch.chunk(torch.zeros(2, size), 2, dim=-1)) == int(pieces[0])   # as many as torch gives
+    analysis = netdsl.check_text(f"network T() {{ input x: [2, {size}]\n    {names} = x -> chunk(2, dim=-1)\n"
+                                 "    output a\n}")
+    (error,) = analysis.diagnostics.sorted()
+    assert error.code == "E0318"
+    assert error.message == f"{len(names.split(', '))} names are unpacked, but `chunk` of [2, {size}] gives {pieces}"

@@ -120,7 +120,7 @@ def test_hover_on_parameters_and_definition_of_a_reused_label(client, work):
     assert open_document(client, uri, text) == []
     value = client.request("textDocument/hover", {"textDocument": {"uri": uri},
                                                   "position": position(text, "pos ->")})["contents"]["value"]
-    assert "**pos**: tensor\n`[16, 64]` `parameter [16, 64] = trunc_normal(std=0.02)`" in value
+    assert "**pos**: tensor\n`[16, 64]` parameter = `trunc_normal(std=0.02)`" in value
     reused = position(text, "encoder -> norm")
     [label] = client.request("textDocument/definition", {"textDocument": {"uri": uri}, "position": reused})
     assert label["range"]["start"] == position(text, "encoder: Encoder")
@@ -177,6 +177,18 @@ def test_document_symbols_outline_networks_blocks_and_tensors(client, work):
     assert unet["kind"] == 5  # Class
     names = [c["name"] for c in unet["children"]]
     assert names[:3] == ["in_channels", "classes", "x"] and {"e1", "e2", "e3", "bottom", "d1"} <= set(names)
+
+
+def test_document_symbols_list_named_layers_and_named_repeats(client, work):
+    uri = uri_of(work, "specs/named_repeat.net")
+    text = ("block B(c: int) {\n    input x: [N, c]\n    output x -> linear(c) -> relu\n}\n\n"
+            "network Net() {\n    input x: [N, 8]\n    x -> stem: linear(8) -> blocks: B(8) * 2 -> output\n}\n")
+    assert open_document(client, uri, text) == []
+    symbols = client.request("textDocument/documentSymbol", {"textDocument": {"uri": uri}})
+    net = next(s for s in symbols if s["name"] == "Net")
+    children = {c["name"]: c for c in net["children"]}
+    assert {"x", "stem", "blocks"} <= set(children)
+    assert children["blocks"]["selectionRange"]["start"] == position(text, "blocks:")
 
 
 def test_completion_of_layers_blocks_arguments_and_tensors(client, work):

@@ -42,3 +42,17 @@ def test_the_fix_drops_the_inferred_size():
     [fix] = diagnostic.fixes
     [edit] = fix.edits
     assert (edit.span.text, edit.replacement) == ("1024, ", "") and diagnostic.help == "write `linear(10)`"
+
+
+@pytest.mark.parametrize("call, meant", [
+    ("multihead_attention(E, heads, batch_first=true)", "multihead_attention(heads, batch_first=true)"),
+    ("linear(E, E, true)", "linear(E, true)"),   # bias=E (64) fails validation only with the call's values
+    ("conv1d(E, 2 * E, 3)", "conv1d(2 * E, 3)"),  # kernel 128 > 10 fails only in the shape rule
+])
+def test_pytorch_order_in_a_block_is_judged_with_the_call_values(call, meant):
+    layer = call.replace("conv1d", "transpose(1, 2) -> conv1d") if call.startswith("conv1d") else call
+    analysis = netdsl.check_text(f"block B(heads: int) {{\n    input x: [N, L, E]\n    output x -> {layer}\n}}\n"
+                                 "network A() {\n    input x: [N, 10, 64]\n    x -> B(4) -> output\n}\n")
+    [error] = analysis.diagnostics.items
+    assert error.code == "E0329" and f"write `{meant}`" == error.help, error
+    assert "in PyTorch's argument order, but netdsl infers" in error.message

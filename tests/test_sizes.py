@@ -104,6 +104,10 @@ def test_sizes_print_in_python_notation_with_correct_precedence():
     assert format_size(H % 2) == "H % 2" and format_size(3 * (H % 2)) == "3*(H % 2)"
     assert format_size(C * H * W + H * W) == "C*H*W + H*W"
     assert format_size(N * L * 64) == "64*L*N"
+    flattened = 32 * (((H - 2) // 2 - 2) // 2) * (((W - 2) // 2 - 2) // 2)   # two conv3 + pool2 stages
+    assert format_size(flattened) == "32*((H + 2)//4 - 2)*((W + 2)//4 - 2)"   # not its 4-term expansion
+    assert format_size(-3 * (H + 1) * (W + 2)) == "-3*(H + 1)*(W + 2)"
+    assert format_size((H + 1) * (W + 2), {"H": "h", "W": "w"}) == "(h + 1) * (w + 2)"
 
 
 def test_strings_never_become_symbols():
@@ -129,6 +133,7 @@ def _expressions(depth: int = 3):
             st.tuples(children, children).map(lambda p: p[0] + p[1]),
             st.tuples(children, children).map(lambda p: p[0] - p[1]),
             st.tuples(children, st.integers(-3, 4)).map(lambda p: p[0] * p[1]),
+            st.tuples(children, children).map(lambda p: p[0] * p[1]),
             st.tuples(children, st.integers(1, 6)).map(lambda p: p[0] // p[1]),
             st.tuples(children, st.integers(1, 6)).map(lambda p: p[0] % p[1]),
         )

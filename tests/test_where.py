@@ -129,6 +129,22 @@ def test_an_equality_fixes_the_size_as_input_does(tmp_path):
     assert "does not hold for H = 30 (`--input`)" in mismatch.diagnostics.items[0].message
 
 
+def test_input_sizes_check_a_network_whose_symbols_alone_fail(capsys, tmp_path):
+    spec = tmp_path / "flat.net"   # `linear` after `flatten` needs H and W fixed: --input fixes them
+    spec.write_text("network Net() {\n    input x: [N, 3, H, W]\n"
+                    "    x -> conv2d(8, 3) -> maxpool2d(2) -> flatten -> linear(10) -> output\n}\n")
+    assert [d.code for d in netdsl.check_file(spec).diagnostics.items] == ["E0405"]
+    for h, w in ((32, 32), (33, 20)):
+        code, out, err = run_cli(capsys, "check", str(spec), "--input", f"H={h},W={w}")
+        assert (code, err) == (0, ""), err
+        model = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3), torch.nn.MaxPool2d(2), torch.nn.Flatten(),
+                                    torch.nn.LazyLinear(10))
+        model(torch.zeros(1, 3, h, w))
+        assert out == f"ok: 1 network, {sum(p.numel() for p in model.parameters()):,} parameters\n"
+    code, out, err = run_cli(capsys, "check", str(spec), "--input", "H=3,W=8")   # the error at those sizes
+    assert code == 1 and "error[E0406]" in err and "[N, 8, 1, 6]" in err
+
+
 def test_a_block_clause_is_a_requirement_on_the_caller(tmp_path):
     spec = tmp_path / "halve.net"
     block = ("block Halve(out: int) {\n    input x: [N, C, H, W] where H % 2 == 0\n"

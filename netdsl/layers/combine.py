@@ -156,19 +156,23 @@ def _pieces_infer(name: str, pieces, keeps_dim: bool):
                              f"{MAX_PIECES:,} netdsl allows (torch creates every one of them)", code=codes.E0412,
                              help="split into fewer, larger pieces")
         if args.index is None:
-            raise ShapeError(f"`{name}` returns {count:,} tensors {listing(shape, dim, count, size_of)}",
+            raise ShapeError(f"`{name}` returns {_tensors(count)} {listing(shape, dim, count, size_of)}",
                              code=codes.E0415, help=f"unpack them: `{', '.join('abcdefgh'[:min(count, 8)])}"
                              f"{', ...' if count > 8 else ''} = x -> {name}(...)`, or take one with index=")
         if args.outputs is not None and args.outputs != count:
             raise ShapeError(f"{args.outputs} names are unpacked, but `{name}` of {format_shape(shape)} gives "
-                             f"{count:,} tensors {listing(shape, dim, count, size_of)}", code=codes.E0318,
+                             f"{_tensors(count)} {listing(shape, dim, count, size_of)}", code=codes.E0318,
                              help=f"unpack {count:,} names, or change the `{name}` arguments to give "
                              f"{args.outputs} pieces")
         if not -count <= args.index < count:
-            raise ShapeError(f"index {args.index} is out of range: `{name}` gives {count:,} tensors", arg="index",
+            raise ShapeError(f"index {args.index} is out of range: `{name}` gives {_tensors(count)}", arg="index",
                              code=codes.E0414)
         return piece(shape, dim, size_of(args.index % count))
     return infer
+
+
+def _tensors(count: int) -> str:
+    return f"{count:,} tensor{'' if count == 1 else 's'}"
 
 
 def _unpack(name: str):

@@ -125,7 +125,7 @@ class Index:
                 for target in node.targets:
                     local[target.name] = Symbol("loop", target.name, target.span, owner)
                     self._add(target.span, local[target.name])
-            if isinstance(node, ast.Call) and node.label is not None:   # `enc: Encoder(64)`, used again as `enc`
+            if isinstance(node, (ast.Call, ast.Repeat)) and node.label is not None:   # `enc: Encoder(64)`, `blocks: B() * 2`
                 self._bind(node.label, "layer", local, owner)
             elif isinstance(node, ast.Call) and node.func.name in local and local[node.func.name].kind == "layer":
                 self._add(node.func.span, local[node.func.name])

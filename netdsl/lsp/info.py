@@ -13,7 +13,7 @@ from ..pipeline import Analysis
 from ..schema import format_value
 from ..shapes import format_dim, format_shape
 from ..source import Span
-from ..summary import describe, named_results, output_text
+from ..summary import describe, initial_value, named_results, output_text
 from .index import Index, Symbol
 from .markdown import code, fenced, text
 
@@ -158,7 +158,8 @@ def tensor_shapes(analysis: Analysis, symbol: Symbol) -> list[tuple[str, str]]:
             layer, value, shape = made
             result = layer.node.result_of(value)
             made_by = f"{text(result) + ' ' if result else ''}from {code(layer.node.kind)} ({code(layer.node.name)}) " \
-                f"at {layer.node.span.short()}" if layer.node.learnable is None else code(describe(layer))
+                f"at {layer.node.span.short()}" if layer.node.learnable is None \
+                else f"{text(layer.node.kind)} = {code(initial_value(layer))}"
             found.append((format_shape(shape) if shape is not None else "unknown", made_by + (f" {where}" if where else "")))
     return found
 
