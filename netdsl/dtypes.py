@@ -11,6 +11,7 @@ which a layer with float32 weights refuses ("mixed dtype"). Each value carries a
 from __future__ import annotations
 
 import enum
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -103,8 +104,9 @@ def requirement(accepted: frozenset[DType]) -> str:
     own = FLOATING in accepted and OTHER_FLOAT not in accepted
     if own:
         names[0] = "float32"
-    article = "an" if names[0][0] in "aeiou" else "a"
-    return f"{article} {' or '.join(names)} tensor" + (" (the module's precision)" if own else "")
+    listed = " or ".join(names) if len(names) < 3 else f"{', '.join(names[:-1])} or {names[-1]}"
+    article = "an" if listed[0] in "aeiou" else "a"
+    return f"{article} {listed} tensor" + (" (the module's precision)" if own and len(names) == 1 else "")
 
 
 # ---------------------------------------------------------------- declarations the families share
@@ -135,6 +137,22 @@ def from_argument(field: str, default: Rule) -> DTypes:
         named = getattr(args, field, None)
         return NAMED[named] if named is not None else default(args, inputs)
     return DTypes(ANY, output)
+
+
+def holding(value: Any, promoted: bool = False) -> frozenset[DType]:
+    """The classes of tensor torch converts a Python number to (masked_fill's value, a pad value, clamp's
+    bounds; float32's range is the schema's, netdsl.schema.FLOAT32): an integer tensor holds a finite number
+    in int64's range, float16 (another precision) one up to 65,504 or an infinity. `promoted`: the operation
+    promotes an integer or boolean tensor to float32 first (clamp), so those take any."""
+    if value is None or isinstance(value, bool):
+        return ANY
+    number = float(value)
+    held = {FLOATING, BOOL}
+    if promoted or math.isfinite(number) and -2.0**63 <= number < 2.0**63:
+        held.add(INTEGER)
+    if not math.isfinite(number) or abs(number) <= 65504.0:
+        held.add(OTHER_FLOAT)
+    return frozenset(held)
 
 
 def first_input(args, inputs: tuple[DType, ...]) -> DType:

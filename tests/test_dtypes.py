@@ -160,6 +160,15 @@ def test_a_float_only_layer_after_integer_indices_is_an_error_at_the_layer_namin
     # found by the build-and-run generator: float64 into batchnorm's float32 weights ("mixed dtype")
     ("    output x -> to('float64') -> batchnorm1d(5, track_running_stats=false)", "E0426"),
     ("    output x -> to('float64') -> tril -> transpose(0, 1) -> to('float32') -> linear(2)", None),
+    # found by the generator: a number torch converts to the tensor's dtype must fit it ("cannot be converted")
+    ("    output x -> constantpad1d(1, 1e300)", "E0314"),                         # beyond float32
+    ("    output x -> constantpad1d(1, -1e999)", None),                           # -inf is a float32
+    ("    m = x -> gt(0.0)\n    output x -> masked_fill(m, -1e999)", None),
+    ("    output x -> argmax(1) -> constantpad1d(1, -1e999)", "E0426"),            # no integer holds -inf
+    ("    output x -> argmax(1) -> to('float16') -> clamp(max=1e10)", "E0426"),    # nor a float16 1e10
+    ("    output x -> argmax(1) -> clamp(max=1e10)", None),                         # promoted to float32
+    ("    output x -> clamp(min=1e300)", "E0314"),
+    ("    output x -> celu(1e300)", "E0314"),
     ("    i = x -> argmax(1)\n    h = i * 0.5\n    output h -> softmax(0)", None),   # promoted by the number
 ])
 def test_the_checker_follows_the_declarations(body, code):

@@ -5,13 +5,12 @@ from __future__ import annotations
 from .. import codes
 from ..dtypes import ANY, FLOAT_LAYER, FLOAT_RESULT, FLOATS, NUMERIC, SAME, DTypes
 from ..kinds import LayerKind, Recognise, Role
-from ..schema import INT, POSITIVE, PROBABILITY, Choice, Field, Float, Schema, format_value
+# Activations convert their constants to the input's dtype (float32): schema.FLOAT32.
+from ..schema import FLOAT32, FLOAT32_OR_INFINITE, INT, POSITIVE, PROBABILITY, Choice, Field, Schema, format_value
 from ..shapes import ShapeError, divides, fixed_size, format_shape, normalize_dim, require
 from ..sizes import compare, format_size
 from . import declaring_dtypes
 
-# ELU and LeakyReLU convert their scalar to the input's dtype (float32), which torch refuses past this.
-FLOAT32 = Float(ge=-3.4028234663852886e38, le=3.4028234663852886e38)
 
 
 def _same_shape(args, inputs):
@@ -109,7 +108,7 @@ def _prelu_infer(args, inputs):
 
 
 PRELU = LayerKind(
-    name="prelu", schema=Schema(dict(num_parameters=Field(POSITIVE, 1), init=Field(Float(), 0.25))),
+    name="prelu", schema=Schema(dict(num_parameters=Field(POSITIVE, 1), init=Field(FLOAT32, 0.25))),
     infer=_prelu_infer, prefix="prelu", positional=("num_parameters", "init"),
     params=lambda args, inputs: args.num_parameters,
     module="nn.PReLU", module_args=lambda args, inputs: ((), args.changed("num_parameters", "init")),
@@ -130,14 +129,14 @@ KINDS = declaring_dtypes((
     _pointwise("silu", "nn.SiLU", role=Role.ACTIVATION, calls=("torch.nn.functional.silu",)),
     _pointwise("relu6", "nn.ReLU6", role=Role.ACTIVATION, calls=_functional("relu6")),
     _pointwise("hardtanh", "nn.Hardtanh", role=Role.ACTIVATION, infer=_hardtanh_infer, calls=_functional("hardtanh"),
-               min_val=Field(Float(), -1.0), max_val=Field(Float(), 1.0)),
+               min_val=Field(FLOAT32_OR_INFINITE, -1.0), max_val=Field(FLOAT32_OR_INFINITE, 1.0)),
     _pointwise("hardswish", "nn.Hardswish", role=Role.ACTIVATION, calls=_functional("hardswish")),
     _pointwise("mish", "nn.Mish", role=Role.ACTIVATION, calls=_functional("mish")),
     _pointwise("softplus", "nn.Softplus", role=Role.ACTIVATION, calls=_functional("softplus"),
-               beta=Field(Float(), 1.0), threshold=Field(Float(), 20.0)),
+               beta=Field(FLOAT32, 1.0), threshold=Field(FLOAT32, 20.0)),
     _pointwise("selu", "nn.SELU", role=Role.ACTIVATION, calls=_torch_function("selu")[:2]),
     _pointwise("celu", "nn.CELU", role=Role.ACTIVATION, infer=_celu_infer, calls=_torch_function("celu")[:2],
-               alpha=Field(Float(), 1.0)),
+               alpha=Field(FLOAT32, 1.0)),
     PRELU,
     _pointwise("glu", "nn.GLU", infer=_glu_infer, calls=_functional("glu"), dim=Field(INT, -1)),
     _pointwise("sigmoid", "nn.Sigmoid", role=Role.SQUASH, calls=_torch_function("sigmoid")),

@@ -7,15 +7,15 @@ A comparison gives a boolean mask, and `where` and `masked_fill` take one (their
 from __future__ import annotations
 
 from .. import codes
-from ..dtypes import BOOLS, FLOAT_RESULT, FLOATS, NUMERIC, ANY, DTypes, first_input, promote, with_scalar
+from ..dtypes import ANY, BOOLS, FLOAT_RESULT, NUMERIC, DTypes, first_input, holding, promote, with_scalar
 from ..kinds import LayerKind, Recognise
 from ..pysource import literal
-from ..schema import INT, Either, Field, Float, Nothing, Schema, format_value
+from ..schema import FLOAT32_OR_INFINITE, INT, Either, Field, Nothing, Schema, format_value
 from ..shapes import ShapeError, broadcast
 from . import least_rank
 from .axes import methods
 
-_NUMBER = Either((INT, Float()))
+_NUMBER = Either((INT, FLOAT32_OR_INFINITE))
 
 
 def _unary(name: str, doc: str, dtypes: DTypes = FLOAT_RESULT) -> LayerKind:
@@ -35,10 +35,15 @@ def _clamp_bounds(args) -> str:
     return ", ".join(f"{k}={literal(v)}" for k, v in args.changed("min", "max").items())
 
 
+def _clamps(args, count: int) -> tuple:
+    """The tensor holds the bounds (an integer one is promoted to float32 first)."""
+    return (holding(args.min, promoted=True) & holding(args.max, promoted=True),)
+
+
 CLAMP = LayerKind(
-    name="clamp", schema=Schema(dict(min=Field(Either((INT, Float(), Nothing())), None),
-                                     max=Field(Either((INT, Float(), Nothing())), None))),
-    infer=_clamp_infer, prefix="clamp", positional=("min", "max"), dtypes=with_scalar("min", "max"),
+    name="clamp", schema=Schema(dict(min=Field(Either((INT, FLOAT32_OR_INFINITE, Nothing())), None),
+                                     max=Field(Either((INT, FLOAT32_OR_INFINITE, Nothing())), None))),
+    infer=_clamp_infer, prefix="clamp", positional=("min", "max"), dtypes=DTypes(_clamps, with_scalar("min", "max").output),
     functional=lambda args, names, inputs: f"torch.clamp({names[0]}, {_clamp_bounds(args)})",
     label=lambda args, inputs: f"clamp({_clamp_bounds(args)})",
     doc="torch.clamp: min, max or both (a number each); min > max gives max everywhere, as torch",
@@ -59,9 +64,8 @@ WHERE = LayerKind(
     recognise=Recognise(("torch.where(condition, input, other)",)))
 
 def _fillable(args, count: int) -> tuple:
-    """An integer tensor cannot hold a value beyond int64 (torch: "value cannot be converted")."""
-    fits = not isinstance(args.value, float) or -2.0**63 <= args.value < 2.0**63
-    return (ANY if fits else FLOATS | BOOLS, BOOLS)
+    """The tensor must hold the value (torch: "value cannot be converted"); the mask is boolean."""
+    return (holding(args.value), BOOLS)
 
 
 MASKED_FILL = LayerKind(

@@ -7,14 +7,14 @@ Padding is non-negative: torch's negative padding crops, which a spec writes as 
 from __future__ import annotations
 
 from .. import codes
-from ..dtypes import ANY, NUMBERS, NUMERIC, DTypes, first_input
+from ..dtypes import ANY, NUMBERS, NUMERIC, DTypes, first_input, holding
 from ..kinds import LayerKind, Recognise
 from ..pysource import literal
 from ..schema import (
+    FLOAT32_OR_INFINITE,
     NON_NEGATIVE,
     Choice,
     Field,
-    Float,
     Schema,
     Tuple,
     one_or_tuple,
@@ -79,9 +79,9 @@ _NUMERIC_MODES = ("reflect", "replicate")   # torch has no boolean kernels for t
 
 PAD = LayerKind(
     name="pad", schema=Schema(dict(pad=Field(Tuple(NON_NEGATIVE)), mode=Field(Choice(MODES), "constant"),
-                                   value=Field(optional(Float()), None))),
+                                   value=Field(optional(FLOAT32_OR_INFINITE), None))),
     infer=_pad_infer, prefix="pad", positional=("pad", "mode", "value"), functional=_pad_emit,
-    dtypes=DTypes(lambda args, count: (NUMBERS if args.mode in _NUMERIC_MODES else ANY,)),
+    dtypes=DTypes(lambda args, count: ((NUMBERS if args.mode in _NUMERIC_MODES else ANY) & holding(args.value),)),
     label=lambda args, inputs: f"pad({as_arg(args.pad)}" + (f", {args.mode}" if args.mode != "constant" else "") + ")",
     doc="torch.nn.functional.pad: (left, right) pairs from the last dim backwards; modes constant (with value), "
         "reflect, replicate, circular", recognise=Recognise(("torch.nn.functional.pad",)))
@@ -91,7 +91,7 @@ def _padding_layer(style: str, module: str, mode: str, d: int) -> LayerKind:
     name = f"{style}pad{d}d"
     fields = dict(padding=Field(one_or_tuple(NON_NEGATIVE, 2 * d)))
     if style == "constant":
-        fields["value"] = Field(Float())
+        fields["value"] = Field(FLOAT32_OR_INFINITE)
 
     def infer(args, inputs):
         return _padded(name, inputs[0], expand(args.padding, 2 * d), mode, "padding")
@@ -153,4 +153,6 @@ CENTER_CROP = LayerKind(
 
 KINDS = declaring_dtypes((PAD, *(_padding_layer(style, module, mode, d) for style, module, mode in _STYLES
                                 for d in (1, 2, 3)), CENTER_CROP),
-                         {f"{style}pad{d}d": NUMERIC for style in ("reflection", "replication") for d in (1, 2, 3)})
+                         {**{f"{style}pad{d}d": NUMERIC for style in ("reflection", "replication") for d in (1, 2, 3)},
+                          # the padding holds the value (torch: "value cannot be converted")
+                          **{f"constantpad{d}d": DTypes(lambda args, count: (holding(args.value),)) for d in (1, 2, 3)}})
