@@ -188,3 +188,13 @@ def test_a_block_input_carries_the_callers_class():
     assert [e.code for e in errors] == ["E0426"]
     assert "boolean" in errors[0].message and "`gt`" in errors[0].message
     assert any("Block2" in note.message for note in errors[0].notes)
+
+
+def test_the_editor_shows_a_class_that_is_not_floating():
+    from netdsl.lsp.index import Index
+    from netdsl.lsp.info import hover
+    text = spec("    i = x -> argmax(1)\n    output i -> to('float32')")
+    analysis = netdsl.check_text(text)
+    shown = {name: hover(analysis, Index(analysis.program), analysis.source.path, text.index(name))[0]
+             for name in ("argmax", "to(")}
+    assert "output `[2]` (integer)" in shown["argmax"] and "output `[2]`  " in shown["to("]

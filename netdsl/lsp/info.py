@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from .. import registry
 from .. import syntax as ast
 from ..checker import CheckedGraph, LayerResult
+from ..dtypes import FLOATING, UNKNOWN
 from ..kinds import nested
 from ..pipeline import Analysis
 from ..schema import format_value
@@ -97,6 +98,8 @@ def _shapes(layer: LayerResult) -> str:
     """"input `[N, 6]` → output `[N, 16]`": shapes as code (their `*` and `[]` are Markdown)."""
     ins = ", ".join(code(format_shape(s)) for s in layer.inputs) if layer.inputs is not None else "unknown"
     made = code(_output(layer)) if layer.shape is not None else "unknown"
+    if layer.shape is not None and layer.dtype not in (FLOATING, UNKNOWN):   # floating goes without saying
+        made += f" ({layer.dtype.value})"
     return f"input {ins} → {'' if layer.node.results else 'output '}{made}  "   # results are named
 
 
