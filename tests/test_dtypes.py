@@ -169,6 +169,9 @@ def test_a_float_only_layer_after_integer_indices_is_an_error_at_the_layer_namin
     ("    output x -> argmax(1) -> clamp(max=1e10)", None),                         # promoted to float32
     ("    output x -> clamp(min=1e300)", "E0314"),
     ("    output x -> celu(1e300)", "E0314"),
+    ("    output x -> celu(1e-300)", "E0314"),                                   # torch divides by it in float32
+    ("    output x -> argmax(1) -> hardtanh(max_val=3.4e38)", "E0426"),            # no int64 holds the bound
+    ("    output x -> argmax(1) -> hardtanh(0.0, 3.0)", None),
     ("    i = x -> argmax(1)\n    h = i * 0.5\n    output h -> softmax(0)", None),   # promoted by the number
 ])
 def test_the_checker_follows_the_declarations(body, code):

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from .. import codes
-from ..dtypes import ANY, FLOAT_LAYER, FLOAT_RESULT, FLOATS, NUMERIC, SAME, DTypes
+from ..dtypes import ANY, FLOAT_LAYER, FLOAT_RESULT, FLOATS, NUMBERS, NUMERIC, SAME, DTypes, holding
 from ..kinds import LayerKind, Recognise, Role
 # Activations convert their constants to the input's dtype (float32): schema.FLOAT32.
-from ..schema import FLOAT32, FLOAT32_OR_INFINITE, INT, POSITIVE, PROBABILITY, Choice, Field, Schema, format_value
+from ..schema import FLOAT32, FLOAT32_MAX, FLOAT32_OR_INFINITE, INT, POSITIVE, PROBABILITY, Choice, Field, Schema, format_value
 from ..shapes import ShapeError, divides, fixed_size, format_shape, normalize_dim, require
 from ..sizes import compare, format_size
 from . import declaring_dtypes
@@ -71,9 +71,11 @@ def _hardtanh_infer(args, inputs):
 
 
 def _celu_infer(args, inputs):
-    if args.alpha == 0:
-        raise ShapeError("`celu` divides by alpha, so alpha cannot be 0", arg="alpha", code=codes.E0314,
-                         help="use a non-zero alpha (1.0 by default)")
+    # torch divides by alpha in float32: 1 / alpha must be a float32 too ("cannot be converted", found by the long run)
+    if abs(args.alpha) < 1 / FLOAT32_MAX:
+        raise ShapeError(f"`celu` divides by alpha, so alpha cannot be {'0' if args.alpha == 0 else 'so close to 0'}",
+                         arg="alpha", code=codes.E0314,
+                         help=f"use an alpha of at least {1 / FLOAT32_MAX:.3g} in size (1.0 by default)")
     return inputs[0]
 
 
@@ -116,6 +118,8 @@ PRELU = LayerKind(
     doc="torch.nn.PReLU: a learnt negative slope, shared (num_parameters=1) or one per channel (dim 1)",
     role=Role.ACTIVATION)
 
+# hardtanh clips integers too, converting its bounds to the input's dtype: an integer tensor holds them or not.
+_HARDTANH = DTypes(lambda args, count: (NUMBERS & holding(args.min_val) & holding(args.max_val),))
 # Dropout with p=0 returns its input, whatever it holds.
 _DROPOUT = DTypes(lambda args, count: (ANY if args.p == 0 else FLOATS,))
 
@@ -152,5 +156,5 @@ KINDS = declaring_dtypes((
     _softmax_kind("log_softmax", "nn.LogSoftmax"),
     # Most compute on floating-point numbers only; these clip integers as well, or give floating-point numbers
     # from any; dropout scales by 1 / (1 - p) in training, which only a floating-point tensor holds.
-), {"relu": NUMERIC, "relu6": NUMERIC, "hardtanh": NUMERIC, "identity": SAME, "sigmoid": FLOAT_RESULT,
+), {"relu": NUMERIC, "relu6": NUMERIC, "hardtanh": _HARDTANH, "identity": SAME, "sigmoid": FLOAT_RESULT,
     "tanh": FLOAT_RESULT, "dropout": _DROPOUT, "dropout2d": _DROPOUT}, default=FLOAT_LAYER)
