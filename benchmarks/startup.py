@@ -9,14 +9,19 @@ taken within the same run.
     one warm-up run so that every .pyc exists; then, interleaved, `netdsl check specs/resnet18.net`
     through the installed console script against a bare `python -c "import lark, pydantic"`;
 (b) warm re-check: `netdsl.check_text` on ResNet-18 in one process, the text edited before every
-    check (what an editor pays on a keystroke) and unchanged (what it pays when nothing changed);
-(c) where a cold check's import time goes (`-X importtime`, cumulative, outermost import of each).
+    check — one layer's argument changed, `linear(classes)` → `linear(classes + i)`: what an editor
+    pays on a keystroke — and unchanged (what it pays when nothing changed);
+(c) where a cold check's import time goes (`-X importtime`, cumulative, outermost import of each);
+(d) with --instructions, the instructions each command of (a) executes (valgrind's callgrind, about
+    20 s each): unlike wall times, they hardly depend on how busy the shared machine is.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -51,16 +56,21 @@ def wall(argv: list[str], env: dict[str, str]) -> float:
     return time.perf_counter() - start
 
 
+def commands(python: Path) -> dict[str, list[str]]:
+    """The cold commands, the floor first."""
+    return {"`python -c \"import lark, pydantic\"`": [str(python), "-c", "import lark, pydantic"],
+            "`python -c \"import netdsl\"`": [str(python), "-c", "import netdsl"],
+            f"`netdsl check {SPEC}`": [str(python.parent / "netdsl"), "check", str(ROOT / SPEC)]}
+
+
 def cold(python: Path, repeats: int) -> tuple[list[str], float]:
     env = environment()
-    commands = {"`python -c \"import lark, pydantic\"`": [str(python), "-c", "import lark, pydantic"],
-                "`python -c \"import netdsl\"`": [str(python), "-c", "import netdsl"],
-                f"`netdsl check {SPEC}`": [str(python.parent / "netdsl"), "check", str(ROOT / SPEC)]}
-    for argv in commands.values():
+    timed = commands(python)
+    for argv in timed.values():
         wall(argv, env)   # writes the .pyc files and the analysed grammar's cache
-    times: dict[str, list[float]] = {name: [] for name in commands}
+    times: dict[str, list[float]] = {name: [] for name in timed}
     for _ in range(repeats):   # interleaved: machine noise hits every command alike
-        for name, argv in commands.items():
+        for name, argv in timed.items():
             times[name].append(wall(argv, env))
     base = statistics.median(next(iter(times.values())))
     lines = ["| command | median wall | min | ÷ `import lark, pydantic` |", "|---|---:|---:|---:|"]
@@ -69,6 +79,17 @@ def cold(python: Path, repeats: int) -> tuple[list[str], float]:
                      f"{statistics.median(runs) / base:.2f}× |")
     ratio = statistics.median(times[f"`netdsl check {SPEC}`"]) / base
     return lines, ratio
+
+
+def instructions(python: Path) -> list[str]:
+    counts = {}
+    for name, argv in commands(python).items():
+        result = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *argv], cwd=OUTSIDE,
+                                env=environment(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, check=True)
+        counts[name] = int(re.search(r"Collected : (\d+)", result.stderr)[1])
+    base = next(iter(counts.values()))
+    return ["| command | instructions | ÷ `import lark, pydantic` |", "|---|---:|---:|",
+            *(f"| {name} | {count / 1e6:,.0f} M | {count / base:.2f}× |" for name, count in counts.items())]
 
 
 def import_breakdown(python: Path) -> list[str]:
@@ -91,6 +112,7 @@ RECHECK_CHILD = """
 import statistics, sys, time, netdsl
 text = open(sys.argv[1]).read()
 repeats = int(sys.argv[2])
+assert "linear(classes)" in text
 netdsl.check_text(text, path=sys.argv[1])
 def median(make):
     times = []
@@ -100,7 +122,7 @@ def median(make):
         assert netdsl.check_text(edited, path=sys.argv[1]).ok
         times.append(time.perf_counter() - start)
     return statistics.median(times) * 1000, min(times) * 1000
-print(*median(lambda i: text + f"# edit {i}\\n"), *median(lambda i: text))
+print(*median(lambda i: text.replace("linear(classes)", f"linear(classes + {i})")), *median(lambda i: text))
 """
 
 
@@ -109,7 +131,7 @@ def recheck(python: Path, repeats: int) -> tuple[list[str], float]:
                             env=environment(), capture_output=True, text=True, check=True)
     edited, edited_min, same, same_min = map(float, result.stdout.split())
     return ["| re-check of ResNet-18 in one process | median | min |", "|---|---:|---:|",
-            f"| text edited before each check (a keystroke) | {edited:.2f} ms | {edited_min:.2f} ms |",
+            f"| a layer edited before each check (a keystroke) | {edited:.2f} ms | {edited_min:.2f} ms |",
             f"| text unchanged | {same:.2f} ms | {same_min:.2f} ms |"], edited
 
 
@@ -117,17 +139,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=21)
     parser.add_argument("--out", help="also write the report to this markdown file")
+    parser.add_argument("--instructions", action="store_true", help="also count instructions (needs valgrind)")
     options = parser.parse_args()
+    if options.instructions and not shutil.which("valgrind"):
+        raise SystemExit("--instructions needs valgrind (apt-get install valgrind)")
     load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="netdsl-startup-") as scratch:
         python = scratch_install(Path(scratch) / "venv")
         cold_lines, ratio = cold(python, options.repeats)
         recheck_lines, recheck_ms = recheck(python, options.repeats)
         breakdown = import_breakdown(python)
+        counted = instructions(python) if options.instructions else []
     load_after = os.getloadavg()[0]
     report = [
         "# Start-up and re-check (issue #10)", "",
-        f"Generated by `python benchmarks/startup.py --repeats {options.repeats}` on {time.strftime('%Y-%m-%d')}; "
+        f"Generated by `python benchmarks/startup.py --repeats {options.repeats}"
+        f"{' --instructions' if options.instructions else ''}` on {time.strftime('%Y-%m-%d')}; "
         f"non-editable install, bytecode caching on; {options.repeats} interleaved runs each; "
         f"load average {load:.1f} before, {load_after:.1f} after.", "",
         *cold_lines, "",
@@ -137,6 +164,8 @@ def main() -> None:
         f"{'met' if recheck_ms <= TARGET_RECHECK_MS else '**missed**'}).", "",
         "Where one cold check's import time goes (`-X importtime`, the top-level and second-level imports):", "",
         *breakdown, "",
+        *(["Instructions executed (valgrind's callgrind; they hardly depend on the machine's load):", "",
+           *counted, ""] if counted else []),
     ]
     text = "\n".join(report)
     print(text)

@@ -13,6 +13,7 @@ from lark.exceptions import UnexpectedInput
 from . import codes
 from . import syntax as ast
 from .diagnostics import CompileError, Diagnostic, Severity
+from .scanning import SharedScanLexer
 from .source import SourceFile, Span
 
 _HERE = Path(__file__).resolve().parent
@@ -79,9 +80,11 @@ class LineBreaks:
 
 @cache
 def lark_parser(strict: bool = False) -> Lark:
-    # cache=True stores the analysed grammar in the temp dir: 12 ms → ~1 ms at start-up.
+    # cache=True stores the analysed grammar in the temp dir: 12 ms → ~1 ms at start-up. The lexer
+    # compiles one pattern for all parser states instead of one per state (scanning.py).
     return Lark(grammar_path().read_text(encoding="utf-8"), parser="lalr", propagate_positions=True,
-                maybe_placeholders=True, postlex=LineBreaks(), cache=not strict, strict=strict)
+                maybe_placeholders=True, postlex=LineBreaks(), cache=not strict, strict=strict,
+                _plugins={"ContextualLexer": SharedScanLexer})
 
 
 def parse(source: SourceFile) -> ast.Module:

@@ -1,4 +1,5 @@
-"""AST of a .net file: plain frozen dataclasses, each with the span it came from."""
+"""AST of a .net file: plain dataclasses, each with the span it came from. Nothing changes a node after
+the parser made it."""
 
 from __future__ import annotations
 
@@ -12,55 +13,68 @@ LINE_BREAK_RULE = ("a line break ends a statement, except inside brackets, after
                    "one (`->`, `=`, `,`, an operator) and before a line that starts with `->`, an operator or `where`")
 
 
-@dataclass(frozen=True)
-class Ident:
+class Node:
+    """Every AST class. A node is one place in one file, so nodes compare and hash by identity, and
+    their dataclasses generate only `__init__`: each generated method is compiled by `exec` at import,
+    and with eq, repr and frozen this module was the most expensive import of `netdsl check`."""
+
+    def __repr__(self) -> str:   # a dataclass's repr
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__match_args__)
+        return f"{type(self).__qualname__}({fields})"
+
+
+node = dataclass(eq=False, repr=False)
+
+
+@node
+class Ident(Node):
     name: str
     span: Span
 
 
 # ---------------------------------------------------------------- expressions
 
-@dataclass(frozen=True)
-class Literal:
+@node
+class Literal(Node):
     value: int | float | str | bool | None | type(Ellipsis)
     span: Span
 
 
-@dataclass(frozen=True)
-class Var:
+@node
+class Var(Node):
     name: str
     span: Span
 
 
-@dataclass(frozen=True)
-class BinOp:
+@node
+class BinOp(Node):
     op: str  # one of + - * / // % @ **, == != < <= > >=, and or
     left: Expr
     right: Expr
     span: Span
 
 
-@dataclass(frozen=True)
-class Neg:
+@node
+class Neg(Node):
     operand: Expr
     span: Span
 
 
-@dataclass(frozen=True)
-class TupleExpr:
+@node
+class TupleExpr(Node):
     items: tuple[Expr, ...]
     span: Span
 
 
-@dataclass(frozen=True)
-class Arg:
+@node
+class Arg(Node):
     name: Ident | None  # None for a positional argument
     value: Expr
     span: Span
 
 
-@dataclass(frozen=True)
-class Call:
+@node
+class Call(Node):
     """`f(args)`, or a bare `f` inside a chain (then `parens` is False)."""
     func: Ident
     args: tuple[Arg, ...]
@@ -69,8 +83,8 @@ class Call:
     label: Ident | None = None  # `conv1: conv2d(...)` names the layer
 
 
-@dataclass(frozen=True)
-class Repeat:
+@node
+class Repeat(Node):
     """`(a -> b) * 3` or `Block(64) * 3` inside a chain."""
     stages: tuple[Stage, ...]
     count: Expr
@@ -78,13 +92,13 @@ class Repeat:
     label: Ident | None = None  # `blocks: Block(64) * 3` names the copies blocks1, blocks2, blocks3
 
 
-@dataclass(frozen=True)
-class OutputStage:
+@node
+class OutputStage(Node):
     span: Span
 
 
-@dataclass(frozen=True)
-class Chain:
+@node
+class Chain(Node):
     head: Expr
     stages: tuple[Stage, ...]
     span: Span
@@ -92,14 +106,14 @@ class Chain:
 
 # ---------------------------------------------------------------- structure decided at spec time
 
-@dataclass(frozen=True)
-class Not:
+@node
+class Not(Node):
     operand: Expr
     span: Span
 
 
-@dataclass(frozen=True)
-class Conditional:
+@node
+class Conditional(Node):
     """`a if test else b`: only the branch the test picks is lowered."""
     test: Expr
     then: Expr
@@ -107,8 +121,8 @@ class Conditional:
     span: Span
 
 
-@dataclass(frozen=True)
-class Slice:
+@node
+class Slice(Node):
     """`start:stop:step` between brackets; an omitted part is None."""
     start: Expr | None
     stop: Expr | None
@@ -116,8 +130,8 @@ class Slice:
     span: Span
 
 
-@dataclass(frozen=True)
-class Subscript:
+@node
+class Subscript(Node):
     """`x[:, 0]`: items are expressions (an index, or `None` for a new dim), Slices, and `...` (a Literal
     whose value is Ellipsis)."""
     value: Expr
@@ -125,8 +139,8 @@ class Subscript:
     span: Span
 
 
-@dataclass(frozen=True)
-class IfStage:
+@node
+class IfStage(Node):
     """`-> if test { stages } else { stages }`: without `else`, the tensor passes unchanged when the test
     is false. `else if` is an `otherwise` of one IfStage."""
     test: Expr
@@ -135,8 +149,8 @@ class IfStage:
     span: Span
 
 
-@dataclass(frozen=True)
-class ForStage:
+@node
+class ForStage(Node):
     """`-> for t, c in config { stages }`: the stages once per item of a tuple, the names bound to it."""
     targets: tuple[Ident, ...]
     iterable: Expr
@@ -150,21 +164,21 @@ Stage = Union[Call, Repeat, OutputStage, IfStage, ForStage]
 
 # ---------------------------------------------------------------- statements
 
-@dataclass(frozen=True)
-class ShapeExpr:
+@node
+class ShapeExpr(Node):
     dims: tuple[Expr, ...]
     span: Span
 
 
-@dataclass(frozen=True)
-class InputDecl:
+@node
+class InputDecl(Node):
     name: Ident
     shape: ShapeExpr | None
     span: Span
 
 
-@dataclass(frozen=True)
-class SizeCondition:
+@node
+class SizeCondition(Node):
     """`H % 16 == 0` in `input x: [N, C, H, W] where H % 16 == 0`."""
     left: Expr
     op: str    # == != < <= > >=
@@ -172,22 +186,22 @@ class SizeCondition:
     span: Span
 
 
-@dataclass(frozen=True)
-class InputStmt:
+@node
+class InputStmt(Node):
     decls: tuple[InputDecl, ...]
     span: Span
     conditions: tuple[SizeCondition, ...] = ()
 
 
-@dataclass(frozen=True)
-class Assign:
+@node
+class Assign(Node):
     target: Ident
     value: Expr
     span: Span
 
 
-@dataclass(frozen=True)
-class TargetGroup:
+@node
+class TargetGroup(Node):
     """`(h, c)` among the names of an unpacking: tensors a layer returns grouped, as an LSTM's state."""
     targets: tuple[Ident | TargetGroup, ...]
     span: Span
@@ -196,8 +210,8 @@ class TargetGroup:
 DISCARD = "_"   # `_, (h, c) = x -> lstm(64)`: a tensor given a place in an unpacking but no name
 
 
-@dataclass(frozen=True)
-class Unpack:
+@node
+class Unpack(Node):
     """`a, b = x -> chunk(2)`, `out, (h, c) = x -> lstm(64)`: one name per tensor of a layer that returns
     several, nested as it returns them."""
     targets: tuple[Ident | TargetGroup, ...]
@@ -222,20 +236,20 @@ class Unpack:
         return tuple(name for name in self.names if name.name != DISCARD)
 
 
-@dataclass(frozen=True)
-class OutputStmt:
+@node
+class OutputStmt(Node):
     value: Expr
     span: Span
 
 
-@dataclass(frozen=True)
-class ChainStmt:
+@node
+class ChainStmt(Node):
     chain: Chain
     span: Span
 
 
-@dataclass(frozen=True)
-class Learnable:
+@node
+class Learnable(Node):
     """`param W: [in, out] = normal(0, 0.02)` or `buffer mask: [T, T] = ones -> tril`: a tensor the module
     holds (nn.Parameter or register_buffer), made at construction by an initialiser and stateless stages."""
     buffer: bool
@@ -253,16 +267,16 @@ class Learnable:
 Statement = Union[InputStmt, Assign, Unpack, OutputStmt, ChainStmt, Learnable]
 
 
-@dataclass(frozen=True)
-class Param:
+@node
+class Param(Node):
     name: Ident
     type: Ident
     default: Expr | None
     span: Span
 
 
-@dataclass(frozen=True)
-class Definition:
+@node
+class Definition(Node):
     kind: str  # "network" or "block"
     name: Ident
     params: tuple[Param, ...]
@@ -270,14 +284,14 @@ class Definition:
     span: Span
 
 
-@dataclass(frozen=True)
-class Import:
+@node
+class Import(Node):
     path: Literal
     names: tuple[Ident, ...] | None  # None: import everything
     span: Span
 
 
-@dataclass(frozen=True)
-class Module:
+@node
+class Module(Node):
     imports: tuple[Import, ...]
     definitions: tuple[Definition, ...]
