@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from .. import codes
-from ..dtypes import FLOAT_LAYER, FLOATING, NUMBERS, DTypes
+from ..dtypes import FLOAT_LAYER
 from ..kinds import Inferred, LayerKind
 from ..schema import POSITIVE, Bool, Either, Field, Float, Int, Schema, Tuple, format_value, optional
 from ..shapes import ShapeError, check_tensor_size, divides, fixed_size, format_shape, numel, require
@@ -178,4 +178,4 @@ LOCAL_RESPONSE_NORM = LayerKind(
 
 KINDS = declaring_dtypes((*(_batchnorm_kind(d) for d in (1, 2, 3)), *(_instancenorm_kind(d) for d in (1, 2, 3)),
                           LAYERNORM, GROUPNORM, LOCAL_RESPONSE_NORM),
-                         {"local_response_norm": DTypes(NUMBERS, FLOATING)}, default=FLOAT_LAYER)
+                         {}, default=FLOAT_LAYER)   # local_response_norm averages: not int32 (see pool.py)
