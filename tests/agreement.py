@@ -73,12 +73,13 @@ def spec_text(name: str, case: Case) -> str:
     by_position = {argument.lstrip("*") for argument in order[:case.positional]}
     written += [f"{k}={spec_value(v)}" for k, v in args.items() if k not in by_position]
     declared = ", ".join(f"x{i}: [{', '.join(map(str, shape))}]" for i, shape in enumerate(case.shapes))
+    declared = f"    input {declared}\n" if case.shapes else ""   # ones, zeros, arange take no tensor
     call = f"{name}({', '.join(written)})"
     if unpacked is None:
-        return f"network T() {{\n    input {declared}\n    output {call}\n}}\n"
+        return f"network T() {{\n{declared}    output {call}\n}}\n"
     names = [f"p{i}" for i in range(unpacked)]
     picked = names[index] if index is not None and -unpacked <= index < unpacked else f"p{index}"   # else undefined
-    return f"network T() {{\n    input {declared}\n    {', '.join(names)} = {call}\n    output {picked}\n}}\n"
+    return f"network T() {{\n{declared}    {', '.join(names)} = {call}\n    output {picked}\n}}\n"
 
 
 # ---------------------------------------------------------------- netdsl's verdict
@@ -178,6 +179,14 @@ STRICTER = [
              lambda name, case, ours: name == "getitem" and "E0420" in ours.codes),
     Stricter("narrow to length 0 (torch returns an empty tensor; a spec's sizes are positive)",
              _kinds({"narrow"}, lambda case: case.args.get("length") == 0)),
+    Stricter("ones/zeros with a size of 0 (torch returns an empty tensor; a spec's sizes are positive)",
+             _kinds({"ones", "zeros"}, lambda case: 0 in case.args["size"])),
+    Stricter("an arange with no elements (torch returns an empty tensor; a spec's sizes are positive)",
+             lambda name, case, ours: name == "arange" and "E0420" in ours.codes),
+    Stricter("center_crop to a larger size (torchvision's center_crop pads with zeros first; netdsl's only crops)",
+             lambda name, case, ours: name == "center_crop" and "E0406" in ours.codes),
+    Stricter("center_crop of tensors without spatial dims (fewer than 3: there is nothing to crop)",
+             _kinds({"center_crop"}, lambda case: len(case.shapes[0]) < 3 and len(case.shapes[1]) == len(case.shapes[0]))),
     Stricter("more positional arguments than the kind takes: the rest must be named (torch takes more)",
              lambda name, case, ours: "E0312" in ours.codes),
     Stricter("multihead_attention with is_causal and an attn_mask of the wrong shape (torch drops the mask "
@@ -341,6 +350,7 @@ SYMBOLIC_STRICTER = {
     "E0405": "a size the layer's weights depend on (channels, features) must be a number, not a symbol",
     "E0407": "a reshape of symbolic sizes into numbers: the element counts are not shown to be equal",
     **{code: _UNDECIDED for code in ("E0301", "E0403", "E0410", "E0411", "E0413")},
+    "E0328": "a symbolic size that must divide another (heads with enable_gqa): whether it does depends on its value",
 }
 
 

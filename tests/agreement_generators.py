@@ -32,11 +32,9 @@ class Case:
     args: dict[str, Any]                       # spec argument names → values
     shapes: tuple[tuple[int | Symbol, ...], ...]
     positional: int = 0                        # how many arguments the spec writes positionally
-    dtype: str = "float32"                     # inputs of the recipe-checked kinds (test_agreement_recipes.py)
 
     def __repr__(self) -> str:  # pasteable into an @example
         extra = f", positional={self.positional}" if self.positional else ""
-        extra += f", dtype={self.dtype!r}" if self.dtype != "float32" else ""
         return f"Case({self.args!r}, {self.shapes!r}{extra})"
 
 
@@ -238,11 +236,12 @@ def clamp(draw) -> Case:
 
 @st.composite
 def selection(draw, value: bool) -> Case:
-    """where(condition, a, b) and masked_fill(x, mask, value): boolean tensors, shapes that mostly broadcast."""
+    """where(condition, a, b) and masked_fill(x, mask, value): shapes that mostly broadcast (the oracle's masks
+    are boolean tensors)."""
     a = shape(draw, 0, 4, high=4)
     others = tuple(broadcastable(draw, a) for _ in range(1 if value else 2))
     shapes = tuple(draw(st.permutations((a, *others))))
-    return Case({"value": draw(st.one_of(st.integers(-3, 3), FLOATS))} if value else {}, shapes, dtype="bool")
+    return Case({"value": draw(st.one_of(st.integers(-3, 3), FLOATS))} if value else {}, shapes)
 
 
 @st.composite

@@ -266,7 +266,7 @@ def center_crop(draw) -> Case:
 
 @st.composite
 def filled(draw) -> Case:
-    sizes = draw(st.lists(st.integers(-1, 5), max_size=4))
+    sizes = draw(st.lists(st.integers(-1, 5), min_size=1, max_size=4))   # `()` is not a value a spec can write
     return Case({"size": tuple(sizes), **some(draw, dtype=st.sampled_from(["float32", "int64", "bool"]))}, ())
 
 

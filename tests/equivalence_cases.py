@@ -128,4 +128,18 @@ EQUIVALENCE: dict[str, list[Case]] = {
     "pad": [E({"pad": (1, 2, 0, 1), "mode": "constant", "value": 0.5}, ((2, 3, 4),), positional=3),
             E({"pad": (2, 1), "mode": "reflect"}, ((2, 3, 4),)), E({"pad": (1, 1, 2, 0), "mode": "replicate"}, ((1, 2, 3, 4),)),
             E({"pad": (1, 2), "mode": "circular"}, ((2, 3, 4),))],
+    # selection by a mask, tensors made from sizes, center_crop, scaled_dot_product_attention
+    "where": [E({}, ((3, 1), (2, 3, 4), (4,))), E({}, ((2, 3), (2, 3), (2, 3)))],
+    "masked_fill": [E({"value": -1.5}, ((2, 3, 4), (3, 1)), positional=1), E({"value": 7}, ((4,), (2, 4)))],
+    **{name: [E({"size": (2, 3)}, (), positional=1), E({"size": (4,), "dtype": "int64"}, ()),
+              E({"size": (2, 1, 3), "dtype": "bool"}, ())] for name in ("ones", "zeros")},
+    "arange": [E({"start": 5}, (), positional=1), E({"start": 1, "end": 8, "step": 3}, (), positional=3),
+               E({"start": -1.5, "end": 2, "step": 0.75, "dtype": "float64"}, ()), E({"start": 2, "end": -3, "step": -2}, ())],
+    # the differences 4, 3 (floor: 1 before, 2 after) and 7 (3 before; torchvision's rounding would give 4)
+    "center_crop": [E({}, ((2, 3, 8, 9), (1, 1, 4, 6))), E({}, ((1, 2, 10, 5, 4), (1, 2, 3, 5, 2)))],
+    "scaled_dot_product_attention": [
+        E({}, ((2, 3, 4, 5), (2, 3, 6, 5), (2, 3, 6, 2))),
+        E({"dropout_p": 0.5, "is_causal": True, "scale": 0.3}, ((2, 4, 5), (2, 3, 5), (2, 3, 6)), positional=3),
+        E({"enable_gqa": True}, ((2, 4, 3, 2), (2, 2, 5, 2), (2, 1, 5, 3))),
+        E({}, ((3, 4, 2), (3, 5, 2), (3, 5, 3), (4, 5))), E({}, ((2, 1, 4, 2), (1, 2, 5, 2), (5, 3), (2, 1, 1, 5)))],
 }

@@ -44,6 +44,11 @@ def _args(changes: dict):
     return lambda function: lambda args, *rest: function(args.replace(**changes), *rest)
 
 
+def _plus_one(name: str):
+    """Call the kind's function with one argument one larger."""
+    return lambda function: lambda args, *rest: function(args.replace(**{name: getattr(args, name) + 1}), *rest)
+
+
 def _without(*names: str):
     """module_args that leave out the named keyword arguments."""
     def wrap(module_args):
@@ -95,6 +100,16 @@ def _max_ignores_keepdim(kind):
                    functional=_args({"keepdim": False})(kind.functional))
 
 
+def _emitted(old: str, new: str):
+    """functional whose emitted expression has old replaced by new."""
+    return lambda functional: lambda args, names, inputs: functional(args, names, inputs).replace(old, new)
+
+
+def _operands(order: tuple[int, ...]):
+    """functional given its input names in another order."""
+    return lambda functional: lambda args, names, inputs: functional(args, tuple(names[i] for i in order), inputs)
+
+
 def _call_index(old: str, new: str):
     return lambda call: lambda module, names, args: call(module, names, args).replace(old, new)
 
@@ -134,7 +149,21 @@ MUTANTS = [
            lambda kind: _with(kind, "call", _call_index("[1][1]", "[1][0]"))),
     Mutant("gru-dropout", "gru", "drops dropout between layers (training mode only)",
            lambda kind: _with(kind, "module_args", _without("dropout"))),
+    # The kinds of #14: emitted expressions rather than nn modules.
+    Mutant("ge-as-gt", "ge", "emits `a > b` (differs only where elements are equal)",
+           lambda kind: _with(kind, "functional", _emitted(" >= ", " > "))),
+    Mutant("narrow-start", "narrow", "an off-by-one in the emitted start: x.narrow(dim, start + 1, length)",
+           lambda kind: _with(kind, "functional", _plus_one("start"))),
+    Mutant("tril-default", "tril", "a wrong default: diagonal=1 (torch.tril's is 0)", _default("diagonal", 1)),
+    Mutant("masked_fill-value", "masked_fill", "fills 0 whatever the value",
+           lambda kind: _with(kind, "functional", _args({"value": 0}))),
+    Mutant("where-swapped", "where", "emits torch.where(condition, b, a)",
+           lambda kind: _with(kind, "functional", _operands((0, 2, 1)))),
+    Mutant("ones-dtype", "ones", "drops dtype (always float32)",
+           lambda kind: _with(kind, "functional", _args({"dtype": None}))),
+    Mutant("sdpa-scale", "scaled_dot_product_attention", "drops scale (always 1/sqrt(E))",
+           lambda kind: _with(kind, "functional", _args({"scale": None}))),
 ]
 
 # The mutants of the normal test run: quick to catch, one of each sort of bug.
-QUICK = ("max-keepdim", "gelu-approximate", "conv_transpose3d-output_padding", "conv1d-bias")
+QUICK = ("max-keepdim", "gelu-approximate", "conv_transpose3d-output_padding", "conv1d-bias", "ge-as-gt")

@@ -18,7 +18,10 @@ forward function. Any exception is PyTorch's verdict; `torch_verdict.py` tells i
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 
 import torch
@@ -44,6 +47,9 @@ class Op:
     sizes: str | None = None                     # the argument listing sizes, which may name input symbols
     grouped_state: bool = False                  # inputs after the first are written as one tuple: (h0, c0)
     subscript: bool = False                      # the kind of `x[index]`; an index holding `...` is written so
+    masks: tuple[int, ...] = ()                  # the inputs that are boolean masks (where's condition)
+    ties: bool = False                           # inputs of a few integer values (as floats), so that equal
+                                                 # elements occur: `>` and `>=` differ only there
 
 
 class PythonRejects(ValueError):
@@ -181,6 +187,9 @@ _OPERATORS = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambd
               "le": lambda a, b: a <= b, "gt": lambda a, b: a > b, "ge": lambda a, b: a >= b}
 
 
+_COMPARISONS = ("eq", "ne", "lt", "le", "gt", "ge")
+
+
 def _arithmetic(operator: Callable) -> Op:
     """`a + b` of two tensors, or of a tensor and the spec's `scalar` (on the left with scalar_first)."""
     def make(args, shapes):
@@ -273,7 +282,7 @@ def _tensor_ops() -> dict[str, Op]:
         # The sizes may name the input's symbols (`reshape(N, -1)`); the harness binds them first.
         "reshape": replace(_method("reshape", "shape"), sizes="shape"),
         "view": replace(_method("view", "shape"), sizes="shape"),
-        **{name: _arithmetic(operator) for name, operator in _OPERATORS.items()},
+        **{name: replace(_arithmetic(operator), ties=name in _COMPARISONS) for name, operator in _OPERATORS.items()},
         "concat": _joiner(torch.cat), "cat": _joiner(torch.cat), "stack": _joiner(torch.stack),
         "chunk": _pieces(torch.chunk, "chunks"), "split": _pieces(torch.split, "split_size_or_sections"),
         "unbind": _pieces(torch.unbind, None),
@@ -361,6 +370,104 @@ def _attention() -> Op:
     return Op(make, ("num_heads", "dropout", "bias", "add_bias_kv", "add_zero_attn"), inferred)
 
 
+# ---------------------------------------------------------------- selection, creation, cropping
+
+def _dtype(args: dict) -> dict:
+    """The spec's dtype="int64" is torch.int64; left out, torch's default applies."""
+    return {"dtype": getattr(torch, args["dtype"])} if args.get("dtype") is not None else {}
+
+
+def _filled(fn: Callable) -> Op:
+    """torch.ones/zeros(*size, dtype=None): no tensor input."""
+    return Op(lambda args, shapes: _function(lambda training: fn(args["size"], **_dtype(args))), ("*size",))
+
+
+def _arange() -> Op:
+    """torch.arange(end) or torch.arange(start, end, step=1): the spec's single bound (`arange(5)`, written as
+    `start`) is torch's single bound, the end; every other combination is passed as written."""
+    def make(args, shapes):
+        bounds = {k: args[k] for k in ("start", "end", "step") if k in args}
+        if set(bounds) == {"start"}:
+            return _function(lambda training: torch.arange(bounds["start"], **_dtype(args)))
+        return _function(lambda training: torch.arange(**{"start": 0, **bounds}, **_dtype(args)))
+    return Op(make, ("start", "end", "step"))
+
+
+def _center_crop(training: bool, x: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+    """netdsl's own op (no torch op computes it): torchvision's documented transforms.functional.center_crop,
+    written out here and generalised from (H, W) to every dim from 2 on of [N, C, *spatial]. A crop larger
+    than the input pads it with zeros first ((c - s) // 2 before, the rest after). The crop starts at
+    floor((s - c) / 2), as netdsl documents it (the larger half of an odd difference cut at the end):
+    torchvision's int(round((s - c) / 2.0)) rounds halves to even, so it starts one later when s - c is
+    3, 7, 11, ... — a difference netdsl does not follow (docs/testing.md)."""
+    if x.dim() != like.dim():
+        raise PythonRejects(f"a {like.dim()}-D tensor gives no crop size for each spatial dim of a {x.dim()}-D one")
+    for d in range(2, x.dim()):
+        size, crop = x.shape[d], like.shape[d]
+        if crop > size:
+            padding = [0, 0] * (x.dim() - 1 - d) + [(crop - size) // 2, (crop - size + 1) // 2]
+            x, size = F.pad(x, padding), crop
+        x = x.narrow(d, (size - crop) // 2, crop)
+    return x
+
+
+def _sdpa() -> Op:
+    """F.scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False,
+    scale=None, enable_gqa=False); a fourth input is attn_mask. As a layer of a module, dropout_p applies in
+    training only (`dropout_p=self.dropout if self.training else 0`, PyTorch's own examples; F.sdpa itself
+    drops out whenever dropout_p > 0). torch's CPU kernel dies of a floating-point exception on some
+    empty inputs: a call with an empty tensor is first made in another process (_survives)."""
+    def make(args, shapes):
+        options = {k: args[k] for k in ("is_causal", "scale", "enable_gqa") if k in args}
+
+        def forward(training, *tensors):
+            if any(t.numel() == 0 for t in tensors):
+                _survives(tuple(t.shape for t in tensors), options)
+            return F.scaled_dot_product_attention(
+                *tensors, dropout_p=args.get("dropout_p", 0.0) if training else 0.0, **options)
+        return _function(forward)
+    return Op(make, ("dropout_p", "is_causal", "scale"))
+
+
+class TorchCrashes(PythonRejects):
+    """PyTorch kills the process making the call: it computes nothing, so it rejects the case."""
+
+
+_PROBE: list[ProcessPoolExecutor] = []   # one process making the calls that may kill it; a new one after a death
+
+
+def _survives(shapes: tuple, options: dict) -> None:
+    """F.scaled_dot_product_attention on zeros of these shapes in another process (spawned: a forked copy of
+    a process running torch may hang); raises TorchCrashes if that process dies. Its exceptions are left to
+    the caller, which makes the same call."""
+    if not _PROBE:
+        _PROBE.append(ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")))
+    try:
+        _PROBE[0].submit(_attend_zeros, shapes, options).result()
+    except BrokenProcessPool:
+        _PROBE.pop().shutdown()
+        raise TorchCrashes("PyTorch kills the process (torch 2.13: SIGFPE, e.g. enable_gqa with a key of 0 heads)") from None
+
+
+def _attend_zeros(shapes: tuple, options: dict) -> None:
+    try:
+        F.scaled_dot_product_attention(*(torch.zeros(shape, dtype=torch.float64) for shape in shapes), **options)
+    except Exception:  # noqa: BLE001, S110 — only whether the process survives matters here
+        pass
+
+
+def _selection() -> dict[str, Op]:
+    return {
+        "where": Op(lambda args, shapes: _function(lambda training, condition, a, b: torch.where(condition, a, b)),
+                    masks=(0,)),
+        "masked_fill": Op(lambda args, shapes: _function(lambda training, x, mask: x.masked_fill(mask, args["value"])),
+                          ("value",), masks=(1,)),
+        "ones": _filled(torch.ones), "zeros": _filled(torch.zeros), "arange": _arange(),
+        "center_crop": Op(lambda args, shapes: _function(_center_crop)),
+        "scaled_dot_product_attention": _sdpa(),
+    }
+
+
 ORACLE: dict[str, Op] = {
     **_convolutions(), **_pools(),
     "linear": _nn("Linear", {"in_features": _last}, ("out_features", "bias")),
@@ -368,5 +475,5 @@ ORACLE: dict[str, Op] = {
     "embedding": Op(_nn("Embedding").make, ("num_embeddings", "embedding_dim", "padding_idx", "max_norm", "norm_type",
                                              "scale_grad_by_freq", "sparse"), indices=True),
     "rnn": _recurrent("RNN"), "lstm": _recurrent("LSTM"), "gru": _recurrent("GRU"),
-    "multihead_attention": _attention(),
+    "multihead_attention": _attention(), **_selection(),
 }

@@ -28,7 +28,6 @@ from agreement_generators import GENERATORS
 from conftest import ROOT, layer_kinds
 from oracle import ORACLE
 from run_report import reporting
-from test_agreement_recipes import RECIPE_ONLY
 from torch_verdict import HarnessError, rejection
 
 TOTAL = int(os.environ.get("NETDSL_AGREEMENT_EXAMPLES", "1500"))
@@ -39,8 +38,7 @@ PER_KIND = max(10, TOTAL // max(len(GENERATORS), 1))
 def test_every_kind_has_an_oracle_entry_a_generator_and_pinned_names(capsys):
     kinds = set(layer_kinds(capsys))
     assert len(kinds) > 60
-    # The kinds of #14 not yet in the oracle are listed, and checked against the registry's recipes meanwhile.
-    assert kinds - set(ORACLE) == RECIPE_ONLY, f"kinds without an oracle entry, beyond RECIPE_ONLY: {sorted(kinds - set(ORACLE) - RECIPE_ONLY)}; listed but covered: {sorted(RECIPE_ONLY - (kinds - set(ORACLE)))}"
+    assert not kinds - set(ORACLE), f"layer kinds without an oracle entry: {sorted(kinds - set(ORACLE))}"
     assert not kinds - set(GENERATORS), f"layer kinds without a generator: {sorted(kinds - set(GENERATORS))}"
     assert not (set(ORACLE) | set(GENERATORS) | set(PINNED)) - kinds, "entries for kinds that are not registered"
 

@@ -104,6 +104,10 @@ TORCH_MESSAGES = re.compile("|".join([
     r"^Padding mode \"\w+\" doesn't take in value argument$",                            # F.pad
     r"^The expanded size of the tensor \(-1\) isn't allowed in a leading, non-existing dimension",
     r"^Non-empty \d+D data tensor expected but got a tensor with sizes",                # upsample of an empty dim
+    r"^upper bound and lower bound inconsistent with step sign$",                     # arange
+    r"^step must be nonzero$",
+    r"^Trying to create tensor with negative dimension -?\d+: \[",                      # ones, zeros
+    r"^zeros: Dimension size must be non-negative\.$",
     # backward passes
     r"^embedding_backward: scale_grad_by_freq not supported with sparse gradients$",
     r"^too many indices for tensor of dimension 0 \(got 1\)$",
@@ -123,6 +127,7 @@ TORCH_MESSAGES = re.compile("|".join([
     r"^key's sequence and batch dims .* do not match value's",
     r"^key shape torch\.Size\(\[.*\]\) does not match value shape",
     r"^embed_dim \d+ not divisible by num_heads \d+$",
+    r"^output with shape \[[\d, ]*\] doesn't match the broadcast shape \[[\d, ]*\]$",   # sdpa's attn_mask, added in place
     r"^The size of tensor a \(\d+\) must match the size of tensor b \(\d+\) at non-singleton dimension",
     r"^Sizes of tensors must match except in dimension \d+",
     r"^Tensors must have same number of dimensions: got \d+ and \d+$",
@@ -183,13 +188,17 @@ class Trace:
 
 
 def inputs(op: Op, args: dict, shapes) -> list[torch.Tensor]:
-    """Random float64 tensors of the given shapes, or integer ids for an embedding, from a fixed seed."""
+    """Random float64 tensors of the given shapes (boolean ones for the op's masks, whole numbers from -2 to 2
+    where ties matter), or integer ids for an embedding, from a fixed seed."""
     generator = torch.Generator().manual_seed(SEED)
     if op.indices:
         limit = args.get("num_embeddings")
         limit = limit if isinstance(limit, int) and limit > 0 else 1
         return [torch.randint(0, limit, shape, generator=generator) for shape in shapes]
-    return [torch.randn(shape, generator=generator, dtype=torch.float64) for shape in shapes]
+    if op.ties:
+        return [torch.randint(-2, 3, shape, generator=generator).double() for shape in shapes]
+    return [torch.rand(shape, generator=generator) < 0.5 if i in op.masks
+            else torch.randn(shape, generator=generator, dtype=torch.float64) for i, shape in enumerate(shapes)]
 
 
 def exercise(forward: Callable[..., torch.Tensor], module: torch.nn.Module | None, tensors, strip: bool,
@@ -259,6 +268,9 @@ def _close(got: torch.Tensor, expected: torch.Tensor, what: str) -> None:
         got, expected = got.to_dense(), expected.to_dense()
     assert (got.shape, got.dtype) == (expected.shape, expected.dtype), \
         f"{what}: {tuple(got.shape)} {got.dtype} vs PyTorch's {tuple(expected.shape)} {expected.dtype}"
-    if not torch.allclose(got, expected, rtol=1e-9, atol=1e-9, equal_nan=True):
+    if not got.is_floating_point():   # masks (comparisons), ids (argmax), whole numbers (arange): exactly
+        differing = (got != expected).sum().item()
+        assert differing == 0, f"{what} differs from PyTorch's in {differing} of {got.numel()} elements"
+    elif not torch.allclose(got, expected, rtol=1e-9, atol=1e-9, equal_nan=True):
         worst = (got - expected).abs().nan_to_num(nan=float("inf")).max().item()
         raise AssertionError(f"{what} differs from PyTorch's (by up to {worst:.3g})")
