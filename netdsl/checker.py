@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 
 from . import codes, registry
 from .diagnostics import Diagnostics, Edit, Fix, Note
+from .dtypes import CAST, FLOATING, UNKNOWN, DType, requirement
 from .fixes import inferred_argument
 from .ir import Assumption, Graph, Node
 from .kinds import LayerKind, flatten
@@ -59,6 +60,7 @@ class LayerResult:
     init: CheckedGraph | None = None   # a parameter's or buffer's stages after its initialiser
     tied: tuple[str, ...] = ()         # weights shared with node.tie's layer (not counted here)
     results: tuple[Shape, ...] = ()    # a kind with several results: each one's shape, as node.results
+    dtype: DType = UNKNOWN             # the class of the numbers its values hold (netdsl.dtypes)
 
     def values(self) -> tuple[tuple[str, Shape | None], ...]:
         """(value, shape) for each value of the node: its own, or each of its results'."""
@@ -84,6 +86,7 @@ class CheckedGraph:
     output_shape: Shape | None
     constraints: tuple[Constraint, ...] = ()   # of this graph and the blocks it calls
     arguments: dict | None = None              # a block's parameter values, bound (None: graph.params)
+    output_dtype: DType = UNKNOWN
 
     @property
     def parameters(self) -> dict:
@@ -133,6 +136,11 @@ def _bind_args(args: Args, binding: dict[str, object]) -> Args:
     return args.replace(**updates) if updates else args
 
 
+# A value's dtype class and the node that decided it (over layers that keep their input's class); None
+# for a network input.
+Made = tuple[DType, Node | None]
+
+
 class _Checker:
     def __init__(self, diagnostics: Diagnostics, counting: bool = True):
         self.diagnostics = diagnostics
@@ -142,8 +150,10 @@ class _Checker:
         self.reported: set[tuple] = set()
 
     def graph(self, graph: Graph, input_shapes: dict[str, Shape | None], binding: dict[str, object],
-              context: tuple[Note, ...], arguments: dict | None = None) -> CheckedGraph:
+              context: tuple[Note, ...], arguments: dict | None = None,
+              input_dtypes: dict[str, Made] | None = None) -> CheckedGraph:
         shapes: dict[str, Shape | None] = dict(input_shapes)
+        made: dict[str, Made] = {name: (input_dtypes or {}).get(name, (UNKNOWN, None)) for name in input_shapes}
         results, constraints = [], []
         checked: dict[str, LayerResult] = {}   # for shared layers and tied weights: the layer they name
         for node in graph.nodes:
@@ -154,24 +164,51 @@ class _Checker:
                 found: list[Requirement] = []
                 token = collecting(found)
                 try:
-                    result = self.node(node, inputs, binding, context, shapes, graph)
+                    result = self.node(node, inputs, binding, context, shapes, graph, made)
                     if node.shares is not None or node.tie is not None:
                         result = self.sharing(result, checked, context)
+                    if result.shape is not None:
+                        result = self.dtype(result, made, context)
                 finally:
                     stop_collecting(token)
                 constraints += [Constraint(r, node, context) for r in found]
                 if result.inner is not None:
                     constraints += result.inner.constraints
             shapes.update(result.values())
+            made.update((value, (result.dtype, _dtype_origin(result, made))) for value in node.values)
             checked[node.name] = result
             results.append(result)
         output = shapes.get(graph.output) if graph.output is not None else None
-        return CheckedGraph(graph, dict(input_shapes), tuple(results), output, tuple(constraints), arguments)
+        dtype = made.get(graph.output, (UNKNOWN, None))[0]
+        return CheckedGraph(graph, dict(input_shapes), tuple(results), output, tuple(constraints), arguments, dtype)
+
+    def dtype(self, result: LayerResult, made: dict[str, Made], context: tuple[Note, ...]) -> LayerResult:
+        """The class of the layer's output, after checking that its kind takes its inputs' classes (E0426)."""
+        node = result.node
+        if node.learnable is not None:
+            return replace(result, dtype=FLOATING)
+        if node.block is not None:
+            return replace(result, dtype=result.inner.output_dtype)
+        declared = registry.lookup(node.kind).dtypes
+        inputs = tuple(made[name][0] for name in node.inputs)
+        refused = declared.refused(result.args, inputs)
+        if refused is None:
+            return replace(result, dtype=declared.result(result.args, inputs))
+        dtype, maker = made[node.inputs[refused]]
+        accepted = declared.required(result.args, refused, len(inputs))
+        which = "its input" if len(node.inputs) == 1 else f"its input {refused + 1} (`{node.inputs[refused]}`)"
+        source = f" from `{maker.kind}`" if maker is not None else ""
+        message = f"`{node.kind}` needs {requirement(accepted)}, but {which} is {dtype.describe()}{source}"
+        cast = CAST[next(d for d in CAST if d in accepted)]
+        notes = (Note(f"`{maker.kind}` gives {dtype.describe()}", maker.span),) if maker is not None else ()
+        self.diagnostics.error(codes.E0426, message, node.span, notes=(*notes, *context),
+                               help=f"convert it first, with `-> to('{cast}')`", fixes=_cast_fix(node, cast))
+        return replace(result, shape=None, results=(), error=message)
 
     def node(self, node: Node, inputs: tuple[Shape, ...], binding: dict[str, object], context: tuple[Note, ...],
-             shapes: dict[str, Shape | None], graph: Graph) -> LayerResult:
+             shapes: dict[str, Shape | None], graph: Graph, made: dict[str, Made]) -> LayerResult:
         if node.block is not None:
-            return self.block_call(node, inputs, context, shapes, graph, binding)
+            return self.block_call(node, inputs, context, shapes, graph, binding, made)
         if node.learnable is not None:
             return self.learnable(node, binding, context)
         kind = registry.lookup(node.kind)
@@ -339,7 +376,8 @@ class _Checker:
             return None
 
     def block_call(self, node: Node, inputs: tuple[Shape, ...], context: tuple[Note, ...],
-                   shapes: dict[str, Shape | None], graph: Graph, outer: dict[str, object]) -> LayerResult:
+                   shapes: dict[str, Shape | None], graph: Graph, outer: dict[str, object],
+                   made: dict[str, Made]) -> LayerResult:
         block = node.block
         call_note = Note(f"in block `{block.name}` called here", node.span)
         # Parameters given as the caller's sizes (`ConvBN(C * t)`) are bound here: the block's own
@@ -372,7 +410,8 @@ class _Checker:
                         for declared, name in zip(block.inputs, node.inputs)}
         try:
             inner = self.graph(block, {i.name: s for i, s in zip(block.inputs, inputs)}, binding,
-                               (call_note, *context), arguments)
+                               (call_note, *context), arguments,
+                               {i.name: made[name] for i, name in zip(block.inputs, node.inputs)})
         finally:
             self.origins = outer
         return LayerResult(node, inputs, inner.output_shape, params=inner.params, buffers=inner.buffers,
@@ -423,6 +462,27 @@ class _Checker:
         self.reported.add(said)
         self.diagnostics.error(error.code, error.message, span, notes=(*notes, *context), help=error.help,
                                fixes=fixes)
+
+
+def _dtype_origin(result: LayerResult, made: dict[str, Made]) -> Node | None:
+    """The node that decided a layer's output class: an input's maker when the layer keeps that class
+    (relu after argmax: argmax), else the layer itself."""
+    node = result.node
+    if node.is_layer:
+        for name in node.inputs:
+            dtype, maker = made[name]
+            if dtype is result.dtype and dtype is not UNKNOWN:
+                return maker
+    return node
+
+
+def _cast_fix(node: Node, cast: str) -> tuple[Fix, ...]:
+    """Insert the cast before a layer of one input written in a chain (`x -> argmax(1) -> to(...) -> relu`)."""
+    before = node.span.source.text[:node.span.start].rstrip(" \t")
+    if len(node.inputs) != 1 or not before.endswith("->"):
+        return ()
+    return (Fix(f"convert with to('{cast}')", (Edit(Span(node.span.source, node.span.start, node.span.start),
+                                                    f"to('{cast}') -> "),)),)
 
 
 def _construction_difference(owner: LayerResult, use: LayerResult) -> str | None:

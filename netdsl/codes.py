@@ -1006,6 +1006,21 @@ E0425 = _code("E0425", "a size beyond what PyTorch computes", """
     Use smaller sizes, kernels, strides, padding or dilation.
     """)
 
+E0426 = _code("E0426", "a tensor of a dtype the layer does not take", """
+    Each value holds floating-point numbers, integers or booleans, and a layer takes only some of these:
+    activations, convolutions, linear layers and norms compute on floating-point numbers, an embedding
+    looks up integer ids, `where` and `masked_fill` select by a boolean mask. `argmax`, `argmin` give
+    integer indices, comparisons (`>`, `eq`, ...) boolean masks, `ones(..., dtype='int64')` what its dtype
+    says. Floating-point numbers are those of the module's precision (float32): a tensor cast to float64,
+    float16 or bfloat16 goes only into layers that do not compute on it (shape ops, comparisons, `to`),
+    since a layer's float32 weights refuse it. A network's inputs may hold anything: the caller decides.
+
+        y = x -> argmax(1) -> logsigmoid
+
+    Convert the tensor first: `x -> argmax(1) -> to('float32') -> logsigmoid` (`to` takes `float32`,
+    `float64`, `float16`, `bfloat16`, `int64`, `int32` or `bool`).
+    """)
+
 # ---------------------------------------------------------------- W01xx warnings
 
 E0430 = _code("E0430", "shared layer applied to inputs it was not built for", """

@@ -10,6 +10,7 @@ from functools import cached_property
 from typing import Any
 
 from .arguments import Signature
+from .dtypes import SAME, DTypes
 from .schema import Args, Schema
 from .shapes import Shape
 
@@ -168,6 +169,9 @@ class LayerKind:
     weights: Callable[[Args, tuple[Shape, ...]], dict[str, Shape]] | None = None
     tieable: tuple[str, ...] = ()
     recognise: Recognise = Recognise()          # how `netdsl import` finds it in a traced PyTorch model
+    # The dtype classes its inputs may have and its output's (netdsl.dtypes): by default any input, and
+    # the output's class that of the inputs, promoted. Kinds with weights declare dtypes.FLOAT_LAYER.
+    dtypes: DTypes = SAME
 
     @cached_property
     def signature(self) -> Signature:

@@ -8,6 +8,7 @@ bounds are checked once the sizes are known (the checker validates again after b
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -106,6 +107,7 @@ class Float(Type):
     gt: float | None = None
     ge: float | None = None
     le: float | None = None
+    infinite: bool = False          # ±inf are accepted too, outside the bounds (a float32 holds them)
 
     def accepts_type(self, value) -> bool:
         return type(value) in (int, float)
@@ -114,6 +116,8 @@ class Float(Type):
         if not self.accepts_type(value):
             raise Invalid(f"expects {self.describe()}, got {format_value(value)}")
         value = float(value)
+        if self.infinite and value in (math.inf, -math.inf):
+            return value
         for words, bound, holds in ((f"greater than {self.gt}", self.gt, lambda b: value > b),
                                     (f"greater than or equal to {self.ge}", self.ge, lambda b: value >= b),
                                     (f"less than or equal to {self.le}", self.le, lambda b: value <= b)):
@@ -122,10 +126,17 @@ class Float(Type):
         return value
 
     def describe(self, plural: bool = False) -> str:
-        return _describe_number("number", self.gt, self.ge, self.le, plural)
+        return _describe_number("number", self.gt, self.ge, self.le, plural) + " or infinite" * self.infinite
 
     def notation(self) -> str:
         return _bounded("float", self.gt, self.ge, self.le)
+
+
+# Numbers torch converts to a float32 tensor's dtype (an activation's constant, a fill value, a bound):
+# beyond float32's range it raises "value cannot be converted to type float without overflow".
+FLOAT32_MAX = 3.4028234663852886e38
+FLOAT32 = Float(ge=-FLOAT32_MAX, le=FLOAT32_MAX)
+FLOAT32_OR_INFINITE = Float(ge=-FLOAT32_MAX, le=FLOAT32_MAX, infinite=True)   # masked_fill(mask, -1e999)
 
 
 @dataclass(frozen=True)

@@ -245,6 +245,12 @@ def selection(draw, value: bool) -> Case:
 
 
 @st.composite
+def cast(draw) -> Case:
+    dtypes = ["float32", "float64", "float16", "bfloat16", "int64", "int32", "bool"]
+    return Case({"dtype": draw(st.sampled_from(dtypes))}, (shape(draw, 0, 4),), positional=draw(st.integers(0, 1)))
+
+
+@st.composite
 def triangle(draw) -> Case:
     return Case(some(draw, diagonal=st.integers(-4, 4)), (shape(draw, 0, 4, high=4),))
 
@@ -273,6 +279,7 @@ GENERATORS: dict[str, Callable[[], st.SearchStrategy[Case]]] = {
     "where": lambda: selection(value=False),
     "masked_fill": lambda: selection(value=True),
     "tril": triangle,
+    "to": cast,
     "triu": triangle,
     "leaky_relu": lambda: pointwise(negative_slope=FLOATS),
     "elu": lambda: pointwise(alpha=FLOATS),

@@ -50,7 +50,9 @@ FAILURES = ("accept-then-crash", "internal error", "hang", "crash")
 CPU_ELEMENTS = 2**22           # a network whose parameters and activations fit, and whose MACs are few
 CPU_MACS = 2**27               # (seconds at most, even for a 2-billion-wide pooling window), runs on the CPU too
 BATCH = 25                     # specs per forked worker
-TRAINING_ONLY = "Expected more than 1 value per channel when training"
+# batchnorm over one value per channel, instancenorm with running statistics over one spatial element:
+# documented as not static (torch raises in training mode only)
+TRAINING_ONLY = ("Expected more than 1 value per channel when training", "Expected more than 1 spatial element when training")
 # What the meta device cannot do (e.g. batchnorm with momentum=None reads a step count with .item() in
 # training mode): a network too large for the CPU that hits one is "unverified", not a failure.
 META_CANNOT = ("cannot be called on meta tensors", "from the 'Meta' backend")
@@ -87,8 +89,8 @@ def _run(spec, checked, device: str) -> str:
         with torch.no_grad():
             trained = model.train()(*inputs)
     except ValueError as error:
-        if TRAINING_ONLY in str(error):
-            return "training only"  # batchnorm over one value per channel: documented as not static
+        if any(text in str(error) for text in TRAINING_ONLY):
+            return "training only"
         raise Refused(f"{device} (training): ValueError: {str(error)[:300]}") from None
     except Exception as error:  # noqa: BLE001
         raise Refused(f"{device} (training): {type(error).__name__}: {str(error)[:300]}") from None

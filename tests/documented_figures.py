@@ -1,5 +1,5 @@
 """The documentation's figures, generated from the committed reports of the long runs and of the
-benchmark: docs/fidelity/agreement.json, fuzz.json and mutants.json, and docs/benchmarks.json.
+benchmark: docs/fidelity/agreement.json, fuzz.json, mutants.json and build-run.json, and docs/benchmarks.json.
 test_readme.py checks that each page quotes its figures verbatim; after a new run, print them
 (`python tests/documented_figures.py`) and paste them over the old ones.
 """
@@ -52,6 +52,17 @@ def fuzz() -> list[str]:
             f"`{run['command']}`, {duration(run['seconds'])} on {_where(run)}, {run['date']}"]
 
 
+def build_run() -> list[str]:
+    run = report("docs/fidelity/build-run.json")
+    outcomes = run["outcomes"]
+    built = outcomes.get("ok", 0) + outcomes.get("training only", 0)
+    return [f"{run['specs']:,} generated specs: {built:,} checked, built and run in PyTorch, "
+            f"{outcomes.get('rejected', 0):,} rejected by `check` — accept-then-crash, internal errors, hangs and "
+            f"crashes: {run['failures']}",
+            f"{len(run['seeds'])} runs of {run['specs'] // len(run['seeds']):,} specs (seeds {run['seeds'][0]} to "
+            f"{run['seeds'][-1]}), {duration(run['duration_s'])} on {_where(run)}, {run['date']}"]
+
+
 def mutants() -> list[str]:
     run = report("docs/fidelity/mutants.json")
     return [f"catches **{run['caught']} of {run['mutants']}** deliberately broken layer kinds"]
@@ -91,7 +102,7 @@ def pages() -> dict[str, list[str]]:
     """Each page of docs/ → the figures it quotes."""
     bench = benchmarks()
     return {"docs/testing.md": agreement() + mutants() + [mutant_table()],
-            "docs/robustness.md": fuzz() + bench[2:3],
+            "docs/robustness.md": fuzz() + bench[2:3] + build_run(),
             "docs/performance.md": bench[:2] + bench[3:]}
 
 

@@ -92,6 +92,7 @@ EQUIVALENCE: dict[str, list[Case]] = {
     **{name: [E({}, ((2, 3, 4),))] for name in ("abs", "exp", "relu6", "selu", "mish", "hardswish", "hardsigmoid",
                                                  "logsigmoid")},
     **{name: [E({}, ((2, 3),))] for name in ("log", "sqrt", "rsqrt")},
+    "to": [E({"dtype": "float32"}, ((2, 3),), positional=1), E({"dtype": "int64"}, ((2, 3),))],
     "celu": [E({"alpha": 0.4}, ((2, 5),), positional=1)],
     "glu": [E({"dim": 1}, ((2, 4, 3),), positional=1), E({}, ((3, 6),))],
     "hardtanh": [E({"min_val": -0.3, "max_val": 0.5}, ((2, 5),), positional=2)],

@@ -175,6 +175,7 @@ def _pointwise() -> dict[str, Op]:
         **{name: _functional(getattr(torch, name)) for name in ("abs", "exp", "log", "sqrt", "rsqrt")},
         "clamp": _functional(torch.clamp, ("min", "max")),
         "tril": _functional(torch.tril, ("diagonal",)), "triu": _functional(torch.triu, ("diagonal",)),
+        "to": Op(lambda args, shapes: _function(lambda training, x: x.to(getattr(torch, args["dtype"]))), ("dtype",)),
         "softmax": _functional(torch.softmax, ("dim",)),
         "log_softmax": _functional(torch.log_softmax, ("dim",)),
     }

@@ -27,4 +27,4 @@ def test_neovim_shows_the_diagnostic_and_a_hover_with_shapes(tmp_path):
                         "(input [N, 576])")
     [hover] = [line for line in lines if line.startswith("hover ")]
     assert "nn.Conv2d(1, 6, kernel_size=5)" in hover
-    assert "input [N, 1, 36, 36] → output [N, 6, 32, 32]" in hover
+    assert "input `[N, 1, 36, 36]` → output `[N, 6, 32, 32]`" in hover

@@ -12,7 +12,9 @@ that checks:
   and no attribute that reads files);
 
 and for every spec, checked or rejected, the diagnostics never write a control character to the
-terminal. (`--plugin` imports Python on purpose and is not a channel for spec text.)
+terminal, and the editor's channels (the language server's hover at every offset, inlay hints,
+diagnostics, fix titles) hold spec text as text: hovers are Markdown that markdown-it parses into text and
+code only, the rest printable lines. (`--plugin` imports Python on purpose and is not a channel for spec text.)
 """
 
 from __future__ import annotations
@@ -303,6 +305,44 @@ def test_reports_are_strict_json_and_one_annotation_per_diagnostic(matrix):
         annotations = render("github", files).split("\n")[:-1]
         assert len(annotations) == len(diagnostics), checked.case.channel
         assert all(re.match(r"::(error|warning|notice) ", a) and a.isprintable() for a in annotations), annotations
+
+
+# What a hover's Markdown may contain: paragraphs of text, code and emphasis, and fenced code. No link, image,
+# HTML, heading, list or quote, which spec text would otherwise make (VS Code renders hovers with markdown-it).
+HOVER_TOKENS = {"paragraph_open", "paragraph_close", "inline", "text", "code_inline", "strong_open", "strong_close",
+                "em_open", "em_close", "softbreak", "hardbreak", "fence"}
+
+
+def test_editor_hovers_hints_and_diagnostics_hold_spec_text_as_text(matrix):
+    """The editor's channels (netdsl.lsp): a hover anywhere in the spec is Markdown that markdown-it parses into
+    text, code and emphasis only, its fences netdsl's own; inlay hints and diagnostics as the editor gets them
+    (message, related information, fix titles) are plain text with no character that is not printable."""
+    from markdown_it import MarkdownIt
+    from netdsl.lsp.index import Index
+    from netdsl.lsp.info import hover, shape_hints
+    from netdsl.lsp.server import _diagnostic
+    markdown = MarkdownIt("commonmark")
+    hovers = 0
+    for checked in matrix:
+        analysis, case = checked.analysis, checked.case
+        index = Index(analysis.program) if analysis.program is not None else None
+        texts = dict.fromkeys(found[0] for offset in range(len(analysis.source.text))
+                              for found in [hover(analysis, index, analysis.source.path, offset)] if found)
+        for text in texts:
+            hovers += 1
+            assert all(c == "\n" or c.isprintable() for c in text), (case.channel, text)
+            tokens = markdown.parse(text)
+            kinds = {t.type for token in tokens for t in [token, *(token.children or [])]}
+            assert kinds <= HOVER_TOKENS, (case.channel, kinds - HOVER_TOKENS, text)
+            assert all(t.info in ("python", "netdsl") for t in tokens if t.type == "fence"), (case.channel, text)
+        for _, label in shape_hints(analysis, analysis.source.path):
+            assert label.isprintable(), (case.channel, label)
+        for diagnostic in analysis.diagnostics.sorted():
+            shown = _diagnostic(diagnostic, analysis.source)
+            lines = [*shown.message.split("\n"), *(r.message for r in shown.related_information or ()),
+                     *((shown.data or {}).get("fixes", ()))]
+            assert all(line.isprintable() for line in lines), (case.channel, lines)
+    assert hovers > 1000
 
 
 def test_reserved_names_are_nn_modules_own():

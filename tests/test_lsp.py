@@ -92,8 +92,8 @@ def test_hover_on_a_layer_shows_pytorch_shapes_params_and_macs(client, work):
     value = result["contents"]["value"]
     assert "**conv2d** `conv2`" in value
     assert "nn.Conv2d(6, 16, kernel_size=5)" in value
-    assert "input [N, 6, 14, 14] → output [N, 16, 10, 10]" in value
-    assert "parameters: 2,416 · MACs: 240000*N" in value
+    assert "input `[N, 6, 14, 14]` → output `[N, 16, 10, 10]`" in value
+    assert "parameters: 2,416 · MACs: `240000*N`" in value
 
 
 def test_hover_on_a_tensor_and_on_a_block_call(client, work):
@@ -108,10 +108,10 @@ def test_hover_on_a_tensor_and_on_a_block_call(client, work):
                                                   "position": position(text, "Up(bottom")})
     value = block["contents"]["value"]
     assert "block Up(out: int)\ninput x: [N, C, H, W], skip" in value
-    assert "input [N, 512, H//8, W//8], [N, 256, H//4, W//4] → output [N, 256, H//4, W//4]" in value
+    assert "input `[N, 512, H//8, W//8]`, `[N, 256, H//4, W//4]` → output `[N, 256, H//4, W//4]`" in value
     up = next(layer for layer in netdsl.check_file(ROOT / "specs/unet.net").network().layers
               if layer.node.name == "up1")
-    assert f"parameters: {up.params:,} · MACs: {up.macs:,}" in value
+    assert f"parameters: {up.params:,} · MACs: `{up.macs:,}`" in value
 
 
 def test_hover_on_parameters_and_definition_of_a_reused_label(client, work):
@@ -125,7 +125,7 @@ def test_hover_on_parameters_and_definition_of_a_reused_label(client, work):
     [label] = client.request("textDocument/definition", {"textDocument": {"uri": uri}, "position": reused})
     assert label["range"]["start"] == position(text, "encoder: Encoder")
     value = client.request("textDocument/hover", {"textDocument": {"uri": uri}, "position": reused})["contents"]["value"]
-    assert "= Encoder(dim=32), shared with `encoder`" in value and "parameters: 0" in value
+    assert "= `Encoder(dim=32)`, shared with `encoder`" in value and "parameters: 0" in value
 
 
 def test_inlay_hints_give_the_shape_at_the_end_of_each_chain_line(client, work):

@@ -201,7 +201,7 @@ def test_hover_names_every_result_and_where_a_state_comes_from():
     analysis = check_text((ROOT / "specs" / "seq2seq.net").read_text(), "seq2seq.net")
     text, index = analysis.source.text, Index(analysis.program)
     layer, _ = hover(analysis, index, "seq2seq.net", text.index("lstm(hidden") + 1)
-    assert "input [N, S, 256] → output [N, S, 512]; hidden [2, N, 512]; cell [2, N, 512]" in layer
+    assert "input `[N, S, 256]` → `output [N, S, 512]; hidden [2, N, 512]; cell [2, N, 512]`" in layer
     assert "nn.LSTM(256, 512, num_layers=2, batch_first=True)" in layer
     tensor, _ = hover(analysis, index, "seq2seq.net", text.index("(h, c), hidden") + 1)
     assert "`[2, N, 512]` hidden from `lstm` (`encoder`)" in tensor

@@ -121,6 +121,14 @@ def test_recurrent_layers_torch_cannot_run_in_reasonable_time_are_refused(spec):
     assert codes(spec) == ["E0425"]
 
 
+def test_local_response_norm_sizes_torch_cannot_pad_or_pool_are_refused():
+    # found by the build-and-run long run: torch pads the channels by size - 1 (negative padding or a storage
+    # overflow at 2**62), and pools over them with a 32-bit kernel
+    assert codes(network("x -> unsqueeze(2) -> local_response_norm(9223372036854775807) -> output")) == ["E0314"]
+    assert codes(network("x -> unsqueeze(2) -> local_response_norm(2147483647) -> output", "x: [N, 4]")) == []
+    assert codes(network("x -> local_response_norm(2147483647) -> output", "x: [2, 4, 2**30, 2**30]")) == ["E0425"]
+
+
 def test_tensors_and_weights_beyond_int64_bytes_are_refused():
     assert codes(network("x -> relu -> output", "x: [1152921504606846976]")) == ["E0425"]
     assert codes(network("x -> linear(1152921504606846976) -> output", "x: [N, 2]")) == ["E0425"]

@@ -243,7 +243,7 @@ def test_hover_names_each_layer_a_loop_makes_and_its_loop_variables():
     analysis = netdsl.check_file(MOBILENET_V2)
     text, index = analysis.source.text, Index(analysis.program)
     call, _ = hover(analysis, index, analysis.source.path, text.index("InvertedResidual(c, s, t)"))
-    assert re.findall(r"`(inverted_residual\d+)` = InvertedResidual\(out=(\d+)", call) == [
+    assert re.findall(r"`(inverted_residual\d+)` = `InvertedResidual\(out=(\d+)", call) == [
         ("inverted_residual1", "16"), ("inverted_residual2", "24"), ("inverted_residual4", "32"),
         ("inverted_residual7", "64"), ("inverted_residual11", "96"), ("inverted_residual14", "160"),
         ("inverted_residual17", "320")]

@@ -3,6 +3,7 @@ data, no registration on import); netdsl.registry collects them through `builtin
 
 from __future__ import annotations
 
+from dataclasses import replace
 from importlib import import_module
 
 from .. import codes
@@ -17,6 +18,12 @@ _FAMILIES = ("conv", "pool", "padding", "linear", "norm", "activation", "element
 def builtin_kinds():
     for family in _FAMILIES:
         yield from import_module(f"{__name__}.{family}").KINDS
+
+
+def declaring_dtypes(kinds: tuple, declared: dict, default=None) -> tuple:
+    """A family's kinds with their dtype declarations (netdsl.dtypes: what their inputs may hold, what their
+    output holds), from the family's table; kinds it does not list keep `default`, or their own."""
+    return tuple(replace(kind, dtypes=declared.get(kind.name, default or kind.dtypes)) for kind in kinds)
 
 
 def spatial_input(kind: str, shape: Shape, d: int) -> int:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from .. import codes
+from ..dtypes import ANY, FLOAT_LAYER, FLOAT_RESULT, FLOATS, NUMBERS, NUMERIC, SAME, DTypes, holding
 from ..kinds import LayerKind, Recognise, Role
-from ..schema import INT, POSITIVE, PROBABILITY, Choice, Field, Float, Schema, format_value
+# Activations convert their constants to the input's dtype (float32): schema.FLOAT32.
+from ..schema import FLOAT32, FLOAT32_MAX, FLOAT32_OR_INFINITE, INT, POSITIVE, PROBABILITY, Choice, Field, Schema, format_value
 from ..shapes import ShapeError, divides, fixed_size, format_shape, normalize_dim, require
 from ..sizes import compare, format_size
+from . import declaring_dtypes
 
-# ELU and LeakyReLU convert their scalar to the input's dtype (float32), which torch refuses past this.
-FLOAT32 = Float(ge=-3.4028234663852886e38, le=3.4028234663852886e38)
 
 
 def _same_shape(args, inputs):
@@ -70,9 +71,11 @@ def _hardtanh_infer(args, inputs):
 
 
 def _celu_infer(args, inputs):
-    if args.alpha == 0:
-        raise ShapeError("`celu` divides by alpha, so alpha cannot be 0", arg="alpha", code=codes.E0314,
-                         help="use a non-zero alpha (1.0 by default)")
+    # torch divides by alpha in float32: 1 / alpha must be a float32 too ("cannot be converted", found by the long run)
+    if abs(args.alpha) < 1 / FLOAT32_MAX:
+        raise ShapeError(f"`celu` divides by alpha, so alpha cannot be {'0' if args.alpha == 0 else 'so close to 0'}",
+                         arg="alpha", code=codes.E0314,
+                         help=f"use an alpha of at least {1 / FLOAT32_MAX:.3g} in size (1.0 by default)")
     return inputs[0]
 
 
@@ -107,7 +110,7 @@ def _prelu_infer(args, inputs):
 
 
 PRELU = LayerKind(
-    name="prelu", schema=Schema(dict(num_parameters=Field(POSITIVE, 1), init=Field(Float(), 0.25))),
+    name="prelu", schema=Schema(dict(num_parameters=Field(POSITIVE, 1), init=Field(FLOAT32, 0.25))),
     infer=_prelu_infer, prefix="prelu", positional=("num_parameters", "init"),
     params=lambda args, inputs: args.num_parameters,
     module="nn.PReLU", module_args=lambda args, inputs: ((), args.changed("num_parameters", "init")),
@@ -115,7 +118,12 @@ PRELU = LayerKind(
     doc="torch.nn.PReLU: a learnt negative slope, shared (num_parameters=1) or one per channel (dim 1)",
     role=Role.ACTIVATION)
 
-KINDS = (
+# hardtanh clips integers too, converting its bounds to the input's dtype: an integer tensor holds them or not.
+_HARDTANH = DTypes(lambda args, count: (NUMBERS & holding(args.min_val) & holding(args.max_val),))
+# Dropout with p=0 returns its input, whatever it holds.
+_DROPOUT = DTypes(lambda args, count: (ANY if args.p == 0 else FLOATS,))
+
+KINDS = declaring_dtypes((
     _pointwise("relu", "nn.ReLU", role=Role.ACTIVATION, calls=_torch_function("relu")),
     _pointwise("leaky_relu", "nn.LeakyReLU", role=Role.ACTIVATION, calls=("torch.nn.functional.leaky_relu",),
                negative_slope=Field(FLOAT32, 0.01)),
@@ -125,14 +133,14 @@ KINDS = (
     _pointwise("silu", "nn.SiLU", role=Role.ACTIVATION, calls=("torch.nn.functional.silu",)),
     _pointwise("relu6", "nn.ReLU6", role=Role.ACTIVATION, calls=_functional("relu6")),
     _pointwise("hardtanh", "nn.Hardtanh", role=Role.ACTIVATION, infer=_hardtanh_infer, calls=_functional("hardtanh"),
-               min_val=Field(Float(), -1.0), max_val=Field(Float(), 1.0)),
+               min_val=Field(FLOAT32_OR_INFINITE, -1.0), max_val=Field(FLOAT32_OR_INFINITE, 1.0)),
     _pointwise("hardswish", "nn.Hardswish", role=Role.ACTIVATION, calls=_functional("hardswish")),
     _pointwise("mish", "nn.Mish", role=Role.ACTIVATION, calls=_functional("mish")),
     _pointwise("softplus", "nn.Softplus", role=Role.ACTIVATION, calls=_functional("softplus"),
-               beta=Field(Float(), 1.0), threshold=Field(Float(), 20.0)),
+               beta=Field(FLOAT32, 1.0), threshold=Field(FLOAT32, 20.0)),
     _pointwise("selu", "nn.SELU", role=Role.ACTIVATION, calls=_torch_function("selu")[:2]),
     _pointwise("celu", "nn.CELU", role=Role.ACTIVATION, infer=_celu_infer, calls=_torch_function("celu")[:2],
-               alpha=Field(Float(), 1.0)),
+               alpha=Field(FLOAT32, 1.0)),
     PRELU,
     _pointwise("glu", "nn.GLU", infer=_glu_infer, calls=_functional("glu"), dim=Field(INT, -1)),
     _pointwise("sigmoid", "nn.Sigmoid", role=Role.SQUASH, calls=_torch_function("sigmoid")),
@@ -146,4 +154,7 @@ KINDS = (
               label=lambda args, inputs: f"dropout2d(p={args.p})", doc="torch.nn.Dropout2d", role=Role.DROPOUT),
     _softmax_kind("softmax", "nn.Softmax"),
     _softmax_kind("log_softmax", "nn.LogSoftmax"),
-)
+    # Most compute on floating-point numbers only; these clip integers as well, or give floating-point numbers
+    # from any; dropout scales by 1 / (1 - p) in training, which only a floating-point tensor holds.
+), {"relu": NUMERIC, "relu6": NUMERIC, "hardtanh": _HARDTANH, "identity": SAME, "sigmoid": FLOAT_RESULT,
+    "tanh": FLOAT_RESULT, "dropout": _DROPOUT, "dropout2d": _DROPOUT}, default=FLOAT_LAYER)

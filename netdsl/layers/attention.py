@@ -11,6 +11,7 @@ order), after the 1, 2 or 3 attention inputs: `multihead_attention(x, causal, 8,
 from __future__ import annotations
 
 from .. import codes
+from ..dtypes import BOOLS, FLOATING, FLOATS, DTypes
 from ..kinds import CannotImport, Inferred, LayerKind, Recognise, TensorArg
 from ..pysource import literal
 from ..schema import POSITIVE, PROBABILITY, Bool, Field, Float, Schema, optional
@@ -170,6 +171,12 @@ def _bind(arguments: dict) -> tuple[tuple[TensorArg, ...], dict]:
     return (*attending, *(arguments[m] for m in masks)), flags
 
 
+def _attending_then_masks(args, count: int) -> tuple:
+    """Query, key and value compute on floating-point numbers; a mask is boolean or floating (added)."""
+    masks = sum(1 for m in _MASKS if getattr(args, m))
+    return (FLOATS,) * (count - masks) + (FLOATS | BOOLS,) * masks
+
+
 MULTIHEAD_ATTENTION = LayerKind(
     name="multihead_attention",
     schema=Schema(dict(num_heads=Field(POSITIVE), dropout=Field(PROBABILITY, 0.0), bias=Field(Bool(), True),
@@ -181,6 +188,7 @@ MULTIHEAD_ATTENTION = LayerKind(
                                                           "add_zero_attn"),
     inferred=(Inferred("embed_dim", _embedding, "embedding features"),),
     params=_params, macs=_macs, module="nn.MultiheadAttention", module_args=_module_args, call=_call,
+    dtypes=DTypes(_attending_then_masks, FLOATING),
     label=lambda args, inputs: f"multihead_attention({format_size(args.embed_dim)}, heads={args.num_heads})",
     doc="torch.nn.MultiheadAttention; 1 input: self-attention, 2: query and key=value, 3: query, key, value; "
         "attn_mask=true / key_padding_mask=true: the masks follow as the last inputs",
@@ -262,7 +270,7 @@ SDPA = LayerKind(
     schema=Schema(dict(dropout_p=Field(PROBABILITY, 0.0), is_causal=Field(Bool(), False),
                        scale=Field(optional(Float()), None), enable_gqa=Field(Bool(), False))),
     infer=_sdpa_infer, prefix="sdpa", inputs=None, positional=("dropout_p", "is_causal", "scale"),
-    macs=_sdpa_macs, functional=_sdpa_emit,
+    macs=_sdpa_macs, functional=_sdpa_emit, dtypes=DTypes((FLOATS, FLOATS, FLOATS, FLOATS | BOOLS), FLOATING),
     label=lambda args, inputs: "scaled_dot_product_attention" + ("(causal)" if args.is_causal else ""),
     doc="F.scaled_dot_product_attention(q, k, v[, attn_mask]): softmax(q kᵀ · scale + mask) v over [..., L, E]; "
         "is_causal masks the future; batch dims broadcast",

@@ -69,7 +69,8 @@ DIMS_OR_NONE = Either((INT, Tuple(INT), Nothing()))
 
 def _squeeze_infer(args, inputs):
     (shape,) = inputs
-    dims = resolve_dims(args.dim, shape)
+    # dim -1 or 0 of a 0-D tensor is accepted by torch, which then has nothing to squeeze
+    dims = tuple(d for d in resolve_dims(args.dim, shape) if d < len(shape))
     # Like torch, squeezing a dim whose size is not 1 leaves it in place. A symbolic size would be
     # squeezed away when it is 1, changing the rank: the shape is the one for sizes of at least 2.
     for d in dims:

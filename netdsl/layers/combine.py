@@ -8,6 +8,7 @@ emitted as `torch.chunk(...)[i]`.
 from __future__ import annotations
 
 from .. import codes
+from ..dtypes import FLOAT_LAYER
 from ..kinds import CannotUnpack, LayerKind, Recognise
 from ..schema import INT, POSITIVE, Either, Field, Schema, Tuple, optional
 from ..shapes import (
@@ -233,6 +234,8 @@ MATMUL = LayerKind(
     macs=lambda args, inputs, output: numel(output) * inputs[0][-1],
     functional=lambda args, names, inputs: f"torch.matmul({names[0]}, {names[1]})",
     label=lambda args, inputs: "matmul", doc="torch.matmul (also `a @ b`): batch dims broadcast",
+    # torch multiplies integer matrices too, but not an integer by a floating one: floating-point only.
+    dtypes=FLOAT_LAYER,
     recognise=Recognise(tuple(f"{f}(input, other)" for f in ("torch.matmul", "Tensor.matmul", "operator.matmul"))))
 
 KINDS = (

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from .. import codes
+from ..dtypes import FLOAT_LAYER
 from ..kinds import LayerKind, Role
 from ..schema import (
     NON_NEGATIVE,
@@ -30,7 +31,7 @@ from ..shapes import (
     require,
 )
 from ..sizes import at_least, format_size
-from . import as_arg, channels_of, times
+from . import as_arg, channels_of, declaring_dtypes, times
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -188,4 +189,5 @@ def _conv_transpose_kind(d: int) -> LayerKind:
                      doc=f"torch.nn.ConvTranspose{d}d; in_channels is inferred")
 
 
-KINDS = (*(_conv_kind(d) for d in (1, 2, 3)), *(_conv_transpose_kind(d) for d in (1, 2, 3)))
+KINDS = declaring_dtypes((*(_conv_kind(d) for d in (1, 2, 3)), *(_conv_transpose_kind(d) for d in (1, 2, 3))), {},
+                         default=FLOAT_LAYER)

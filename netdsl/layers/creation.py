@@ -9,13 +9,14 @@ from __future__ import annotations
 import math
 
 from .. import codes
+from ..dtypes import FLOATING, INTEGER, NAMED, DTypes, from_argument
 from ..kinds import LayerKind
 from ..schema import Anything, Choice, Either, Field, Float, Int, Schema, Tuple, format_value, optional
 from ..shapes import ShapeError, require
 from ..sizes import Size, at_least, format_size
 from . import input_sizes, python_dim
 
-DTYPES = ("float32", "float64", "float16", "bfloat16", "int64", "int32", "bool")
+DTYPES = tuple(NAMED)
 _DTYPE = Field(optional(Choice(DTYPES)), None)
 
 
@@ -40,7 +41,7 @@ def _filled(name: str) -> LayerKind:
 
     return LayerKind(
         name=name, schema=Schema(dict(size=Field(Tuple(Anything())), dtype=_DTYPE)), infer=infer, prefix=name,
-        positional=("*size",), inputs=0, functional=emit,
+        positional=("*size",), inputs=0, functional=emit, dtypes=from_argument("dtype", lambda args, inputs: FLOATING),
         label=lambda args, inputs: f"{name}({', '.join(map(format_size, args.size))})",
         doc=f"torch.{name}(*size): sizes, symbols or size arithmetic; dtype one of {', '.join(DTYPES)}")
 
@@ -82,7 +83,16 @@ ARANGE = LayerKind(
     name="arange", schema=Schema(dict(start=Field(_BOUND, 0), end=Field(optional(_BOUND), None),
                                       step=Field(_BOUND, 1), dtype=_DTYPE)),
     infer=_arange_infer, prefix="arange", positional=("start", "end", "step"), inputs=0, functional=_arange_emit,
+    dtypes=from_argument("dtype", lambda args, inputs: FLOATING if any(isinstance(v, float) for v in _limits(args))
+                         else INTEGER),   # torch's default: int64 unless a bound is a float
     label=lambda args, inputs: f"arange({', '.join(map(format_size, _limits(args)))})",
     doc="torch.arange: arange(end) or arange(start, end, step); bounds may be sizes (`arange(L)`)")
 
-KINDS = (_filled("ones"), _filled("zeros"), ARANGE)
+TO = LayerKind(
+    name="to", schema=Schema({"dtype": Field(Choice(DTYPES))}), infer=lambda args, inputs: inputs[0], prefix="to",
+    positional=("dtype",), functional=lambda args, names, inputs: f"{names[0]}.to(torch.{args.dtype})",
+    label=lambda args, inputs: f"to({args.dtype})", dtypes=from_argument("dtype", lambda args, inputs: inputs[0]),
+    doc=f"torch.Tensor.to(dtype): the same values in another dtype, one of {', '.join(DTYPES)} "
+        "(`x -> argmax(1) -> to('float32')`)")
+
+KINDS = (_filled("ones"), _filled("zeros"), ARANGE, TO)

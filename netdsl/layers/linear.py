@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .. import codes
+from ..dtypes import FLOAT_LAYER, FLOATING, INTEGERS, DTypes
 from ..kinds import Inferred, LayerKind, Role
 from ..schema import INT, POSITIVE, Bool, Field, Float, Schema, optional
 from ..shapes import ShapeError, fixed_size, numel, require
@@ -27,14 +28,13 @@ LINEAR = LayerKind(
     module="nn.Linear",
     module_args=lambda args, inputs: ((args.in_features, args.out_features), args.changed("bias")),
     label=lambda args, inputs: f"linear({format_size(args.in_features)}→{format_size(args.out_features)})",
-    doc="torch.nn.Linear over the last dim; in_features is inferred", role=Role.LINEAR,
+    doc="torch.nn.Linear over the last dim; in_features is inferred", role=Role.LINEAR, dtypes=FLOAT_LAYER,
     weights=lambda args, inputs: {"weight": (args.out_features, args.in_features),
                                   **({"bias": (args.out_features,)} if args.bias else {})},
     tieable=("weight",))
 
 
 def _embedding_infer(args, inputs):
-    # Shapes carry no dtype: the input is taken to hold integer indices below num_embeddings.
     (shape,) = inputs
     if args.padding_idx is not None:
         n = args.num_embeddings
@@ -58,6 +58,7 @@ EMBEDDING = LayerKind(
         "padding_idx", "max_norm", "norm_type", "scale_grad_by_freq", "sparse")),
     label=lambda args, inputs: f"embedding({format_size(args.num_embeddings)}, {format_size(args.embedding_dim)})",
     doc="torch.nn.Embedding: an input of integer indices [*] gives [*, embedding_dim]",
+    dtypes=DTypes(INTEGERS, FLOATING),
     weights=lambda args, inputs: {"weight": (args.num_embeddings, args.embedding_dim)}, tieable=("weight",))
 
 KINDS = (LINEAR, EMBEDDING)

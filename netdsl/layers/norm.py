@@ -5,11 +5,12 @@ from __future__ import annotations
 import math
 
 from .. import codes
+from ..dtypes import FLOAT_LAYER
 from ..kinds import Inferred, LayerKind
 from ..schema import POSITIVE, Bool, Either, Field, Float, Int, Schema, Tuple, format_value, optional
-from ..shapes import ShapeError, divides, fixed_size, format_shape, numel, require
+from ..shapes import ShapeError, check_tensor_size, divides, fixed_size, format_shape, numel, require
 from ..sizes import at_least, compare, format_size
-from . import channels_of, least_rank
+from . import channels_of, declaring_dtypes, least_rank
 
 _NORM_FIELDS = dict(eps=Field(Float(gt=0), 1e-5), momentum=Field(optional(Float()), 0.1), affine=Field(Bool(), True),
                     track_running_stats=Field(Bool(), True))
@@ -156,13 +157,17 @@ GROUPNORM = LayerKind(
 
 
 def _lrn_infer(args, inputs):
-    least_rank("local_response_norm", inputs[0], 3, "[N, C, *spatial] to normalize across channels")
-    return inputs[0]
+    shape = inputs[0]
+    least_rank("local_response_norm", shape, 3, "[N, C, *spatial] to normalize across channels")
+    # torch pads the channels by size - 1 in a tensor of its own: [N, 1, C + size - 1, *spatial]
+    check_tensor_size("`local_response_norm`'s padded input", (shape[0], 1, shape[1] + args.size - 1, *shape[2:]))
+    return shape
 
 
 LOCAL_RESPONSE_NORM = LayerKind(
     name="local_response_norm",
-    schema=Schema(dict(size=Field(Int(gt=0)), alpha=Field(Float(), 1e-4), beta=Field(Float(), 0.75),
+    # size is the kernel of an average pooling over the channels: 32-bit in ATen, as every pooling kernel
+    schema=Schema(dict(size=Field(Int(gt=0, le=2**31 - 1)), alpha=Field(Float(), 1e-4), beta=Field(Float(), 0.75),
                        k=Field(Float(), 1.0))),
     infer=_lrn_infer, prefix="lrn", positional=("size", "alpha", "beta", "k"),
     macs=lambda args, inputs, output: numel(output) * args.size, module="nn.LocalResponseNorm",
@@ -171,5 +176,6 @@ LOCAL_RESPONSE_NORM = LayerKind(
         f", {k}={format_value(v)}" for k, v in args.changed("alpha", "beta", "k").items()) + ")",
     doc="torch.nn.LocalResponseNorm (AlexNet): each value divided by the activity of `size` neighbouring channels")
 
-KINDS = (*(_batchnorm_kind(d) for d in (1, 2, 3)), *(_instancenorm_kind(d) for d in (1, 2, 3)), LAYERNORM, GROUPNORM,
-         LOCAL_RESPONSE_NORM)
+KINDS = declaring_dtypes((*(_batchnorm_kind(d) for d in (1, 2, 3)), *(_instancenorm_kind(d) for d in (1, 2, 3)),
+                          LAYERNORM, GROUPNORM, LOCAL_RESPONSE_NORM),
+                         {}, default=FLOAT_LAYER)   # local_response_norm averages: not int32 (see pool.py)

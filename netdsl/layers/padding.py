@@ -7,13 +7,14 @@ Padding is non-negative: torch's negative padding crops, which a spec writes as 
 from __future__ import annotations
 
 from .. import codes
+from ..dtypes import ANY, NUMBERS, NUMERIC, DTypes, first_input, holding
 from ..kinds import LayerKind, Recognise
 from ..pysource import literal
 from ..schema import (
+    FLOAT32_OR_INFINITE,
     NON_NEGATIVE,
     Choice,
     Field,
-    Float,
     Schema,
     Tuple,
     one_or_tuple,
@@ -21,7 +22,7 @@ from ..schema import (
 )
 from ..shapes import ShapeError, expand, format_shape, require
 from ..sizes import at_least, compare, format_size
-from . import as_arg, input_sizes, python_dim
+from . import as_arg, declaring_dtypes, input_sizes, python_dim
 
 MODES = ("constant", "reflect", "replicate", "circular")
 # What each mode needs of the input size: reflect mirrors without repeating the edge, so each side's
@@ -73,10 +74,14 @@ def _pad_emit(args, names, inputs):
     return f"F.pad({names[0]}, ({pad}{',' * (len(args.pad) == 1)}){options})"
 
 
+_NUMERIC_MODES = ("reflect", "replicate")   # torch has no boolean kernels for these
+
+
 PAD = LayerKind(
     name="pad", schema=Schema(dict(pad=Field(Tuple(NON_NEGATIVE)), mode=Field(Choice(MODES), "constant"),
-                                   value=Field(optional(Float()), None))),
+                                   value=Field(optional(FLOAT32_OR_INFINITE), None))),
     infer=_pad_infer, prefix="pad", positional=("pad", "mode", "value"), functional=_pad_emit,
+    dtypes=DTypes(lambda args, count: ((NUMBERS if args.mode in _NUMERIC_MODES else ANY) & holding(args.value),)),
     label=lambda args, inputs: f"pad({as_arg(args.pad)}" + (f", {args.mode}" if args.mode != "constant" else "") + ")",
     doc="torch.nn.functional.pad: (left, right) pairs from the last dim backwards; modes constant (with value), "
         "reflect, replicate, circular", recognise=Recognise(("torch.nn.functional.pad",)))
@@ -86,7 +91,7 @@ def _padding_layer(style: str, module: str, mode: str, d: int) -> LayerKind:
     name = f"{style}pad{d}d"
     fields = dict(padding=Field(one_or_tuple(NON_NEGATIVE, 2 * d)))
     if style == "constant":
-        fields["value"] = Field(Float())
+        fields["value"] = Field(FLOAT32_OR_INFINITE)
 
     def infer(args, inputs):
         return _padded(name, inputs[0], expand(args.padding, 2 * d), mode, "padding")
@@ -141,9 +146,13 @@ def _crop_emit(args, names, inputs):
 
 CENTER_CROP = LayerKind(
     name="center_crop", schema=Schema({}), infer=_crop_infer, prefix="crop", inputs=2, functional=_crop_emit,
+    dtypes=DTypes(output=first_input),
     label=lambda args, inputs: f"center_crop({', '.join(map(format_size, inputs[1][2:]))})",
     doc="center_crop(x, like): x's spatial dims (2 on) cropped to like's, centred (the larger half of an odd "
         "difference cut at the end), as U-Net crops its skips")
 
-KINDS = (PAD, *(_padding_layer(style, module, mode, d) for style, module, mode in _STYLES for d in (1, 2, 3)),
-         CENTER_CROP)
+KINDS = declaring_dtypes((PAD, *(_padding_layer(style, module, mode, d) for style, module, mode in _STYLES
+                                for d in (1, 2, 3)), CENTER_CROP),
+                         {**{f"{style}pad{d}d": NUMERIC for style in ("reflection", "replication") for d in (1, 2, 3)},
+                          # the padding holds the value (torch: "value cannot be converted")
+                          **{f"constantpad{d}d": DTypes(lambda args, count: (holding(args.value),)) for d in (1, 2, 3)}})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from .. import codes
+from ..dtypes import FLOAT_LAYER, NUMERIC
 from ..kinds import LayerKind, Recognise, Role
 from ..schema import (
     NON_NEGATIVE,
@@ -28,7 +29,7 @@ from ..shapes import (
     require,
 )
 from ..sizes import at_least
-from . import as_arg, spatial_input, times
+from . import as_arg, declaring_dtypes, spatial_input, times
 
 
 def _pool_kind(d: int, mode: str) -> LayerKind:
@@ -129,4 +130,8 @@ def _adaptive_kind(d: int, mode: str) -> LayerKind:
                                           + (", return_indices=False)" if mode == "max" else ")"),)))
 
 
-KINDS = tuple(make(d, mode) for d in (1, 2, 3) for mode in ("max", "avg") for make in (_pool_kind, _adaptive_kind))
+# Pooling takes floating-point numbers; 2-D/3-D max pooling takes integers too. (Averaging takes int64 but not
+# int32, which the class does not tell apart: floating-point only, found by the long run.)
+KINDS = declaring_dtypes(tuple(make(d, mode) for d in (1, 2, 3) for mode in ("max", "avg")
+                               for make in (_pool_kind, _adaptive_kind)),
+                         {name: NUMERIC for name in ("maxpool2d", "maxpool3d")}, default=FLOAT_LAYER)

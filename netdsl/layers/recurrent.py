@@ -10,9 +10,10 @@ hidden state. The initial state is an optional further input, as torch takes it:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .. import codes
+from ..dtypes import FLOAT_LAYER
 from ..kinds import Inferred, LayerKind, Recognise, Result, result_paths
 from ..schema import (
     NON_NEGATIVE,
@@ -200,4 +201,4 @@ def _recurrent_kind(name: str, variant: Variant) -> LayerKind:
         recognise=Recognise(results=paths.get))
 
 
-KINDS = tuple(_recurrent_kind(name, variant) for name, variant in VARIANTS.items())
+KINDS = tuple(replace(_recurrent_kind(name, variant), dtypes=FLOAT_LAYER) for name, variant in VARIANTS.items())

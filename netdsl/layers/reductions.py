@@ -4,10 +4,12 @@ argmax/argmin (the indices)."""
 from __future__ import annotations
 
 from .. import codes
+from ..dtypes import COUNTING, FLOAT_LAYER, FLOAT_RESULT, INDICES
 from ..kinds import LayerKind, Recognise
 from ..pysource import literal
 from ..schema import INT, Bool, Either, Field, Float, Nothing, Schema, Tuple, format_value
 from ..shapes import ShapeError, numel
+from . import declaring_dtypes
 from .axes import DIMS_OR_NONE, methods, resolve_dims
 
 _ONE_DIM_OR_NONE = Either((INT, Nothing()))
@@ -80,7 +82,7 @@ def _keyword_correction(name: str) -> tuple[str, ...]:
 
 _CORRECTION = Field(Either((INT, Float())), 1)
 
-KINDS = (
+KINDS = declaring_dtypes((
     _reduction("mean", "mean", _over("mean")),
     _reduction("sum", "sum", _over("sum")),
     _reduction("prod", "prod", "torch.prod over one dim, or all dims when omitted", dims_type=_ONE_DIM_OR_NONE,
@@ -100,4 +102,7 @@ KINDS = (
                "tensor when omitted)", dims_type=_ONE_DIM_OR_NONE),
     _reduction("argmin", "argmin", "torch.argmin: the index of the smallest value along dim (over the flattened "
                "tensor when omitted)", dims_type=_ONE_DIM_OR_NONE),
-)
+    # max/min keep the input's class; mean, std and var need floating-point numbers (torch: "could not infer
+    # output dtype"), logsumexp gives them from any; sum and prod count booleans as integers.
+), {"mean": FLOAT_LAYER, "std": FLOAT_LAYER, "var": FLOAT_LAYER, "logsumexp": FLOAT_RESULT, "sum": COUNTING,
+    "prod": COUNTING, "argmax": INDICES, "argmin": INDICES})

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 from .. import codes
+from ..dtypes import FLOAT_LAYER
 from ..kinds import LayerKind, Recognise
 from ..pysource import literal
 from ..schema import (
@@ -143,13 +144,15 @@ CHANNEL_SHUFFLE = LayerKind(
     doc="torch.nn.ChannelShuffle (ShuffleNet): channels in `groups` groups, interleaved")
 
 KINDS = (
-    LayerKind(name="upsample", schema=_RESAMPLE, infer=_resample_infer("upsample"), prefix="upsample",
+    # every mode computes on floating-point numbers only (torch has no integer kernels for them)
+    LayerKind(name="upsample", schema=_RESAMPLE, infer=_resample_infer("upsample"), prefix="upsample", dtypes=FLOAT_LAYER,
               positional=("size", "scale_factor", "mode", "align_corners"),
               macs=lambda args, inputs, output: numel(output), module="nn.Upsample",
               module_args=lambda args, inputs: ((), _options(args)), label=_label("upsample"),
               doc="torch.nn.Upsample: size or scale_factor; modes nearest, linear (3-D), bilinear/bicubic (4-D), "
                   "trilinear (5-D)"),
     LayerKind(name="interpolate", schema=_RESAMPLE, infer=_resample_infer("interpolate"), prefix="interp",
+              dtypes=FLOAT_LAYER,
               positional=("size", "scale_factor", "mode", "align_corners"),
               macs=lambda args, inputs, output: numel(output),
               functional=lambda args, names, inputs: f"F.interpolate({names[0]}" + "".join(

@@ -4,6 +4,7 @@ x ** 2) and comparisons (x > 0, a == b), which give boolean masks."""
 from __future__ import annotations
 
 from .. import codes
+from ..dtypes import ANY, COMPARISON, FLOAT_RESULT, FLOATS, NUMBERS, DTypes, with_scalar
 from ..kinds import CannotImport, LayerKind, Recognise, Role, TensorArg
 from ..pysource import literal
 from ..schema import (
@@ -132,6 +133,18 @@ def _bind_operands(arguments: dict) -> tuple[tuple[TensorArg, ...], dict]:
     return (b,), {"scalar": a, "scalar_first": True}
 
 
+def _powers(args, count: int) -> tuple:
+    """Integers to a negative integer power: torch raises ("Integers to negative integer powers are not allowed")."""
+    negative = type(args.scalar) is int and args.scalar < 0 and not args.scalar_first
+    return (FLOATS if negative else ANY,) * count
+
+
+# What each operator takes and gives: torch's type promotion with the number, if any (`x * 0.5` of an integer
+# tensor is floating); `/` is true division; `-` refuses booleans; comparisons give boolean masks.
+_DTYPES = {"add": with_scalar("scalar"), "mul": with_scalar("scalar"), "sub": with_scalar("scalar", accepts=NUMBERS),
+           "div": FLOAT_RESULT, "pow": DTypes(_powers, with_scalar("scalar").output)}
+
+
 def _elementwise_kind(name: str, symbol: str, commutative: bool, calls: tuple[str, ...], what: str = "") -> LayerKind:
     def emit(args, names, inputs):
         operands = list(names)
@@ -150,7 +163,7 @@ def _elementwise_kind(name: str, symbol: str, commutative: bool, calls: tuple[st
         name=name, schema=Schema(dict(scalar=Field(Either((INT, Float(), Nothing())), None),
                                       scalar_first=Field(Bool(), False))),
         infer=_elementwise_infer, prefix=name, inputs=None, positional=("scalar", "scalar_first"), operator=symbol,
-        commutative=commutative, functional=emit, label=label,
+        commutative=commutative, functional=emit, label=label, dtypes=_DTYPES.get(name, COMPARISON),
         doc=f"`a {symbol} b` with torch broadcasting, or a tensor and a number{what}",
         recognise=Recognise(calls, bind=_bind_operands))
 

@@ -1,4 +1,5 @@
-"""What the editor shows about a checked spec: hover text and the shape hints at the end of chain lines."""
+"""What the editor shows about a checked spec: hover text and the shape hints at the end of chain lines.
+Hovers are Markdown: the spec's text reaches them through netdsl.lsp.markdown only."""
 
 from __future__ import annotations
 
@@ -7,12 +8,15 @@ from dataclasses import dataclass
 from .. import registry
 from .. import syntax as ast
 from ..checker import CheckedGraph, LayerResult
+from ..dtypes import FLOATING, UNKNOWN
 from ..kinds import nested
 from ..pipeline import Analysis
+from ..schema import format_value
 from ..shapes import format_dim, format_shape
 from ..source import Span
 from ..summary import describe, initial_value, named_results, output_text
 from .index import Index, Symbol
+from .markdown import code, fenced, text
 
 
 def pytorch_call(kind: registry.LayerKind, args, inputs: tuple, names: tuple[str, ...]) -> str:
@@ -44,7 +48,7 @@ class Use:
     """One checked use of a layer or block: the top-level network, or one call of the enclosing block."""
     layer: LayerResult
     graph: CheckedGraph
-    where: str            # "" in a network; "in `Up` called at 20:5" inside a block
+    where: str            # "" in a network; "in `Up` called at 20:5" inside a block (Markdown)
 
 
 def uses(analysis: Analysis) -> list[Use]:
@@ -56,7 +60,7 @@ def uses(analysis: Analysis) -> list[Use]:
         for layer in checked.layers:
             found.append(Use(layer, checked, where))
             if layer.inner is not None:
-                stack.append((layer.inner, f"in `{layer.node.kind}` called at {layer.node.span.short()}"))
+                stack.append((layer.inner, f"in {code(layer.node.kind)} called at {layer.node.span.short()}"))
     return found
 
 
@@ -74,7 +78,7 @@ def hover(analysis: Analysis, index: Index | None, path: str, offset: int) -> tu
     if occurrence is not None and occurrence.symbol.kind == "param":
         return _param(occurrence.symbol), occurrence.span
     if occurrence is not None and occurrence.symbol.kind == "loop":
-        return f"loop variable `{occurrence.symbol.name}`: one value per item of the `for`", occurrence.span
+        return f"loop variable {code(occurrence.symbol.name)}: one value per item of the `for`", occurrence.span
     at = [u for u in uses(analysis) if _contains(u.layer.node.span, path, offset)]
     if not at:
         return None
@@ -86,28 +90,37 @@ def hover(analysis: Analysis, index: Index | None, path: str, offset: int) -> tu
 
 
 def _counts(layer: LayerResult) -> str:
-    return f"parameters: {layer.params:,} · MACs: {layer.macs:,}"
+    macs = f"{layer.macs:,}" if isinstance(layer.macs, int) else code(f"{layer.macs:,}")   # `*` is emphasis
+    return f"parameters: {layer.params:,} · MACs: {macs}"
+
+
+def _shapes(layer: LayerResult) -> str:
+    """"input `[N, 6]` → output `[N, 16]`": shapes as code (their `*` and `[]` are Markdown)."""
+    ins = ", ".join(code(format_shape(s)) for s in layer.inputs) if layer.inputs is not None else "unknown"
+    made = code(_output(layer)) if layer.shape is not None else "unknown"
+    if layer.shape is not None and layer.dtype not in (FLOATING, UNKNOWN):   # floating goes without saying
+        made += f" ({layer.dtype.value})"
+    return f"input {ins} → {'' if layer.node.results else 'output '}{made}  "   # results are named
 
 
 def _layer(chosen: list[Use]) -> str:
     node = chosen[0].layer.node
-    lines = [f"**{node.kind}** `{node.name}`"]
+    lines = [f"**{text(node.kind)}** {code(node.name)}"]
     kind = registry.lookup(node.kind) if node.is_layer else None
     for use in chosen:
         layer = use.layer
         if use.where:
             lines.append(f"\n*{use.where}*")
         if node.learnable is not None or node.shares is not None or layer.tied:
-            lines.append(f"{describe(layer)}  ")
+            lines.append(f"{code(describe(layer))}  ")
         if layer.inputs is not None and layer.args is not None and kind is not None:
-            lines.append(f"```python\n{pytorch_call(kind, layer.args, layer.inputs, node.inputs)}\n```")
+            lines.append(fenced(pytorch_call(kind, layer.args, layer.inputs, node.inputs), "python"))
         if node.learnable is None:
-            ins = ", ".join(format_shape(s) for s in layer.inputs) if layer.inputs is not None else "unknown"
-            lines.append(f"input {ins} → {'' if node.results else 'output '}{_output(layer)}  ")   # results are named
-        lines.append(f"error: {layer.error}" if layer.error else _counts(layer))
+            lines.append(_shapes(layer))
+        lines.append(f"error: {text(layer.error)}" if layer.error else _counts(layer))
     if kind is not None and kind.results:
-        lines.append(f"\none call returns `({nested(kind.results, lambda r: r.name)})`: "
-                     f"`{nested(kind.results, lambda r: r.name)} = ...` names them")
+        lines.append(f"\none call returns {code(f'({nested(kind.results, lambda r: r.name)})')}: "
+                     f"{code(f'{nested(kind.results, lambda r: r.name)} = ...')} names them")
     if kind is not None and kind.doc:
         lines.append(f"\n{kind.doc}")
     return "\n".join(lines)
@@ -122,14 +135,14 @@ def _signature(definition: ast.Definition) -> str:
 def _block(chosen: list[Use], analysis: Analysis) -> str:
     node = chosen[0].layer.node
     definition = analysis.program.scopes.get(node.span.source, {}).get(node.kind)
-    lines = [f"```netdsl\n{_signature(definition)}\n```"] if definition else [f"**{node.kind}**"]
+    lines = [fenced(_signature(definition), "netdsl")] if definition else [f"**{text(node.kind)}**"]
     for use in chosen:   # a call in a `for` or a repeat is several layers, each with its own arguments
         layer = use.layer
-        args = ", ".join(f"{k}={v}" for k, v in layer.node.args.items())
-        lines.append(f"{'*' + use.where + '*: ' if use.where else ''}`{layer.node.name}` = {node.kind}({args})"
-                     f"{f', shared with `{layer.node.shares}`' if layer.node.shares else ''}  ")
-        ins = ", ".join(format_shape(s) for s in layer.inputs) if layer.inputs is not None else "unknown"
-        lines.append(f"input {ins} → output {_output(layer)}  ")
+        args = ", ".join(f"{k}={format_value(v)}" for k, v in layer.node.args.items())
+        lines.append(f"{'*' + use.where + '*: ' if use.where else ''}{code(layer.node.name)} = "
+                     f"{code(f'{node.kind}({args})')}"
+                     f"{f', shared with {code(layer.node.shares)}' if layer.node.shares else ''}  ")
+        lines.append(_shapes(layer))
         lines.append(_counts(layer))
     return "\n".join(lines)
 
@@ -147,31 +160,32 @@ def tensor_shapes(analysis: Analysis, symbol: Symbol) -> list[tuple[str, str]]:
         if made is not None:
             layer, value, shape = made
             result = layer.node.result_of(value)
-            text = f"{result + ' ' if result else ''}from `{layer.node.kind}` (`{layer.node.name}`) at " \
-                   f"{layer.node.span.short()}" if layer.node.learnable is None \
-                else f"{layer.node.kind} = `{initial_value(layer)}`"
-            found.append((format_shape(shape) if shape is not None else "unknown", text + (f" {where}" if where else "")))
+            made_by = f"{text(result) + ' ' if result else ''}from {code(layer.node.kind)} ({code(layer.node.name)}) " \
+                f"at {layer.node.span.short()}" if layer.node.learnable is None \
+                else f"{text(layer.node.kind)} = {code(initial_value(layer))}"
+            found.append((format_shape(shape) if shape is not None else "unknown", made_by + (f" {where}" if where else "")))
     return found
 
 
 def _graphs_of(analysis: Analysis, definition: ast.Definition | None) -> list[tuple[CheckedGraph, str]]:
     """The checked graphs of a definition: the network, or one per call of the block."""
     graphs = [(checked, "") for checked in analysis.networks]
-    graphs += [(u.layer.inner, f"in `{u.layer.node.kind}` called at {u.layer.node.span.short()}")
+    graphs += [(u.layer.inner, f"in {code(u.layer.node.kind)} called at {u.layer.node.span.short()}")
                for u in uses(analysis) if u.layer.inner is not None]
     return [(g, w) for g, w in graphs if definition is not None and g.graph.span == definition.span]
 
 
 def _tensor(analysis: Analysis, symbol: Symbol) -> str:
     shapes = tensor_shapes(analysis, symbol)
-    lines = [f"**{symbol.name}**: tensor"]
-    lines += [f"`{shape}` {made}  " for shape, made in dict.fromkeys(shapes)] or ["shape unknown (not checked)"]
+    lines = [f"**{text(symbol.name)}**: tensor"]
+    lines += [f"{code(shape)} {made}  " for shape, made in dict.fromkeys(shapes)] or ["shape unknown (not checked)"]
     return "\n".join(lines)
 
 
 def _param(symbol: Symbol) -> str:
     param = next((p for p in symbol.owner.params if p.name.span == symbol.span), None) if symbol.owner else None
-    return f"parameter of `{symbol.owner.name.name}`: `{param.span.text}`" if param else f"parameter `{symbol.name}`"
+    return f"parameter of {code(symbol.owner.name.name)}: {code(param.span.text)}" if param else \
+        f"parameter {code(symbol.name)}"
 
 
 # ---------------------------------------------------------------- inlay hints

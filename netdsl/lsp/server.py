@@ -11,6 +11,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
 from ..diagnostics import CompileError, Diagnostic, Severity
+from ..emit import printable
 from ..formatter import format_text
 from ..pipeline import Analysis, analyze
 from ..source import SourceFile, Span
@@ -100,15 +101,16 @@ def _diagnostic(diagnostic: Diagnostic, source: SourceFile) -> lsp.Diagnostic:
         where = f" (in {span.location()})" if span is not None else ""
         message, span = message + where, Span(source, 0, 0)
     unplaced = [n.message for n in diagnostic.notes if n.span is None]
-    message = "\n".join([message, *(f"note: {n}" for n in unplaced),
-                         *([f"help: {diagnostic.help}"] if diagnostic.help else [])])
+    # one line each, nothing hidden: a spec's string may hold a line break or an escape sequence
+    message = "\n".join(printable(line) for line in [message, *(f"note: {n}" for n in unplaced),
+                                                      *([f"help: {diagnostic.help}"] if diagnostic.help else [])])
     return lsp.Diagnostic(
         range=_range(span), message=message, source="netdsl", code=diagnostic.code,
         severity=lsp.DiagnosticSeverity.Error if diagnostic.severity is Severity.ERROR else lsp.DiagnosticSeverity.Warning,
         code_description=lsp.CodeDescription(explain_link(diagnostic.code)),
-        related_information=[lsp.DiagnosticRelatedInformation(_location(n.span), n.message)
+        related_information=[lsp.DiagnosticRelatedInformation(_location(n.span), printable(n.message))
                              for n in diagnostic.notes if n.span is not None] or None,
-        data={"fixes": [f.message for f in diagnostic.fixes]} if diagnostic.fixes else None)
+        data={"fixes": [printable(f.message) for f in diagnostic.fixes]} if diagnostic.fixes else None)
 
 
 # ---------------------------------------------------------------- document life cycle
@@ -272,7 +274,7 @@ def on_code_action(ls: NetdslServer, params: lsp.CodeActionParams) -> list[lsp.C
             continue
         for number, fix in enumerate(diagnostic.fixes):
             edits = [lsp.TextEdit(_range(e.span), e.replacement) for e in fix.edits]
-            actions.append(lsp.CodeAction(fix.message, kind=lsp.CodeActionKind.QuickFix, is_preferred=number == 0,
+            actions.append(lsp.CodeAction(printable(fix.message), kind=lsp.CodeActionKind.QuickFix, is_preferred=number == 0,
                                           diagnostics=[_diagnostic(diagnostic, state.analysis.source)],
                                           edit=lsp.WorkspaceEdit(changes={uri: edits})))
     return actions
