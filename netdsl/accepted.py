@@ -301,6 +301,8 @@ def _solve(name: str, requirements: list[_Requirement]) -> tuple[SizeSet | None,
             if rate is None or own is None:
                 return None, f"{requirement.origin()} is not a floor-affine function of {name}", []
             period = math.lcm(period, own)
+            if period > MAX_WINDOW:   # before _threshold walks one period (a stride of 2**31 - 1)
+                return None, f"the sizes repeat only every {period:,} values of {name}", []
             evaluate = _evaluator(difference, name)
             own_evaluators.append(evaluate)
             threshold = max(threshold, _threshold(requirement.relation, rate, own, evaluate))

@@ -68,6 +68,14 @@ FOUND = [
     # instancenorm with running statistics over one spatial element raises in training mode only, as documented
     ("network Net() {\n    input x: [2, 6, 1, 1]\n    output x -> instancenorm2d(track_running_stats=true)\n}\n",
      "training only"),
+    # found by the confirmation run (seeds 31-50): a stride of 2**31 - 1 made the accepted-sizes analysis walk
+    # one period of 2**31 values (check never finished); the repeated 6x6 convolution is then rejected
+    ("block B() {\n    input x: [N, C, H, W]\n    output x -> (conv2d(4, 6, stride=2147483647) -> relu) * 2\n}\n"
+     "network Net() {\n    input x: [N, 11, 7, 16]\n    output x -> permute(1, 2, 0, 3) -> B\n}\n", "rejected"),
+    # torch's LocalResponseNorm views a 5-D input, which fails after a transpose: the generated forward passes
+    # it contiguous
+    ("network Net() {\n    input x: [2, 5, 11, 3, 11]\n    output x -> transpose(-2, -5) -> local_response_norm(2)\n}\n",
+     "ok"),
 ]
 
 

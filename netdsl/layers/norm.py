@@ -172,6 +172,8 @@ LOCAL_RESPONSE_NORM = LayerKind(
     infer=_lrn_infer, prefix="lrn", positional=("size", "alpha", "beta", "k"),
     macs=lambda args, inputs, output: numel(output) * args.size, module="nn.LocalResponseNorm",
     module_args=lambda args, inputs: ((args.size,), args.changed("alpha", "beta", "k")),
+    # torch views a 5-D or larger input, which fails on a transposed one: forward passes it contiguous
+    call=lambda module, names, args: f"{module}({names[0]}.contiguous())",
     label=lambda args, inputs: f"local_response_norm({args.size}" + "".join(
         f", {k}={format_value(v)}" for k, v in args.changed("alpha", "beta", "k").items()) + ")",
     doc="torch.nn.LocalResponseNorm (AlexNet): each value divided by the activity of `size` neighbouring channels")
