@@ -236,12 +236,8 @@ class _Checker:
                 raise ShapeError(f"`{node.kind}` has {total:,} parameters and buffers, more than the "
                                  f"{MAX_ELEMENTS:,} elements a PyTorch tensor can hold", code=codes.E0425)
         except ShapeError as error:
-            habit = pytorch_habit(kind, node, inputs) if node.reading is not None else None
-            if habit is not None:   # netdsl's reading fails on the input, PyTorch's order fits it
-                message, meant, fixes = habit
-                self.diagnostics.error(codes.E0329, f"{message} ({error.message})", node.span, notes=context,
-                                       help=f"write `{meant}`", fixes=fixes)
-            else:
+            # netdsl's reading fails on the input: PyTorch's order may fit it
+            if not self.habit(kind, node, inputs, context, f" ({error.message})"):
                 self.report(error, node, context, shapes, graph)
             return LayerResult(node, inputs, None, error=error.message)
         except SymbolicSizeError as error:
@@ -341,15 +337,20 @@ class _Checker:
     def pytorch_order(self, kind: LayerKind, node: Node, inputs: tuple[Shape, ...], context) -> None:
         """Arguments that are invalid in netdsl's order: a PyTorch habit (E0329) when the first one is the
         size netdsl infers and PyTorch's order fits the input, else the errors of netdsl's reading."""
-        habit = pytorch_habit(kind, node, inputs)
-        if habit is None:
+        problem = f" ({node.reading.errors[0].message})" if node.reading.errors else ""
+        if not self.habit(kind, node, inputs, context, problem):
             for error in node.reading.errors:
                 self.diagnostics.add(replace(error, notes=(*error.notes, *context)))
-            return
+
+    def habit(self, kind: LayerKind, node: Node, inputs: tuple[Shape, ...], context, problem: str) -> bool:
+        """Report E0329 (with netdsl's own problem appended) when the call reads in PyTorch's order."""
+        habit = pytorch_habit(kind, node, inputs) if node.reading is not None else None
+        if habit is None:
+            return False
         message, meant, fixes = habit
-        problem = f" ({node.reading.errors[0].message})" if node.reading.errors else ""
         self.diagnostics.error(codes.E0329, message + problem, node.span, notes=context, help=f"write `{meant}`",
                                fixes=fixes)
+        return True
 
     def bound_args(self, kind: LayerKind, node: Node, inputs: tuple[Shape, ...], binding: dict[str, object],
                    context: tuple[Note, ...]) -> Args | None:
@@ -361,12 +362,8 @@ class _Checker:
         try:
             return kind.schema.validate({n: v for n, v in args.values.items() if n in args.schema.fields})
         except SchemaError as error:
-            habit = pytorch_habit(kind, node, inputs) if node.reading is not None else None
-            if habit is not None:
-                message, meant, fixes = habit
-                name, problem = error.errors[0]
-                self.diagnostics.error(codes.E0329, f"{message} (`{kind.name}` argument `{name}` {problem.message})",
-                                       node.span, notes=context, help=f"write `{meant}`", fixes=fixes)
+            name, problem = error.errors[0]
+            if self.habit(kind, node, inputs, context, f" (`{kind.name}` argument `{name}` {problem.message})"):
                 return None
             for name, problem in error.errors:
                 written = format_size(node.args.values[name]) if not isinstance(node.args.values[name], tuple) \
