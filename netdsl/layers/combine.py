@@ -12,6 +12,7 @@ from ..dtypes import FLOAT_LAYER
 from ..kinds import CannotUnpack, LayerKind, Recognise
 from ..schema import INT, POSITIVE, Either, Field, Schema, Tuple, optional
 from ..shapes import (
+    FIX_THE_SIZES,
     ShapeError,
     broadcast,
     check_int64,
@@ -149,7 +150,8 @@ def _pieces_infer(name: str, pieces, keeps_dim: bool):
                              code=codes.E0404)
         dim = normalize_dim(args.dim, len(shape))
         _check_sections(args, shape[dim])
-        n = fixed_size(name, f"elements along dim {args.dim}", shape[dim])
+        n = fixed_size(name, f"elements along dim {args.dim}", shape[dim],
+                       f"the number of tensors it gives depends on it: {FIX_THE_SIZES}")
         count, size_of = pieces(args, n)
         if count > MAX_PIECES:
             raise ShapeError(f"`{name}` of {format_shape(shape)} would give {count:,} tensors, more than the "
