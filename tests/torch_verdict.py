@@ -114,7 +114,7 @@ TORCH_MESSAGES = re.compile("|".join([
     r"^Function \w+Backward\d* returned an invalid gradient at index \d+",          # pixel_shuffle of empty input
     r"^adaptive_(avg|max)_pool\dd_backward\(\): Expected grad_output to have non-zero size",  # area to empty
     # sizes that must agree
-    r"^Given groups=\d+, expected weight to be at least 1 at dimension 0",
+    r"^Given groups=\d+, expected weight to be at least \d+ at dimension 0",
     r"^Given groups=\d+, weight of size \[.*\], expected input\[.*\] to have \d+ channels, but got \d+ channels",
     r"^Given transposed=1, weight of size \[.*\], expected input\[.*\] to have \d+ channels, but got \d+ channels",
     r"^Given normalized_shape=\[.*\], expected input with shape \[\*, .*\], but got input of size",
