@@ -30,17 +30,19 @@ def test_deep_parentheses_and_negations():
     assert codes(network("x -> linear(" + "-" * 10_000 + "4) -> output")) == ["E0104"]
 
 
+# These bounds guard against a hang or quadratic work (which would take hours), not for speed: they count
+# this process's CPU time, which other work on the machine does not inflate. Speed is in benchmarks/.
 def test_a_100000_layer_chain_checks_in_seconds():
-    start = time.perf_counter()
+    start = time.process_time()
     analysis = netdsl.check_text(network("x" + " -> relu" * 100_000 + " -> output"))
     assert analysis.ok and len(analysis.network().layers) == 100_000
-    assert time.perf_counter() - start < 30
+    assert time.process_time() - start < 60
 
 
 def test_repeats_that_multiply_past_the_layer_limit_stop_early():
-    start = time.perf_counter()
+    start = time.process_time()
     assert codes(network("x -> ((relu() * 10000) * 10000) * 10000 -> output")) == ["E0319"]
-    assert time.perf_counter() - start < 30
+    assert time.process_time() - start < 60
     assert MAX_LAYERS >= 100_000
 
 
