@@ -26,6 +26,7 @@ from . import codes
 from .checker import CheckedGraph, Constraint, LayerResult
 from .diagnostics import Diagnostic, Diagnostics, Note, Severity
 from .ir import Assumption
+from .records import value
 from .shapes import format_shape
 from .sizes import (
     Condition,
@@ -49,7 +50,7 @@ if TYPE_CHECKING:
 MAX_WINDOW = 1 << 20
 
 
-@dataclass(frozen=True)
+@value
 class Reason:
     """One layer's part in the answer: what it needs of the symbol, in words."""
     layer: str            # "`concat` in `Up`"
@@ -59,7 +60,7 @@ class Reason:
     sizes: SizeSet        # what this layer alone accepts
 
 
-@dataclass(frozen=True)
+@value
 class SizeSet:
     """Sizes x ≥ 1 in `extra`, or x ≥ start with x mod modulus in residues (all of them when residues
     is None), except those in `missing`."""
@@ -143,7 +144,7 @@ def _pattern(modulus: int, residues: tuple[int, ...]) -> str:
     return "≡ " + ", ".join(map(str, residues)) + f" (mod {modulus})"
 
 
-@dataclass(frozen=True)
+@value
 class Answer:
     """What the network accepts for one symbol (or several tied by equalities, `tied`)."""
     symbol: str
@@ -158,7 +159,7 @@ class Answer:
         return self.sizes.words(self.symbol) + "".join(f" with {other} = {self.symbol}" for other in self.tied)
 
 
-@dataclass(frozen=True)
+@value
 class Declared:
     """What a network's `where` clause allows for one symbol (or several it makes equal), and the
     smallest allowed sizes the network does not accept, if any."""
@@ -173,7 +174,7 @@ class Declared:
         return ", ".join(c.span.text for c in self.conditions)
 
 
-@dataclass(frozen=True)
+@value
 class Accepted:
     answers: tuple[Answer, ...]
     free: tuple[str, ...]             # input symbols no layer constrains

@@ -13,12 +13,13 @@ from . import codes
 from .codes import Code
 from .diagnostics import Fix
 from .fixes import respell
+from .records import value
 from .schema import Schema, SchemaError
 from .source import Span
 from .suggest import nearest
 
 
-@dataclass(frozen=True)
+@value
 class ArgError:
     code: Code
     message: str
@@ -27,7 +28,7 @@ class ArgError:
     fixes: tuple[Fix, ...] = ()
 
 
-@dataclass(frozen=True)
+@value
 class Signature:
     """What a call is bound against: a layer kind (`linear`) or a block (`block Up`)."""
     title: str                        # "`linear`", "block `Up`"

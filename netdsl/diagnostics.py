@@ -11,23 +11,24 @@ from dataclasses import dataclass, field, replace
 
 from .codes import Code, Severity
 from .emit import printable
+from .records import value
 from .source import Span
 
 
-@dataclass(frozen=True)
+@value
 class Note:
     message: str
     span: Span | None = None
 
 
-@dataclass(frozen=True)
+@value
 class Edit:
     """Replace the text of `span` with `replacement` (an empty span inserts)."""
     span: Span
     replacement: str
 
 
-@dataclass(frozen=True)
+@value
 class Fix:
     """A machine-applicable fix (rustc's `applicability = "machine-applicable"`): applying its edits is
     certain to do what `message` says. Editors offer it as a code action; `check --fix` applies it."""
@@ -35,7 +36,7 @@ class Fix:
     edits: tuple[Edit, ...]
 
 
-@dataclass(frozen=True)
+@value
 class Diagnostic:
     code: str
     severity: Severity

@@ -5,10 +5,10 @@ function, as a person writes it)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cached_property
 
 from .arguments import Signature
+from .records import value
 from .schema import Args, Choice, Field, Float, Schema, format_value
 
 # torch.nn.init.calculate_gain's nonlinearities (kaiming's `nonlinearity`).
@@ -16,7 +16,7 @@ NONLINEARITIES = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "c
                   "sigmoid", "tanh", "relu", "leaky_relu", "selu")
 
 
-@dataclass(frozen=True)
+@value
 class Initializer:
     name: str                       # as a spec writes it: `normal`
     schema: Schema

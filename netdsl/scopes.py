@@ -8,10 +8,11 @@ from typing import Any
 
 from . import syntax as ast
 from .ir import Assumption, Input, Node, RepeatCopy
+from .records import value
 from .source import Span
 
 
-@dataclass(frozen=True)
+@value
 class Tensor:
     """A tensor value in a spec: the graph value it refers to."""
     ref: str

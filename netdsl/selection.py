@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from fnmatch import fnmatchcase
 from pathlib import Path
 
@@ -18,6 +18,7 @@ from . import codes
 from .checker import CheckedGraph
 from .diagnostics import Diagnostic, Edit, Fix, Severity
 from .program import InputError
+from .records import value
 from .source import SourceFile, Span
 
 UNUSED_SUPPRESSION = codes.W0901.code
@@ -40,7 +41,7 @@ def _matches(code: str, patterns: Iterable[str]) -> bool:
     return any(p == "ALL" or code.startswith(p) for p in patterns)
 
 
-@dataclass(frozen=True)
+@value
 class Selection:
     select: tuple[str, ...] | None = None          # None: every code
     ignore: tuple[str, ...] = ()
@@ -69,7 +70,7 @@ def _relative(path: str, root: Path) -> str:
 
 # ---------------------------------------------------------------- suppression comments
 
-@dataclass(frozen=True)
+@value
 class Suppression:
     line: int
     comment: Span                          # the whole comment

@@ -11,10 +11,10 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from contextvars import ContextVar
-from dataclasses import dataclass
 
 from . import codes
 from .codes import Code
+from .records import value
 from .sizes import (
     Condition,
     Dim,
@@ -83,7 +83,7 @@ def check_tensor_size(what: str, shape: Shape) -> None:
                          help="PyTorch sizes a tensor's storage in bytes as a 64-bit integer")
 
 
-@dataclass(frozen=True)
+@value
 class Requirement:
     """A condition on the input sizes that a rule needs (`H - 2 >= 1`), and the error when it fails."""
     condition: Condition

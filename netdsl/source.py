@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from .records import value
+
 # A line ends at \n, \r\n or a lone \r (old Mac files), as the grammar's comments and strings do.
 _LINE_END = re.compile(r"\r\n?|\n")
 
@@ -47,7 +49,7 @@ class SourceFile:
         return self.text[start:end]
 
 
-@dataclass(frozen=True)
+@value
 class Span:
     source: SourceFile
     start: int

@@ -10,11 +10,12 @@ hidden state. The initial state is an optional further input, as torch takes it:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from .. import codes
 from ..dtypes import FLOAT_LAYER
 from ..kinds import Inferred, LayerKind, Recognise, Result, result_paths
+from ..records import value
 from ..schema import (
     NON_NEGATIVE,
     POSITIVE,
@@ -36,7 +37,7 @@ MAX_LAYERS = 1000
 MAX_STEPS = 2**16
 
 
-@dataclass(frozen=True)
+@value
 class Variant:
     module: str
     gates: int                             # weight blocks per layer: 1 (rnn), 3 (gru), 4 (lstm)
