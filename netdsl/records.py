@@ -1,31 +1,98 @@
-"""`value`: `@dataclass(frozen=True)` with its repr, `==` and hash made of shared code.
+"""`value`: `@dataclass(frozen=True)` for netdsl's own classes, made with one compiled method instead of six.
 
 `dataclass` compiles each method it generates with `exec` when the class is created — six for a frozen
 dataclass — and creating netdsl's classes that way was the largest part of a cold `netdsl check`
-(docs/performance.md). A `value` class behaves exactly as the same class under `@dataclass(frozen=True)`:
-the same repr, equality and hash (the fields' `repr=`, `compare=` and `hash=` options included, methods
-the class defines itself kept), but only `__init__`, `__setattr__` and `__delattr__` are compiled; the
-other three are closures over the class's field names.
+(docs/performance.md). A `value` class behaves as the same class under `@dataclass(frozen=True)` does:
+the same `__init__` (defaults, `default_factory`, `init=False`, `__post_init__`), repr, equality and hash
+(the fields' `repr=`, `compare=` and `hash=` options included, methods the class defines itself kept),
+and assigning or deleting an attribute raises `dataclasses.FrozenInstanceError`. Only `__init__` is
+compiled; the other methods are closures over the class's field names. (Not supported: `InitVar` and
+`kw_only` fields, which netdsl does not use.)
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+import inspect
+from dataclasses import MISSING, FrozenInstanceError, dataclass, fields
 from operator import attrgetter
 from reprlib import recursive_repr
 
 
 def value(cls: type) -> type:
-    cls = dataclass(frozen=True, repr=False, eq=False)(cls)
+    documented = bool(cls.__doc__)
+    cls.__doc__ = cls.__doc__ or "-"   # dataclass would describe the class by an __init__ it has not got yet
+    # Fields, dataclasses.fields/replace and __match_args__ as dataclass makes them, no method compiled.
+    cls = dataclass(init=False, repr=False, eq=False)(cls)
     own = dict(cls.__dict__)
+    declared = fields(cls)
+    if any(f.kw_only is True for f in declared):
+        raise TypeError(f"{cls.__name__}: `value` classes have no keyword-only fields")
+    if "__init__" not in own:
+        cls.__init__ = _init(cls, declared)
+    if not documented:   # dataclass's description: the class with its __init__'s signature
+        cls.__doc__ = cls.__name__ + str(inspect.signature(cls)).replace(" -> None", "")
+    names = frozenset(f.name for f in declared)
+    if "__setattr__" not in own:
+        cls.__setattr__ = _refuse(cls, names, "assign to", "__setattr__")
+    if "__delattr__" not in own:
+        cls.__delattr__ = _refuse(cls, names, "delete", "__delattr__")
     if "__repr__" not in own:
-        cls.__repr__ = _repr(tuple(f.name for f in fields(cls) if f.repr))
+        cls.__repr__ = _repr(tuple(f.name for f in declared if f.repr))
     if "__eq__" not in own:
-        cls.__eq__ = _eq(_values(tuple(f.name for f in fields(cls) if f.compare)))
+        cls.__eq__ = _eq(_values(tuple(f.name for f in declared if f.compare)))
     # dataclass's rule: a __hash__ of the class's own is kept, unless it is the None that defining __eq__ implies
     if "__hash__" not in own or (own["__hash__"] is None and "__eq__" in own):
-        cls.__hash__ = _hash(_values(tuple(f.name for f in fields(cls) if (f.compare if f.hash is None else f.hash))))
+        cls.__hash__ = _hash(_values(tuple(f.name for f in declared if (f.compare if f.hash is None else f.hash))))
     return cls
+
+
+class _Factory:
+    """The default of a parameter whose field has a default_factory."""
+    def __repr__(self) -> str:
+        return "<factory>"   # as dataclass's signatures show it
+
+
+_FACTORY = _Factory()
+
+
+def _init(cls: type, declared: tuple) -> object:
+    """The __init__ dataclass(frozen=True) generates, compiled once from the same source."""
+    scope = {"_set": object.__setattr__, "_FACTORY": _FACTORY}
+    params, body = ["self"], []
+    for f in declared:
+        if f.default_factory is not MISSING:
+            scope[f"_factory_{f.name}"] = f.default_factory
+            if f.init:
+                params.append(f"{f.name}=_FACTORY")
+                body.append(f"_set(self, {f.name!r}, _factory_{f.name}() if {f.name} is _FACTORY else {f.name})")
+            else:
+                body.append(f"_set(self, {f.name!r}, _factory_{f.name}())")
+        elif f.init:
+            if f.default is not MISSING:
+                scope[f"_default_{f.name}"] = f.default
+                params.append(f"{f.name}=_default_{f.name}")
+            else:
+                params.append(f.name)
+            body.append(f"_set(self, {f.name!r}, {f.name})")
+        # else: init=False with a plain default or none: the class attribute (or nothing) is the value
+    if hasattr(cls, "__post_init__"):
+        body.append("self.__post_init__()")
+    source = f"def __init__({', '.join(params)}):\n    " + "\n    ".join(body or ["pass"])
+    exec(source, scope)   # noqa: S102 — field names only (identifiers), never spec text
+    init = scope["__init__"]
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    init.__annotations__ = {**{f.name: f.type for f in declared if f.init}, "return": None}
+    return init
+
+
+def _refuse(cls: type, names: frozenset[str], verb: str, method: str):
+    """A frozen dataclass's __setattr__ or __delattr__: refuses its fields, and any name on the class itself."""
+    def refuse(self, name, *assigned):
+        if type(self) is cls or name in names:
+            raise FrozenInstanceError(f"cannot {verb} field {name!r}")
+        getattr(super(cls, self), method)(name, *assigned)
+    refuse.__name__ = method
+    return refuse
 
 
 def _values(names: tuple[str, ...]):
