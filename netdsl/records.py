@@ -1,4 +1,5 @@
-"""`value`: `@dataclass(frozen=True)` for netdsl's own classes, made with one compiled method instead of six.
+"""`value` and `plain`: `@dataclass(frozen=True)` and `@dataclass(eq=False, repr=False)`, made with one compiled
+method instead of up to six.
 
 `dataclass` compiles each method it generates with `exec` when the class is created — six for a frozen
 dataclass — and creating netdsl's classes that way was the largest part of a cold `netdsl check`
@@ -6,8 +7,8 @@ dataclass — and creating netdsl's classes that way was the largest part of a c
 the same `__init__` (defaults, `default_factory`, `init=False`, `__post_init__`), repr, equality and hash
 (the fields' `repr=`, `compare=` and `hash=` options included, methods the class defines itself kept),
 and assigning or deleting an attribute raises `dataclasses.FrozenInstanceError`. Only `__init__` is
-compiled; the other methods are closures over the class's field names. (Not supported: `InitVar` and
-`kw_only` fields, which netdsl does not use.)
+compiled; the other methods are closures over the class's field names. A `plain` class is the same
+without them. (Not supported: `InitVar` and `kw_only` fields, which netdsl does not use.)
 """
 
 from __future__ import annotations
@@ -18,19 +19,27 @@ from operator import attrgetter
 from reprlib import recursive_repr
 
 
-def value(cls: type) -> type:
+def plain(cls: type, frozen: bool = False) -> type:
+    """`@dataclass(eq=False, repr=False)`, made the same way: only `__init__` is compiled (instances compare
+    by identity; the repr is the class's own)."""
     documented = bool(cls.__doc__)
     cls.__doc__ = cls.__doc__ or "-"   # dataclass would describe the class by an __init__ it has not got yet
     # Fields, dataclasses.fields/replace and __match_args__ as dataclass makes them, no method compiled.
     cls = dataclass(init=False, repr=False, eq=False)(cls)
-    own = dict(cls.__dict__)
     declared = fields(cls)
     if any(f.kw_only is True for f in declared):
-        raise TypeError(f"{cls.__name__}: `value` classes have no keyword-only fields")
-    if "__init__" not in own:
-        cls.__init__ = _init(cls, declared)
-    if not documented:   # dataclass's description: the class with its __init__'s signature
-        cls.__doc__ = cls.__name__ + str(inspect.signature(cls)).replace(" -> None", "")
+        raise TypeError(f"{cls.__name__}: netdsl.records classes have no keyword-only fields")
+    if "__init__" not in cls.__dict__:
+        cls.__init__ = _init(cls, declared, frozen)
+    if not documented:
+        cls.__doc__ = _description(cls, declared)
+    return cls
+
+
+def value(cls: type) -> type:
+    own = dict(cls.__dict__)
+    cls = plain(cls, frozen=True)
+    declared = fields(cls)
     names = frozenset(f.name for f in declared)
     if "__setattr__" not in own:
         cls.__setattr__ = _refuse(cls, names, "assign to", "__setattr__")
@@ -55,25 +64,30 @@ class _Factory:
 _FACTORY = _Factory()
 
 
-def _init(cls: type, declared: tuple) -> object:
-    """The __init__ dataclass(frozen=True) generates, compiled once from the same source."""
+def _init(cls: type, declared: tuple, frozen: bool) -> object:
+    """The __init__ dataclass generates, compiled from the same source: a frozen class's sets its fields
+    with object.__setattr__."""
     scope = {"_set": object.__setattr__, "_FACTORY": _FACTORY}
     params, body = ["self"], []
+
+    def assign(name: str, value: str) -> None:
+        body.append(f"_set(self, {name!r}, {value})" if frozen else f"self.{name} = {value}")
+
     for f in declared:
         if f.default_factory is not MISSING:
             scope[f"_factory_{f.name}"] = f.default_factory
             if f.init:
                 params.append(f"{f.name}=_FACTORY")
-                body.append(f"_set(self, {f.name!r}, _factory_{f.name}() if {f.name} is _FACTORY else {f.name})")
+                assign(f.name, f"_factory_{f.name}() if {f.name} is _FACTORY else {f.name}")
             else:
-                body.append(f"_set(self, {f.name!r}, _factory_{f.name}())")
+                assign(f.name, f"_factory_{f.name}()")
         elif f.init:
             if f.default is not MISSING:
                 scope[f"_default_{f.name}"] = f.default
                 params.append(f"{f.name}=_default_{f.name}")
             else:
                 params.append(f.name)
-            body.append(f"_set(self, {f.name!r}, {f.name})")
+            assign(f.name, f.name)
         # else: init=False with a plain default or none: the class attribute (or nothing) is the value
     if hasattr(cls, "__post_init__"):
         body.append("self.__post_init__()")
@@ -83,6 +97,17 @@ def _init(cls: type, declared: tuple) -> object:
     init.__qualname__ = f"{cls.__qualname__}.__init__"
     init.__annotations__ = {**{f.name: f.type for f in declared if f.init}, "return": None}
     return init
+
+
+def _description(cls: type, declared: tuple) -> str:
+    """dataclass's docstring for an undocumented class: its name and its __init__'s signature, as
+    inspect.signature writes it (written here directly: inspect.signature was a tenth of creating a class)."""
+    params = []
+    for f in (f for f in declared if f.init):
+        default = (" = <factory>" if f.default_factory is not MISSING else
+                   "" if f.default is MISSING else f" = {f.default!r}")
+        params.append(f"{f.name}: {inspect.formatannotation(f.type)}{default}")
+    return f"{cls.__name__}({', '.join(params)})"
 
 
 def _refuse(cls: type, names: frozenset[str], verb: str, method: str):

@@ -8,7 +8,7 @@ import inspect
 
 import pytest
 
-from netdsl.records import value
+from netdsl.records import plain, value
 
 
 def shapes(decorate):
@@ -91,3 +91,16 @@ def test_equality_across_classes_and_own_methods():
     assert hash(OwnHash("x")) == 42
     with pytest.raises(TypeError):
         Plain()
+
+
+def test_plain_classes_behave_as_dataclasses_without_eq_and_repr():
+    ours, theirs = shapes(plain)[1:3], shapes(dataclasses.dataclass(eq=False, repr=False))[1:3]
+    for mine, reference in zip(ours, theirs):
+        assert mine.__doc__ == reference.__doc__
+        assert str(inspect.signature(mine)) == str(inspect.signature(reference))
+    made, reference = ours[1](4), theirs[1](4)
+    assert (made.total, made.doubled) == (reference.total, reference.doubled) == (4, 8)
+    assert made != ours[1](4)   # identity
+    made.total = 5   # not frozen
+    options = ours[0]()
+    assert (options.items, options.spans, options.unhashed, options.derived, options.made) == ([], {}, 0, 7, ())
