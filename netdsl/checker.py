@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from . import codes, registry
+from . import codes, records, registry
 from .diagnostics import Diagnostics, Edit, Fix, Note
 from .dtypes import CAST, FLOATING, UNKNOWN, DType, requirement
 from .fixes import inferred_argument
 from .ir import Assumption, Graph, Node
 from .kinds import LayerKind, flatten
-from .records import value
 from .schema import Args, SchemaError, format_value
 from .shapes import (
     MAX_ELEMENTS,
@@ -46,7 +45,7 @@ from .sizes import (
 from .source import Span
 
 
-@value
+@records.value
 class LayerResult:
     node: Node
     inputs: tuple[Shape, ...] | None   # None when an input is unknown (after an earlier error)
@@ -71,7 +70,7 @@ class LayerResult:
         return tuple(zip(self.node.values, shapes))
 
 
-@value
+@records.value
 class Constraint:
     """A requirement on the network's input sizes, where it arises, and the block calls around it."""
     requirement: Requirement
@@ -79,7 +78,7 @@ class Constraint:
     context: tuple[Note, ...]
 
 
-@value
+@records.value
 class CheckedGraph:
     graph: Graph
     input_shapes: dict[str, Shape | None]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 from dataclasses import field
 
-from .records import value
+from . import records
 
 
 class Severity(str, enum.Enum):
@@ -20,7 +20,7 @@ class Severity(str, enum.Enum):
     WARNING = "warning"
 
 
-@value
+@records.value
 class Code:
     code: str
     severity: Severity

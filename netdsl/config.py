@@ -18,12 +18,12 @@ from dataclasses import field, fields
 from functools import cache
 from pathlib import Path
 
+from . import records
 from .program import InputError
-from .records import value
 from .suggest import did_you_mean
 
 
-@value
+@records.value
 class Settings:
     select: tuple[str, ...] | None = None
     ignore: tuple[str, ...] = ()
@@ -65,7 +65,7 @@ def _settings(table: dict) -> Settings:
     return Settings(**values)
 
 
-@value
+@records.value
 class Config:
     settings: Settings
     path: Path | None = None        # the pyproject.toml it was read from; None: no configuration

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 
+from . import records
 from .diagnostics import Diagnostic, Edit, Fix
-from .records import value
 from .source import Span
 
 # Literals other languages spell differently: `False` is Python's `false`.
@@ -63,7 +63,7 @@ def _with_separator(span: Span) -> Span:
 
 # ---------------------------------------------------------------- applying fixes
 
-@value
+@records.value
 class Applied:
     diagnostic: Diagnostic
     fix: Fix

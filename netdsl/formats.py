@@ -9,16 +9,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from . import records
 from .diagnostics import Diagnostic, render_human, render_short, span_dict
 from .emit import printable
-from .records import value
 
 FORMATS = ("human", "short", "json", "github", "sarif")
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/netdsl/netdsl"
 
 
-@value
+@records.value
 class FileDiagnostics:
     """The diagnostics found in one file (a diagnostic without a span belongs to the file as a whole)."""
     path: str

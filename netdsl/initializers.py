@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from functools import cached_property
 
+from . import records
 from .arguments import Signature
-from .records import value
 from .schema import Args, Choice, Field, Float, Schema, format_value
 
 # torch.nn.init.calculate_gain's nonlinearities (kaiming's `nonlinearity`).
@@ -16,7 +16,7 @@ NONLINEARITIES = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "c
                   "sigmoid", "tanh", "relu", "leaky_relu", "selu")
 
 
-@value
+@records.value
 class Initializer:
     name: str                       # as a spec writes it: `normal`
     schema: Schema

@@ -7,12 +7,11 @@ import stat
 from dataclasses import field
 from pathlib import Path
 
-from . import codes
+from . import codes, records
 from . import syntax as ast
 from .diagnostics import CompileError, Diagnostics, Note
 from .fixes import respell
 from .parser import parse
-from .records import value
 from .source import SourceFile, Span
 from .suggest import nearest
 
@@ -21,7 +20,7 @@ class InputError(Exception):
     """A file that cannot be read as a spec at all: a usage/I-O problem (exit 2), not a spec error."""
 
 
-@value
+@records.value
 class Program:
     source: SourceFile
     definitions: dict[str, ast.Definition]   # the root file's own definitions and its imports

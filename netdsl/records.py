@@ -1,5 +1,5 @@
-"""`value` and `plain`: `@dataclass(frozen=True)` and `@dataclass(eq=False, repr=False)`, made with one compiled
-method instead of up to six.
+"""`value`, `record` and `plain`: `@dataclass(frozen=True)`, `@dataclass` and `@dataclass(eq=False, repr=False)`,
+made with one compiled method instead of up to six.
 
 `dataclass` compiles each method it generates with `exec` when the class is created — six for a frozen
 dataclass — and creating netdsl's classes that way was the largest part of a cold `netdsl check`
@@ -7,8 +7,8 @@ dataclass — and creating netdsl's classes that way was the largest part of a c
 the same `__init__` (defaults, `default_factory`, `init=False`, `__post_init__`), repr, equality and hash
 (the fields' `repr=`, `compare=` and `hash=` options included, methods the class defines itself kept),
 and assigning or deleting an attribute raises `dataclasses.FrozenInstanceError`. Only `__init__` is
-compiled; the other methods are closures over the class's field names. A `plain` class is the same
-without them. (Not supported: `InitVar` and `kw_only` fields, which netdsl does not use.)
+compiled; the other methods are closures over the class's field names. A `record` is the same, mutable
+and unhashable; a `plain` class has only `__init__`. (Not supported: `InitVar` and `kw_only` fields, which netdsl does not use.)
 """
 
 from __future__ import annotations
@@ -36,22 +36,34 @@ def plain(cls: type, frozen: bool = False) -> type:
     return cls
 
 
+def record(cls: type) -> type:
+    """`@dataclass`: mutable, with the repr and `==` of its fields (and so no hash)."""
+    return _compared(cls, frozen=False)
+
+
 def value(cls: type) -> type:
+    """`@dataclass(frozen=True)`."""
+    return _compared(cls, frozen=True)
+
+
+def _compared(cls: type, frozen: bool) -> type:
     own = dict(cls.__dict__)
-    cls = plain(cls, frozen=True)
+    cls = plain(cls, frozen)
     declared = fields(cls)
     names = frozenset(f.name for f in declared)
-    if "__setattr__" not in own:
+    if frozen and "__setattr__" not in own:
         cls.__setattr__ = _refuse(cls, names, "assign to", "__setattr__")
-    if "__delattr__" not in own:
+    if frozen and "__delattr__" not in own:
         cls.__delattr__ = _refuse(cls, names, "delete", "__delattr__")
     if "__repr__" not in own:
         cls.__repr__ = _repr(tuple(f.name for f in declared if f.repr))
     if "__eq__" not in own:
         cls.__eq__ = _eq(_values(tuple(f.name for f in declared if f.compare)))
-    # dataclass's rule: a __hash__ of the class's own is kept, unless it is the None that defining __eq__ implies
+    # dataclass's rule: a __hash__ of the class's own is kept, unless it is the None that defining __eq__
+    # implies; a frozen class hashes its fields, a mutable one has none
     if "__hash__" not in own or (own["__hash__"] is None and "__eq__" in own):
-        cls.__hash__ = _hash(_values(tuple(f.name for f in declared if (f.compare if f.hash is None else f.hash))))
+        cls.__hash__ = (_hash(_values(tuple(f.name for f in declared if (f.compare if f.hash is None else f.hash))))
+                        if frozen else None)
     return cls
 
 

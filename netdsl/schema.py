@@ -12,7 +12,7 @@ import math
 from dataclasses import field
 from typing import Any
 
-from .records import value
+from . import records
 from .sizes import Size, at_least, format_size
 
 
@@ -75,7 +75,7 @@ def _describe_number(noun: str, gt, ge, le, plural: bool) -> str:
     return " ".join([text, *limits])
 
 
-@value
+@records.value
 class Int(Type):
     gt: int | None = None
     ge: int | None = None
@@ -103,7 +103,7 @@ class Int(Type):
         return _bounded("int", self.gt, self.ge, self.le)
 
 
-@value
+@records.value
 class Float(Type):
     gt: float | None = None
     ge: float | None = None
@@ -140,7 +140,7 @@ FLOAT32 = Float(ge=-FLOAT32_MAX, le=FLOAT32_MAX)
 FLOAT32_OR_INFINITE = Float(ge=-FLOAT32_MAX, le=FLOAT32_MAX, infinite=True)   # masked_fill(mask, -1e999)
 
 
-@value
+@records.value
 class Bool(Type):
     def accepts_type(self, value) -> bool:
         return type(value) is bool
@@ -157,7 +157,7 @@ class Bool(Type):
         return "bool"
 
 
-@value
+@records.value
 class Choice(Type):
     options: tuple[str, ...]
 
@@ -176,7 +176,7 @@ class Choice(Type):
         return " | ".join(repr(o) for o in self.options)
 
 
-@value
+@records.value
 class Text(Type):
     def accepts_type(self, value) -> bool:
         return isinstance(value, str)
@@ -193,7 +193,7 @@ class Text(Type):
         return "str"
 
 
-@value
+@records.value
 class Nothing(Type):
     """The value None."""
 
@@ -212,7 +212,7 @@ class Nothing(Type):
         return "None"
 
 
-@value
+@records.value
 class Tuple(Type):
     element: Type
     length: int | None = None   # None: any length
@@ -235,7 +235,7 @@ class Tuple(Type):
         return f"({element}, ...)" if self.length is None else "(" + ", ".join([element] * self.length) + ")"
 
 
-@value
+@records.value
 class Either(Type):
     options: tuple[Type, ...]
 
@@ -257,7 +257,7 @@ class Either(Type):
         return " | ".join(o.notation() for o in self.options)
 
 
-@value
+@records.value
 class Anything(Type):
     """Checked by the kind's own rule (reshape's sizes)."""
 
@@ -290,7 +290,7 @@ PROBABILITY = Float(ge=0.0, le=1.0)
 REQUIRED = object()
 
 
-@value
+@records.value
 class Field:
     type: Type
     default: Any = REQUIRED
@@ -309,7 +309,7 @@ class SchemaError(Exception):
         self.errors = errors
 
 
-@value
+@records.value
 class Schema:
     fields: dict[str, Field]
     defaults: dict[str, Any] = field(init=False, repr=False)

@@ -14,11 +14,10 @@ from dataclasses import field
 from fnmatch import fnmatchcase
 from pathlib import Path
 
-from . import codes
+from . import codes, records
 from .checker import CheckedGraph
 from .diagnostics import Diagnostic, Edit, Fix, Severity
 from .program import InputError
-from .records import value
 from .source import SourceFile, Span
 
 UNUSED_SUPPRESSION = codes.W0901.code
@@ -41,7 +40,7 @@ def _matches(code: str, patterns: Iterable[str]) -> bool:
     return any(p == "ALL" or code.startswith(p) for p in patterns)
 
 
-@value
+@records.value
 class Selection:
     select: tuple[str, ...] | None = None          # None: every code
     ignore: tuple[str, ...] = ()
@@ -70,7 +69,7 @@ def _relative(path: str, root: Path) -> str:
 
 # ---------------------------------------------------------------- suppression comments
 
-@value
+@records.value
 class Suppression:
     line: int
     comment: Span                          # the whole comment

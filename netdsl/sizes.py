@@ -20,7 +20,7 @@ from contextvars import ContextVar
 from dataclasses import replace
 from typing import TYPE_CHECKING, Union
 
-from .records import value
+from . import records
 
 if TYPE_CHECKING:
     from fractions import (
@@ -491,7 +491,7 @@ def _atom_bounds(atom: Atom) -> tuple[float, float]:
             math.floor(hi * atom.factor) if math.isfinite(hi) else hi)
 
 
-@value
+@records.value
 class Condition:
     """`left == right`, `left != right`, `left >= right`, or `left` and `right` broadcast (equal, or one
     of them 1), undecided for symbolic sizes: it holds for some of them."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Union
 
-from .records import plain
+from . import records
 from .source import Span
 
 # The statement rule (grammars/netdsl.lark, parser.LineBreaks) in the words diagnostics quote.
@@ -23,7 +23,7 @@ class Node:
         return f"{type(self).__qualname__}({fields})"
 
 
-@plain
+@records.plain
 class Ident(Node):
     name: str
     span: Span
@@ -31,19 +31,19 @@ class Ident(Node):
 
 # ---------------------------------------------------------------- expressions
 
-@plain
+@records.plain
 class Literal(Node):
     value: int | float | str | bool | None | type(Ellipsis)
     span: Span
 
 
-@plain
+@records.plain
 class Var(Node):
     name: str
     span: Span
 
 
-@plain
+@records.plain
 class BinOp(Node):
     op: str  # one of + - * / // % @ **, == != < <= > >=, and or
     left: Expr
@@ -51,26 +51,26 @@ class BinOp(Node):
     span: Span
 
 
-@plain
+@records.plain
 class Neg(Node):
     operand: Expr
     span: Span
 
 
-@plain
+@records.plain
 class TupleExpr(Node):
     items: tuple[Expr, ...]
     span: Span
 
 
-@plain
+@records.plain
 class Arg(Node):
     name: Ident | None  # None for a positional argument
     value: Expr
     span: Span
 
 
-@plain
+@records.plain
 class Call(Node):
     """`f(args)`, or a bare `f` inside a chain (then `parens` is False)."""
     func: Ident
@@ -80,7 +80,7 @@ class Call(Node):
     label: Ident | None = None  # `conv1: conv2d(...)` names the layer
 
 
-@plain
+@records.plain
 class Repeat(Node):
     """`(a -> b) * 3` or `Block(64) * 3` inside a chain."""
     stages: tuple[Stage, ...]
@@ -89,12 +89,12 @@ class Repeat(Node):
     label: Ident | None = None  # `blocks: Block(64) * 3` names the copies blocks1, blocks2, blocks3
 
 
-@plain
+@records.plain
 class OutputStage(Node):
     span: Span
 
 
-@plain
+@records.plain
 class Chain(Node):
     head: Expr
     stages: tuple[Stage, ...]
@@ -103,13 +103,13 @@ class Chain(Node):
 
 # ---------------------------------------------------------------- structure decided at spec time
 
-@plain
+@records.plain
 class Not(Node):
     operand: Expr
     span: Span
 
 
-@plain
+@records.plain
 class Conditional(Node):
     """`a if test else b`: only the branch the test picks is lowered."""
     test: Expr
@@ -118,7 +118,7 @@ class Conditional(Node):
     span: Span
 
 
-@plain
+@records.plain
 class Slice(Node):
     """`start:stop:step` between brackets; an omitted part is None."""
     start: Expr | None
@@ -127,7 +127,7 @@ class Slice(Node):
     span: Span
 
 
-@plain
+@records.plain
 class Subscript(Node):
     """`x[:, 0]`: items are expressions (an index, or `None` for a new dim), Slices, and `...` (a Literal
     whose value is Ellipsis)."""
@@ -136,7 +136,7 @@ class Subscript(Node):
     span: Span
 
 
-@plain
+@records.plain
 class IfStage(Node):
     """`-> if test { stages } else { stages }`: without `else`, the tensor passes unchanged when the test
     is false. `else if` is an `otherwise` of one IfStage."""
@@ -146,7 +146,7 @@ class IfStage(Node):
     span: Span
 
 
-@plain
+@records.plain
 class ForStage(Node):
     """`-> for t, c in config { stages }`: the stages once per item of a tuple, the names bound to it."""
     targets: tuple[Ident, ...]
@@ -161,20 +161,20 @@ Stage = Union[Call, Repeat, OutputStage, IfStage, ForStage]
 
 # ---------------------------------------------------------------- statements
 
-@plain
+@records.plain
 class ShapeExpr(Node):
     dims: tuple[Expr, ...]
     span: Span
 
 
-@plain
+@records.plain
 class InputDecl(Node):
     name: Ident
     shape: ShapeExpr | None
     span: Span
 
 
-@plain
+@records.plain
 class SizeCondition(Node):
     """`H % 16 == 0` in `input x: [N, C, H, W] where H % 16 == 0`."""
     left: Expr
@@ -183,21 +183,21 @@ class SizeCondition(Node):
     span: Span
 
 
-@plain
+@records.plain
 class InputStmt(Node):
     decls: tuple[InputDecl, ...]
     span: Span
     conditions: tuple[SizeCondition, ...] = ()
 
 
-@plain
+@records.plain
 class Assign(Node):
     target: Ident
     value: Expr
     span: Span
 
 
-@plain
+@records.plain
 class TargetGroup(Node):
     """`(h, c)` among the names of an unpacking: tensors a layer returns grouped, as an LSTM's state."""
     targets: tuple[Ident | TargetGroup, ...]
@@ -207,7 +207,7 @@ class TargetGroup(Node):
 DISCARD = "_"   # `_, (h, c) = x -> lstm(64)`: a tensor given a place in an unpacking but no name
 
 
-@plain
+@records.plain
 class Unpack(Node):
     """`a, b = x -> chunk(2)`, `out, (h, c) = x -> lstm(64)`: one name per tensor of a layer that returns
     several, nested as it returns them."""
@@ -233,19 +233,19 @@ class Unpack(Node):
         return tuple(name for name in self.names if name.name != DISCARD)
 
 
-@plain
+@records.plain
 class OutputStmt(Node):
     value: Expr
     span: Span
 
 
-@plain
+@records.plain
 class ChainStmt(Node):
     chain: Chain
     span: Span
 
 
-@plain
+@records.plain
 class Learnable(Node):
     """`param W: [in, out] = normal(0, 0.02)` or `buffer mask: [T, T] = ones -> tril`: a tensor the module
     holds (nn.Parameter or register_buffer), made at construction by an initialiser and stateless stages."""
@@ -264,7 +264,7 @@ class Learnable(Node):
 Statement = Union[InputStmt, Assign, Unpack, OutputStmt, ChainStmt, Learnable]
 
 
-@plain
+@records.plain
 class Param(Node):
     name: Ident
     type: Ident
@@ -272,7 +272,7 @@ class Param(Node):
     span: Span
 
 
-@plain
+@records.plain
 class Definition(Node):
     kind: str  # "network" or "block"
     name: Ident
@@ -281,14 +281,14 @@ class Definition(Node):
     span: Span
 
 
-@plain
+@records.plain
 class Import(Node):
     path: Literal
     names: tuple[Ident, ...] | None  # None: import everything
     span: Span
 
 
-@plain
+@records.plain
 class Module(Node):
     imports: tuple[Import, ...]
     definitions: tuple[Definition, ...]

@@ -12,10 +12,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from .. import codes
+from .. import codes, records
 from ..dtypes import FLOAT_LAYER
 from ..kinds import Inferred, LayerKind, Recognise, Result, result_paths
-from ..records import value
 from ..schema import (
     NON_NEGATIVE,
     POSITIVE,
@@ -37,7 +36,7 @@ MAX_LAYERS = 1000
 MAX_STEPS = 2**16
 
 
-@value
+@records.value
 class Variant:
     module: str
     gates: int                             # weight blocks per layer: 1 (rnn), 3 (gru), 4 (lstm)
