@@ -19,9 +19,13 @@ from operator import attrgetter
 from reprlib import recursive_repr
 
 
-def plain(cls: type, frozen: bool = False) -> type:
-    """`@dataclass(eq=False, repr=False)`, made the same way: only `__init__` is compiled (instances compare
-    by identity; the repr is the class's own)."""
+def plain(cls: type) -> type:
+    """`@dataclass(eq=False, repr=False)`: only `__init__` (instances compare by identity; the repr is the
+    class's own)."""
+    return _initialised(cls, frozen=False)
+
+
+def _initialised(cls: type, frozen: bool) -> type:
     documented = bool(cls.__doc__)
     cls.__doc__ = cls.__doc__ or "-"   # dataclass would describe the class by an __init__ it has not got yet
     # Fields, dataclasses.fields/replace and __match_args__ as dataclass makes them, no method compiled.
@@ -48,7 +52,7 @@ def value(cls: type) -> type:
 
 def _compared(cls: type, frozen: bool) -> type:
     own = dict(cls.__dict__)
-    cls = plain(cls, frozen)
+    cls = _initialised(cls, frozen)
     declared = fields(cls)
     names = frozenset(f.name for f in declared)
     if frozen and "__setattr__" not in own:

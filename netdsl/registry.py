@@ -50,6 +50,8 @@ def _load_builtins() -> None:
     for family in dict.fromkeys(family for family, _ in _builtin_index().values()):
         if family not in _families_loaded:
             _load_family(family)
+
+
 def _load_entry_point_plugins() -> None:
     """Plugins installed as packages declare `[project.entry-points."netdsl.layers"]`."""
     global _plugins_loaded
