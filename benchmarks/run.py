@@ -353,6 +353,9 @@ def main() -> None:
         ("Where a cold `netdsl check specs/lenet.net` spends its import time (one run of `-X importtime`; "
          "nested rows are included in their parents):"), "",
         *import_lines, "",
+        ("Against the start-up target of issue #10 (a cold check at most 1.4× `python -c \"import lark, pydantic\"`), "
+         "with instruction counts and where they go step by step: [benchmarks-startup.md](benchmarks-startup.md), "
+         "written by `python benchmarks/startup.py --instructions`."), "",
         # build_module before the in-process section: a child's ru_maxrss includes the parent image it
         # was forked from, and the 100,000-layer check makes this process large.
         "## build_module", "",

@@ -81,15 +81,37 @@ def cold(python: Path, repeats: int) -> tuple[list[str], float]:
     return lines, ratio
 
 
+def counted(argv: list[str]) -> int:
+    """The instructions a command executes (valgrind's callgrind)."""
+    result = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *argv], cwd=OUTSIDE,
+                            env=environment(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, check=True)
+    return int(re.search(r"Collected : (\d+)", result.stderr)[1])
+
+
+# A cold check in stages, each a process that goes one step further than the one before: what each step adds.
+STAGES = {"the interpreter (`python -c pass`)": "pass",
+          "importing lark, with the standard modules it imports": "import lark",
+          "importing everything else `netdsl check` imports at start-up (netdsl's modules, argparse, ...)":
+              "import lark, netdsl.cli",
+          "building the parser from Lark's cache (netdsl.parser.lark_parser)":
+              "import netdsl.cli, netdsl.parser; netdsl.parser.lark_parser()"}
+
+
 def instructions(python: Path) -> list[str]:
-    counts = {}
-    for name, argv in commands(python).items():
-        result = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *argv], cwd=OUTSIDE,
-                                env=environment(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, check=True)
-        counts[name] = int(re.search(r"Collected : (\d+)", result.stderr)[1])
+    counts = {name: counted(argv) for name, argv in commands(python).items()}
     base = next(iter(counts.values()))
+    stages = {name: counted([str(python), "-c", code]) for name, code in STAGES.items()}
+    stages["the check itself: parsing both files, lowering, checking, the kinds' families, output"] = \
+        counts[f"`netdsl check {SPEC}`"]
+    steps, before = [], 0
+    for name, count in stages.items():
+        steps.append(f"| {name} | {(count - before) / 1e6:,.0f} M |")
+        before = count
     return ["| command | instructions | ÷ `import lark, pydantic` |", "|---|---:|---:|",
-            *(f"| {name} | {count / 1e6:,.0f} M | {count / base:.2f}× |" for name, count in counts.items())]
+            *(f"| {name} | {count / 1e6:,.0f} M | {count / base:.2f}× |" for name, count in counts.items()), "",
+            (f"Where a cold `netdsl check {SPEC}` executes them, step by step (each step a process that goes "
+             "one step further than the one before):"), "",
+            "| step | instructions it adds |", "|---|---:|", *steps]
 
 
 def import_breakdown(python: Path) -> list[str]:

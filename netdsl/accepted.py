@@ -19,10 +19,10 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from . import codes
+from . import codes, records
 from .checker import CheckedGraph, Constraint, LayerResult
 from .diagnostics import Diagnostic, Diagnostics, Note, Severity
 from .ir import Assumption
@@ -49,7 +49,7 @@ if TYPE_CHECKING:
 MAX_WINDOW = 1 << 20
 
 
-@dataclass(frozen=True)
+@records.value
 class Reason:
     """One layer's part in the answer: what it needs of the symbol, in words."""
     layer: str            # "`concat` in `Up`"
@@ -59,7 +59,7 @@ class Reason:
     sizes: SizeSet        # what this layer alone accepts
 
 
-@dataclass(frozen=True)
+@records.value
 class SizeSet:
     """Sizes x ≥ 1 in `extra`, or x ≥ start with x mod modulus in residues (all of them when residues
     is None), except those in `missing`."""
@@ -143,7 +143,7 @@ def _pattern(modulus: int, residues: tuple[int, ...]) -> str:
     return "≡ " + ", ".join(map(str, residues)) + f" (mod {modulus})"
 
 
-@dataclass(frozen=True)
+@records.value
 class Answer:
     """What the network accepts for one symbol (or several tied by equalities, `tied`)."""
     symbol: str
@@ -158,7 +158,7 @@ class Answer:
         return self.sizes.words(self.symbol) + "".join(f" with {other} = {self.symbol}" for other in self.tied)
 
 
-@dataclass(frozen=True)
+@records.value
 class Declared:
     """What a network's `where` clause allows for one symbol (or several it makes equal), and the
     smallest allowed sizes the network does not accept, if any."""
@@ -173,7 +173,7 @@ class Declared:
         return ", ".join(c.span.text for c in self.conditions)
 
 
-@dataclass(frozen=True)
+@records.value
 class Accepted:
     answers: tuple[Answer, ...]
     free: tuple[str, ...]             # input symbols no layer constrains
@@ -255,7 +255,7 @@ def _period(value: Dim) -> int | None:
     return period
 
 
-@dataclass
+@records.record
 class _Requirement:
     """A requirement in one symbol: differences[0] >= 0 (">="), != 0 ("!="), or one of the differences
     == 0; a layer's (constraint) or a `where` condition's (assumption)."""

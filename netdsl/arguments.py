@@ -6,10 +6,10 @@ missing); `validate` checks the values against the schema (types and bounds, in 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
-from . import codes
+from . import codes, records
 from .codes import Code
 from .diagnostics import Fix
 from .fixes import respell
@@ -18,7 +18,7 @@ from .source import Span
 from .suggest import nearest
 
 
-@dataclass(frozen=True)
+@records.value
 class ArgError:
     code: Code
     message: str
@@ -27,7 +27,7 @@ class ArgError:
     fixes: tuple[Fix, ...] = ()
 
 
-@dataclass(frozen=True)
+@records.value
 class Signature:
     """What a call is bound against: a layer kind (`linear`) or a block (`block Up`)."""
     title: str                        # "`linear`", "block `Up`"
@@ -37,7 +37,7 @@ class Signature:
     noun: str = "argument"            # "argument" for layers, "parameter" for blocks
 
 
-@dataclass
+@records.record
 class Bound:
     values: dict[str, Any]
     spans: dict[str, Span]

@@ -8,9 +8,9 @@ symbolic input sizes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
-from . import codes, registry
+from . import codes, records, registry
 from .diagnostics import Diagnostics, Edit, Fix, Note
 from .dtypes import CAST, FLOATING, UNKNOWN, DType, requirement
 from .fixes import inferred_argument
@@ -20,13 +20,13 @@ from .schema import Args, SchemaError, format_value
 from .shapes import (
     MAX_ELEMENTS,
     Requirement,
-    numel,
     Shape,
     ShapeError,
     allowing_symbolic_weights,
     check_tensor_size,
     collecting,
     format_shape,
+    numel,
     require,
     reset_symbolic_weights,
     stop_collecting,
@@ -45,7 +45,7 @@ from .sizes import (
 from .source import Span
 
 
-@dataclass(frozen=True)
+@records.value
 class LayerResult:
     node: Node
     inputs: tuple[Shape, ...] | None   # None when an input is unknown (after an earlier error)
@@ -70,7 +70,7 @@ class LayerResult:
         return tuple(zip(self.node.values, shapes))
 
 
-@dataclass(frozen=True)
+@records.value
 class Constraint:
     """A requirement on the network's input sizes, where it arises, and the block calls around it."""
     requirement: Requirement
@@ -78,7 +78,7 @@ class Constraint:
     context: tuple[Note, ...]
 
 
-@dataclass(frozen=True)
+@records.value
 class CheckedGraph:
     graph: Graph
     input_shapes: dict[str, Shape | None]

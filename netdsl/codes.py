@@ -10,7 +10,9 @@ retired: its number is never given another meaning.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import field
+
+from . import records
 
 
 class Severity(str, enum.Enum):
@@ -18,7 +20,7 @@ class Severity(str, enum.Enum):
     WARNING = "warning"
 
 
-@dataclass(frozen=True)
+@records.value
 class Code:
     code: str
     severity: Severity

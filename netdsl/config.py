@@ -14,15 +14,16 @@ Command-line flags win over it.
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field, fields
+from dataclasses import field, fields
 from functools import cache
 from pathlib import Path
 
+from . import records
 from .program import InputError
 from .suggest import did_you_mean
 
 
-@dataclass(frozen=True)
+@records.value
 class Settings:
     select: tuple[str, ...] | None = None
     ignore: tuple[str, ...] = ()
@@ -64,7 +65,7 @@ def _settings(table: dict) -> Settings:
     return Settings(**values)
 
 
-@dataclass(frozen=True)
+@records.value
 class Config:
     settings: Settings
     path: Path | None = None        # the pyproject.toml it was read from; None: no configuration

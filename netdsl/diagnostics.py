@@ -7,27 +7,28 @@ arguments, E04xx shapes, W01xx warnings).
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 
+from . import records
 from .codes import Code, Severity
 from .emit import printable
 from .source import Span
 
 
-@dataclass(frozen=True)
+@records.value
 class Note:
     message: str
     span: Span | None = None
 
 
-@dataclass(frozen=True)
+@records.value
 class Edit:
     """Replace the text of `span` with `replacement` (an empty span inserts)."""
     span: Span
     replacement: str
 
 
-@dataclass(frozen=True)
+@records.value
 class Fix:
     """A machine-applicable fix (rustc's `applicability = "machine-applicable"`): applying its edits is
     certain to do what `message` says. Editors offer it as a code action; `check --fix` applies it."""
@@ -35,7 +36,7 @@ class Fix:
     edits: tuple[Edit, ...]
 
 
-@dataclass(frozen=True)
+@records.value
 class Diagnostic:
     code: str
     severity: Severity
@@ -58,7 +59,7 @@ class CompileError(Exception):
         self.diagnostic = diagnostic
 
 
-@dataclass
+@records.record
 class Diagnostics:
     """The sink every stage reports into: collect, don't raise."""
 

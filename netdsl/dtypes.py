@@ -13,8 +13,9 @@ from __future__ import annotations
 import enum
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
+
+from . import records
 
 
 class DType(enum.Enum):
@@ -70,7 +71,7 @@ Rule = Callable[[Any, tuple[DType, ...]], DType]   # (the layer's arguments, its
 Accepts = frozenset[DType] | tuple[frozenset[DType], ...] | Callable[[Any, int], tuple[frozenset[DType], ...]]
 
 
-@dataclass(frozen=True)
+@records.value
 class DTypes:
     """A kind's dtype declaration. `accepts`: the classes every input may have, one set per input
     (`where`: a boolean condition, then anything; inputs beyond the sets take anything), or a rule over the

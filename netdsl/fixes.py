@@ -8,8 +8,8 @@ in the diagnostic's `help` text.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
+from . import records
 from .diagnostics import Diagnostic, Edit, Fix
 from .source import Span
 
@@ -63,7 +63,7 @@ def _with_separator(span: Span) -> Span:
 
 # ---------------------------------------------------------------- applying fixes
 
-@dataclass(frozen=True)
+@records.value
 class Applied:
     diagnostic: Diagnostic
     fix: Fix

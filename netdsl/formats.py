@@ -7,9 +7,9 @@ diagnostics (`check`, `fmt --check`, ...) renders them here.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
+from . import records
 from .diagnostics import Diagnostic, render_human, render_short, span_dict
 from .emit import printable
 
@@ -18,7 +18,7 @@ SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/netdsl/netdsl"
 
 
-@dataclass(frozen=True)
+@records.value
 class FileDiagnostics:
     """The diagnostics found in one file (a diagnostic without a span belongs to the file as a whole)."""
     path: str

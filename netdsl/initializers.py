@@ -5,9 +5,9 @@ function, as a person writes it)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cached_property
 
+from . import records
 from .arguments import Signature
 from .schema import Args, Choice, Field, Float, Schema, format_value
 
@@ -16,7 +16,7 @@ NONLINEARITIES = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "c
                   "sigmoid", "tanh", "relu", "leaky_relu", "selu")
 
 
-@dataclass(frozen=True)
+@records.value
 class Initializer:
     name: str                       # as a spec writes it: `normal`
     schema: Schema

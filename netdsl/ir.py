@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cached_property
 from typing import Any
 
+from . import records
 from .shapes import Shape
 from .source import Span
 
 
-@dataclass(frozen=True)
+@records.value
 class Input:
     name: str
     shape: Shape | None  # a pattern in blocks ([N, channels, H, W]); None when not declared
     span: Span
 
 
-@dataclass(frozen=True)
+@records.value
 class RepeatCopy:
     """A node made by a repeat `(...) * n`: which copy it belongs to. Only the outermost repeat of the node's
     own definition is recorded (a block body's repeats are the block's own)."""
@@ -28,7 +29,7 @@ class RepeatCopy:
     run: int = 0                   # which time its definition ran the repeat: one in a `for` runs once per item
 
 
-@dataclass(frozen=True)
+@records.value
 class PyTorchReading:
     """A call whose first positional argument may be the size netdsl infers, written out of PyTorch's
     habit (`conv2d(3, 64, 3)`): the arguments in PyTorch's order, kept for the checker to decide once
@@ -39,7 +40,7 @@ class PyTorchReading:
     errors: tuple = ()              # netdsl's own reading's diagnostics, when that reading is invalid
 
 
-@dataclass(frozen=True)
+@records.value
 class Learnable:
     """A parameter or buffer a network or block holds (`param W: [C, out] = normal(std=0.02)`); its node's
     `args` are the initialiser's arguments. Its sizes may be the block's symbols, bound at each call."""
@@ -49,7 +50,7 @@ class Learnable:
     stages: Graph | None = None    # stateless stages applied once to the initialised tensor (input `init`)
 
 
-@dataclass(frozen=True)
+@records.value
 class ResultValue:
     """One of the several tensors a node's single call gives (netdsl.kinds.Result): a value of the graph."""
     name: str                      # the kind's name for it: "hidden"
@@ -63,7 +64,7 @@ def result_value(node: str, result: str) -> str:
     return f"{node}.{result}"
 
 
-@dataclass(frozen=True)
+@records.value
 class Node:
     """One layer application (or block call). Its output is referred to by `name`."""
     name: str                      # unique in its graph; an attribute name in generated code
@@ -102,7 +103,7 @@ class Node:
         return next((r.name for r in self.results if r.value == value), None)
 
 
-@dataclass(frozen=True)
+@records.value
 class Assumption:
     """A `where` condition on the input sizes that was not settled when lowering: `left op right` over
     the graph's size symbols. A network's assumptions say which sizes it is meant for; a block's are
@@ -113,7 +114,7 @@ class Assumption:
     span: Span                     # the condition in the spec
 
 
-@dataclass(frozen=True)
+@records.value
 class Graph:
     name: str
     kind: str                      # "network" or "block"

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cached_property
 from typing import Any
 
+from . import records
 from .arguments import Signature
 from .dtypes import SAME, DTypes
 from .schema import Args, Schema
@@ -27,7 +28,7 @@ class Role(enum.Enum):
     FLATTEN = "flatten"
 
 
-@dataclass(frozen=True)
+@records.value
 class Inferred:
     """An argument the kind reads off its inputs, such as conv2d's `in_channels` from dim 1. Written
     in a spec anyway, it must agree: the checker compares the two, once, for every kind."""
@@ -46,13 +47,13 @@ class CannotImport(Exception):
     a slice); the message says what is not supported."""
 
 
-@dataclass(frozen=True)
+@records.value
 class TensorArg:
     """A tensor among the arguments a `Recognise.bind` hook receives: `name` tells tensors apart."""
     name: str
 
 
-@dataclass(frozen=True)
+@records.value
 class Recognise:
     """How `netdsl import` finds the kind in a model traced by torch.fx: the inverse of `module`,
     `functional` and `call`. By default a module of the class `module` names is the kind, each argument
@@ -77,7 +78,7 @@ class Recognise:
     results: Callable[[tuple[int, ...]], dict[str, Any] | None] | None = None
 
 
-@dataclass(frozen=True)
+@records.value
 class Result:
     """One of the tensors a kind's single torch call returns when it returns several (an LSTM's output,
     h_n and c_n): a value of the graph of its own, from the same module and the same call."""
@@ -120,7 +121,7 @@ def _no_macs(args: Args, inputs: tuple[Shape, ...], output: Shape) -> int:
     return 0
 
 
-@dataclass(frozen=True)
+@records.value
 class LayerKind:
     name: str                                   # the DSL keyword: "conv2d"
     schema: Schema                              # names, types, defaults and bounds of the arguments

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import gc
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
-from . import codes
+from . import codes, records
 from .accepted import (
     Accepted,
     accepted_sizes,
@@ -24,7 +24,7 @@ from .source import SourceFile
 from .suggest import nearest
 
 
-@dataclass
+@records.record
 class Analysis:
     source: SourceFile
     program: Program | None

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import os
 import stat
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
-from . import codes
+from . import codes, records
 from . import syntax as ast
 from .diagnostics import CompileError, Diagnostics, Note
 from .fixes import respell
@@ -20,7 +20,7 @@ class InputError(Exception):
     """A file that cannot be read as a spec at all: a usage/I-O problem (exit 2), not a spec error."""
 
 
-@dataclass(frozen=True)
+@records.value
 class Program:
     source: SourceFile
     definitions: dict[str, ast.Definition]   # the root file's own definitions and its imports

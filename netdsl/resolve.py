@@ -6,9 +6,9 @@ instantiates the definition without reporting them again (it skips what `Resolut
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 
-from . import codes, registry
+from . import codes, records, registry
 from . import syntax as ast
 from .diagnostics import Diagnostics, Edit, Fix, Note
 from .fixes import literal_spelling, missing_arrow, respell
@@ -24,7 +24,7 @@ from .syntax import LINE_BREAK_RULE
 PARAM_TYPES = ("int", "float", "bool", "str", "tuple")
 
 
-@dataclass
+@records.record
 class Resolution:
     """What resolution found wrong in one definition: the AST nodes whose errors are reported."""
     reported: set[int] = field(default_factory=set)   # id() of Var, Call, Param and Ident nodes
@@ -35,7 +35,7 @@ class Resolution:
     ties: set[int] = field(default_factory=set)       # id() of `tie=label` values naming a labelled layer
 
 
-@dataclass
+@records.record
 class _Name:
     role: str       # "param", "dim" or "tensor"
     span: Span

@@ -9,9 +9,10 @@ bounds are checked once the sizes are known (the checker validates again after b
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
+from . import records
 from .sizes import Size, at_least, format_size
 
 
@@ -74,7 +75,7 @@ def _describe_number(noun: str, gt, ge, le, plural: bool) -> str:
     return " ".join([text, *limits])
 
 
-@dataclass(frozen=True)
+@records.value
 class Int(Type):
     gt: int | None = None
     ge: int | None = None
@@ -102,7 +103,7 @@ class Int(Type):
         return _bounded("int", self.gt, self.ge, self.le)
 
 
-@dataclass(frozen=True)
+@records.value
 class Float(Type):
     gt: float | None = None
     ge: float | None = None
@@ -139,7 +140,7 @@ FLOAT32 = Float(ge=-FLOAT32_MAX, le=FLOAT32_MAX)
 FLOAT32_OR_INFINITE = Float(ge=-FLOAT32_MAX, le=FLOAT32_MAX, infinite=True)   # masked_fill(mask, -1e999)
 
 
-@dataclass(frozen=True)
+@records.value
 class Bool(Type):
     def accepts_type(self, value) -> bool:
         return type(value) is bool
@@ -156,7 +157,7 @@ class Bool(Type):
         return "bool"
 
 
-@dataclass(frozen=True)
+@records.value
 class Choice(Type):
     options: tuple[str, ...]
 
@@ -175,7 +176,7 @@ class Choice(Type):
         return " | ".join(repr(o) for o in self.options)
 
 
-@dataclass(frozen=True)
+@records.value
 class Text(Type):
     def accepts_type(self, value) -> bool:
         return isinstance(value, str)
@@ -192,7 +193,7 @@ class Text(Type):
         return "str"
 
 
-@dataclass(frozen=True)
+@records.value
 class Nothing(Type):
     """The value None."""
 
@@ -211,7 +212,7 @@ class Nothing(Type):
         return "None"
 
 
-@dataclass(frozen=True)
+@records.value
 class Tuple(Type):
     element: Type
     length: int | None = None   # None: any length
@@ -234,7 +235,7 @@ class Tuple(Type):
         return f"({element}, ...)" if self.length is None else "(" + ", ".join([element] * self.length) + ")"
 
 
-@dataclass(frozen=True)
+@records.value
 class Either(Type):
     options: tuple[Type, ...]
 
@@ -256,7 +257,7 @@ class Either(Type):
         return " | ".join(o.notation() for o in self.options)
 
 
-@dataclass(frozen=True)
+@records.value
 class Anything(Type):
     """Checked by the kind's own rule (reshape's sizes)."""
 
@@ -289,7 +290,7 @@ PROBABILITY = Float(ge=0.0, le=1.0)
 REQUIRED = object()
 
 
-@dataclass(frozen=True)
+@records.value
 class Field:
     type: Type
     default: Any = REQUIRED
@@ -308,7 +309,7 @@ class SchemaError(Exception):
         self.errors = errors
 
 
-@dataclass(frozen=True)
+@records.value
 class Schema:
     fields: dict[str, Field]
     defaults: dict[str, Any] = field(init=False, repr=False)

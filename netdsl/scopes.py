@@ -3,15 +3,16 @@ deterministic names of layers (`conv1`, `conv2`, `fc1`, or the user's label)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
+from . import records
 from . import syntax as ast
 from .ir import Assumption, Input, Node, RepeatCopy
 from .source import Span
 
 
-@dataclass(frozen=True)
+@records.value
 class Tensor:
     """A tensor value in a spec: the graph value it refers to."""
     ref: str
@@ -27,7 +28,7 @@ class _Poison:
 POISON = _Poison()
 
 
-@dataclass
+@records.record
 class Binding:
     value: Any
     span: Span
@@ -55,7 +56,7 @@ class Naming:
                 return candidate
 
 
-@dataclass
+@records.record
 class Scope:
     definition: ast.Definition
     naming: Naming

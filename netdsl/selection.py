@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from fnmatch import fnmatchcase
 from pathlib import Path
 
-from . import codes
+from . import codes, records
 from .checker import CheckedGraph
 from .diagnostics import Diagnostic, Edit, Fix, Severity
 from .program import InputError
@@ -40,7 +40,7 @@ def _matches(code: str, patterns: Iterable[str]) -> bool:
     return any(p == "ALL" or code.startswith(p) for p in patterns)
 
 
-@dataclass(frozen=True)
+@records.value
 class Selection:
     select: tuple[str, ...] | None = None          # None: every code
     ignore: tuple[str, ...] = ()
@@ -69,7 +69,7 @@ def _relative(path: str, root: Path) -> str:
 
 # ---------------------------------------------------------------- suppression comments
 
-@dataclass(frozen=True)
+@records.value
 class Suppression:
     line: int
     comment: Span                          # the whole comment

@@ -11,9 +11,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from contextvars import ContextVar
-from dataclasses import dataclass
 
-from . import codes
+from . import codes, records
 from .codes import Code
 from .sizes import (
     Condition,
@@ -83,7 +82,7 @@ def check_tensor_size(what: str, shape: Shape) -> None:
                          help="PyTorch sizes a tensor's storage in bytes as a 64-bit integer")
 
 
-@dataclass(frozen=True)
+@records.value
 class Requirement:
     """A condition on the input sizes that a rule needs (`H - 2 >= 1`), and the error when it fails."""
     condition: Condition

@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import math
 from contextvars import ContextVar
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Union
+
+from . import records
 
 if TYPE_CHECKING:
     from fractions import (
@@ -489,7 +491,7 @@ def _atom_bounds(atom: Atom) -> tuple[float, float]:
             math.floor(hi * atom.factor) if math.isfinite(hi) else hi)
 
 
-@dataclass(frozen=True)
+@records.value
 class Condition:
     """`left == right`, `left != right`, `left >= right`, or `left` and `right` broadcast (equal, or one
     of them 1), undecided for symbolic sizes: it holds for some of them."""

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cached_property
+
+from . import records
 
 # A line ends at \n, \r\n or a lone \r (old Mac files), as the grammar's comments and strings do.
 _LINE_END = re.compile(r"\r\n?|\n")
 
 
-@dataclass(frozen=True, eq=False)
+@records.value
 class SourceFile:
     """A file's path and text; two SourceFiles are the same file when both agree (parses are cached
     by them, so spans may point at an equal SourceFile rather than the same object)."""
@@ -47,7 +49,7 @@ class SourceFile:
         return self.text[start:end]
 
 
-@dataclass(frozen=True)
+@records.value
 class Span:
     source: SourceFile
     start: int

@@ -3,9 +3,9 @@ the parser made it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Union
 
+from . import records
 from .source import Span
 
 # The statement rule (grammars/netdsl.lark, parser.LineBreaks) in the words diagnostics quote.
@@ -15,18 +15,15 @@ LINE_BREAK_RULE = ("a line break ends a statement, except inside brackets, after
 
 class Node:
     """Every AST class. A node is one place in one file, so nodes compare and hash by identity, and
-    their dataclasses generate only `__init__`: each generated method is compiled by `exec` at import,
-    and with eq, repr and frozen this module was the most expensive import of `netdsl check`."""
+    their dataclasses (netdsl.records.plain) have only `__init__`: each generated method is compiled by
+    `exec` at import, and with eq, repr and frozen this module was the most expensive import of `netdsl check`."""
 
     def __repr__(self) -> str:   # a dataclass's repr
         fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__match_args__)
         return f"{type(self).__qualname__}({fields})"
 
 
-node = dataclass(eq=False, repr=False)
-
-
-@node
+@records.plain
 class Ident(Node):
     name: str
     span: Span
@@ -34,19 +31,19 @@ class Ident(Node):
 
 # ---------------------------------------------------------------- expressions
 
-@node
+@records.plain
 class Literal(Node):
     value: int | float | str | bool | None | type(Ellipsis)
     span: Span
 
 
-@node
+@records.plain
 class Var(Node):
     name: str
     span: Span
 
 
-@node
+@records.plain
 class BinOp(Node):
     op: str  # one of + - * / // % @ **, == != < <= > >=, and or
     left: Expr
@@ -54,26 +51,26 @@ class BinOp(Node):
     span: Span
 
 
-@node
+@records.plain
 class Neg(Node):
     operand: Expr
     span: Span
 
 
-@node
+@records.plain
 class TupleExpr(Node):
     items: tuple[Expr, ...]
     span: Span
 
 
-@node
+@records.plain
 class Arg(Node):
     name: Ident | None  # None for a positional argument
     value: Expr
     span: Span
 
 
-@node
+@records.plain
 class Call(Node):
     """`f(args)`, or a bare `f` inside a chain (then `parens` is False)."""
     func: Ident
@@ -83,7 +80,7 @@ class Call(Node):
     label: Ident | None = None  # `conv1: conv2d(...)` names the layer
 
 
-@node
+@records.plain
 class Repeat(Node):
     """`(a -> b) * 3` or `Block(64) * 3` inside a chain."""
     stages: tuple[Stage, ...]
@@ -92,12 +89,12 @@ class Repeat(Node):
     label: Ident | None = None  # `blocks: Block(64) * 3` names the copies blocks1, blocks2, blocks3
 
 
-@node
+@records.plain
 class OutputStage(Node):
     span: Span
 
 
-@node
+@records.plain
 class Chain(Node):
     head: Expr
     stages: tuple[Stage, ...]
@@ -106,13 +103,13 @@ class Chain(Node):
 
 # ---------------------------------------------------------------- structure decided at spec time
 
-@node
+@records.plain
 class Not(Node):
     operand: Expr
     span: Span
 
 
-@node
+@records.plain
 class Conditional(Node):
     """`a if test else b`: only the branch the test picks is lowered."""
     test: Expr
@@ -121,7 +118,7 @@ class Conditional(Node):
     span: Span
 
 
-@node
+@records.plain
 class Slice(Node):
     """`start:stop:step` between brackets; an omitted part is None."""
     start: Expr | None
@@ -130,7 +127,7 @@ class Slice(Node):
     span: Span
 
 
-@node
+@records.plain
 class Subscript(Node):
     """`x[:, 0]`: items are expressions (an index, or `None` for a new dim), Slices, and `...` (a Literal
     whose value is Ellipsis)."""
@@ -139,7 +136,7 @@ class Subscript(Node):
     span: Span
 
 
-@node
+@records.plain
 class IfStage(Node):
     """`-> if test { stages } else { stages }`: without `else`, the tensor passes unchanged when the test
     is false. `else if` is an `otherwise` of one IfStage."""
@@ -149,7 +146,7 @@ class IfStage(Node):
     span: Span
 
 
-@node
+@records.plain
 class ForStage(Node):
     """`-> for t, c in config { stages }`: the stages once per item of a tuple, the names bound to it."""
     targets: tuple[Ident, ...]
@@ -164,20 +161,20 @@ Stage = Union[Call, Repeat, OutputStage, IfStage, ForStage]
 
 # ---------------------------------------------------------------- statements
 
-@node
+@records.plain
 class ShapeExpr(Node):
     dims: tuple[Expr, ...]
     span: Span
 
 
-@node
+@records.plain
 class InputDecl(Node):
     name: Ident
     shape: ShapeExpr | None
     span: Span
 
 
-@node
+@records.plain
 class SizeCondition(Node):
     """`H % 16 == 0` in `input x: [N, C, H, W] where H % 16 == 0`."""
     left: Expr
@@ -186,21 +183,21 @@ class SizeCondition(Node):
     span: Span
 
 
-@node
+@records.plain
 class InputStmt(Node):
     decls: tuple[InputDecl, ...]
     span: Span
     conditions: tuple[SizeCondition, ...] = ()
 
 
-@node
+@records.plain
 class Assign(Node):
     target: Ident
     value: Expr
     span: Span
 
 
-@node
+@records.plain
 class TargetGroup(Node):
     """`(h, c)` among the names of an unpacking: tensors a layer returns grouped, as an LSTM's state."""
     targets: tuple[Ident | TargetGroup, ...]
@@ -210,7 +207,7 @@ class TargetGroup(Node):
 DISCARD = "_"   # `_, (h, c) = x -> lstm(64)`: a tensor given a place in an unpacking but no name
 
 
-@node
+@records.plain
 class Unpack(Node):
     """`a, b = x -> chunk(2)`, `out, (h, c) = x -> lstm(64)`: one name per tensor of a layer that returns
     several, nested as it returns them."""
@@ -236,19 +233,19 @@ class Unpack(Node):
         return tuple(name for name in self.names if name.name != DISCARD)
 
 
-@node
+@records.plain
 class OutputStmt(Node):
     value: Expr
     span: Span
 
 
-@node
+@records.plain
 class ChainStmt(Node):
     chain: Chain
     span: Span
 
 
-@node
+@records.plain
 class Learnable(Node):
     """`param W: [in, out] = normal(0, 0.02)` or `buffer mask: [T, T] = ones -> tril`: a tensor the module
     holds (nn.Parameter or register_buffer), made at construction by an initialiser and stateless stages."""
@@ -267,7 +264,7 @@ class Learnable(Node):
 Statement = Union[InputStmt, Assign, Unpack, OutputStmt, ChainStmt, Learnable]
 
 
-@node
+@records.plain
 class Param(Node):
     name: Ident
     type: Ident
@@ -275,7 +272,7 @@ class Param(Node):
     span: Span
 
 
-@node
+@records.plain
 class Definition(Node):
     kind: str  # "network" or "block"
     name: Ident
@@ -284,14 +281,14 @@ class Definition(Node):
     span: Span
 
 
-@node
+@records.plain
 class Import(Node):
     path: Literal
     names: tuple[Ident, ...] | None  # None: import everything
     span: Span
 
 
-@node
+@records.plain
 class Module(Node):
     imports: tuple[Import, ...]
     definitions: tuple[Definition, ...]

@@ -1,23 +1,75 @@
 """Built-in layer kinds, one module per family. Each family module lists its kinds in `KINDS` (plain
-data, no registration on import); netdsl.registry collects them through `builtin_kinds`."""
+data, no registration on import); netdsl.registry collects them through `family_kinds`, a family when
+one of its kinds is first looked up (`kind_index` says which)."""
 
 from __future__ import annotations
 
+import hashlib
+import os
+import tempfile
 from dataclasses import replace
 from importlib import import_module
+from pathlib import Path
 
 from .. import codes
 from ..kinds import Inferred
 from ..shapes import Shape, ShapeError, fixed_size, format_shape
 from ..sizes import Size, at_least, format_size, maximum, symbol_name
 
-_FAMILIES = ("conv", "pool", "padding", "linear", "norm", "activation", "elementwise", "tensor_ops", "combine",
-             "axes", "indexing", "reductions", "creation", "resample", "recurrent", "attention")
+FAMILIES = ("conv", "pool", "padding", "linear", "norm", "activation", "elementwise", "tensor_ops", "combine",
+            "axes", "indexing", "reductions", "creation", "resample", "recurrent", "attention")
 
 
-def builtin_kinds():
-    for family in _FAMILIES:
-        yield from import_module(f"{__name__}.{family}").KINDS
+def family_kinds(family: str) -> tuple:
+    return import_module(f"{__name__}.{family}").KINDS
+
+
+def kind_index() -> dict[str, tuple[str, str | None]]:
+    """Every built-in kind's name → (its family, its operator), in the order of FAMILIES (the first family
+    declaring a name has it). It is derived from the families, never written: cached in the temp directory
+    under the hash of the families' sources, as Lark caches an analysed grammar, and made again by importing
+    every family whenever one of them changes — so adding a kind still touches only its family's module."""
+    cache = _index_cache()
+    if cache is not None:
+        try:
+            return _read_index(cache.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            pass
+    index: dict[str, tuple[str, str | None]] = {}
+    for family in FAMILIES:
+        for kind in family_kinds(family):
+            index.setdefault(kind.name, (family, kind.operator))
+    if cache is not None:
+        written = "".join(f"{name}\t{family}\t{operator or ''}\n" for name, (family, operator) in index.items())
+        partial = cache.with_name(f"{cache.name}.{os.getpid()}")
+        try:
+            partial.write_text(written, encoding="utf-8")
+            os.replace(partial, cache)   # whole or not at all, for a check running beside this one
+        except OSError:
+            pass   # a read-only temp directory: every start imports all families, as before there was a cache
+    return index
+
+
+def _index_cache() -> Path | None:
+    digest = hashlib.sha256()
+    try:
+        for module in ("__init__", *FAMILIES):
+            digest.update((Path(__file__).parent / f"{module}.py").read_bytes())
+    except OSError:
+        return None
+    return Path(tempfile.gettempdir()) / f".netdsl-kinds-{digest.hexdigest()[:32]}"
+
+
+def _read_index(text: str) -> dict[str, tuple[str, str | None]]:
+    index = {}
+    for line in text.splitlines():
+        name, family, operator = line.split("\t")
+        if family not in FAMILIES:
+            raise ValueError(f"unknown family {family!r}")
+        index[name] = (family, operator or None)
+    if not index:
+        raise ValueError("empty kind index")
+    return index
 
 
 def declaring_dtypes(kinds: tuple, declared: dict, default=None) -> tuple:

@@ -10,9 +10,9 @@ hidden state. The initial state is an optional further input, as torch takes it:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
-from .. import codes
+from .. import codes, records
 from ..dtypes import FLOAT_LAYER
 from ..kinds import Inferred, LayerKind, Recognise, Result, result_paths
 from ..schema import (
@@ -36,7 +36,7 @@ MAX_LAYERS = 1000
 MAX_STEPS = 2**16
 
 
-@dataclass(frozen=True)
+@records.value
 class Variant:
     module: str
     gates: int                             # weight blocks per layer: 1 (rnn), 3 (gru), 4 (lstm)
