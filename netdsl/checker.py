@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from . import codes, registry
+from . import codes, memo, registry
 from .diagnostics import Diagnostics, Edit, Fix, Note
 from .dtypes import CAST, FLOATING, UNKNOWN, DType, requirement
 from .fixes import inferred_argument
@@ -402,15 +402,23 @@ class _Checker:
             if block is None:
                 return LayerResult(node, inputs, None, error="the block could not be lowered")
             node = replace(node, block=block)
-        outer = self.origins
-        self.origins = {declared.name: self.source(name, shapes, graph)
-                        for declared, name in zip(block.inputs, node.inputs)}
-        try:
-            inner = self.graph(block, {i.name: s for i, s in zip(block.inputs, inputs)}, binding,
-                               (call_note, *context), arguments,
-                               {i.name: made[name] for i, name in zip(block.inputs, node.inputs)})
-        finally:
-            self.origins = outer
+        key = _instance_key(block, inputs, binding, arguments, tuple(made[name][0] for name in node.inputs),
+                            self.counting)
+        inner = _CHECKED.get(key) if key is not None else memo.MISSING
+        if inner is not memo.MISSING:
+            inner = _fresh(inner[1])
+        else:
+            outer, before = self.origins, len(self.diagnostics.items)
+            self.origins = {declared.name: self.source(name, shapes, graph)
+                            for declared, name in zip(block.inputs, node.inputs)}
+            try:
+                inner = self.graph(block, {i.name: s for i, s in zip(block.inputs, inputs)}, binding,
+                                   (call_note, *context), arguments,
+                                   {i.name: made[name] for i, name in zip(block.inputs, node.inputs)})
+            finally:
+                self.origins = outer
+            if key is not None and len(self.diagnostics.items) == before and _clean(inner):
+                _CHECKED.put(key, (block, inner))
         return LayerResult(node, inputs, inner.output_shape, params=inner.params, buffers=inner.buffers,
                            macs=inner.macs, inner=inner, args=arguments, frozen=inner.frozen)
 
@@ -459,6 +467,41 @@ class _Checker:
         self.reported.add(said)
         self.diagnostics.error(error.code, error.message, span, notes=(*notes, *context), help=error.help,
                                fixes=fixes)
+
+
+# A block instance checked before in this process (netdsl.memo): (its graph, kept alive, the checked graph).
+_CHECKED = memo.LRU(512)
+
+
+def _instance_key(block: Graph, inputs: tuple[Shape, ...], binding: dict, arguments: dict, dtypes: tuple,
+                  counting: bool) -> tuple | None:
+    """What checking a block instance depends on, once it is clean: the lowered block (an immutable graph
+    of the lowering cache, named by id and kept alive by the entry), its inputs' shapes and classes, the
+    sizes and arguments bound, and the checking mode. The call's context (notes, where the inputs come
+    from) only shows in diagnostics and constraints, which a clean instance has none of."""
+    key = (id(block), memo.value_key(inputs), memo.value_key(binding), memo.value_key(arguments), dtypes, counting,
+           memo.modes())
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
+def _clean(checked: CheckedGraph) -> bool:
+    """No error anywhere in it and nothing required of the caller's sizes."""
+    return not checked.constraints and checked.output_shape is not None and all(
+        layer.error is None and layer.shape is not None and (layer.inner is None or _clean(layer.inner))
+        and (layer.init is None or _clean(layer.init)) for layer in checked.layers)
+
+
+def _fresh(checked: CheckedGraph) -> CheckedGraph:
+    """A copy of a cached checked block, its nested blocks copied too: code generation tells block calls
+    apart by the identity of their checked graphs."""
+    layers = tuple(replace(layer, inner=_fresh(layer.inner) if layer.inner is not None else None,
+                           init=_fresh(layer.init) if layer.init is not None else None)
+                   if layer.inner is not None or layer.init is not None else layer for layer in checked.layers)
+    return replace(checked, layers=layers)
 
 
 def _dtype_origin(result: LayerResult, made: dict[str, Made]) -> Node | None:

@@ -9,6 +9,7 @@ from .kinds import LayerKind
 _KINDS: dict[str, LayerKind] = {}
 _plugins_loaded = False
 _builtins_loaded = False
+_changes = 0   # registrations so far (replacing a kind keeps the table's size)
 
 
 def register(kind: LayerKind, *, replace: bool = False) -> LayerKind:
@@ -16,8 +17,16 @@ def register(kind: LayerKind, *, replace: bool = False) -> LayerKind:
     _load_builtins()  # first, so that a plugin that clashes with a built-in fails here, not later
     if kind.name in _KINDS and not replace:
         raise ValueError(f"layer kind {kind.name!r} is already registered")
+    global _changes
     _KINDS[kind.name] = kind.validate()
+    _changes += 1
     return kind
+
+
+def state() -> tuple:
+    """What every lookup depends on (the table, its size, its registrations, what is loaded): caches of
+    checked results (netdsl.memo) are emptied when it changes."""
+    return _KINDS, len(_KINDS), _changes, _builtins_loaded, _plugins_loaded
 
 
 def _load_builtins() -> None:

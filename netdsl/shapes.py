@@ -122,6 +122,10 @@ def reset_symbolic_weights(token) -> None:
     _symbolic_weights.reset(token)
 
 
+def symbolic_weights_allowed() -> bool:
+    return _symbolic_weights.get()
+
+
 def fixed_size(kind: str, what: str, size: Dim) -> Dim:
     """A size the layer's weights depend on must be a number, not a symbol of the input."""
     if isinstance(size, Size) and not _symbolic_weights.get():

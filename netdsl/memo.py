@@ -1,0 +1,98 @@
+"""Bounded caches for re-checking in one process. An editor re-checks a spec on every keystroke, and
+most of its block instances did not change: a block call whose definition, arguments, input shapes
+and surroundings are the same as before is not lowered, resolved or checked again (docs/performance.md).
+
+A cache entry keeps alive every object whose id() is part of its key (definitions come from the parse
+cache, keyed by file text; block graphs from the lowering cache), so an id always names the object the
+entry was made from. Everything else in a key is a value. The layer registry's state is checked before
+each use: a plugin registering kinds empties every cache.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+from collections.abc import Hashable
+
+from . import registry
+from .shapes import symbolic_weights_allowed
+from .sizes import symbolic_division_allowed
+
+MISSING = object()
+
+
+class LRU:
+    """A mapping that forgets its least recently used entry beyond `limit` entries."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.entries: OrderedDict = OrderedDict()
+        _CACHES.append(self)
+
+    def get(self, key: Hashable):
+        _check_registry()
+        entry = self.entries.get(key, MISSING)
+        if entry is not MISSING:
+            self.entries.move_to_end(key)
+        return entry
+
+    def put(self, key: Hashable, entry) -> None:
+        """Keep entry, unless the registry changed since the last get: it was made with another one."""
+        if not _check_registry():
+            return
+        self.entries[key] = entry
+        self.entries.move_to_end(key)
+        if len(self.entries) > self.limit:
+            self.entries.popitem(last=False)
+
+
+_CACHES: list[LRU] = []
+_registry_seen: tuple = ()
+
+
+def clear() -> None:
+    """Forget every cached result (the next check is a cold one)."""
+    for cache in _CACHES:
+        cache.entries.clear()
+
+
+def _check_registry() -> bool:
+    """Whether the registry is as the caches saw it last; they are emptied when it is not."""
+    global _registry_seen
+    state = registry.state()
+    same = len(state) == len(_registry_seen) and all(a is b or a == b for a, b in zip(state, _registry_seen))
+    if not same:
+        clear()
+    _registry_seen = state
+    return same
+
+
+def modes() -> tuple[bool, bool]:
+    """The checking modes that change results (set while a block's recipe is checked)."""
+    return symbolic_weights_allowed(), symbolic_division_allowed()
+
+
+def value_key(value) -> Hashable:
+    """A hashable key equal only for values every stage treats alike: `1`, `1.0` and `True` compare
+    equal in Python but print differently, and so do 0.0 and -0.0."""
+    kind = type(value)
+    if kind is tuple:
+        return (tuple, tuple(value_key(v) for v in value))
+    if kind is float:
+        return (float, repr(value) if not math.isnan(value) else object())   # nan: never equal
+    if kind is dict:
+        return (dict, tuple((name, value_key(v)) for name, v in value.items()))
+    return (kind, value)
+
+
+def scopes_key(program, *, with_root: bool) -> tuple:
+    """What the definitions of a program's files can see: for each file, each visible name and the
+    id of its definition (kept alive by `alive`). Without the root file, when the definitions looked
+    at are imported (an imported file cannot see the root's names)."""
+    return tuple((source, tuple((name, id(definition)) for name, definition in scope.items()))
+                 for source, scope in program.scopes.items() if with_root or source != program.source)
+
+
+def alive(program) -> tuple:
+    """The definitions a scopes_key names by id."""
+    return tuple(definition for scope in program.scopes.values() for definition in scope.values())
