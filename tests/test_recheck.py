@@ -124,12 +124,14 @@ def test_a_file_imported_by_an_imported_file_edited_on_disk(tmp_path: Path):
 
 
 def test_equal_calls_in_different_places_and_values_python_confuses():
-    """Two calls of a block on the same input need the same sizes, each from its own call; 0.0 and -0.0,
-    1 and 1.0 are different arguments."""
+    """Two calls of a block on the same input need the same sizes, each from its own call; 2, 2.0 and
+    true are different arguments (Python's == says they are equal)."""
     text = ("block Down() {\n    input x: [N, C, H, W]\n    x -> conv2d(8, 3) -> output\n}\n"
             "block Drop(p: float) {\n    input x: [N, C, H, W]\n    x -> dropout(p) -> output\n}\n"
+            "block Pool(k: tuple) {\n    input x: [N, C, H, W]\n    x -> maxpool2d(k) -> output\n}\n"
             "network M() {\n    input x: [N, 3, H, W]\n    a = x -> Down()\n    b = x -> Down()\n"
-            "    a + b -> Drop(0.0) -> Drop(-0.0) -> Drop(1) -> Drop(1.0) -> output\n}\n")
+            "    a + b -> Drop(0.0) -> Drop(-0.0) -> Drop(1) -> Drop(1.0) -> Pool((2, 1)) -> Pool((2.0, 1))\n"
+            "      -> Pool((true, 1)) -> output\n}\n")
     assert_same_as_without_reuse(text, "m.net")
     assert_same_as_without_reuse(text, "m.net", sizes={"H": 2})
 
