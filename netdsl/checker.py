@@ -8,7 +8,7 @@ symbolic input sizes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from . import codes, memo, registry
 from .diagnostics import Diagnostics, Edit, Fix, Note
@@ -87,6 +87,9 @@ class CheckedGraph:
     constraints: tuple[Constraint, ...] = ()   # of this graph and the blocks it calls
     arguments: dict | None = None              # a block's parameter values, bound (None: graph.params)
     output_dtype: DType = UNKNOWN
+    # A clean block instance: what its checking depended on (see _instance_key). Later stages may reuse
+    # what they derived from an instance with the same key (lint).
+    key: tuple | None = field(default=None, compare=False, repr=False)
 
     @property
     def parameters(self) -> dict:
@@ -404,9 +407,11 @@ class _Checker:
             node = replace(node, block=block)
         key = _instance_key(block, inputs, binding, arguments, tuple(made[name][0] for name in node.inputs),
                             self.counting)
-        inner = _CHECKED.get(key) if key is not None else memo.MISSING
-        if inner is not memo.MISSING:
-            inner = _fresh(inner[1])
+        entry = _CHECKED.get(key) if key is not None else memo.MISSING
+        if entry is not memo.MISSING:
+            _, inner, (params, buffers, macs, frozen) = entry
+            return LayerResult(node, inputs, inner.output_shape, params=params, buffers=buffers, macs=macs,
+                               inner=_fresh(inner), args=arguments, frozen=frozen)
         else:
             outer, before = self.origins, len(self.diagnostics.items)
             self.origins = {declared.name: self.source(name, shapes, graph)
@@ -418,7 +423,8 @@ class _Checker:
             finally:
                 self.origins = outer
             if key is not None and len(self.diagnostics.items) == before and _clean(inner):
-                _CHECKED.put(key, (block, inner))
+                inner = replace(inner, key=key)
+                _CHECKED.put(key, (block, inner, (inner.params, inner.buffers, inner.macs, inner.frozen)))
         return LayerResult(node, inputs, inner.output_shape, params=inner.params, buffers=inner.buffers,
                            macs=inner.macs, inner=inner, args=arguments, frozen=inner.frozen)
 
@@ -469,7 +475,8 @@ class _Checker:
                                fixes=fixes)
 
 
-# A block instance checked before in this process (netdsl.memo): (its graph, kept alive, the checked graph).
+# A block instance checked before in this process (netdsl.memo): (its graph, kept alive, the checked graph,
+# its params, buffers, MACs and frozen parameters).
 _CHECKED = memo.LRU(512)
 
 
