@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from . import codes, registry
+from . import codes, memo, registry
 from . import syntax as ast
 from .arguments import ArgError, Signature, bind, validate
 from .diagnostics import Diagnostic, Diagnostics, Note, Severity
@@ -36,6 +36,7 @@ MAX_BLOCK_DEPTH = 32
 _PARAM_SCHEMA_TYPES = {"int": Int(symbolic=True), "float": Float(), "bool": Bool(), "str": Text(),
                        "tuple": Tuple(Anything())}
 _DEFAULTED = object()   # a block parameter's default: an expression lowering evaluates
+_SIGNATURES = memo.LRU(256)   # a block's signature, made once for each resolution of its definition
 
 
 class _NeedsShapes(Exception):
@@ -101,11 +102,17 @@ class _Lowerer(LearnablesLowering, StructureLowering, ReuseLowering):
                      decisions=tuple(scope.decisions))
 
     def signature(self, definition: ast.Definition) -> Signature:
-        params = self.resolution(definition).params
+        resolution = self.resolution(definition)
+        known = _SIGNATURES.get(id(definition))   # (the definition, its resolution, the signature)
+        if known is not memo.MISSING and known[1] is resolution:
+            return known[2]
+        params = resolution.params
         fields = {name: Field(_PARAM_SCHEMA_TYPES[p.type.name], _DEFAULTED) if p.default is not None else
                   Field(_PARAM_SCHEMA_TYPES[p.type.name]) for name, p in params.items()}
-        return Signature(f"{definition.kind} `{definition.name.name}`", Schema(fields), tuple(params),
-                         noun="parameter")
+        signature = Signature(f"{definition.kind} `{definition.name.name}`", Schema(fields), tuple(params),
+                              noun="parameter")
+        _SIGNATURES.put(id(definition), (definition, resolution, signature))
+        return signature
 
     def evaluate_params(self, definition: ast.Definition, given: dict[str, tuple[Any, Span]],
                         call_span: Span) -> dict[str, Any] | None:

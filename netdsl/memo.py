@@ -75,7 +75,7 @@ def _check_registry() -> bool:
     """Whether the registry is as the caches saw it last; they are emptied when it is not."""
     global _registry_seen
     state = registry.state()
-    same = len(state) == len(_registry_seen) and all(a is b or a == b for a, b in zip(state, _registry_seen))
+    same = state == _registry_seen   # the table itself is compared by identity first
     if not same:
         clear()
     _registry_seen = state
@@ -91,6 +91,8 @@ def value_key(value) -> Hashable:
     """A hashable key equal only for values every stage treats alike: `1`, `1.0` and `True` compare
     equal in Python but print differently, and so do 0.0 and -0.0."""
     kind = type(value)
+    if kind is int or kind is str:
+        return kind, value
     if kind is tuple:
         return (tuple, tuple(value_key(v) for v in value))
     if kind is float:
