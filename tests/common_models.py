@@ -1,7 +1,7 @@
 """Models as people write them, none of them twins of this repository's specs: the tutorials' custom
 layers (parameters read in forward), a BatchNorm/Dropout CNN, GRU and LSTM classifiers, Siamese nets, a
 tied language model, a learned position embedding, a gated MLP, a small UNet, interpolation, PyTorch's
-transformer tutorial, nanoGPT-style attention with a causal-mask buffer. tests/test_import_common.py
+transformer tutorial, nanoGPT-style attention with a causal-mask buffer, a ShuffleNetV2 channel shuffle. tests/test_import_common.py
 imports each and compares the built spec with it."""
 
 import math
@@ -330,3 +330,45 @@ class CausalSelfAttention(nn.Module):
         att = att.masked_fill(self.bias[:, :, :T, :T] == 0, -1e9)
         y = F.softmax(att, dim=-1) @ v
         return self.proj(y.transpose(1, 2).contiguous().view(B, T, C))
+
+
+def channel_shuffle(x: torch.Tensor, groups: int) -> torch.Tensor:
+    """ShuffleNet's channel shuffle, as torchvision writes it: views built from the tensor's own sizes."""
+    batch, channels, height, width = x.size()
+    x = x.view(batch, groups, channels // groups, height, width)
+    return torch.transpose(x, 1, 2).contiguous().view(batch, channels, height, width)
+
+
+class ShuffleUnit(nn.Module):
+    """A ShuffleNetV2 unit: two branches (or a split and one branch), concatenated, channels shuffled."""
+
+    def __init__(self, inp: int, oup: int, stride: int):
+        super().__init__()
+        self.stride, half = stride, oup // 2
+        self.branch1 = nn.Sequential(
+            nn.Conv2d(inp, inp, 3, stride, 1, groups=inp, bias=False), nn.BatchNorm2d(inp),
+            nn.Conv2d(inp, half, 1, bias=False), nn.BatchNorm2d(half), nn.ReLU()) if stride > 1 else nn.Sequential()
+        self.branch2 = nn.Sequential(
+            nn.Conv2d(inp if stride > 1 else half, half, 1, bias=False), nn.BatchNorm2d(half), nn.ReLU(),
+            nn.Conv2d(half, half, 3, stride, 1, groups=half, bias=False), nn.BatchNorm2d(half),
+            nn.Conv2d(half, half, 1, bias=False), nn.BatchNorm2d(half), nn.ReLU())
+
+    def forward(self, x):
+        if self.stride == 1:
+            x1, x2 = x.chunk(2, dim=1)
+            out = torch.cat((x1, self.branch2(x2)), dim=1)
+        else:
+            out = torch.cat((self.branch1(x), self.branch2(x)), dim=1)
+        return channel_shuffle(out, 2)
+
+
+class ShuffleNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(3, 24, 3, 2, 1, bias=False), nn.BatchNorm2d(24), nn.ReLU(),
+                                  nn.MaxPool2d(3, 2, 1))
+        self.stages = nn.Sequential(ShuffleUnit(24, 48, 2), ShuffleUnit(48, 48, 1), ShuffleUnit(48, 96, 2))
+        self.fc = nn.Linear(96, 10)
+
+    def forward(self, x):
+        return self.fc(self.stages(self.stem(x)).mean([2, 3]))

@@ -57,6 +57,9 @@ MODELS = {
     "autoencoder": (models.Autoencoder, ["[N, 784]"], lambda: [torch.randn(2, 784)], ["view(-1, 1, 28, 28)"]),
     "causal_attention": (models.CausalSelfAttention, ["[N, 8, 32]"], lambda: [torch.randn(2, 8, 32)],
                          ["buffer bias: [1, 1, 8, 8] = ones -> tril", "bias[:, :, :8, :8]", "masked_fill("]),
+    # a view whose sizes are not the sizes of its own input (the block's class reads them off its input)
+    "shufflenet": (models.ShuffleNet, ["[N, 3, 64, 64]"], lambda: [torch.randn(2, 3, 64, 64)],
+                   ["-> transpose(1, 2) -> view(N, "]),
 }
 
 

@@ -66,6 +66,12 @@ def test_kernel_larger_than_padded_input():
     assert infer("conv2d", (N, 1, 4, 4), out_channels=1, kernel_size=5, padding=1) == (N, 1, 2, 2)
 
 
+def test_symbolic_sizes_in_a_window_message_keep_their_parentheses():
+    with pytest.raises(ShapeError) as error:
+        infer("conv2d", (N, 3, symbol("H"), 2), out_channels=8, kernel_size=5, padding=1)
+    assert "larger than the padded input (H + 2)×4 (input [N, 3, H, 2])" in error.value.message
+
+
 def test_conv_rank_requirement():
     with pytest.raises(ShapeError) as error:
         infer("conv2d", (N, 1024), out_channels=8, kernel_size=3)

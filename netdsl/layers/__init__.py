@@ -51,8 +51,10 @@ def channels_of(kind: str, field: str, d: int) -> Inferred:
 
 
 def times(values) -> str:
-    """(5, 3) → "5×3"; 5 → "5"."""
-    return "×".join(format_size(v) for v in values) if isinstance(values, tuple) else format_size(values)
+    """(5, 3) → "5×3"; 5 → "5"; a sum in parentheses: (H + 1, 3) → "(H + 1)×3"."""
+    if not isinstance(values, tuple):
+        return format_size(values)
+    return "×".join(f"({text})" if " " in text else text for text in map(format_size, values))
 
 
 def as_arg(values: tuple) -> str:

@@ -20,7 +20,8 @@ from ..schema import (
     format_value,
 )
 from ..shapes import ShapeError, broadcast, format_shape, normalize_dim, numel, require
-from ..sizes import Size, compare, exact_quotient, format_size, python_size, symbol_name
+from ..sizes import Size, compare, exact_quotient, format_size, python_size
+from . import input_sizes, python_dim
 
 
 def _flatten_infer(args, inputs):
@@ -78,20 +79,17 @@ def _reshape_infer(args, inputs):
 
 def _reshape_expression(method: str):
     def emit(args, names, inputs):
-        """Sizes in the input's own terms: a symbol that is an input dim is read with `.size(i)`; any other
-        symbolic size becomes the one -1 (torch infers it)."""
-        (source,), (shape,) = names, inputs
-        dims = {}
-        for i, d in enumerate(shape):
-            dims.setdefault(symbol_name(d), f"{source}.size({i})")
+        """Sizes in the input's own terms where they can be (a symbol that is an input dim is read with
+        `.size(i)`); the first other symbolic size becomes the one -1 (torch infers it), any further one is
+        written with its symbols' names, which forward defines from its own inputs."""
+        (source,) = names
+        spelled = input_sizes(names, inputs)
         sizes, minus_one = [], any(map(_is_minus_one, args.shape))
         for size in args.shape:
-            written = python_size(size, dims)
+            written = python_size(size, spelled)
             if written is None and not minus_one:
                 written, minus_one = "-1", True
-            if written is None:
-                raise ValueError(f"cannot express {format_size(size)} in terms of the input's sizes")
-            sizes.append(written)
+            sizes.append(written if written is not None else python_dim(size, spelled))
         return f"{source}.{method}({', '.join(sizes) or '()'})"  # reshape(()) → a 0-D tensor
     return emit
 
