@@ -413,7 +413,7 @@ class _Checker:
             return LayerResult(node, inputs, inner.output_shape, params=params, buffers=buffers, macs=macs,
                                inner=_fresh(inner), args=arguments, frozen=frozen)
         else:
-            outer, before = self.origins, len(self.diagnostics.items)
+            outer, before, since = self.origins, len(self.diagnostics.items), memo.epoch()
             self.origins = {declared.name: self.source(name, shapes, graph)
                             for declared, name in zip(block.inputs, node.inputs)}
             try:
@@ -424,7 +424,7 @@ class _Checker:
                 self.origins = outer
             if key is not None and len(self.diagnostics.items) == before and _clean(inner):
                 inner = replace(inner, key=key)
-                _CHECKED.put(key, (block, inner, (inner.params, inner.buffers, inner.macs, inner.frozen)))
+                _CHECKED.put(key, (block, inner, (inner.params, inner.buffers, inner.macs, inner.frozen)), since)
         return LayerResult(node, inputs, inner.output_shape, params=inner.params, buffers=inner.buffers,
                            macs=inner.macs, inner=inner, args=arguments, frozen=inner.frozen)
 

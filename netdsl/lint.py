@@ -62,6 +62,7 @@ class _Linter:
         """A block instance's warnings: those of an instance checked alike before (the same key) are reused."""
         warnings = _LINTED.get(inner.key) if inner.key is not None else memo.MISSING
         if warnings is memo.MISSING:
+            since = memo.epoch()
             outer, self.diagnostics = self.diagnostics, Diagnostics()
             try:
                 self.graph(inner)
@@ -69,7 +70,7 @@ class _Linter:
                 outer, self.diagnostics = self.diagnostics, outer
             warnings = tuple(outer.items)
             if inner.key is not None:
-                _LINTED.put(inner.key, warnings)
+                _LINTED.put(inner.key, warnings, since)
         for warning in warnings:
             self.diagnostics.add(warning)
 

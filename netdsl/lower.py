@@ -106,12 +106,13 @@ class _Lowerer(LearnablesLowering, StructureLowering, ReuseLowering):
         known = _SIGNATURES.get(id(definition))   # (the definition, its resolution, the signature)
         if known is not memo.MISSING and known[1] is resolution:
             return known[2]
+        since = memo.epoch()
         params = resolution.params
         fields = {name: Field(_PARAM_SCHEMA_TYPES[p.type.name], _DEFAULTED) if p.default is not None else
                   Field(_PARAM_SCHEMA_TYPES[p.type.name]) for name, p in params.items()}
         signature = Signature(f"{definition.kind} `{definition.name.name}`", Schema(fields), tuple(params),
                               noun="parameter")
-        _SIGNATURES.put(id(definition), (definition, resolution, signature))
+        _SIGNATURES.put(id(definition), (definition, resolution, signature), since)
         return signature
 
     def evaluate_params(self, definition: ast.Definition, given: dict[str, tuple[Any, Span]],
@@ -647,7 +648,7 @@ class _Lowerer(LearnablesLowering, StructureLowering, ReuseLowering):
         graph = self.replay(key, (MAX_LAYERS, MAX_WORK))
         if graph is not None:
             return graph
-        layers, work, deferred = self.layers, self.work, len(self.deferred)
+        layers, work, deferred, since = self.layers, self.work, len(self.deferred), memo.epoch()
         self.requesting.append(requested := {})
         try:
             graph, diagnostics = self.lower_call(definition, params)
@@ -656,7 +657,7 @@ class _Lowerer(LearnablesLowering, StructureLowering, ReuseLowering):
         for diagnostic in diagnostics:
             self.diagnostics.add(diagnostic)
         if key is not None and len(self.deferred) == deferred:
-            self.remember(key, graph, requested, diagnostics, layers, work)
+            self.remember(key, since, graph, requested, diagnostics, layers, work)
         return graph
 
     def lower_call(self, definition: ast.Definition, params: dict[str, Any]) -> tuple[Graph, tuple[Diagnostic, ...]]:

@@ -57,9 +57,9 @@ class ReuseLowering:
         key = (id(definition), tuple((name, id(seen)) for name, seen in visible.items()), self.program.unresolved)
         entry = _RESOLUTIONS.get(key)
         if entry is memo.MISSING:
-            scratch = Diagnostics()
+            scratch, since = Diagnostics(), memo.epoch()
             entry = ((definition, *visible.values()), resolve(self.program, definition, scratch), tuple(scratch.items))
-            _RESOLUTIONS.put(key, entry)
+            _RESOLUTIONS.put(key, entry, since)
         for diagnostic in entry[2]:
             self.reports.add(diagnostic)
         return entry[1]
@@ -91,8 +91,8 @@ class ReuseLowering:
             self.diagnostics.add(diagnostic)
         return entry.graph
 
-    def remember(self, key: tuple, graph: Graph, requested: dict, diagnostics: tuple[Diagnostic, ...],
+    def remember(self, key: tuple, since: int, graph: Graph, requested: dict, diagnostics: tuple[Diagnostic, ...],
                  layers: int, work: int) -> None:
         if _replayable(graph):
             _INSTANCES.put(key, Instance(memo.alive(self.program), graph, tuple(requested.values()), diagnostics,
-                                         self.layers - layers, self.work - work))
+                                         self.layers - layers, self.work - work), since)

@@ -11,6 +11,7 @@ each use: a plugin registering kinds empties every cache.
 from __future__ import annotations
 
 import math
+import threading
 from collections import OrderedDict
 from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
@@ -33,24 +34,32 @@ class LRU:
     def get(self, key: Hashable):
         if not _enabled:
             return MISSING
-        _check_registry()
-        entry = self.entries.get(key, MISSING)
-        if entry is not MISSING:
-            self.entries.move_to_end(key)
-        return entry
+        with _LOCK:   # a server may check on several threads
+            _check_registry()
+            entry = self.entries.get(key, MISSING)
+            if entry is not MISSING:
+                self.entries.move_to_end(key)
+            return entry
 
-    def put(self, key: Hashable, entry) -> None:
-        """Keep entry, unless the registry changed since the last get: it was made with another one."""
-        if not _enabled or not _check_registry():
+    def put(self, key: Hashable, entry, since: int) -> None:
+        """Keep entry, made from what the caches held at epoch() `since`: not if they were emptied since
+        (the registry changed while it was made)."""
+        if not _enabled:
             return
-        self.entries[key] = entry
-        self.entries.move_to_end(key)
-        if len(self.entries) > self.limit:
-            self.entries.popitem(last=False)
+        with _LOCK:
+            _check_registry()
+            if since != _epoch:
+                return
+            self.entries[key] = entry
+            self.entries.move_to_end(key)
+            if len(self.entries) > self.limit:
+                self.entries.popitem(last=False)
 
 
 _CACHES: list[LRU] = []
+_LOCK = threading.Lock()
 _registry_seen: tuple = ()
+_epoch = 0
 _enabled = True
 
 
@@ -67,19 +76,26 @@ def disabled() -> Iterator[None]:
 
 def clear() -> None:
     """Forget every cached result (the next check is a cold one)."""
+    global _epoch
+    _epoch += 1
     for cache in _CACHES:
         cache.entries.clear()
 
 
-def _check_registry() -> bool:
-    """Whether the registry is as the caches saw it last; they are emptied when it is not."""
+def epoch() -> int:
+    """How many times the caches were emptied: taken before a result is made, given to LRU.put."""
+    with _LOCK:
+        _check_registry()
+        return _epoch
+
+
+def _check_registry() -> None:
+    """Empty the caches when the registry is not as they saw it last."""
     global _registry_seen
     state = registry.state()
-    same = state == _registry_seen   # the table itself is compared by identity first
-    if not same:
+    if state != _registry_seen:   # the table itself is compared by identity first
         clear()
     _registry_seen = state
-    return same
 
 
 def modes() -> tuple[bool, bool]:
