@@ -122,6 +122,20 @@ def _unpacked(kind, layer: LayerResult, expr: str, variables: dict[str, str]) ->
     return ", ".join(map(target, kind.results)), expr, [shape for _, shape in used.values()]
 
 
+def _pieces(layers: list[LayerResult]) -> dict[int, tuple[LayerResult, ...]]:
+    """id(layer) → the layers one unpacking made (`a, b = x -> chunk(2)`: one call, one node per
+    name, consecutive, with the same kind and inputs)."""
+    groups: list[list[LayerResult]] = []
+    for layer in layers:
+        node, last = layer.node, groups[-1][-1].node if groups else None
+        if last is not None and node.is_layer and (node.kind, node.inputs, node.span) == (last.kind, last.inputs, last.span) \
+                and registry.lookup(node.kind).unpack is not None:
+            groups[-1].append(layer)
+        else:
+            groups.append([layer])
+    return {id(layer): tuple(group) for group in groups if len(group) > 1 for layer in group}
+
+
 # ------------------------------------------------------------------ classes
 
 @dataclass(frozen=True)
@@ -240,24 +254,52 @@ class _Generator:
                           if layer.node.learnable is not None})
         signature = ["self", *(f"{variables[i.name]}: torch.Tensor" for i in checked.graph.inputs)]
         forward = wrap(INDENT, "def forward(", signature, ") -> torch.Tensor:")
-        computed = {id(layer) for layer in live}
-        unused = [layer.node.name for layer in checked.layers if id(layer) not in computed and layer.node.learnable is None]
-        if unused:
-            forward.append(pad + comment(f"not computed: the output does not depend on {', '.join(unused)}"))
         sources = tuple((variables[i.name], checked.input_shapes[i.name]) for i in checked.graph.inputs)
         sizes, named = self.input_sizes(checked, variables), set()
-        body = []
+        body, written = [], set()
+        pieces = _pieces(checked.layers)
         for layer in live:
+            if id(layer) in written:
+                continue
             expr = self.expression(layer, modules, variables, sources, sizes, named)
-            if layer.node.results:
+            group = pieces.get(id(layer), ())
+            together = self.together(group, layer, expr, modules, variables, sources, sizes, named)
+            if together is not None:
+                target, expr, shapes = together
+                written |= set(map(id, group))
+            elif layer.node.results:
                 target, expr, shapes = _unpacked(registry.lookup(layer.node.kind), layer, expr, variables)
             else:
                 target, shapes = variables[layer.node.name], [layer.shape]
             shapes_text = "; ".join(c for c in map(fill.shape, shapes) if c)
             body += statement(pad, f"{target} = ", expr, comment(shapes_text) if shapes_text else "")
+        computed = {id(layer) for layer in live} | written   # `_` in an unpacking is computed
+        unused = [layer.node.name for layer in checked.layers if id(layer) not in computed and layer.node.learnable is None]
+        if unused:
+            forward.append(pad + comment(f"not computed: the output does not depend on {', '.join(unused)}"))
         forward += [f"{pad}{name} = {sizes[name]}" for name in sorted(named)] + body
         forward.append(f"{pad}return {variables[checked.graph.output]}")
         return "\n".join([f"class {name}(nn.Module):", INDENT + docstring(doc), "", *init, "", *forward])
+
+    def together(self, group: tuple[LayerResult, ...], layer: LayerResult, expr: str,
+                 *context) -> tuple[str, str, list] | None:
+        """The pieces of one unpacking (`a, b = x -> chunk(2)`; `layer`, whose expression is `expr`, is the
+        first one used) as one statement, `a, b = torch.chunk(x, 2)`, when their expressions index one call
+        in order (`_` for a piece not used); else None."""
+        if len(group) < 2:
+            return None
+        imports, named = set(self.imports), set()
+        calls = [expr if piece is layer else self.expression(piece, *context[:-1], named) for piece in group]
+        trees = [python_ast.parse(call, mode="eval").body for call in calls]
+        if not all(isinstance(t, python_ast.Subscript) and python_ast.dump(t.value) == python_ast.dump(trees[0].value)
+                   and isinstance(t.slice, python_ast.Constant) and t.slice.value == i for i, t in enumerate(trees)):
+            self.imports = imports
+            return None
+        context[-1].update(named)
+        variables = context[1]
+        targets = [variables.get(piece.node.name, "_") for piece in group]
+        shapes = [piece.shape for piece in group if piece.node.name in variables]
+        return ", ".join(targets), python_ast.unparse(trees[0].value), shapes
 
     def learnable(self, attribute: str, layer: LayerResult, fill, pad: str) -> list[str]:
         """`self.W = nn.Parameter(torch.empty(64, 10))` and its `nn.init` call, or

@@ -71,8 +71,8 @@ def _fold_sizes(op: str, left, right):
 
 
 def negate(value):
-    """-value: numbers and sizes."""
-    if isinstance(value, Size):
+    """-value: numbers and sizes (-0.0 keeps its sign, which torch can tell apart: softplus(beta=-0.0))."""
+    if isinstance(value, Size) or type(value) is float:
         return -value
     return fold("-", 0, value)
 

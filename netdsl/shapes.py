@@ -126,16 +126,18 @@ def symbolic_weights_allowed() -> bool:
     return _symbolic_weights.get()
 
 
-def fixed_size(kind: str, what: str, size: Dim) -> Dim:
-    """A size the layer's weights depend on must be a number, not a symbol of the input."""
+FIX_THE_SIZES = "fix the sizes (a `where` clause on the input, or `--input`)"
+
+
+def fixed_size(kind: str, what: str, size: Dim, why: str = f"its weights depend on it: {FIX_THE_SIZES}, or make "
+               "it independent of them (e.g. adaptive pooling to a fixed size before `flatten`)") -> Dim:
+    """A size the layer's weights (or what `why` says) depend on must be a number, not a symbol of the input."""
     if isinstance(size, Size) and not _symbolic_weights.get():
         name = symbol_name(size)
         what_it_is = f"the input size {name}" if name else \
             f"{format_size(size)}, which depends on the input sizes {', '.join(sorted(size.symbols()))}"
         raise ShapeError(f"`{kind}` needs a fixed number of {what}, but it is {what_it_is}", code=codes.E0405,
-                         help="its weights depend on it: fix the sizes (a `where` clause on the input, or "
-                              "`--input`), or make it independent of them (e.g. adaptive pooling to a fixed size "
-                              "before `flatten`)")
+                         help=why)
     return size
 
 

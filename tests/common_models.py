@@ -372,3 +372,26 @@ class ShuffleNet(nn.Module):
 
     def forward(self, x):
         return self.fc(self.stages(self.stem(x)).mean([2, 3]))
+
+
+class DenseLayer(nn.Module):
+    """DenseNet's layer, as torchvision writes it: called with the list of every earlier feature map."""
+
+    def __init__(self, channels: int, growth: int):
+        super().__init__()
+        self.conv = nn.Conv2d(channels, growth, 3, padding=1)
+
+    def forward(self, features: list[torch.Tensor]) -> torch.Tensor:
+        return self.conv(torch.cat(features, 1))
+
+
+class DenseBlock(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.layers = nn.ModuleList([DenseLayer(4 + 2 * i, 2) for i in range(2)])
+
+    def forward(self, x):
+        features = [x]
+        for layer in self.layers:
+            features.append(layer(features))
+        return torch.cat(features, 1)

@@ -112,6 +112,25 @@ def test_a_dead_out_variable_is_reused():
     assert torch.equal(module(x), expected)
 
 
+def test_an_unpacking_is_one_statement():
+    source = _generate("""
+        network Pieces() {
+            input x: [N, 9, 3]
+            _, b, c = x -> split(1, dim=2)
+            p, q, r = x -> unbind(2)
+            output concat(c, b, p -> unsqueeze(2), dim=2)
+        }""")
+    forward = [line.split("  #")[0].strip() for line in source[source.index("def forward"):].splitlines()[1:3]]
+    assert forward == ["_, b, c = torch.split(x, 1, dim=2)", "p, _, _ = torch.unbind(x, dim=2)"]
+    assert "not computed" not in source   # the pieces written `_` are computed with the others
+    namespace: dict = {}
+    exec(compile(source, "pieces.py", "exec"), namespace)  # the test runs the generated source, not spec text
+    import torch
+    x = torch.randn(2, 9, 3)
+    _, b, c = x.split(1, dim=2)
+    assert torch.equal(namespace["Pieces"]()(x), torch.cat((c, b, x.unbind(2)[0].unsqueeze(2)), dim=2))
+
+
 def test_long_lines_are_laid_out_as_ruff_formats_them(tmp_path):
     # Layouts covered: a call split at its parentheses (arguments on one line, or one per line), and a
     # right-hand side parenthesized whole. Names long enough to need nested splits are not supported.

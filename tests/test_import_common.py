@@ -74,6 +74,14 @@ def test_common_models_round_trip(name):
     assert_round_trip(original, imported, *inputs())
 
 
+def test_a_block_called_with_a_list_of_tensors_is_refused_saying_so():
+    with pytest.raises(ImportFailed) as refused:
+        import_model(models.DenseBlock(), "[N, 4, 8, 8]")
+    problem = refused.value.problems[0]
+    assert "`layers.0` is given `features`, several tensors in one argument" in str(problem)
+    assert "pass each as its own argument, or concatenate them before the call" in str(problem)
+
+
 def test_what_a_spec_cannot_know_is_said_in_the_report():
     imported = import_model(models.TutorialNet(), "[N, 20]")
     assert [n.message for n in imported.notes] == [

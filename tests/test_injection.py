@@ -363,7 +363,8 @@ def test_netdsl_never_evaluates_spec_text():
 
 # The generator's comments after its two header lines: shapes (sizes are names, digits and operators)
 # and the layers not computed.
-BODY_COMMENT = re.compile(r"# (\[[\w+\-*/(), ]*\]|not computed: the output does not depend on \w+(, \w+)*)")
+BODY_COMMENT = re.compile(r"# (\[[\w+\-*/(), ]*\](; \[[\w+\-*/(), ]*\])*|not computed: the output does not depend on "
+                          r"\w+(, \w+)*)")
 ANNOTATIONS = {"int", "float", "bool", "str", "tuple"}
 # The lines mermaid.py writes; a label holds no quote, markup or line break (those are `#34;` entities).
 _LABEL = r'(?:[^"<>&`\\%|#]|#\d+;|<br/>)*'
@@ -413,12 +414,19 @@ def _drawn(checked) -> tuple[set[str], int]:
     return nodes, edges
 
 
-def _live_layers(checked) -> int:
+def _live_values(checked) -> int:
+    """The values forward computes: one per layer the output depends on, or per result of it used."""
     needed = {checked.graph.output}
     for layer in reversed(checked.layers):
-        if layer.node.name in needed:
+        if not needed.isdisjoint(layer.node.values):
             needed.update(layer.node.inputs)
-    return sum(layer.node.name in needed and layer.node.learnable is None for layer in checked.layers)
+    return sum(value in needed for layer in checked.layers if layer.node.learnable is None
+               for value in layer.node.values)
+
+
+def _names_assigned(step: ast.Assign) -> int:
+    """The values a forward step computes: one per name assigned (`_` in an unpacking is not used)."""
+    return sum(isinstance(n, ast.Name) and n.id != "_" for n in ast.walk(step.targets[0]))
 
 
 def _module_layers(checked) -> int:
@@ -465,14 +473,17 @@ def assert_generator_wrote(source: str, case: Case, network) -> None:
             assert ast.unparse(target.value) == "self" and target.attr not in MODULE_ATTRIBUTES
             assert not target.attr.startswith("_"), target.attr
         *steps, result = forward.body
-        assert all(isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name) for s in steps)
+        # one name, or the names of an unpacking (`a, _ = torch.chunk(x, 2)`)
+        assert all(isinstance(s, ast.Assign) and {type(n) for n in ast.walk(s.targets[0])} <= {ast.Name, ast.Tuple, ast.Store}
+                   for s in steps)
         assert isinstance(result, ast.Return) and isinstance(result.value, ast.Name)
         for function in (init, forward):
-            local = {a.arg for a in function.args.args} | {t.id for s in function.body if isinstance(s, ast.Assign)
-                                                             for t in s.targets if isinstance(t, ast.Name)}
+            local = {a.arg for a in function.args.args} | {n.id for s in function.body if isinstance(s, ast.Assign)
+                                                             for t in s.targets for n in ast.walk(t)
+                                                             if isinstance(n, ast.Name)}
             used = {n.id for n in ast.walk(function) if isinstance(n, ast.Name)}
             assert used <= GLOBALS | names | local | ANNOTATIONS, used
             assert not [n for n in ast.walk(function) if isinstance(n, ast.keyword) and n.arg and n.arg.startswith("__")]
         if cls.name == generate([network], case.path).classes[network.graph.name]:
             assert created == _module_layers(network)
-            assert len(steps) == _live_layers(network)
+            assert sum(_names_assigned(s) for s in steps) == _live_values(network)

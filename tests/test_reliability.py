@@ -385,6 +385,15 @@ def test_the_int64_minimum_can_be_written():
     assert codes(network("output x", params="n: int = -9223372036854775807 - 2")) == ["E0326"]
 
 
+def test_negative_zero_keeps_its_sign_into_the_generated_module():
+    # found by the agreement test: torch's softplus(beta=-0.0) is -inf where beta=0.0 gives +inf
+    import torch
+    text = network("output softplus(x, beta=-0.0)", "x: [2, 3]")
+    assert "nn.Softplus(beta=-0.0)" in netdsl.generate_source(text)
+    x = torch.randn(2, 3)
+    assert torch.equal(netdsl.build_module(text)(x), torch.nn.functional.softplus(x, beta=-0.0))
+
+
 # ---------------------------------------------------------------- found by the build-and-run property test
 
 def test_a_size_list_given_as_one_keyword_value_is_an_argument_error():

@@ -66,6 +66,17 @@ def test_kernel_larger_than_padded_input():
     assert infer("conv2d", (N, 1, 4, 4), out_channels=1, kernel_size=5, padding=1) == (N, 1, 2, 2)
 
 
+def test_a_size_that_must_be_fixed_says_what_depends_on_it():
+    with pytest.raises(ShapeError) as error:
+        infer("unbind", (N, 9, symbol("H")), dim=2)
+    assert error.value.code.code == "E0405"
+    assert error.value.help == ("the number of tensors it gives depends on it: fix the sizes (a `where` clause on "
+                                "the input, or `--input`)")
+    with pytest.raises(ShapeError) as error:
+        infer("linear", (N, symbol("H")), out_features=4)
+    assert error.value.help.startswith("its weights depend on it: fix the sizes")
+
+
 def test_symbolic_sizes_in_a_window_message_keep_their_parentheses():
     with pytest.raises(ShapeError) as error:
         infer("conv2d", (N, 3, symbol("H"), 2), out_channels=8, kernel_size=5, padding=1)

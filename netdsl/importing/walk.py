@@ -273,7 +273,11 @@ class Walk:
         for name, value in bound.arguments.items():
             if isinstance(value, TensorArg):
                 tensors[name] = body.shapes.get(value.name)
-            elif isinstance(value, Size) or any(isinstance(v, (TensorArg, Size)) for v in _flat(value)):
+            elif any(isinstance(v, TensorArg) for v in _flat(value)):   # DenseNet's layers take a list
+                return self._fail(node, f"`{qualified}` is given `{name}`, several tensors in one argument",
+                                  "a block's tensors are separate inputs: pass each as its own argument, or "
+                                  "concatenate them before the call")
+            elif isinstance(value, Size) or any(isinstance(v, Size) for v in _flat(value)):
                 return self._fail(node, f"`{qualified}` is given `{name}` computed from tensor sizes",
                                   "a block's arguments are fixed numbers: compute the size inside it")
             else:

@@ -12,6 +12,7 @@ from ..dtypes import FLOAT_LAYER
 from ..kinds import CannotUnpack, LayerKind, Recognise
 from ..schema import INT, POSITIVE, Either, Field, Schema, Tuple, optional
 from ..shapes import (
+    FIX_THE_SIZES,
     ShapeError,
     broadcast,
     check_int64,
@@ -149,7 +150,8 @@ def _pieces_infer(name: str, pieces, keeps_dim: bool):
                              code=codes.E0404)
         dim = normalize_dim(args.dim, len(shape))
         _check_sections(args, shape[dim])
-        n = fixed_size(name, f"elements along dim {args.dim}", shape[dim])
+        n = fixed_size(name, f"elements along dim {args.dim}", shape[dim],
+                       f"the number of tensors it gives depends on it: {FIX_THE_SIZES}")
         count, size_of = pieces(args, n)
         if count > MAX_PIECES:
             raise ShapeError(f"`{name}` of {format_shape(shape)} would give {count:,} tensors, more than the "
@@ -214,12 +216,17 @@ def _matmul_infer(args, inputs):
     left, right = (a if len(a) > 1 else (1,) + a), (b if len(b) > 1 else b + (1,))
 
     def error() -> ShapeError:
-        transposed = " -> transpose(-2, -1)" if len(b) > 1 and compare(right[-1], left[-1]) is True else ""
+        def swapped(shape):
+            return format_shape(shape[:-2] + (shape[-1], shape[-2]))
+        if len(b) > 1 and compare(right[-1], left[-1]) is True:
+            help = f"transpose the second operand: `-> transpose(-2, -1)` makes it {swapped(b)}"
+        elif len(a) > 1 and compare(left[-2], right[-2]) is True:
+            help = f"transpose the first operand: `-> transpose(-2, -1)` makes it {swapped(a)}"
+        else:
+            help = "check which dims are multiplied: (..., n, k) @ (..., k, m) → (..., n, m)"
         return ShapeError(f"`matmul` of {format_shape(a)} and {format_shape(b)}: the last dim of the first "
                           f"({format_size(left[-1])}) must equal the {'second-to-last' if len(b) > 1 else 'only'} "
-                          f"dim of the second ({format_size(right[-2])})", code=codes.E0411,
-                          help=f"transpose the second operand (`k{transposed}`)" if transposed else
-                          "check which dims are multiplied: (..., n, k) @ (..., k, m) → (..., n, m)")
+                          f"dim of the second ({format_size(right[-2])})", code=codes.E0411, help=help)
     require(compare(left[-1], right[-2]), error)
     try:
         batch = broadcast(left[:-2], right[:-2])
