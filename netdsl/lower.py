@@ -67,6 +67,7 @@ class _Lowerer(LearnablesLowering, StructureLowering, ReuseLowering):
         self.resolutions: dict[int, object] = {}   # id(definition) → its Resolution, once per check
         self.requesting: list[dict] = []   # for each block instance being lowered: the resolutions it asks for
         self.scopes: dict[bool, tuple] = {}   # memo.scopes_key of the program, with the root file or without
+        self.alive: tuple | None = None   # memo.alive(program), made once
         self.active: list[str] = []        # blocks being instantiated: recursion detection
         self.layers = 0                    # layers made so far, in blocks and repeats too
         self.work = 0                      # block calls and repeated stages expanded so far

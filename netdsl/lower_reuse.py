@@ -94,5 +94,7 @@ class ReuseLowering:
     def remember(self, key: tuple, since: int, graph: Graph, requested: dict, diagnostics: tuple[Diagnostic, ...],
                  layers: int, work: int) -> None:
         if _replayable(graph):
-            _INSTANCES.put(key, Instance(memo.alive(self.program), graph, tuple(requested.values()), diagnostics,
+            if self.alive is None:
+                self.alive = memo.alive(self.program)
+            _INSTANCES.put(key, Instance(self.alive, graph, tuple(requested.values()), diagnostics,
                                          self.layers - layers, self.work - work), since)
