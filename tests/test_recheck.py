@@ -136,6 +136,24 @@ def test_equal_calls_in_different_places_and_values_python_confuses():
     assert_same_as_without_reuse(text, "m.net", sizes={"H": 2})
 
 
+def test_a_block_lowered_inside_a_cycle_is_not_reused_outside_it():
+    """Recursion is found with the blocks being lowered around a call: B(1) inside A differs from B(1) at
+    the top."""
+    text = ("block A(n: int) {\n    input x: [N, 4]\n    x -> B(n) -> output\n}\n"
+            "block B(n: int) {\n    input x: [N, 4]\n    x -> A(n) -> output\n}\n"
+            "network M() {\n    input x: [N, 4]\n    x -> A(1) -> B(1) -> output\n}\n")
+    assert_same_as_without_reuse(text, "m.net")
+
+
+def test_each_instance_has_its_own_warnings():
+    """A block's lint warnings depend on its arguments and input: Head(4) misses a row, Head(5) does not."""
+    text = ("block Head(k: int) {\n    input x: [N, C, H, W]\n    x -> maxpool2d(k) -> flatten -> output\n}\n"
+            "network M() {\n    input x: [N, 3, 5, 5]\n    a = x -> Head(5)\n    b = x -> Head(4)\n"
+            "    c = x -> Head(5)\n    a + b + c -> output\n}\n")
+    assert_same_as_without_reuse(text, "m.net")
+    assert [d.code for d in netdsl.check_text(text, path="m.net").diagnostics.items] == ["W0106"]
+
+
 def test_blocks_of_the_edited_file_and_parameters_sizes_and_networks(tmp_path: Path):
     """Blocks in the file being edited, `-p` values, `--input` sizes and the network chosen all change
     what a block call is."""
