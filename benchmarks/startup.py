@@ -162,7 +162,14 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=21)
     parser.add_argument("--out", help="also write the report to this markdown file")
     parser.add_argument("--instructions", action="store_true", help="also count instructions (needs valgrind)")
+    parser.add_argument("--recheck-only", action="store_true",
+                        help="only (b), with this interpreter's netdsl (no install: a warm re-check imports nothing)")
     options = parser.parse_args()
+    if options.recheck_only:
+        lines, edited = recheck(Path(sys.executable), options.repeats)
+        print("\n".join([*lines, "", f"Edited re-check {edited:.2f} ms (target ≤ {TARGET_RECHECK_MS:g} ms); "
+                         f"load average {os.getloadavg()[0]:.1f}."]))
+        return
     if options.instructions and not shutil.which("valgrind"):
         raise SystemExit("--instructions needs valgrind (apt-get install valgrind)")
     load = os.getloadavg()[0]

@@ -8,9 +8,9 @@ symbolic input sizes.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import field, replace
 
-from . import codes, records, registry
+from . import codes, memo, records, registry
 from .diagnostics import Diagnostics, Edit, Fix, Note
 from .dtypes import CAST, FLOATING, UNKNOWN, DType, requirement
 from .fixes import inferred_argument
@@ -87,6 +87,9 @@ class CheckedGraph:
     constraints: tuple[Constraint, ...] = ()   # of this graph and the blocks it calls
     arguments: dict | None = None              # a block's parameter values, bound (None: graph.params)
     output_dtype: DType = UNKNOWN
+    # A clean block instance: what its checking depended on (see _instance_key). Later stages may reuse
+    # what they derived from an instance with the same key (lint).
+    key: tuple | None = field(default=None, compare=False, repr=False)
 
     @property
     def parameters(self) -> dict:
@@ -402,15 +405,26 @@ class _Checker:
             if block is None:
                 return LayerResult(node, inputs, None, error="the block could not be lowered")
             node = replace(node, block=block)
-        outer = self.origins
-        self.origins = {declared.name: self.source(name, shapes, graph)
-                        for declared, name in zip(block.inputs, node.inputs)}
-        try:
-            inner = self.graph(block, {i.name: s for i, s in zip(block.inputs, inputs)}, binding,
-                               (call_note, *context), arguments,
-                               {i.name: made[name] for i, name in zip(block.inputs, node.inputs)})
-        finally:
-            self.origins = outer
+        key = _instance_key(block, inputs, binding, arguments, tuple(made[name][0] for name in node.inputs),
+                            self.counting)
+        entry = _CHECKED.get(key) if key is not None else memo.MISSING
+        if entry is not memo.MISSING:
+            _, inner, (params, buffers, macs, frozen) = entry
+            return LayerResult(node, inputs, inner.output_shape, params=params, buffers=buffers, macs=macs,
+                               inner=_fresh(inner), args=arguments, frozen=frozen)
+        else:
+            outer, before, since = self.origins, len(self.diagnostics.items), memo.epoch()
+            self.origins = {declared.name: self.source(name, shapes, graph)
+                            for declared, name in zip(block.inputs, node.inputs)}
+            try:
+                inner = self.graph(block, {i.name: s for i, s in zip(block.inputs, inputs)}, binding,
+                                   (call_note, *context), arguments,
+                                   {i.name: made[name] for i, name in zip(block.inputs, node.inputs)})
+            finally:
+                self.origins = outer
+            if key is not None and len(self.diagnostics.items) == before and _clean(inner):
+                inner = replace(inner, key=key)
+                _CHECKED.put(key, (block, inner, (inner.params, inner.buffers, inner.macs, inner.frozen)), since)
         return LayerResult(node, inputs, inner.output_shape, params=inner.params, buffers=inner.buffers,
                            macs=inner.macs, inner=inner, args=arguments, frozen=inner.frozen)
 
@@ -459,6 +473,42 @@ class _Checker:
         self.reported.add(said)
         self.diagnostics.error(error.code, error.message, span, notes=(*notes, *context), help=error.help,
                                fixes=fixes)
+
+
+# A block instance checked before in this process (netdsl.memo): (its graph, kept alive, the checked graph,
+# its params, buffers, MACs and frozen parameters).
+_CHECKED = memo.LRU(512)
+
+
+def _instance_key(block: Graph, inputs: tuple[Shape, ...], binding: dict, arguments: dict, dtypes: tuple,
+                  counting: bool) -> tuple | None:
+    """What checking a block instance depends on, once it is clean: the lowered block (an immutable graph
+    of the lowering cache, named by id and kept alive by the entry), its inputs' shapes and classes, the
+    sizes and arguments bound, and the checking mode. The call's context (notes, where the inputs come
+    from) only shows in diagnostics and constraints, which a clean instance has none of."""
+    key = (id(block), memo.value_key(inputs), memo.value_key(binding), memo.value_key(arguments), dtypes, counting,
+           memo.modes())
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
+def _clean(checked: CheckedGraph) -> bool:
+    """No error anywhere in it and nothing required of the caller's sizes."""
+    return not checked.constraints and checked.output_shape is not None and all(
+        layer.error is None and layer.shape is not None and (layer.inner is None or _clean(layer.inner))
+        and (layer.init is None or _clean(layer.init)) for layer in checked.layers)
+
+
+def _fresh(checked: CheckedGraph) -> CheckedGraph:
+    """A copy of a cached checked block, its nested blocks copied too: code generation tells block calls
+    apart by the identity of their checked graphs."""
+    layers = tuple(replace(layer, inner=_fresh(layer.inner) if layer.inner is not None else None,
+                           init=_fresh(layer.init) if layer.init is not None else None)
+                   if layer.inner is not None or layer.init is not None else layer for layer in checked.layers)
+    return replace(checked, layers=layers)
 
 
 def _dtype_origin(result: LayerResult, made: dict[str, Made]) -> Node | None:

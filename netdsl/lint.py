@@ -7,11 +7,14 @@ sensible specs teaches users to ignore warnings (and `-W error` would reject tho
 
 from __future__ import annotations
 
-from . import codes, registry
+from . import codes, memo, registry
 from .checker import CheckedGraph, LayerResult, pytorch_habit
 from .diagnostics import Diagnostics, Note
 from .kinds import Role
 from .shapes import format_shape
+
+
+_LINTED = memo.LRU(512)   # a clean block instance's key (CheckedGraph.key) → its warnings
 
 
 def _kind(layer: LayerResult | None):
@@ -44,7 +47,7 @@ class _Linter:
             self.activation_before_output(checked, layers)
         for layer in checked.layers:
             if layer.inner is not None:
-                self.graph(layer.inner)
+                self.block(layer.inner)
             if layer.node.reading is not None and layer.args is not None:
                 self.pytorch_order(layer)
             if _role(layer) is Role.LINEAR:
@@ -54,6 +57,22 @@ class _Linter:
                 self.repeated_activation(producer, layer)
             if _role(layer) is Role.FLATTEN and _kind(producer) is not None and _kind(producer).window is not None:
                 self.pooling_to_one(producer, layer)
+
+    def block(self, inner: CheckedGraph) -> None:
+        """A block instance's warnings: those of an instance checked alike before (the same key) are reused."""
+        warnings = _LINTED.get(inner.key) if inner.key is not None else memo.MISSING
+        if warnings is memo.MISSING:
+            since = memo.epoch()
+            outer, self.diagnostics = self.diagnostics, Diagnostics()
+            try:
+                self.graph(inner)
+            finally:
+                outer, self.diagnostics = self.diagnostics, outer
+            warnings = tuple(outer.items)
+            if inner.key is not None:
+                _LINTED.put(inner.key, warnings, since)
+        for warning in warnings:
+            self.diagnostics.add(warning)
 
     def dead_branches(self, checked: CheckedGraph, layers: dict[str, LayerResult],
                       consumers: dict[str, list[LayerResult]]) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from . import codes, registry
+from . import codes, memo, registry
 from . import syntax as ast
 from .arguments import ArgError, Signature, bind, validate
 from .diagnostics import Diagnostic, Diagnostics, Note, Severity
@@ -17,9 +17,9 @@ from .folding import MAX_INT, MAX_REPEAT, MIN_INT, VALUE_FUNCTIONS, FoldError, U
 from .ir import Assumption, Graph, Input, Node, PyTorchReading, RepeatCopy, ResultValue, result_value
 from .kinds import CannotUnpack, LayerKind, flatten, nested, shaped
 from .lower_learnables import LearnablesLowering
+from .lower_reuse import ReuseLowering
 from .lower_structure import StructureLowering
 from .program import Program
-from .resolve import Resolution, resolve
 from .schema import Anything, Bool, Field, Float, Int, Schema, Text, Tuple, format_value
 from .scopes import POISON, Binding, Naming, Scope, Tensor, block_prefix
 from .sizes import Size, relate, substitute, symbol, symbol_name
@@ -36,6 +36,7 @@ MAX_BLOCK_DEPTH = 32
 _PARAM_SCHEMA_TYPES = {"int": Int(symbolic=True), "float": Float(), "bool": Bool(), "str": Text(),
                        "tuple": Tuple(Anything())}
 _DEFAULTED = object()   # a block parameter's default: an expression lowering evaluates
+_SIGNATURES = memo.LRU(256)   # a block's signature, made once for each resolution of its definition
 
 
 class _NeedsShapes(Exception):
@@ -55,7 +56,7 @@ class _TooMuchWork(Exception):
 Unpacking = tuple[ast.Call, tuple] | None   # the call whose tensors `a, (b, c) = ...` names, and the names
 
 
-class _Lowerer(LearnablesLowering, StructureLowering):
+class _Lowerer(LearnablesLowering, StructureLowering, ReuseLowering):
     def __init__(self, program: Program, diagnostics: Diagnostics):
         self.program = program
         self.diagnostics = diagnostics
@@ -63,16 +64,14 @@ class _Lowerer(LearnablesLowering, StructureLowering):
         self.context: tuple[Note, ...] = ()   # the block calls around a block lowered at check time
         self.sizes: dict[str, int] = {}    # symbols of the network's input shapes fixed by `--input`
         self.deferred: list[Diagnostic] = []   # argument errors the checker reports (see pytorch_reading)
-        self.resolutions: dict[int, Resolution] = {}
+        self.resolutions: dict[int, object] = {}   # id(definition) → its Resolution, once per check
+        self.requesting: list[dict] = []   # for each block instance being lowered: the resolutions it asks for
+        self.scopes: dict[bool, tuple] = {}   # memo.scopes_key of the program, with the root file or without
+        self.alive: tuple | None = None   # memo.alive(program), made once
         self.active: list[str] = []        # blocks being instantiated: recursion detection
         self.layers = 0                    # layers made so far, in blocks and repeats too
         self.work = 0                      # block calls and repeated stages expanded so far
         self.repeats: list[ast.Repeat] = []
-
-    def resolution(self, definition: ast.Definition) -> Resolution:
-        if id(definition) not in self.resolutions:
-            self.resolutions[id(definition)] = resolve(self.program, definition, self.reports)
-        return self.resolutions[id(definition)]
 
     def error(self, error: ArgError | FoldError, span: Span | None = None) -> None:
         if isinstance(error, ArgError):
@@ -104,11 +103,18 @@ class _Lowerer(LearnablesLowering, StructureLowering):
                      decisions=tuple(scope.decisions))
 
     def signature(self, definition: ast.Definition) -> Signature:
-        params = self.resolution(definition).params
+        resolution = self.resolution(definition)
+        known = _SIGNATURES.get(id(definition))   # (the definition, its resolution, the signature)
+        if known is not memo.MISSING and known[1] is resolution:
+            return known[2]
+        since = memo.epoch()
+        params = resolution.params
         fields = {name: Field(_PARAM_SCHEMA_TYPES[p.type.name], _DEFAULTED) if p.default is not None else
                   Field(_PARAM_SCHEMA_TYPES[p.type.name]) for name, p in params.items()}
-        return Signature(f"{definition.kind} `{definition.name.name}`", Schema(fields), tuple(params),
-                         noun="parameter")
+        signature = Signature(f"{definition.kind} `{definition.name.name}`", Schema(fields), tuple(params),
+                              noun="parameter")
+        _SIGNATURES.put(id(definition), (definition, resolution, signature), since)
+        return signature
 
     def evaluate_params(self, definition: ast.Definition, given: dict[str, tuple[Any, Span]],
                         call_span: Span) -> dict[str, Any] | None:
@@ -638,9 +644,28 @@ class _Lowerer(LearnablesLowering, StructureLowering):
         return Tensor(node.name)
 
     def instantiate_call(self, definition: ast.Definition, params: dict[str, Any]) -> Graph:
-        """A block at a call. When one of its conditions needs the sizes of its input pattern (`if C ==
-        out`), which only the checker binds, its lowering is dropped (its diagnostics with it) and the
-        graph given has its inputs and a `specialize` that lowers the block once they are known."""
+        """A block at a call, lowered or replayed from an earlier check (netdsl.lower_reuse)."""
+        key = self.instance_key(definition, params)
+        graph = self.replay(key, (MAX_LAYERS, MAX_WORK))
+        if graph is not None:
+            return graph
+        layers, work, deferred, since = self.layers, self.work, len(self.deferred), memo.epoch()
+        self.requesting.append(requested := {})
+        try:
+            graph, diagnostics = self.lower_call(definition, params)
+        finally:
+            self.requesting.pop()
+        for diagnostic in diagnostics:
+            self.diagnostics.add(diagnostic)
+        if key is not None and len(self.deferred) == deferred:
+            self.remember(key, since, graph, requested, diagnostics, layers, work)
+        return graph
+
+    def lower_call(self, definition: ast.Definition, params: dict[str, Any]) -> tuple[Graph, tuple[Diagnostic, ...]]:
+        """A block at a call, and what lowering it reports. When one of its conditions needs the sizes of
+        its input pattern (`if C == out`), which only the checker binds, its lowering is dropped (its
+        diagnostics with it) and the graph given has its inputs and a `specialize` that lowers the block
+        once they are known."""
         buffered, self.diagnostics = self.diagnostics, Diagnostics()
         self.active.append(definition.name.name)
         try:
@@ -652,13 +677,11 @@ class _Lowerer(LearnablesLowering, StructureLowering):
                          definition.span, tuple(scope.assumptions), frozenset(scope.defined),
                          specialize=lambda arguments, binding, context: self.specialize(
                              definition, arguments, {n: binding[s] for n, s in symbols.items() if s in binding},
-                             context))
+                             context)), ()
         finally:
             self.active.pop()
             buffered, self.diagnostics = self.diagnostics, buffered
-        for diagnostic in buffered.items:
-            self.diagnostics.add(diagnostic)
-        return graph
+        return graph, tuple(buffered.items)
 
     def specialize(self, definition: ast.Definition, params: dict[str, Any], pattern: dict[str, Any],
                    context: tuple[Note, ...]) -> Graph | None:

@@ -11,6 +11,7 @@ _KINDS: dict[str, LayerKind] = {}
 _plugins_loaded = False
 _index: dict[str, tuple[str, str | None]] | None = None   # built-in kind → (family, operator)
 _families_loaded: set[str] = set()
+_changes = 0   # registrations so far (replacing a kind keeps the table's size)
 
 
 def register(kind: LayerKind, *, replace: bool = False) -> LayerKind:
@@ -18,8 +19,16 @@ def register(kind: LayerKind, *, replace: bool = False) -> LayerKind:
     _load_builtin(kind.name)  # first, so that a plugin that clashes with a built-in fails here, not later
     if kind.name in _KINDS and not replace:
         raise ValueError(f"layer kind {kind.name!r} is already registered")
+    global _changes
     _KINDS[kind.name] = kind.validate()
+    _changes += 1
     return kind
+
+
+def state() -> tuple:
+    """What every lookup depends on (the table, its size, its registrations, what is loaded): caches of
+    checked results (netdsl.memo) are emptied when it changes."""
+    return _KINDS, len(_KINDS), _changes, len(_families_loaded), _plugins_loaded
 
 
 def _builtin_index() -> dict[str, tuple[str, str | None]]:

@@ -4,6 +4,7 @@ deterministic names of layers (`conv1`, `conv2`, `fc1`, or the user's label)."""
 from __future__ import annotations
 
 from dataclasses import field
+from functools import lru_cache
 from typing import Any
 
 from . import records
@@ -95,6 +96,7 @@ class Scope:
         return f"{name}_{number}"
 
 
+@lru_cache(maxsize=1024)
 def block_prefix(name: str) -> str:
     """Residual → residual; SqueezeExcite → squeeze_excite; _Private → private; _3d → block_3d (a layer
     name may not start with `_` (see names.check_python_name) or a digit)."""

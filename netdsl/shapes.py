@@ -121,6 +121,10 @@ def reset_symbolic_weights(token) -> None:
     _symbolic_weights.reset(token)
 
 
+def symbolic_weights_allowed() -> bool:
+    return _symbolic_weights.get()
+
+
 FIX_THE_SIZES = "fix the sizes (a `where` clause on the input, or `--input`)"
 
 

@@ -138,6 +138,10 @@ def reset_symbolic_division(token) -> None:
     _symbolic_division.reset(token)
 
 
+def symbolic_division_allowed() -> bool:
+    return _symbolic_division.get()
+
+
 Atom = Union[Symbol, Floor, Scaled, Max, Quotient]
 Monomial = tuple  # tuple[tuple[Atom, int], ...]: atoms with powers, sorted by atom key
 Dim = Union[int, "Size"]
