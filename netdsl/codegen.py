@@ -281,25 +281,29 @@ class _Generator:
         forward.append(f"{pad}return {variables[checked.graph.output]}")
         return "\n".join([f"class {name}(nn.Module):", INDENT + docstring(doc), "", *init, "", *forward])
 
-    def together(self, group: tuple[LayerResult, ...], layer: LayerResult, expr: str,
-                 *context) -> tuple[str, str, list] | None:
+    def together(self, group: tuple[LayerResult, ...], layer: LayerResult, expr: str, modules: dict[str, str],
+                 variables: dict[str, str], sources: tuple, sizes: dict[str, str],
+                 named: set[str]) -> tuple[str, str, list] | None:
         """The pieces of one unpacking (`a, b = x -> chunk(2)`; `layer`, whose expression is `expr`, is the
         first one used) as one statement, `a, b = torch.chunk(x, 2)`, when their expressions index one call
-        in order (`_` for a piece not used); else None."""
-        if len(group) < 2:
+        in order, `call[0]`, `call[1]`, ... (`_` for a piece not used); else None."""
+        if len(group) < 2 or registry.lookup(layer.node.kind).functional is None:
             return None
-        imports, named = set(self.imports), set()
-        calls = [expr if piece is layer else self.expression(piece, *context[:-1], named) for piece in group]
-        trees = [python_ast.parse(call, mode="eval").body for call in calls]
-        if not all(isinstance(t, python_ast.Subscript) and python_ast.dump(t.value) == python_ast.dump(trees[0].value)
-                   and isinstance(t.slice, python_ast.Constant) and t.slice.value == i for i, t in enumerate(trees)):
-            self.imports = imports
-            return None
-        context[-1].update(named)
-        variables = context[1]
+        imports, used = set(self.imports), set()
+        calls = [expr if piece is layer else self.expression(piece, modules, variables, sources, sizes, used)
+                 for piece in group]
+        whole = calls[0].removesuffix("[0]")
+        call = python_ast.dump(python_ast.parse(whole, mode="eval").body)
+        for index, text in enumerate(calls):
+            tree = python_ast.parse(text, mode="eval").body
+            if not (isinstance(tree, python_ast.Subscript) and python_ast.dump(tree.value) == call
+                    and isinstance(tree.slice, python_ast.Constant) and tree.slice.value == index):
+                self.imports = imports
+                return None
+        named |= used
         targets = [variables.get(piece.node.name, "_") for piece in group]
         shapes = [piece.shape for piece in group if piece.node.name in variables]
-        return ", ".join(targets), python_ast.unparse(trees[0].value), shapes
+        return ", ".join(targets), whole, shapes
 
     def learnable(self, attribute: str, layer: LayerResult, fill, pad: str) -> list[str]:
         """`self.W = nn.Parameter(torch.empty(64, 10))` and its `nn.init` call, or
