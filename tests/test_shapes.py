@@ -77,6 +77,17 @@ def test_a_size_that_must_be_fixed_says_what_depends_on_it():
     assert error.value.help.startswith("its weights depend on it: fix the sizes")
 
 
+def test_a_matmul_mismatch_says_which_operand_to_transpose():
+    def advice(a, b):
+        layer = registry.lookup("matmul")
+        with pytest.raises(ShapeError) as error:
+            infer_layer(layer, layer.schema.validate({}), (a, b))
+        return error.value.help
+    assert advice((N, 4, 8), (N, 5, 8)) == "transpose the second operand: `-> transpose(-2, -1)` makes it [N, 8, 5]"
+    assert advice((N, 4, 8), (N, 4, 5)) == "transpose the first operand: `-> transpose(-2, -1)` makes it [N, 8, 4]"
+    assert advice((N, 4, 8), (N, 6, 5)).startswith("check which dims are multiplied")
+
+
 def test_symbolic_sizes_in_a_window_message_keep_their_parentheses():
     with pytest.raises(ShapeError) as error:
         infer("conv2d", (N, 3, symbol("H"), 2), out_channels=8, kernel_size=5, padding=1)

@@ -219,14 +219,14 @@ def _matmul_infer(args, inputs):
         def swapped(shape):
             return format_shape(shape[:-2] + (shape[-1], shape[-2]))
         if len(b) > 1 and compare(right[-1], left[-1]) is True:
-            help = f"transpose the second operand: `-> transpose(-2, -1)` makes it {swapped(b)}"
+            advice = f"transpose the second operand: `-> transpose(-2, -1)` makes it {swapped(b)}"
         elif len(a) > 1 and compare(left[-2], right[-2]) is True:
-            help = f"transpose the first operand: `-> transpose(-2, -1)` makes it {swapped(a)}"
+            advice = f"transpose the first operand: `-> transpose(-2, -1)` makes it {swapped(a)}"
         else:
-            help = "check which dims are multiplied: (..., n, k) @ (..., k, m) → (..., n, m)"
+            advice = "check which dims are multiplied: (..., n, k) @ (..., k, m) → (..., n, m)"
         return ShapeError(f"`matmul` of {format_shape(a)} and {format_shape(b)}: the last dim of the first "
                           f"({format_size(left[-1])}) must equal the {'second-to-last' if len(b) > 1 else 'only'} "
-                          f"dim of the second ({format_size(right[-2])})", code=codes.E0411, help=help)
+                          f"dim of the second ({format_size(right[-2])})", code=codes.E0411, help=advice)
     require(compare(left[-1], right[-2]), error)
     try:
         batch = broadcast(left[:-2], right[:-2])
