@@ -8,6 +8,7 @@ from functools import cache
 from pathlib import Path
 
 from lark import Lark, Token, Tree
+from lark.tree import Meta
 from lark.exceptions import UnexpectedInput
 
 from . import codes
@@ -125,6 +126,69 @@ MAX_DEPTH = 256
 _DONE = object()
 
 
+# The flat rules of the grammar (`or_test`, `arith`: operands and operators in a row) are grouped into
+# one tree per operator, as a grammar with one rule per level of precedence would have parsed them:
+# binding powers by Python's rules; `**` is right-associative, the others left-associative (comparisons
+# do not chain: the grammar allows one per `arith` pair). A prefix operator binds what follows it at
+# its own power: `-a ** b` is `-(a ** b)`, `not a == b` is `not (a == b)`.
+_FLAT = frozenset({"or_test", "arith"})
+_BINARY = {"or": 1, "and": 2, "+": 5, "-": 5, "*": 6, "/": 6, "//": 6, "%": 6, "@": 6, "**": 8}
+_COMPARISON_POWER = 4
+_PREFIX = {"not": 3, "-": 7}
+_RULES = {"or": "or_", "and": "and_", "+": "add", "-": "sub", "*": "mul", "/": "truediv", "//": "floordiv",
+          "%": "mod", "@": "matmul", "**": "pow"}
+
+
+def _grouped(flat: Tree) -> Tree:
+    """A flat tree → nested trees by precedence (shunting-yard: iterative, as long runs of operators are)."""
+    operands: list[Tree] = []
+    operators: list[tuple[int, Token, bool]] = []   # (binding power, operator, prefix?)
+
+    def apply():
+        _, operator, prefix = operators.pop()
+        right = operands.pop()
+        if prefix:
+            operands.append(_tree("neg" if operator == "-" else "not_", [right], operator.start_pos, right))
+        else:
+            left = operands.pop()
+            rule, children = ("compare", [left, operator, right]) if operator.type == "COMPARISON" \
+                else (_RULES[str(operator)], [left, right])
+            operands.append(_tree(rule, children, _start(left), right))
+
+    expect_operand = True
+    for child in flat.children:
+        if not isinstance(child, Token):
+            if child.data == "index":   # `[...]` after an operand binds tightest
+                value = operands.pop()
+                operands.append(_tree("subscript", [value, *child.children], _start(value), child))
+            else:
+                operands.append(child)
+            expect_operand = False
+        elif expect_operand:
+            operators.append((_PREFIX[str(child)], child, True))
+        else:
+            power = _COMPARISON_POWER if child.type == "COMPARISON" else _BINARY[str(child)]
+            right_associative = power == _BINARY["**"]
+            while operators and (operators[-1][0] > power or operators[-1][0] == power and not right_associative):
+                apply()
+            operators.append((power, child, False))
+            expect_operand = True
+    while operators:
+        apply()
+    return operands[0]
+
+
+def _start(tree: Tree) -> int:
+    """Where `tree` starts, with the parentheses around it (Lark's container positions)."""
+    return getattr(tree.meta, "container_start_pos", tree.meta.start_pos)
+
+
+def _tree(rule: str, children: list, start: int, last: Tree) -> Tree:
+    meta = Meta()
+    meta.start_pos, meta.end_pos, meta.empty = start, getattr(last.meta, "container_end_pos", last.meta.end_pos), False
+    return Tree(rule, children, meta)
+
+
 class _ToAst:
     """Parse tree → AST: one method per rule (or alias), called with the rule's meta and its
     children already converted. The walk is iterative, not a recursive lark Transformer: a long
@@ -139,6 +203,8 @@ class _ToAst:
             tree, pending, converted = stack[-1]
             child = next(pending, _DONE)
             if isinstance(child, Tree):
+                if child.data in _FLAT:
+                    child = _grouped(child)
                 if len(stack) >= MAX_DEPTH:
                     raise CompileError(Diagnostic(
                         codes.E0104.code, Severity.ERROR, f"expression nested more than {MAX_DEPTH} levels deep",
