@@ -8,8 +8,8 @@ from functools import cache
 from pathlib import Path
 
 from lark import Lark, Token, Tree
-from lark.tree import Meta
 from lark.exceptions import UnexpectedInput
+from lark.tree import Meta
 
 from . import codes
 from . import syntax as ast
