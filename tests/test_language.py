@@ -96,19 +96,6 @@ def test_statements_share_a_line_when_the_second_starts_with_a_name():
     assert [type(s).__name__ for s in statements(spec)] == ["InputStmt", "Assign", "OutputStmt"]
 
 
-def test_the_cached_grammar_keeps_the_line_break_rule(tmp_path):
-    """cache=True stores the analysed grammar in the temp dir; a process that loads it from there must
-    apply the same line-break rule as the one that built it."""
-    code = ("from netdsl.parser import parse\nfrom netdsl.source import SourceFile\n"
-            "m = parse(SourceFile('t', 'network A() {\\n input a: [N, 2]\\n y = a -> relu\\n (a) -> output\\n}'))\n"
-            "print(len(m.definitions[0].body))\n")
-    env = {**os.environ, "TMPDIR": str(tmp_path)}
-    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True,
-                           cwd=grammar_path().parent.parent) for _ in range(2)]
-    assert list(tmp_path.glob(".lark_cache_*")), "the first run should have cached the grammar"
-    assert [run.stdout for run in runs] == ["3\n", "3\n"]
-
-
 def shapes(text: str, **params) -> list:
     analysis = netdsl.check_text(text, **params)
     assert analysis.ok, [d.message for d in analysis.diagnostics.items]
