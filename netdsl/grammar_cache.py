@@ -23,7 +23,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from lark import Lark, __version__ as lark_version
+from lark import Lark
+from lark import __version__ as lark_version
 from lark.lark import LarkOptions
 from lark.parser_frontends import ParsingFrontend
 from lark.parsers.lalr_analysis import Action
@@ -37,17 +38,24 @@ def cached_lark(grammar: str, **options) -> Lark:
     not change what the analysis produces between runs with the same grammar (postlex and plugin
     classes are taken from this call, not from the file)."""
     path = _path(grammar, options)
-    kept = _read(path)
-    if kept is not None:
-        try:
-            return _assemble(kept, options)
-        except Exception:  # noqa: BLE001 — a file from an incompatible Lark: analyse again
-            pass
+    lark = _from_file(path, options)
+    if lark is not None:
+        return lark
     # Assembled from what is written, not the analysing Lark: the same parser (a lexer for each state made
     # when first reached) whether or not the file existed.
     kept = _kept(Lark(grammar, parser="lalr", **options))
     _write(path, kept)
     return _assemble(kept, options)
+
+
+def _from_file(path: Path, options: dict) -> Lark | None:
+    kept = _read(path)
+    if kept is None:
+        return None
+    try:
+        return _assemble(kept, options)
+    except Exception:  # noqa: BLE001 — not a grammar this Lark can use (damaged, another version): analyse again
+        return None
 
 
 def _path(grammar: str, options: dict) -> Path:

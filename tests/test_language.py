@@ -1,6 +1,5 @@
 """The language: grammar, syntax errors in words, expressions, names, and the packaged grammar."""
 
-import os
 import re
 import subprocess
 import sys
