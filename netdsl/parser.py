@@ -83,8 +83,8 @@ class LineBreaks:
 def lark_parser(strict: bool = False) -> Lark:
     # The analysed grammar is kept between runs (grammar_cache.py). The lexer compiles one pattern
     # for all parser states instead of one per state (scanning.py).
-    options = dict(propagate_positions=True, maybe_placeholders=True, postlex=LineBreaks(),
-                   _plugins={"ContextualLexer": SharedScanLexer})
+    options = {"propagate_positions": True, "maybe_placeholders": True, "postlex": LineBreaks(),
+               "_plugins": {"ContextualLexer": SharedScanLexer}}
     grammar = grammar_path().read_text(encoding="utf-8")
     return Lark(grammar, parser="lalr", strict=True, **options) if strict else cached_lark(grammar, **options)
 
