@@ -30,13 +30,15 @@ from lark.parser_frontends import ParsingFrontend
 from lark.parsers.lalr_analysis import Action
 from lark.parsers.lalr_parser import LALR_Parser, _Parser
 
-FORMAT = 1   # the layout of the pickled tuple below; raise it when that changes
+FORMAT = 2   # the layout of the pickled tuple below; raise it when that changes
 
 
 def cached_lark(grammar: str, **options) -> Lark:
-    """`Lark(grammar, parser="lalr", **options)`, from the kept objects when they exist. `options` must
-    not change what the analysis produces between runs with the same grammar (postlex and plugin
-    classes are taken from this call, not from the file)."""
+    """`Lark(grammar, parser="lalr", **options)`, from the kept objects when they exist. The postlex and
+    the plugin classes are this call's; every other option is part of the file's name. No transformer
+    or lexer callbacks: they would be functions of this process."""
+    if "transformer" in options or "lexer_callbacks" in options:
+        raise ValueError("cached_lark keeps no transformer or lexer callbacks")
     path = _path(grammar, options)
     lark = _from_file(path, options)
     if lark is not None:
@@ -75,20 +77,21 @@ class _ByName(pickle.Pickler):
 
 
 def _kept(lark: Lark) -> bytes:
-    """Lark's analysed grammar, without what belongs to this process (callbacks, the re module, postlex)."""
+    """Lark's analysed grammar and its tree-building callbacks (instances of Lark's classes), without what
+    belongs to this process (the re module, the postlex)."""
     lexer_conf, parser_conf = copy.copy(lark.lexer_conf), copy.copy(lark.parser.parser_conf)
     lexer_conf.re_module = lexer_conf.postlex = None
-    lexer_conf.callbacks, parser_conf.callbacks = {}, {}
+    parser_conf.callbacks = None
     lexer_conf.skip_validation = True   # as Lark's loader: the grammar was validated when it was analysed
     options = {key: value for key, value in lark.options.options.items() if key not in ("postlex", "_plugins")}
     buffer = io.BytesIO()
     _ByName(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(
-        (FORMAT, options, lark.rules, lexer_conf, parser_conf, lark.parser.parser._parse_table))
+        (FORMAT, options, lark.rules, lexer_conf, parser_conf, lark.parser.parser._parse_table, lark._callbacks))
     return buffer.getvalue()
 
 
 def _assemble(kept: bytes, options: dict) -> Lark:
-    version, saved_options, rules, lexer_conf, parser_conf, table = pickle.loads(kept)
+    version, saved_options, rules, lexer_conf, parser_conf, table, callbacks = pickle.loads(kept)
     if version != FORMAT:
         raise ValueError(f"grammar cache format {version}")
     lark = Lark.__new__(Lark)
@@ -96,11 +99,10 @@ def _assemble(kept: bytes, options: dict) -> Lark:
     lark.rules, lark.source_path = rules, "<netdsl grammar cache>"
     lexer_conf.re_module, lexer_conf.postlex = re, lark.options.postlex
     lark.lexer_conf, lark.terminals = lexer_conf, lexer_conf.terminals
-    lark._prepare_callbacks()
+    lark._callbacks = parser_conf.callbacks = callbacks
     lark._terminals_dict = {terminal.name: terminal for terminal in lark.terminals}
-    parser_conf.callbacks = lark._callbacks
     parser = LALR_Parser.__new__(LALR_Parser)
-    parser._parse_table, parser.parser = table, _Parser(table, lark._callbacks, lark.options.debug)
+    parser._parse_table, parser.parser = table, _Parser(table, callbacks, lark.options.debug)
     lark.parser = ParsingFrontend(lexer_conf, parser_conf, lark.options, parser=parser)
     return lark
 
