@@ -110,12 +110,16 @@ def _assemble(kept: bytes, options: dict) -> Lark:
 def _read(path: Path) -> bytes | None:
     try:
         with open(path, "rb") as file:
-            status = os.fstat(file.fileno())
-            if status.st_uid != os.getuid() or status.st_mode & 0o022:
-                return None   # someone else's, or writable by someone else: not unpickled
-            return file.read()
+            return file.read() if _only_users(os.fstat(file.fileno())) else None
     except OSError:
         return None
+
+
+def _only_users(status: os.stat_result) -> bool:
+    """The file belongs to the user and nobody else may write to it: else it is not unpickled."""
+    if not hasattr(os, "getuid"):   # Windows: the temp directory is the user's own
+        return True
+    return status.st_uid == os.getuid() and not status.st_mode & 0o022
 
 
 def _write(path: Path, kept: bytes) -> None:
