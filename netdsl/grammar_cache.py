@@ -21,7 +21,6 @@ import pickle
 import re
 import sys
 import tempfile
-from pathlib import Path
 
 from lark import Lark
 from lark import __version__ as lark_version
@@ -50,7 +49,7 @@ def cached_lark(grammar: str, **options) -> Lark:
     return _assemble(kept, options)
 
 
-def _from_file(path: Path, options: dict) -> Lark | None:
+def _from_file(path: str, options: dict) -> Lark | None:
     kept = _read(path)
     if kept is None:
         return None
@@ -60,13 +59,13 @@ def _from_file(path: Path, options: dict) -> Lark | None:
         return None
 
 
-def _path(grammar: str, options: dict) -> Path:
+def _path(grammar: str, options: dict) -> str:
     # What the analysis depends on: of the postlex, only the terminals it always accepts (Lark keeps them).
     hashed = {key: value for key, value in options.items() if key not in ("postlex", "_plugins")}
     kept_terminals = getattr(options.get("postlex"), "always_accept", ())
     digest = hashlib.sha256(f"{FORMAT} {lark_version} {sys.version_info[:2]} {sorted(hashed.items())} "
                             f"{kept_terminals}\n{grammar}".encode())
-    return Path(tempfile.gettempdir()) / f".netdsl-grammar-{digest.hexdigest()[:32]}"
+    return os.path.join(tempfile.gettempdir(), f".netdsl-grammar-{digest.hexdigest()[:32]}")
 
 
 class _ByName(pickle.Pickler):
@@ -107,7 +106,7 @@ def _assemble(kept: bytes, options: dict) -> Lark:
     return lark
 
 
-def _read(path: Path) -> bytes | None:
+def _read(path: str) -> bytes | None:
     try:
         with open(path, "rb") as file:
             return file.read() if _only_users(os.fstat(file.fileno())) else None
@@ -122,8 +121,8 @@ def _only_users(status: os.stat_result) -> bool:
     return status.st_uid == os.getuid() and not status.st_mode & 0o022
 
 
-def _write(path: Path, kept: bytes) -> None:
-    partial = path.with_name(f"{path.name}.{os.getpid()}")
+def _write(path: str, kept: bytes) -> None:
+    partial = f"{path}.{os.getpid()}"
     try:
         descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(descriptor, "wb") as file:
@@ -131,6 +130,6 @@ def _write(path: Path, kept: bytes) -> None:
         os.replace(partial, path)   # whole or not at all, for a check running beside this one
     except OSError:
         try:
-            partial.unlink()
+            os.unlink(partial)
         except OSError:
             pass   # a read-only temp directory: every start analyses the grammar

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import gc
+import os
 import re
 from functools import cache
-from pathlib import Path
 
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedInput
@@ -17,14 +17,15 @@ from .grammar_cache import cached_lark
 from .scanning import SharedScanLexer
 from .source import SourceFile, Span
 
-_HERE = Path(__file__).resolve().parent
+_HERE = os.path.dirname(os.path.realpath(__file__))
 # Installed wheel: netdsl/grammars/; source tree: grammars/ beside the package.
-_GRAMMAR_CANDIDATES = (_HERE / "grammars" / "netdsl.lark", _HERE.parent / "grammars" / "netdsl.lark")
+_GRAMMAR_CANDIDATES = (os.path.join(_HERE, "grammars", "netdsl.lark"),
+                       os.path.join(os.path.dirname(_HERE), "grammars", "netdsl.lark"))
 
 
-def grammar_path() -> Path:
+def grammar_path() -> str:
     for candidate in _GRAMMAR_CANDIDATES:
-        if candidate.is_file():
+        if os.path.isfile(candidate):
             return candidate
     raise FileNotFoundError("netdsl.lark not found next to the netdsl package")
 
@@ -85,7 +86,8 @@ def lark_parser(strict: bool = False) -> Lark:
     # for all parser states instead of one per state (scanning.py).
     options = {"propagate_positions": True, "maybe_placeholders": True, "postlex": LineBreaks(),
                "_plugins": {"ContextualLexer": SharedScanLexer}}
-    grammar = grammar_path().read_text(encoding="utf-8")
+    with open(grammar_path(), encoding="utf-8") as file:
+        grammar = file.read()
     return Lark(grammar, parser="lalr", strict=True, **options) if strict else cached_lark(grammar, **options)
 
 

@@ -41,7 +41,7 @@ def test_the_first_run_keeps_the_grammar_and_the_next_one_parses_alike(tmp_path)
 
 
 def test_the_kept_parser_parses_and_fails_as_a_freshly_analysed_one():
-    fresh = Lark(grammar_path().read_text(encoding="utf-8"), parser="lalr", propagate_positions=True,
+    fresh = Lark(Path(grammar_path()).read_text(encoding="utf-8"), parser="lalr", propagate_positions=True,
                  maybe_placeholders=True, postlex=LineBreaks())
     kept = lark_parser()
     differ = [text for text in texts() if outcome(kept, text) != outcome(fresh, text)]

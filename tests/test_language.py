@@ -4,6 +4,7 @@ import re
 import subprocess
 import sys
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -177,7 +178,7 @@ def test_python_keywords_cannot_name_layers():
 
 def test_grammar_ships_in_the_wheel(tmp_path):
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w",
-                    str(tmp_path), str(grammar_path().parent.parent)], check=True, capture_output=True)
+                    str(tmp_path), str(Path(grammar_path()).parent.parent)], check=True, capture_output=True)
     wheel = next(tmp_path.glob("netdsl-*.whl"))
     assert "netdsl/grammars/netdsl.lark" in zipfile.ZipFile(wheel).namelist()
 
@@ -202,5 +203,5 @@ def test_python_api_generates_source_and_diagrams_without_torch():
             "assert 'rankdir=LR' in dot and 'conv2d(1→6, 5×5)' in dot\n"
             "assert callable(netdsl.diagram) and 'torch' not in sys.modules\n")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            cwd=grammar_path().parent.parent, check=False)
+                            cwd=Path(grammar_path()).parent.parent, check=False)
     assert result.returncode == 0, result.stderr

@@ -19,7 +19,7 @@ PIECES = [*"()[]{}<>=!-+*/%@,:.#\"'\n \\_09aZ", "input", "output", "->", "if", "
 
 def reference() -> Lark:
     """Lark's own contextual lexer, on a grammar analysed afresh."""
-    return Lark(grammar_path().read_text(encoding="utf-8"), parser="lalr", propagate_positions=True,
+    return Lark(Path(grammar_path()).read_text(encoding="utf-8"), parser="lalr", propagate_positions=True,
                 maybe_placeholders=True, postlex=LineBreaks())
 
 
