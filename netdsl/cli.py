@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from pathlib import Path
 from typing import Any
 
 from . import __version__
@@ -78,6 +77,7 @@ def spec_paths(argument: str) -> list[str]:
     or else the argument itself."""
     if argument == STDIN or not os.path.isdir(argument):
         return [argument]
+    from pathlib import Path   # (only here and in commands other than check: no part of a check's start-up)
     root = Path(argument)
     found = sorted(str(p) for p in root.rglob("*.net")
                    if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts))
@@ -247,6 +247,8 @@ def _tally(checked: list[tuple[Analysis, list[Diagnostic]]], errors: int, unread
 
 def _render_target(options) -> tuple[str, str]:
     """(where to write, format): -o's path or `-`, else the spec's own name with the format's extension."""
+    from pathlib import Path
+
     from .render import output_format
     if options.output == STDIN:
         return STDIN, options.image_format or "svg"
@@ -417,6 +419,7 @@ def _analyze_revision(path: str, revision: str, options):
     """The spec as it was at a git revision: its directory (where its imports live) is exported from
     git into a temporary directory and checked there."""
     import tempfile
+    from pathlib import Path
 
     from .diff import export_revision
     with tempfile.TemporaryDirectory(prefix="netdsl-diff-") as directory:
