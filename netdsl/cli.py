@@ -653,7 +653,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     does not pay for building the other ten."""
     parser = argparse.ArgumentParser(prog="netdsl", description="Check, compile and draw PyTorch model specs.")
     parser.add_argument("--version", action="version", version=f"netdsl {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    # prog: the subcommands' usage prefix, which argparse would otherwise find by formatting a usage line
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", prog=parser.prog)
     for name, add in COMMANDS.items():
         if command in (None, name):
             add(commands)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from dataclasses import replace
 from importlib import import_module
 
 from .. import codes
@@ -77,7 +76,15 @@ def _read_index(text: str) -> dict[str, tuple[str, str | None]]:
 def declaring_dtypes(kinds: tuple, declared: dict, default=None) -> tuple:
     """A family's kinds with their dtype declarations (netdsl.dtypes: what their inputs may hold, what their
     output holds), from the family's table; kinds it does not list keep `default`, or their own."""
-    return tuple(replace(kind, dtypes=declared.get(kind.name, default or kind.dtypes)) for kind in kinds)
+    return tuple(_with_dtypes(kind, declared.get(kind.name, default or kind.dtypes)) for kind in kinds)
+
+
+def _with_dtypes(kind, dtypes):
+    """`dataclasses.replace(kind, dtypes=dtypes)` for a kind just made (no cached property computed yet),
+    without passing its 30 fields through `__init__` again: a sixth of importing a family."""
+    copied = object.__new__(type(kind))
+    copied.__dict__.update(kind.__dict__, dtypes=dtypes)
+    return copied
 
 
 def spatial_input(kind: str, shape: Shape, d: int) -> int:
