@@ -33,11 +33,22 @@ def _initialised(cls: type, frozen: bool) -> type:
     declared = fields(cls)
     if any(f.kw_only is True for f in declared):
         raise TypeError(f"{cls.__name__}: netdsl.records classes have no keyword-only fields")
+    _check_order(declared)
     if "__init__" not in cls.__dict__:
         cls.__init__ = _CompiledOnUse(cls, declared, frozen)
     if not documented:
         cls.__doc__ = _description(cls, declared)
     return cls
+
+
+def _check_order(declared: tuple) -> None:
+    """dataclass's error for a field without a default after one with, raised with the class (its
+    __init__ is compiled only when first used)."""
+    defaulted = False
+    for f in (f for f in declared if f.init):
+        if f.default is MISSING and f.default_factory is MISSING and defaulted:
+            raise TypeError(f"non-default argument {f.name!r} follows default argument")
+        defaulted = defaulted or f.default is not MISSING or f.default_factory is not MISSING
 
 
 def record(cls: type) -> type:
