@@ -77,7 +77,8 @@ def spec_paths(argument: str) -> list[str]:
     or else the argument itself."""
     if argument == STDIN or not os.path.isdir(argument):
         return [argument]
-    from pathlib import Path   # (only here and in commands other than check: no part of a check's start-up)
+    # (pathlib only here and in commands other than check: no part of a check's start-up)
+    from pathlib import Path
     root = Path(argument)
     found = sorted(str(p) for p in root.rglob("*.net")
                    if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts))

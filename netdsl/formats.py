@@ -97,7 +97,8 @@ def github_annotation(diagnostic: Diagnostic, path: str) -> str:
 def _artifact(path: str) -> dict:
     """Paths below the current directory are relative to %SRCROOT% (the checkout), as code scanning
     expects; others are file URIs."""
-    from pathlib import Path   # (SARIF only: pathlib is no part of a check's start-up)
+    # (pathlib for SARIF only: no part of a check's start-up)
+    from pathlib import Path
     from urllib.parse import quote
     if path.startswith("<"):  # <stdin>, <string>
         return {"uri": quote(path)}

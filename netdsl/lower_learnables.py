@@ -46,7 +46,8 @@ class LearnablesLowering:
 
     def initializer(self, scope: Scope, decl: ast.Learnable, shape: tuple):
         """((the initialiser, its validated arguments), their spans), or None after reporting why."""
-        from .initializers import INITIALIZERS, default   # (only for a param or buffer: no part of most checks)
+        # (imported for a param or buffer only: no part of most checks)
+        from .initializers import INITIALIZERS, default
         call = decl.init if isinstance(decl.init, ast.Call) else None
         initializer = default(decl.buffer) if decl.init is None else INITIALIZERS[call.func.name if call else decl.init.name]
         positional, keywords = [], []

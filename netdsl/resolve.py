@@ -211,7 +211,8 @@ class _Resolver:
             ident = init.func if isinstance(init, ast.Call) else ast.Ident(init.name, init.span)
             for arg in init.args if isinstance(init, ast.Call) else ():
                 self.expression(arg.value)
-            from .initializers import INITIALIZERS   # (only for a param or buffer: no part of most checks)
+            # (imported for a param or buffer only: no part of most checks)
+            from .initializers import INITIALIZERS
             if ident.name in INITIALIZERS:
                 return True
             suggestion = nearest(ident.name, INITIALIZERS)
