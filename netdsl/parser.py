@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import gc
+import os
 import re
 from functools import cache
-from pathlib import Path
 
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedInput
@@ -13,17 +13,19 @@ from lark.exceptions import UnexpectedInput
 from . import codes
 from . import syntax as ast
 from .diagnostics import CompileError, Diagnostic, Severity
+from .grammar_cache import cached_lark
 from .scanning import SharedScanLexer
 from .source import SourceFile, Span
 
-_HERE = Path(__file__).resolve().parent
+_HERE = os.path.dirname(os.path.realpath(__file__))
 # Installed wheel: netdsl/grammars/; source tree: grammars/ beside the package.
-_GRAMMAR_CANDIDATES = (_HERE / "grammars" / "netdsl.lark", _HERE.parent / "grammars" / "netdsl.lark")
+_GRAMMAR_CANDIDATES = (os.path.join(_HERE, "grammars", "netdsl.lark"),
+                       os.path.join(os.path.dirname(_HERE), "grammars", "netdsl.lark"))
 
 
-def grammar_path() -> Path:
+def grammar_path() -> str:
     for candidate in _GRAMMAR_CANDIDATES:
-        if candidate.is_file():
+        if os.path.isfile(candidate):
             return candidate
     raise FileNotFoundError("netdsl.lark not found next to the netdsl package")
 
@@ -80,11 +82,13 @@ class LineBreaks:
 
 @cache
 def lark_parser(strict: bool = False) -> Lark:
-    # cache=True stores the analysed grammar in the temp dir: 12 ms → ~1 ms at start-up. The lexer
-    # compiles one pattern for all parser states instead of one per state (scanning.py).
-    return Lark(grammar_path().read_text(encoding="utf-8"), parser="lalr", propagate_positions=True,
-                maybe_placeholders=True, postlex=LineBreaks(), cache=not strict, strict=strict,
-                _plugins={"ContextualLexer": SharedScanLexer})
+    # The analysed grammar is kept between runs (grammar_cache.py). The lexer compiles one pattern
+    # for all parser states instead of one per state (scanning.py).
+    options = {"propagate_positions": True, "maybe_placeholders": True, "postlex": LineBreaks(),
+               "_plugins": {"ContextualLexer": SharedScanLexer}}
+    with open(grammar_path(), encoding="utf-8") as file:
+        grammar = file.read()
+    return Lark(grammar, parser="lalr", strict=True, **options) if strict else cached_lark(grammar, **options)
 
 
 def parse(source: SourceFile) -> ast.Module:
