@@ -7,8 +7,8 @@ dataclass — and creating netdsl's classes that way was the largest part of a c
 the same `__init__` (defaults, `default_factory`, `init=False`, `__post_init__`), repr, equality and hash
 (the fields' `repr=`, `compare=` and `hash=` options included, methods the class defines itself kept),
 and assigning or deleting an attribute raises `dataclasses.FrozenInstanceError`. Only `__init__` is
-compiled, when it is first used; the other methods are closures over the class's field names. A `record` is the same, mutable
-and unhashable; a `plain` class has only `__init__`. (Not supported: `InitVar` and `kw_only` fields, which netdsl does not use.)
+compiled, when it is first used; the other methods are closures over the class's field names. A
+`record` is the same, mutable and unhashable; a `plain` class has only `__init__`. (Not supported: `InitVar` and `kw_only` fields, which netdsl does not use.)
 """
 
 from __future__ import annotations
