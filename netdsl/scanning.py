@@ -63,7 +63,7 @@ class _StateLexer(BasicLexer):
         found = self.shared.scanner.match(text, pos)
         if found is not None:
             hidden = self.hidden_before.get(found[1])
-            if hidden is not None and not any(text.text.startswith(word, pos, text.end) for word in hidden):
+            if hidden is not None and not text.text.startswith(hidden, pos, text.end):   # (a tuple: any of them)
                 return found
         for terminal in self.own:   # (re caches the compiled patterns)
             match = self.re.compile(terminal.pattern.to_regexp(), self.g_regex_flags).match(text.text, pos, text.end)

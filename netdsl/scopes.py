@@ -106,19 +106,26 @@ def block_prefix(name: str) -> str:
     return "".join(("_" + c.lower()) if c.isupper() and i else c.lower() for i, c in enumerate(name))
 
 
+# The nodes that may hold a labelled layer or repeat, however deep (a call's arguments may hold a chain).
+_HOLDERS = frozenset({ast.Call, ast.Repeat, ast.Chain, ast.BinOp, ast.Neg, ast.TupleExpr, ast.Arg, ast.Assign,
+                      ast.Unpack, ast.OutputStmt, ast.ChainStmt, ast.IfStage, ast.ForStage, ast.Conditional, ast.Not,
+                      ast.Subscript, ast.Slice})
+
+
 def labels(body) -> list[ast.Call | ast.Repeat]:
     """Every explicitly named layer or repeat in a definition body, in source order."""
     found: list[ast.Call | ast.Repeat] = []
     pending = list(reversed(body))
     while pending:
         node = pending.pop()
-        if isinstance(node, (ast.Call, ast.Repeat)) and node.label is not None:
+        kind = type(node)
+        if kind not in _HOLDERS:
+            continue
+        if (kind is ast.Call or kind is ast.Repeat) and node.label is not None:
             found.append(node)
-        if isinstance(node, (ast.Call, ast.Repeat, ast.Chain, ast.BinOp, ast.Neg, ast.TupleExpr, ast.Arg,
-                             ast.Assign, ast.Unpack, ast.OutputStmt, ast.ChainStmt, ast.IfStage, ast.ForStage,
-                             ast.Conditional, ast.Not, ast.Subscript, ast.Slice)):
-            children = []
-            for value in vars(node).values():
-                children += value if isinstance(value, tuple) else [value]
-            pending += reversed(children)
+        for value in reversed(vars(node).values()):   # the last child first: pending is a stack
+            if type(value) is tuple:
+                pending += reversed(value)
+            else:
+                pending.append(value)
     return found
