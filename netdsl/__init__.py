@@ -8,20 +8,22 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .diagnostics import Diagnostic, Severity
-from .pipeline import Analysis, analyze
-from .program import InputError, read_source
-from .source import SourceFile
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from .pipeline import Analysis
 
 __version__ = "0.1.0"
 
 __all__ = ["Analysis", "Diagnostic", "InputError", "NetdslError", "Severity", "build_module", "check_file",
            "check_text", "diagram", "from_module", "generate_source"]
 
-# Loaded on first use: `import netdsl` (and `netdsl check`) stay free of the builder and of torch.
-_LAZY = {"build_module": "builder", "NetdslError": "builder", "from_module": "importing"}
+# Loaded on first use: `import netdsl` stays free of the builder and of torch, and of the checker until
+# it is used, so that the `netdsl` command (netdsl/console.py) can import the checker its own way.
+_LAZY = {"build_module": "builder", "NetdslError": "builder", "from_module": "importing", "Analysis": "pipeline",
+         "Diagnostic": "diagnostics", "Severity": "diagnostics", "InputError": "program"}
 
 
 def __getattr__(name: str):
@@ -37,12 +39,16 @@ def check_text(text: str, path: str = "<string>", network: str | None = None, *,
     (`sizes={"H": 256}`; they must be sizes the network accepts). Its imports are relative to base_dir (by
     default the directory of `path`, or the current directory for "<string>") and must stay inside it, as
     the CLI keeps a spec's imports inside the spec's directory."""
+    from .pipeline import analyze
+    from .source import SourceFile
     return analyze(SourceFile(path, text), network, params, sizes=sizes, base_dir=base_dir)
 
 
 def check_file(path: str | Path, network: str | None = None, *, sizes: dict[str, int] | None = None,
                **params) -> Analysis:
     """Check a .net file. Raises InputError if it cannot be read."""
+    from .pipeline import analyze
+    from .program import read_source
     return analyze(read_source(path), network, params, sizes=sizes)
 
 

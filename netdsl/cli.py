@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from pathlib import Path
 from typing import Any
 
 from . import __version__
@@ -78,6 +77,8 @@ def spec_paths(argument: str) -> list[str]:
     or else the argument itself."""
     if argument == STDIN or not os.path.isdir(argument):
         return [argument]
+    # (pathlib only here and in commands other than check: no part of a check's start-up)
+    from pathlib import Path
     root = Path(argument)
     found = sorted(str(p) for p in root.rglob("*.net")
                    if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts))
@@ -247,6 +248,8 @@ def _tally(checked: list[tuple[Analysis, list[Diagnostic]]], errors: int, unread
 
 def _render_target(options) -> tuple[str, str]:
     """(where to write, format): -o's path or `-`, else the spec's own name with the format's extension."""
+    from pathlib import Path
+
     from .render import output_format
     if options.output == STDIN:
         return STDIN, options.image_format or "svg"
@@ -417,6 +420,7 @@ def _analyze_revision(path: str, revision: str, options):
     """The spec as it was at a git revision: its directory (where its imports live) is exported from
     git into a temporary directory and checked there."""
     import tempfile
+    from pathlib import Path
 
     from .diff import export_revision
     with tempfile.TemporaryDirectory(prefix="netdsl-diff-") as directory:
@@ -534,11 +538,7 @@ def _import_command(commands) -> None:
     parser.set_defaults(run=run, format="human")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="netdsl", description="Check, compile and draw PyTorch model specs.")
-    parser.add_argument("--version", action="version", version=f"netdsl {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
+def _check_command(commands) -> None:
     check = commands.add_parser("check", help="check shapes and report mistakes")
     _spec_argument(check.add_argument("files", nargs="+", metavar="FILE",
                                       help="specs, directories (searched for *.net) or - for standard input"))
@@ -550,6 +550,8 @@ def build_parser() -> argparse.ArgumentParser:
     _common(check)
     check.set_defaults(run=run_check)
 
+
+def _render_command(commands) -> None:
     render = commands.add_parser("render", help="draw a network: an image, Mermaid, or an interactive HTML page")
     _spec_argument(render.add_argument("file", metavar="FILE", help="the spec, or - for standard input"))
     _file_argument(render.add_argument(
@@ -570,6 +572,8 @@ def build_parser() -> argparse.ArgumentParser:
     _common(render)
     render.set_defaults(run=run_render)
 
+
+def _build_command(commands) -> None:
     build = commands.add_parser("build", help="generate a PyTorch module (Python source) from a spec")
     _spec_argument(build.add_argument("file", metavar="FILE", help="the spec, or - for standard input"))
     _file_argument(build.add_argument("-o", "--output", metavar="OUT",
@@ -577,6 +581,8 @@ def build_parser() -> argparse.ArgumentParser:
     _common(build)
     build.set_defaults(run=run_build)
 
+
+def _summary_command(commands) -> None:
     summary = commands.add_parser("summary", help="a layer table with parameters, MACs and memory")
     _spec_argument(summary.add_argument("file", metavar="FILE", help="the spec, or - for standard input"))
     summary.add_argument("--batch", type=_positive,
@@ -587,6 +593,8 @@ def build_parser() -> argparse.ArgumentParser:
     _common(summary)
     summary.set_defaults(run=run_summary)
 
+
+def _diff_command(commands) -> None:
     diff = commands.add_parser("diff", help="what changed between two versions of a spec, layer by layer")
     _spec_argument(diff.add_argument("old", metavar="OLD", help="the old spec (or the spec, with --rev)"))
     _spec_argument(diff.add_argument("new", metavar="NEW", nargs="?", help="the new spec"))
@@ -597,11 +605,15 @@ def build_parser() -> argparse.ArgumentParser:
     _common(diff)
     diff.set_defaults(run=run_diff)
 
+
+def _layers_command(commands) -> None:
     layers = commands.add_parser("layers", help="list the layer kinds and their arguments")
     layers.add_argument("kinds", nargs="*", metavar="KIND", help="only these kinds")
     layers.add_argument("--format", choices=["human", "json"], default="human")
     layers.set_defaults(run=run_layers)
 
+
+def _fmt_command(commands) -> None:
     fmt = commands.add_parser("fmt", help="lay specs out in the canonical format (in place)")
     _spec_argument(fmt.add_argument("files", nargs="+", metavar="FILE"))
     fmt.add_argument("--check", action="store_true", help="change nothing; exit 1 if a file would change")
@@ -610,23 +622,51 @@ def build_parser() -> argparse.ArgumentParser:
     fmt.add_argument("--isolated", action="store_true", help="ignore [tool.netdsl] in pyproject.toml files")
     fmt.set_defaults(run=run_fmt)
 
+
+def _lsp_command(commands) -> None:
     lsp = commands.add_parser("lsp", help="run the language server (LSP over stdin/stdout) for editors")
     lsp.set_defaults(run=run_lsp)
 
+
+def _explain_command(commands) -> None:
     explain = commands.add_parser("explain", help="explain a diagnostic code, with an example and its fix")
     explain.add_argument("code", nargs="?", metavar="CODE")
     explain.add_argument("--all", action="store_true", help="every code, as Markdown (docs/codes.md)")
     explain.set_defaults(run=run_explain)
 
+
+def _completion_command(commands) -> None:
     completion = commands.add_parser("completion", help="print a shell completion script (bash, zsh or fish)")
     completion.add_argument("shell", choices=["bash", "zsh", "fish"])
     completion.set_defaults(run=run_completion)
-    _import_command(commands)
+
+
+# Each subcommand's parser, in the order `netdsl --help` lists them.
+COMMANDS = {"check": _check_command, "render": _render_command, "build": _build_command,
+            "summary": _summary_command, "diff": _diff_command, "layers": _layers_command, "fmt": _fmt_command,
+            "lsp": _lsp_command, "explain": _explain_command, "completion": _completion_command,
+            "import": _import_command}
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The command line's parser; given `command`, with only that subcommand's parser: all that parsing
+    its command line consults (argparse never looks at another subcommand's), and a cold `netdsl check`
+    does not pay for building the other ten."""
+    parser = argparse.ArgumentParser(prog="netdsl", description="Check, compile and draw PyTorch model specs.")
+    parser.add_argument("--version", action="version", version=f"netdsl {__version__}")
+    # prog: the subcommands' usage prefix, which argparse would otherwise find by formatting a usage line
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", prog=parser.prog)
+    for name, add in COMMANDS.items():
+        if command in (None, name):
+            add(commands)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    # Only a command line that starts with a command's name is parsed by that command's parser alone:
+    # `netdsl --help`, `netdsl -h check`, a mistyped or missing command all get the whole parser.
+    parser = build_parser(argv[0] if argv and argv[0] in COMMANDS else None)
     options = parser.parse_args(argv)
     try:
         return options.run(options)

@@ -13,10 +13,10 @@ Command-line flags win over it.
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import field, fields
 from functools import cache
-from pathlib import Path
 
 from . import records
 from .program import InputError
@@ -68,21 +68,22 @@ def _settings(table: dict) -> Settings:
 @records.value
 class Config:
     settings: Settings
-    path: Path | None = None        # the pyproject.toml it was read from; None: no configuration
+    path: str | None = None         # the pyproject.toml it was read from; None: no configuration
 
     @property
-    def root(self) -> Path:
+    def root(self) -> str:
         """Per-file-ignores globs and plugins are relative to the directory of the configuration."""
-        return self.path.parent if self.path else Path.cwd()
+        return os.path.dirname(self.path) if self.path else os.getcwd()
 
 
 DEFAULT = Config(Settings())
 
 
-def _table(path: Path) -> dict | None:
+def _table(path: str) -> dict | None:
     """The [tool.netdsl] table of a pyproject.toml, or None when it has none."""
     try:
-        text = path.read_text(encoding="utf-8")
+        with open(path, encoding="utf-8") as stream:
+            text = stream.read()
     except OSError as error:
         raise InputError(f"{path}: cannot read: {error.strerror or error}") from None
     except UnicodeDecodeError as error:
@@ -103,7 +104,7 @@ def _table(path: Path) -> dict | None:
     return table
 
 
-def load(path: Path) -> Config:
+def load(path: str) -> Config:
     """The configuration in `path` (InputError when it is not valid)."""
     table = _table(path) or {}
     try:
@@ -113,15 +114,19 @@ def load(path: Path) -> Config:
 
 
 @cache
-def _config_in(directory: Path) -> Config:
-    for folder in (directory, *directory.parents):
-        candidate = folder / "pyproject.toml"
-        if candidate.is_file() and _table(candidate) is not None:
+def _config_in(directory: str) -> Config:
+    """The configuration of the nearest pyproject.toml with a [tool.netdsl] table in `directory` (absolute)
+    or a directory above it."""
+    while True:
+        candidate = os.path.join(directory, "pyproject.toml")
+        if os.path.isfile(candidate) and _table(candidate) is not None:
             return load(candidate)
-    return DEFAULT
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            return DEFAULT
+        directory = parent
 
 
 def config_for(spec: str) -> Config:
     """The configuration that applies to a spec path (`-`, standard input: the current directory)."""
-    directory = Path.cwd() if spec == "-" else Path(spec).resolve().parent
-    return _config_in(directory)
+    return _config_in(os.getcwd() if spec == "-" else os.path.dirname(os.path.realpath(spec)))

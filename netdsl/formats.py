@@ -7,7 +7,6 @@ diagnostics (`check`, `fmt --check`, ...) renders them here.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
 from . import records
 from .diagnostics import Diagnostic, render_human, render_short, span_dict
@@ -98,6 +97,8 @@ def github_annotation(diagnostic: Diagnostic, path: str) -> str:
 def _artifact(path: str) -> dict:
     """Paths below the current directory are relative to %SRCROOT% (the checkout), as code scanning
     expects; others are file URIs."""
+    # (pathlib for SARIF only: no part of a check's start-up)
+    from pathlib import Path
     from urllib.parse import quote
     if path.startswith("<"):  # <stdin>, <string>
         return {"uri": quote(path)}
@@ -158,6 +159,8 @@ def _result(diagnostic: Diagnostic, path: str, rule_index: int) -> dict:
 
 
 def sarif_log(files: Sequence[FileDiagnostics]) -> dict:
+    from pathlib import Path
+
     from . import __version__
     codes = sorted({d.code for f in files for d in f.diagnostics})
     index = {code: i for i, code in enumerate(codes)}

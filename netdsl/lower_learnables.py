@@ -9,7 +9,6 @@ from . import codes, registry
 from . import syntax as ast
 from .arguments import bind, validate
 from .diagnostics import Note
-from .initializers import INITIALIZERS, default
 from .ir import Graph, Input, Learnable, Node
 from .scopes import POISON, Binding, Naming, Scope, Tensor
 from .shapes import format_shape
@@ -47,6 +46,8 @@ class LearnablesLowering:
 
     def initializer(self, scope: Scope, decl: ast.Learnable, shape: tuple):
         """((the initialiser, its validated arguments), their spans), or None after reporting why."""
+        # (imported for a param or buffer only: no part of most checks)
+        from .initializers import INITIALIZERS, default
         call = decl.init if isinstance(decl.init, ast.Call) else None
         initializer = default(decl.buffer) if decl.init is None else INITIALIZERS[call.func.name if call else decl.init.name]
         positional, keywords = [], []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 from dataclasses import field
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import codes, records
 from .accepted import (
@@ -22,6 +22,9 @@ from .lower import lower
 from .program import Program, load_program
 from .source import SourceFile
 from .suggest import nearest
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 @records.record

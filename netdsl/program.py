@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import stat
 from dataclasses import field
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import codes, records
 from . import syntax as ast
@@ -14,6 +14,9 @@ from .fixes import respell
 from .parser import parse
 from .source import SourceFile, Span
 from .suggest import nearest
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 class InputError(Exception):
@@ -48,7 +51,7 @@ class Program:
 MAX_SPEC_BYTES = 16 * 2**20
 
 
-def _read_regular_file(path: Path) -> bytes:
+def _read_regular_file(path: str) -> bytes:
     """The bytes of a regular file of at most MAX_SPEC_BYTES. Opened without blocking (a FIFO would
     wait for a writer) and checked after opening, so nothing is read from a FIFO, a device or a
     directory, and nothing is read past the limit."""
@@ -78,7 +81,36 @@ def _read_regular_file(path: Path) -> bytes:
 
 def read_source(path: str | Path) -> SourceFile:
     """Read a spec as UTF-8 text, or raise InputError with a one-line reason."""
-    return decode_source(_read_regular_file(Path(path)), str(path))
+    return decode_source(_read_regular_file(path_text(os.fspath(path))), str(path))
+
+
+# Paths are strings handled with os.path: pathlib (with the urllib.parse and ipaddress it imports) was a
+# tenth of what a cold `netdsl check` imports. These two write a path as pathlib does on POSIX.
+
+def _split(text: str) -> tuple[str, list[str]]:
+    root = "//" if text.startswith("//") and not text.startswith("///") else "/" if text.startswith("/") else ""
+    return root, [part for part in text.split("/") if part not in ("", ".")]
+
+
+def path_text(path: str, *more: str) -> str:
+    """`str(Path(path, *more))`: the pieces joined, an absolute one starting over, `.` and empty parts
+    dropped, `..` kept."""
+    root, parts = _split(path)
+    for piece in more:
+        piece_root, piece_parts = _split(piece)
+        root, parts = (piece_root, piece_parts) if piece_root else (root, parts + piece_parts)
+    return root + "/".join(parts) or "."
+
+
+def beside(path: str, relative: str) -> str:
+    """`str(Path(path).parent / relative)`: how a file `path` imports is shown."""
+    root, parts = _split(path)
+    return path_text(root + "/".join(parts[:-1]), relative)
+
+
+def _below(path: str, directory: str) -> bool:
+    """Whether the resolved `path` is `directory` or lies below it (as Path.is_relative_to)."""
+    return os.path.commonpath((path, directory)) == directory
 
 
 def decode_source(data: bytes, path: str) -> SourceFile:
@@ -114,15 +146,15 @@ def _parsed(source: SourceFile) -> ast.Module:
 
 
 class _Loader:
-    def __init__(self, diagnostics: Diagnostics, root_dir: Path | None):
+    def __init__(self, diagnostics: Diagnostics, root_dir: str | None):
         self.diagnostics = diagnostics
-        self.root_dir = root_dir        # imports must stay below it; None allows any path
-        self.cache: dict[Path, dict[str, ast.Definition] | None] = {}
-        self.loading: list[Path] = []
+        self.root_dir = root_dir        # imports must stay below it (resolved); None allows any path
+        self.cache: dict[str, dict[str, ast.Definition] | None] = {}   # by resolved path
+        self.loading: list[str] = []
         self.unresolved: set[str] = set()
         self.scopes: dict[SourceFile, dict[str, ast.Definition]] = {}
 
-    def load(self, source: SourceFile, here: Path | None) -> tuple[dict[str, ast.Definition], tuple[str, ...]] | None:
+    def load(self, source: SourceFile, here: str | None) -> tuple[dict[str, ast.Definition], tuple[str, ...]] | None:
         try:
             module = _parsed(source)
         except CompileError as error:
@@ -150,25 +182,25 @@ class _Loader:
             return
         visible[name] = definition
 
-    def imported(self, item: ast.Import, here: Path | None) -> dict[str, ast.Definition]:
-        base = here if here is not None else Path.cwd()
+    def imported(self, item: ast.Import, here: str | None) -> dict[str, ast.Definition]:
+        base = here if here is not None else os.getcwd()
         try:
-            target = (base / item.path.value).resolve()
+            target = os.path.realpath(os.path.join(base, item.path.value))
         except (ValueError, OSError) as error:  # a NUL byte, a path too long, a symlink loop
             self.diagnostics.error(codes.E0218, f"cannot import \"{item.path.value}\": not a usable path ({error})",
                                    item.path.span)
             return {}
-        if self.root_dir is not None and not target.is_relative_to(self.root_dir):
+        if self.root_dir is not None and not _below(target, self.root_dir):
             self.diagnostics.error(codes.E0210, f"import \"{item.path.value}\" leaves the directory of the spec",
                                    item.path.span, help="keep imported files beside or below the importing spec "
                                    "(or pass --allow-outside-imports)")
             return {}
-        if target.suffix != ".net":  # a file that is not a spec is never read, so never shown in a snippet
+        if os.path.splitext(target)[1] != ".net":  # a file that is not a spec is never read, so never shown in a snippet
             self.diagnostics.error(codes.E0218, f"cannot import \"{item.path.value}\": only .net files are specs",
                                    item.path.span)
             return {}
         if target in self.loading:
-            chain = " → ".join(p.name for p in [*self.loading[self.loading.index(target):], target])
+            chain = " → ".join(os.path.basename(p) for p in [*self.loading[self.loading.index(target):], target])
             self.diagnostics.error(codes.E0211, f"import cycle: {chain}", item.path.span,
                                    help="move the shared blocks into a file that both import")
             return {}
@@ -180,8 +212,8 @@ class _Loader:
                                        item.path.span)
                 return {}
             self.loading.append(target)
-            loaded = self.load(SourceFile(str(Path(item.path.span.source.path).parent / item.path.value), source.text),
-                               target.parent)
+            loaded = self.load(SourceFile(beside(item.path.span.source.path, item.path.value), source.text),
+                               os.path.dirname(target))
             self.loading.pop()
             self.cache[target] = loaded[0] if loaded else None
         definitions = self.cache[target] or {}
@@ -206,15 +238,15 @@ def load_program(source: SourceFile, diagnostics: Diagnostics, *, allow_outside_
     for spec text, `<string>`), and must stay inside it unless allow_outside_imports."""
     is_file = source.path != "<string>"
     if base_dir is None:
-        base_dir = Path(source.path).parent if is_file else Path.cwd()
+        base_dir = os.path.dirname(source.path) if is_file else os.getcwd()
     try:
-        here = Path(base_dir).resolve()
+        here = os.path.realpath(base_dir)
     except (ValueError, OSError):   # check_text's `path` is only a label: it may not be a path at all
-        here = Path.cwd().resolve()
+        here = os.path.realpath(os.getcwd())
     loader = _Loader(diagnostics, None if allow_outside_imports else here)
     if is_file:  # an import of the spec itself is a cycle
         try:
-            loader.loading.append(Path(source.path).resolve())
+            loader.loading.append(os.path.realpath(source.path))
         except (ValueError, OSError):
             pass  # check_text's `path` is only a label: it may not be a path at all
     loaded = loader.load(source, here)

@@ -7,8 +7,8 @@ dataclass — and creating netdsl's classes that way was the largest part of a c
 the same `__init__` (defaults, `default_factory`, `init=False`, `__post_init__`), repr, equality and hash
 (the fields' `repr=`, `compare=` and `hash=` options included, methods the class defines itself kept),
 and assigning or deleting an attribute raises `dataclasses.FrozenInstanceError`. Only `__init__` is
-compiled; the other methods are closures over the class's field names. A `record` is the same, mutable
-and unhashable; a `plain` class has only `__init__`. (Not supported: `InitVar` and `kw_only` fields, which netdsl does not use.)
+compiled, when it is first used; the other methods are closures over the class's field names. A
+`record` is the same, mutable and unhashable; a `plain` class has only `__init__`. (Not supported: `InitVar` and `kw_only` fields, which netdsl does not use.)
 """
 
 from __future__ import annotations
@@ -33,11 +33,22 @@ def _initialised(cls: type, frozen: bool) -> type:
     declared = fields(cls)
     if any(f.kw_only is True for f in declared):
         raise TypeError(f"{cls.__name__}: netdsl.records classes have no keyword-only fields")
+    _check_order(declared)
     if "__init__" not in cls.__dict__:
-        cls.__init__ = _init(cls, declared, frozen)
+        cls.__init__ = _CompiledOnUse(cls, declared, frozen)
     if not documented:
         cls.__doc__ = _description(cls, declared)
     return cls
+
+
+def _check_order(declared: tuple) -> None:
+    """dataclass's error for a field without a default after one with, raised with the class (its
+    __init__ is compiled only when first used)."""
+    defaulted = False
+    for f in (f for f in declared if f.init):
+        if f.default is MISSING and f.default_factory is MISSING and defaulted:
+            raise TypeError(f"non-default argument {f.name!r} follows default argument")
+        defaulted = defaulted or f.default is not MISSING or f.default_factory is not MISSING
 
 
 def record(cls: type) -> type:
@@ -78,6 +89,20 @@ class _Factory:
 
 
 _FACTORY = _Factory()
+
+
+class _CompiledOnUse:
+    """A class's `__init__` until it is first looked up — to make an instance, or by inspect.signature —
+    when it compiles the real one and puts it in its place: a cold check instantiates about half of the
+    classes it imports, and compiling `__init__` is about half of what creating a class costs."""
+
+    def __init__(self, cls: type, declared: tuple, frozen: bool):
+        self.made = cls, declared, frozen
+
+    def __get__(self, instance: object, owner: type | None = None):
+        cls = self.made[0]
+        cls.__init__ = init = _init(*self.made)
+        return init if instance is None else init.__get__(instance, owner)
 
 
 def _init(cls: type, declared: tuple, frozen: bool) -> object:

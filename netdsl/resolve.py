@@ -13,7 +13,6 @@ from . import syntax as ast
 from .diagnostics import Diagnostics, Edit, Fix, Note
 from .fixes import literal_spelling, missing_arrow, respell
 from .folding import VALUE_FUNCTIONS
-from .initializers import INITIALIZERS
 from .names import check_python_name
 from .program import Program
 from .scopes import labels
@@ -212,6 +211,8 @@ class _Resolver:
             ident = init.func if isinstance(init, ast.Call) else ast.Ident(init.name, init.span)
             for arg in init.args if isinstance(init, ast.Call) else ():
                 self.expression(arg.value)
+            # (imported for a param or buffer only: no part of most checks)
+            from .initializers import INITIALIZERS
             if ident.name in INITIALIZERS:
                 return True
             suggestion = nearest(ident.name, INITIALIZERS)

@@ -8,16 +8,16 @@ do not pile up; it carries a fix that removes it.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import field
 from fnmatch import fnmatchcase
-from pathlib import Path
 
 from . import codes, records
 from .checker import CheckedGraph
 from .diagnostics import Diagnostic, Edit, Fix, Severity
-from .program import InputError
+from .program import InputError, path_text
 from .source import SourceFile, Span
 
 UNUSED_SUPPRESSION = codes.W0901.code
@@ -45,7 +45,7 @@ class Selection:
     select: tuple[str, ...] | None = None          # None: every code
     ignore: tuple[str, ...] = ()
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()   # (glob, patterns)
-    root: Path = field(default_factory=Path.cwd)   # per-file globs are relative to it
+    root: str = field(default_factory=os.getcwd)   # per-file globs are relative to it
 
     def reports(self, diagnostic: Diagnostic, path: str) -> bool:
         if diagnostic.severity is Severity.ERROR:
@@ -60,11 +60,12 @@ class Selection:
                        for glob, patterns in self.per_file_ignores)
 
 
-def _relative(path: str, root: Path) -> str:
-    try:
-        return Path(path).resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return Path(path).as_posix()
+def _relative(path: str, root: str) -> str:
+    """`path` relative to `root` when it lies below it (both resolved), else as written; `/`-separated."""
+    resolved, base = os.path.realpath(path), os.path.realpath(root)
+    if os.path.commonpath((resolved, base)) == base:
+        return os.path.relpath(resolved, base).replace(os.sep, "/")
+    return path_text(path).replace(os.sep, "/")
 
 
 # ---------------------------------------------------------------- suppression comments

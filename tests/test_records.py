@@ -104,3 +104,24 @@ def test_plain_classes_behave_as_dataclasses_without_eq_and_repr():
     made.total = 5   # not frozen
     options = ours[0]()
     assert (options.items, options.spans, options.unhashed, options.derived, options.made) == ([], {}, 0, 7, ())
+
+
+@pytest.mark.parametrize("decorate", [value, plain, dataclasses.dataclass])
+def test_a_field_without_a_default_after_one_with_is_refused_with_the_class(decorate):
+    with pytest.raises(TypeError, match="non-default argument 'size' follows default argument"):
+        @decorate
+        class Misordered:
+            name: str = "x"
+            size: int
+
+
+def test_a_subclass_instantiated_first_compiles_its_base_init_once():
+    @value
+    class Base:
+        name: str
+
+    class Derived(Base):
+        pass
+
+    assert Derived("a").name == "a" and Base("b").name == "b"
+    assert Base.__dict__["__init__"] is Derived.__init__   # the compiled function, in the base's place

@@ -162,6 +162,29 @@ def test_misuse_is_reported(text, code, words):
     assert words in found[0][1], found
 
 
+def test_a_state_laid_out_batch_first_is_right_only_where_both_orders_are():
+    """[N, 2, 8] for two layers' state is torch's [2, N, 8] exactly when N = 2: accepted for that size (as
+    torch accepts it), the batch_first mistake named at any other."""
+    spec = ("network Net() {\n    input x: [N, 5, 6]\n    input h0: [N, 2, 8]\n"
+            "    out, _ = gru(x, h0, 8, num_layers=2, batch_first=true)\n    output out\n}\n")
+    accepted = check_text(spec)
+    assert accepted.ok and accepted.accepted["Net"].words() == "N = 2", accepted.accepted["Net"]
+    for batch, torch_accepts in ((2, True), (3, False)):
+        analysis = check_text(spec, sizes={"N": batch})
+        assert analysis.ok is torch_accepts
+        errors = [d.message for d in analysis.diagnostics.items if d.code == "E0424"]
+        assert errors == ([] if torch_accepts else [
+            "`gru` expects its initial state h_0 to be [2, 3, 8], but it is [3, 2, 8]: the batch comes second in "
+            "h_0, even with batch_first=true"])
+        gru = nn.GRU(6, 8, num_layers=2, batch_first=True)
+        try:
+            gru(torch.zeros(batch, 5, 6), torch.zeros(batch, 2, 8))
+        except RuntimeError:
+            assert not torch_accepts
+        else:
+            assert torch_accepts
+
+
 # ---------------------------------------------------------------- specs/seq2seq.net against its twins
 
 class Seq2Seq(nn.Module):

@@ -7,9 +7,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from dataclasses import replace
 from importlib import import_module
-from pathlib import Path
 
 from .. import codes
 from ..kinds import Inferred
@@ -32,7 +30,8 @@ def kind_index() -> dict[str, tuple[str, str | None]]:
     cache = _index_cache()
     if cache is not None:
         try:
-            return _read_index(cache.read_text(encoding="utf-8"))
+            with open(cache, encoding="utf-8") as stream:
+                return _read_index(stream.read())
         except (OSError, ValueError):
             pass
     index: dict[str, tuple[str, str | None]] = {}
@@ -41,23 +40,25 @@ def kind_index() -> dict[str, tuple[str, str | None]]:
             index.setdefault(kind.name, (family, kind.operator))
     if cache is not None:
         written = "".join(f"{name}\t{family}\t{operator or ''}\n" for name, (family, operator) in index.items())
-        partial = cache.with_name(f"{cache.name}.{os.getpid()}")
+        partial = f"{cache}.{os.getpid()}"
         try:
-            partial.write_text(written, encoding="utf-8")
+            with open(partial, "w", encoding="utf-8") as stream:
+                stream.write(written)
             os.replace(partial, cache)   # whole or not at all, for a check running beside this one
         except OSError:
             pass   # a read-only temp directory: every start imports all families, as before there was a cache
     return index
 
 
-def _index_cache() -> Path | None:
+def _index_cache() -> str | None:
     digest = hashlib.sha256()
     try:
         for module in ("__init__", *FAMILIES):
-            digest.update((Path(__file__).parent / f"{module}.py").read_bytes())
+            with open(os.path.join(os.path.dirname(__file__), f"{module}.py"), "rb") as source:
+                digest.update(source.read())
     except OSError:
         return None
-    return Path(tempfile.gettempdir()) / f".netdsl-kinds-{digest.hexdigest()[:32]}"
+    return os.path.join(tempfile.gettempdir(), f".netdsl-kinds-{digest.hexdigest()[:32]}")
 
 
 def _read_index(text: str) -> dict[str, tuple[str, str | None]]:
@@ -75,7 +76,15 @@ def _read_index(text: str) -> dict[str, tuple[str, str | None]]:
 def declaring_dtypes(kinds: tuple, declared: dict, default=None) -> tuple:
     """A family's kinds with their dtype declarations (netdsl.dtypes: what their inputs may hold, what their
     output holds), from the family's table; kinds it does not list keep `default`, or their own."""
-    return tuple(replace(kind, dtypes=declared.get(kind.name, default or kind.dtypes)) for kind in kinds)
+    return tuple(_with_dtypes(kind, declared.get(kind.name, default or kind.dtypes)) for kind in kinds)
+
+
+def _with_dtypes(kind, dtypes):
+    """`dataclasses.replace(kind, dtypes=dtypes)` for a kind just made (no cached property computed yet),
+    without passing its 30 fields through `__init__` again: a sixth of importing a family."""
+    copied = object.__new__(type(kind))
+    copied.__dict__.update(kind.__dict__, dtypes=dtypes)
+    return copied
 
 
 def spatial_input(kind: str, shape: Shape, d: int) -> int:

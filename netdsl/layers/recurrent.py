@@ -102,8 +102,11 @@ def _check_state(name: str, state: str, expected, actual, args, source) -> None:
     def matches(shape) -> bool:
         return all(compare(a, b) is True for a, b in zip(actual, shape))
 
+    def differs(shape) -> bool:   # at every size (not only at some, which the requirements below handle)
+        return any(compare(a, b) is False for a, b in zip(actual, shape))
+
     # Swapped only where that tells it apart: with as many states as batch rows both orders are right.
-    if batched and args.batch_first and matches((expected[1], expected[0], expected[2])) and not matches(expected):
+    if batched and args.batch_first and matches((expected[1], expected[0], expected[2])) and differs(expected):
         raise ShapeError(f"{message}: the batch comes second in {state}, even with batch_first=true", arg=state,
                          code=codes.E0424, notes=(f"torch's state is {layout} whatever batch_first says", layers),
                          help=f"declare {state} as {format_shape(expected)}, or swap its first two dims "

@@ -6,7 +6,6 @@ from __future__ import annotations
 from .. import codes
 from ..dtypes import ANY, COMPARISON, FLOAT_RESULT, FLOATS, NUMBERS, DTypes, with_scalar
 from ..kinds import CannotImport, LayerKind, Recognise, Role, TensorArg
-from ..pysource import literal
 from ..schema import (
     INT,
     Anything,
@@ -147,6 +146,7 @@ def _elementwise_kind(name: str, symbol: str, commutative: bool, calls: tuple[st
     def emit(args, names, inputs):
         operands = list(names)
         if args.scalar is not None:
+            from ..pysource import literal  # (code generation only: no part of a check)
             # `-1 ** x` is -(1 ** x) in Python: a negative number on the left is parenthesized; inf: float("inf")
             written = f"({literal(args.scalar)})" if args.scalar_first and args.scalar < 0 else literal(args.scalar)
             operands.insert(0 if args.scalar_first else 1, written)
