@@ -34,7 +34,7 @@ class _Keywords:
 
 
 class _StateLexer(BasicLexer):
-    shared: BasicLexer   # over every terminal
+    shared_patterns: list   # the alternation of every terminal, compiled once for all states
     # terminal → the keywords before it in this state's alternation that the shared one lacks; only
     # the terminals for which the shared pattern's answer is this state's unless one of these matches
     hidden_before: dict[str, tuple[str, ...]]
@@ -51,7 +51,8 @@ class _StateLexer(BasicLexer):
                                 if self.terminals_by_name[name].pattern.flags <= terminal.pattern.flags)
         self.own = [t for t in self.terminals if t.name not in embedded]   # Lark's alternation, in its order
         everywhere = shared.scanner.allowed_types
-        self.shared, self.hidden_before, hidden = shared, {}, ()
+        self.shared_patterns = shared.scanner._mres   # (in pieces past 100 groups, as Lark compiles it)
+        self.hidden_before, hidden = {}, ()
         for terminal in self.own:
             self.hidden_before[terminal.name] = hidden
             if terminal.name not in everywhere:
@@ -60,11 +61,14 @@ class _StateLexer(BasicLexer):
                 hidden += (terminal.pattern.value,)
 
     def match(self, text, pos):
-        found = self.shared.scanner.match(text, pos)
-        if found is not None:
-            hidden = self.hidden_before.get(found[1])
-            if hidden is not None and not text.text.startswith(hidden, pos, text.end):   # (a tuple: any of them)
-                return found
+        source, end = text.text, text.end
+        for pattern in self.shared_patterns:   # what the shared Scanner.match does, without its two calls a token
+            found = pattern.match(source, pos, end)
+            if found:
+                hidden = self.hidden_before.get(found.lastgroup)
+                if hidden is not None and not source.startswith(hidden, pos, end):   # (a tuple: any of them)
+                    return found.group(0), found.lastgroup
+                break
         for terminal in self.own:   # (re caches the compiled patterns)
             match = self.re.compile(terminal.pattern.to_regexp(), self.g_regex_flags).match(text.text, pos, text.end)
             if match:
