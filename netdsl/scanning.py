@@ -70,7 +70,7 @@ class _StateLexer(BasicLexer):
                     return found.group(0), found.lastgroup
                 break
         for terminal in self.own:   # (re caches the compiled patterns)
-            match = self.re.compile(terminal.pattern.to_regexp(), self.g_regex_flags).match(text.text, pos, text.end)
+            match = self.re.compile(terminal.pattern.to_regexp(), self.g_regex_flags).match(source, pos, end)
             if match:
                 return match.group(0), terminal.name
         return None
