@@ -80,8 +80,8 @@ class SharedScanLexer(ContextualLexer):
     BasicLexer = _StateLexer
 
     def __init__(self, conf, states, always_accept=()):
-        # A grammar loaded from Lark's cache is not validated again: then a state's lexer is made when
-        # the parser first reaches the state (a spec reaches about 30 of the 344). Validating (a fresh
+        # A kept grammar (grammar_cache.py) is not validated again: then a state's lexer is made when
+        # the parser first reaches the state (a spec reaches about 30 of the 335). Validating (a fresh
         # grammar, strict mode) makes them all at once, as Lark does, to check every state's terminals.
         lazy = conf.skip_validation
         super().__init__(conf, {} if lazy else states, always_accept)
